@@ -1,0 +1,3 @@
+/** aarch64: register layout, stub machine code, seccomp contribution and syscall table. */
+@org.osgi.annotation.bundle.Requirement(namespace = "osgi.native", filter = "(osgi.native.processor=aarch64)")
+package dev.tether.arch.arm64;

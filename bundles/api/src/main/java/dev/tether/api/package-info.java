@@ -1,0 +1,7 @@
+/**
+ * What users program against: the {@code StubPlatform} service, stubs, register snapshots and the
+ * typed errors. Implemented by the core bundle.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package dev.tether.api;

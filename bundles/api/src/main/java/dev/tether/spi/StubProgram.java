@@ -1,0 +1,75 @@
+package dev.tether.spi;
+
+/**
+ * The machine code of an architecture: the stub (spec §4.1) and the host-side clone trampoline
+ * (DESIGN rule 3), each produced by the arch bundle's typed encoder.
+ *
+ * <h2>The stub</h2>
+ * Entered with the expected parent pid in R15 (amd64) / X7 (arm64): arms PDEATHSIG, checks the
+ * parent, sets RBX/X9 = 0 and stops itself with {@code kill(getpid(), SIGSTOP)}. The offset of
+ * that syscall instruction is where every injected syscall starts; after it the stub traps
+ * (int3 / brk #3), or, when RBX/X9 == 1 and the injected clone returned 0 in the child, re-runs
+ * its bootstrap.
+ *
+ * <h2>The trampoline</h2>
+ * A C-ABI function {@code long trampoline(const uint64_t *args)} that the JVM calls through a
+ * function pointer. It blocks all signals in the calling thread, does the raw clone, restores the
+ * mask and returns the child's pid or -errno. In the child it runs: setsid; every signal 1..64 to
+ * SIG_DFL; unmask all; unregister rseq; PR_SET_NO_NEW_PRIVS; install the seccomp filter;
+ * ARCH_SET_CPUID(0) where the arch has it; then it jumps to the stub with the expected parent pid
+ * in R15/X7. A failing step makes the child exit with the errno as its status. The argument block
+ * is an array of 64-bit words, indexed by the {@code ARG_*} constants below.
+ */
+@org.osgi.annotation.versioning.ConsumerType
+public interface StubProgram {
+    /** Word index: clone flags (low byte = exit signal). */
+    int ARG_CLONE_FLAGS = 0;
+    /** Word index: absolute address of the stub entry to jump to in the child. */
+    int ARG_STUB_ENTRY = 1;
+    /** Word index: the parent pid the stub must see (the JVM's pid). */
+    int ARG_PPID = 2;
+    /** Word index: address of a {@code struct sock_fprog}, or 0 for no filter. */
+    int ARG_FPROG = 3;
+    /** Word index: flags for {@code seccomp(SECCOMP_SET_MODE_FILTER, flags, fprog)}. */
+    int ARG_SECCOMP_FLAGS = 4;
+    /** Word index: glibc's {@code __rseq_offset} from the thread pointer. */
+    int ARG_RSEQ_OFFSET = 5;
+    /** Word index: length of the registered rseq area, 0 when none is registered (skip). */
+    int ARG_RSEQ_LEN = 6;
+    /** Word index: the rseq signature glibc registered with. */
+    int ARG_RSEQ_SIG = 7;
+    /** Word index: 1 to enable CPUID faulting in the child (ignored where unsupported). */
+    int ARG_CPUID_FAULT = 8;
+    /** Word index: scratch, all-ones signal set (filled by core). */
+    int ARG_FULL_SIGSET = 9;
+    /** Word index: scratch, the caller's saved signal mask (written by the trampoline). */
+    int ARG_SAVED_SIGSET = 10;
+    /** Word index: first of four zero words, a {@code struct sigaction} for SIG_DFL. */
+    int ARG_SIGACTION_DFL = 11;
+    /** Number of words in the argument block. */
+    int ARG_WORDS = 16;
+
+    /** Tether's name of the architecture. */
+    String arch();
+
+    /** The stub. */
+    MachineCode stub();
+
+    /** The host-side clone trampoline. */
+    MachineCode trampoline();
+
+    /**
+     * The first address at which to try to map the stub, for the given page size: a page near
+     * the top of the user address space (amd64 {@code 0x7fffffff0000}, spec §4.3). Core tries it
+     * with a hint mapping and walks down one page at a time while the kernel places it elsewhere.
+     */
+    long stubPlacementStart(long pageSize);
+
+    /**
+     * Whether the CPU supports CPUID faulting (amd64: the {@code cpuid_fault} flag of
+     * /proc/cpuinfo); always false where the arch has no such thing.
+     *
+     * @param procCpuinfo the text of /proc/cpuinfo
+     */
+    boolean cpuidFaulting(String procCpuinfo);
+}

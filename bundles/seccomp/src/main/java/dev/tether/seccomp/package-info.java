@@ -1,0 +1,21 @@
+/**
+ * Seccomp policy as code: gVisor's rule model ({@link dev.tether.seccomp.RuleSet},
+ * {@link dev.tether.seccomp.SyscallRule}, {@link dev.tether.seccomp.Rule},
+ * {@link dev.tether.seccomp.Matcher}, {@link dev.tether.seccomp.Action}), the JSON rule-file
+ * format, a reference evaluator of the verdict contract, and the compiler to classic BPF.
+ *
+ * <p>The verdict contract every compiled program implements, for a {@code seccomp_data}:
+ * <ol>
+ * <li>arch != the target's audit arch: the bad-arch action;</li>
+ * <li>for each rule set in order that lists the syscall number: skip it if it is {@code vsyscall}
+ * and bit 63 of the instruction pointer is clear; if the syscall matches all arguments, or any of
+ * its rules holds, that set's action; otherwise continue with the next set;</li>
+ * <li>the default action.</li>
+ * </ol>
+ * All comparisons are unsigned 64-bit. {@link dev.tether.seccomp.SyscallTable} and
+ * {@link dev.tether.seccomp.SeccompContribution} are implemented by the arch bundles and
+ * registered as OSGi services (property {@code tether.arch}).
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package dev.tether.seccomp;
