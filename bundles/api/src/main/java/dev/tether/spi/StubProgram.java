@@ -59,6 +59,13 @@ public interface StubProgram {
     MachineCode trampoline();
 
     /**
+     * The signature glibc registers its per-thread rseq area with on this arch (the
+     * {@code RSEQ_SIG} of sysdeps/unix/sysv/linux/&lt;arch&gt;/bits/rseq.h: x86-64 0x53053053,
+     * aarch64 0xd428bc00); the trampoline must pass it to unregister the area (spec §11.2 item 1).
+     */
+    int rseqSignature();
+
+    /**
      * The first address at which to try to map the stub, for the given page size: a page near
      * the top of the user address space (amd64 {@code 0x7fffffff0000}, spec §4.3). Core tries it
      * with a hint mapping and walks down one page at a time while the kernel places it elsewhere.

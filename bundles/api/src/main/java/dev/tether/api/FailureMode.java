@@ -1,0 +1,16 @@
+package dev.tether.api;
+
+/** What a dead stub means for the host (DESIGN rule 5). */
+public enum FailureMode {
+    /**
+     * The default: stubs are cloned with exit signal 0, so a dying stub does not signal its
+     * parent; it becomes a typed error ({@link StubDiedException}) and teardown kills and reaps
+     * everything.
+     */
+    CONTAINED,
+    /**
+     * The seed's semantics: stubs are cloned with exit signal SIGKILL, so a dying stub kills its
+     * parent and, transitively, the host JVM. Teardown is refused, because it would kill the JVM.
+     */
+    FAIL_STOP
+}

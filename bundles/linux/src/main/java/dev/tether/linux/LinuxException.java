@@ -1,0 +1,25 @@
+package dev.tether.linux;
+
+import dev.tether.abi.Errno;
+import dev.tether.api.TetherException;
+
+/** A failed system call: names the call (with its important arguments) and the errno. */
+public class LinuxException extends TetherException {
+    private static final long serialVersionUID = 1L;
+    private final String call;
+    private final int errno;
+
+    public LinuxException(String call, int errno) {
+        super(call + " failed: " + Errno.name(errno) + " (" + errno + ")");
+        this.call = call;
+        this.errno = errno;
+    }
+
+    /** The call, e.g. {@code ptrace(PTRACE_ATTACH, 1234)}. */
+    public String call() { return call; }
+
+    public int errno() { return errno; }
+
+    /** The symbolic errno, e.g. {@code EPERM}. */
+    public String errnoName() { return Errno.name(errno); }
+}

@@ -1,0 +1,107 @@
+package dev.tether.linux;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import java.nio.ByteOrder;
+
+/**
+ * A block of native memory owned by Java (JNA {@link Memory}), addressed by raw address. Used
+ * for register buffers, iovecs, the trampoline's argument block and seccomp programs. Not
+ * thread-safe; {@link #close()} frees it at once (otherwise the GC does).
+ */
+public final class NativeMemory implements AutoCloseable {
+    private Memory memory;
+    private final long address;
+    private final long size;
+
+    private NativeMemory(long size) {
+        this.memory = new Memory(size);
+        this.memory.clear();
+        this.address = Pointer.nativeValue(memory);
+        this.size = size;
+    }
+
+    /** Zeroed native memory of {@code size} bytes. */
+    public static NativeMemory allocate(long size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("native memory size must be positive, got " + size);
+        }
+        return new NativeMemory(size);
+    }
+
+    public long address() {
+        check(0, 0);
+        return address;
+    }
+
+    public long size() { return size; }
+
+    public long getLong(long offset) {
+        check(offset, 8);
+        return memory.getLong(offset);
+    }
+
+    public void putLong(long offset, long value) {
+        check(offset, 8);
+        memory.setLong(offset, value);
+    }
+
+    public int getInt(long offset) {
+        check(offset, 4);
+        return memory.getInt(offset);
+    }
+
+    public void putInt(long offset, int value) {
+        check(offset, 4);
+        memory.setInt(offset, value);
+    }
+
+    public void putShort(long offset, short value) {
+        check(offset, 2);
+        memory.setShort(offset, value);
+    }
+
+    public void write(long offset, byte[] bytes, int from, int length) {
+        check(offset, length);
+        memory.write(offset, bytes, from, length);
+    }
+
+    public void read(long offset, byte[] bytes, int from, int length) {
+        check(offset, length);
+        memory.read(offset, bytes, from, length);
+    }
+
+    /** Reads {@code words.length} 64-bit words (native order) starting at {@code offset}. */
+    public void getLongs(long offset, long[] words) {
+        check(offset, 8L * words.length);
+        memory.read(offset, words, 0, words.length);
+    }
+
+    /** Writes {@code words} (native order) starting at {@code offset}. */
+    public void putLongs(long offset, long[] words) {
+        check(offset, 8L * words.length);
+        memory.write(offset, words, 0, words.length);
+    }
+
+    /** The machine's byte order, in which native memory holds numbers. */
+    public static ByteOrder order() {
+        return ByteOrder.nativeOrder();
+    }
+
+    private void check(long offset, long length) {
+        if (memory == null) {
+            throw new IllegalStateException("native memory was freed");
+        }
+        if (offset < 0 || length < 0 || offset + length > size) {
+            throw new IndexOutOfBoundsException("offset " + offset + " + " + length + " outside native block of " + size);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (memory != null) {
+            memory.close();
+            memory = null;
+        }
+    }
+}

@@ -1,0 +1,281 @@
+package dev.tether.linux;
+
+import com.sun.jna.Function;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+import dev.tether.abi.Errno;
+import dev.tether.abi.Ptrace;
+import java.util.OptionalLong;
+
+/**
+ * Typed, checked system calls. Every failure throws {@link LinuxException} naming the call and
+ * the errno; interrupted waits are retried. Calls that need scratch memory (wait status, iovecs)
+ * use a per-thread buffer, so the hot paths (ptrace + wait4 + regsets) allocate nothing.
+ */
+public final class Sys {
+    private static final ThreadLocal<NativeMemory> SCRATCH = ThreadLocal.withInitial(() -> NativeMemory.allocate(64));
+
+    private Sys() {
+    }
+
+    private static int errno() {
+        return Native.getLastError();
+    }
+
+    /** ptrace(request, pid, addr, data); returns the kernel's result (0 for most requests). */
+    public static long ptrace(int request, int pid, long addr, long data) {
+        long r = LibC.ptrace(request, pid, addr, data);
+        if (r == -1) {
+            int e = errno();
+            if (e != 0) {
+                throw new LinuxException("ptrace(" + requestName(request) + ", " + pid + ")", e);
+            }
+        }
+        return r;
+    }
+
+    /**
+     * wait4(pid, &status, options, NULL), retried on EINTR. Returns the status, or -1 when
+     * {@code WNOHANG} was given and nothing was ready.
+     */
+    public static int wait4(int pid, int options) {
+        NativeMemory s = SCRATCH.get();
+        while (true) {
+            int r = LibC.wait4(pid, s.address(), options, 0);
+            if (r == pid || (r > 0 && pid <= 0)) {
+                return s.getInt(0);
+            }
+            if (r == 0) {
+                return -1;
+            }
+            int e = errno();
+            if (e == Errno.EINTR) {
+                continue;
+            }
+            throw new LinuxException("wait4(" + pid + ", 0x" + Integer.toHexString(options) + ")", e);
+        }
+    }
+
+    /**
+     * wait4(pid, &status, options, NULL) for any {@code pid} form (e.g. -pgid), retried on
+     * EINTR: returns {@code (reapedPid << 32) | status}, or -1 for WNOHANG with nothing ready.
+     * ECHILD (nothing left to wait for) is thrown like any error.
+     */
+    public static long wait4Full(int pid, int options) {
+        NativeMemory s = SCRATCH.get();
+        while (true) {
+            int r = LibC.wait4(pid, s.address(), options, 0);
+            if (r > 0) {
+                return ((long) r << 32) | (s.getInt(0) & 0xffffffffL);
+            }
+            if (r == 0) {
+                return -1;
+            }
+            int e = errno();
+            if (e == Errno.EINTR) {
+                continue;
+            }
+            throw new LinuxException("wait4(" + pid + ", 0x" + Integer.toHexString(options) + ")", e);
+        }
+    }
+
+    /** PTRACE_GETREGSET(pid, type) into {@code buf}; returns the number of bytes the kernel wrote. */
+    public static long getRegset(int pid, int type, NativeMemory buf, long length) {
+        NativeMemory iov = SCRATCH.get();
+        iov.putLong(8, buf.address());
+        iov.putLong(16, length);
+        ptrace(Ptrace.PTRACE_GETREGSET, pid, type, iov.address() + 8);
+        return iov.getLong(16);
+    }
+
+    /** PTRACE_SETREGSET(pid, type) from {@code buf}. */
+    public static void setRegset(int pid, int type, NativeMemory buf, long length) {
+        NativeMemory iov = SCRATCH.get();
+        iov.putLong(8, buf.address());
+        iov.putLong(16, length);
+        ptrace(Ptrace.PTRACE_SETREGSET, pid, type, iov.address() + 8);
+    }
+
+    /** PTRACE_GETEVENTMSG: the event message of the last ptrace event stop. */
+    public static long getEventMessage(int pid) {
+        NativeMemory s = SCRATCH.get();
+        s.putLong(24, 0);
+        ptrace(Ptrace.PTRACE_GETEVENTMSG, pid, 0, s.address() + 24);
+        return s.getLong(24);
+    }
+
+    public static void tgkill(int tgid, int tid, int sig) {
+        if (LibC.tgkill(tgid, tid, sig) != 0) {
+            throw new LinuxException("tgkill(" + tgid + ", " + tid + ", " + sig + ")", errno());
+        }
+    }
+
+    /** tgkill with signal 0: does thread {@code tid} of {@code tgid} exist? */
+    public static boolean threadExists(int tgid, int tid) {
+        return LibC.tgkill(tgid, tid, 0) == 0 || errno() != Errno.ESRCH;
+    }
+
+    public static void kill(int pid, int sig) {
+        if (LibC.kill(pid, sig) != 0) {
+            throw new LinuxException("kill(" + pid + ", " + sig + ")", errno());
+        }
+    }
+
+    /** mmap; returns the address. */
+    public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        long r = LibC.mmap(addr, length, prot, flags, fd, offset);
+        if (r == -1) {
+            throw new LinuxException(String.format("mmap(0x%x, %d, prot=%d, flags=0x%x, fd=%d)", addr, length, prot, flags, fd), errno());
+        }
+        return r;
+    }
+
+    public static void mprotect(long addr, long length, int prot) {
+        if (LibC.mprotect(addr, length, prot) != 0) {
+            throw new LinuxException(String.format("mprotect(0x%x, %d, %d)", addr, length, prot), errno());
+        }
+    }
+
+    public static void munmap(long addr, long length) {
+        if (LibC.munmap(addr, length) != 0) {
+            throw new LinuxException(String.format("munmap(0x%x, %d)", addr, length), errno());
+        }
+    }
+
+    public static int prctl(int option, long a2, long a3, long a4, long a5) {
+        int r = LibC.prctl(option, a2, a3, a4, a5);
+        if (r == -1) {
+            throw new LinuxException("prctl(" + option + ", " + a2 + ")", errno());
+        }
+        return r;
+    }
+
+    /** process_vm_readv of one range: copies {@code length} bytes at {@code remote} in {@code pid} to {@code local}. */
+    public static long processVmRead(int pid, long local, long remote, long length) {
+        NativeMemory iov = SCRATCH.get();
+        iov.putLong(0, local);
+        iov.putLong(8, length);
+        iov.putLong(16, remote);
+        iov.putLong(24, length);
+        long r = LibC.process_vm_readv(pid, iov.address(), 1, iov.address() + 16, 1, 0);
+        if (r < 0) {
+            throw new LinuxException(String.format("process_vm_readv(%d, 0x%x, %d)", pid, remote, length), errno());
+        }
+        return r;
+    }
+
+    /** process_vm_writev of one range: copies {@code length} bytes from {@code local} to {@code remote} in {@code pid}. */
+    public static long processVmWrite(int pid, long local, long remote, long length) {
+        NativeMemory iov = SCRATCH.get();
+        iov.putLong(0, local);
+        iov.putLong(8, length);
+        iov.putLong(16, remote);
+        iov.putLong(24, length);
+        long r = LibC.process_vm_writev(pid, iov.address(), 1, iov.address() + 16, 1, 0);
+        if (r < 0) {
+            throw new LinuxException(String.format("process_vm_writev(%d, 0x%x, %d)", pid, remote, length), errno());
+        }
+        return r;
+    }
+
+    /** memfd_create(name, flags); returns the fd. */
+    public static int memfdCreate(String name, int flags) {
+        int fd = LibC.memfd_create(name, flags);
+        if (fd < 0) {
+            throw new LinuxException("memfd_create(" + name + ")", errno());
+        }
+        return fd;
+    }
+
+    public static void close(int fd) {
+        if (LibC.close(fd) != 0) {
+            throw new LinuxException("close(" + fd + ")", errno());
+        }
+    }
+
+    /** write(2) of {@code length} bytes at native address {@code buf}. */
+    public static long write(int fd, long buf, long length) {
+        long r = LibC.write(fd, buf, length);
+        if (r < 0) {
+            throw new LinuxException("write(" + fd + ", " + length + ")", errno());
+        }
+        return r;
+    }
+
+    /** syscall(2) with a number from the arch's table; returns the raw result (throws on -1). */
+    public static long syscall(long nr, long... args) {
+        long[] a = new long[6];
+        System.arraycopy(args, 0, a, 0, Math.min(args.length, 6));
+        long r = LibC.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+        if (r == -1) {
+            throw new LinuxException("syscall(" + nr + ")", errno());
+        }
+        return r;
+    }
+
+    public static int getpid() {
+        return LibC.getpid();
+    }
+
+    public static int gettid() {
+        return LibC.gettid();
+    }
+
+    public static int pageSize() {
+        return LibC.getpagesize();
+    }
+
+    /**
+     * Calls the C-ABI function at {@code functionAddress} with one pointer-sized argument and
+     * returns its 64-bit result. Used for the arch's clone trampoline, which must run as machine
+     * code (DESIGN rule 3).
+     */
+    public static long callFunction(long functionAddress, long argument) {
+        Function f = Function.getFunction(new Pointer(functionAddress));
+        return f.invokeLong(new Object[] {new Pointer(argument)});
+    }
+
+    /** The address of a global variable of libc, if it has one of that name. */
+    public static OptionalLong libcSymbol(String name) {
+        try {
+            Pointer p = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getGlobalVariableAddress(name);
+            return OptionalLong.of(Pointer.nativeValue(p));
+        } catch (UnsatisfiedLinkError e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Reads a 64-bit word of this process's memory (for libc variables such as __rseq_offset). */
+    public static long peekLong(long address) {
+        return new Pointer(address).getLong(0);
+    }
+
+    /** Reads a 32-bit word of this process's memory. */
+    public static int peekInt(long address) {
+        return new Pointer(address).getInt(0);
+    }
+
+    /** Writes {@code bytes} to this process's memory at {@code address} (must be writable). */
+    public static void pokeBytes(long address, byte[] bytes) {
+        new Pointer(address).write(0, bytes, 0, bytes.length);
+    }
+
+    static String requestName(int request) {
+        switch (request) {
+            case Ptrace.PTRACE_CONT: return "PTRACE_CONT";
+            case Ptrace.PTRACE_KILL: return "PTRACE_KILL";
+            case Ptrace.PTRACE_ATTACH: return "PTRACE_ATTACH";
+            case Ptrace.PTRACE_DETACH: return "PTRACE_DETACH";
+            case Ptrace.PTRACE_SYSCALL: return "PTRACE_SYSCALL";
+            case Ptrace.PTRACE_SYSEMU: return "PTRACE_SYSEMU";
+            case Ptrace.PTRACE_SETOPTIONS: return "PTRACE_SETOPTIONS";
+            case Ptrace.PTRACE_GETEVENTMSG: return "PTRACE_GETEVENTMSG";
+            case Ptrace.PTRACE_GETSIGINFO: return "PTRACE_GETSIGINFO";
+            case Ptrace.PTRACE_GETREGSET: return "PTRACE_GETREGSET";
+            case Ptrace.PTRACE_SETREGSET: return "PTRACE_SETREGSET";
+            default: return "request " + request;
+        }
+    }
+}
