@@ -1,0 +1,238 @@
+package dev.tether.arch.amd64;
+
+import static dev.tether.arch.amd64.X86Assembler.Reg.R10;
+import static dev.tether.arch.amd64.X86Assembler.Reg.R12;
+import static dev.tether.arch.amd64.X86Assembler.Reg.R15;
+import static dev.tether.arch.amd64.X86Assembler.Reg.R8;
+import static dev.tether.arch.amd64.X86Assembler.Reg.RAX;
+import static dev.tether.arch.amd64.X86Assembler.Reg.RBX;
+import static dev.tether.arch.amd64.X86Assembler.Reg.RDI;
+import static dev.tether.arch.amd64.X86Assembler.Reg.RDX;
+import static dev.tether.arch.amd64.X86Assembler.Reg.RSI;
+
+import dev.tether.arch.amd64.X86Assembler.Cond;
+import dev.tether.arch.amd64.X86Assembler.Label;
+import dev.tether.arch.amd64.X86Assembler.Program;
+import dev.tether.abi.Errno;
+import dev.tether.abi.Prctl;
+import dev.tether.abi.Signals;
+import dev.tether.spi.ArchService;
+import dev.tether.spi.MachineCode;
+import dev.tether.spi.StubProgram;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * The x86-64 stub (spec §4.1) and host-side clone trampoline (DESIGN rule 3, spec §2.2, §11.2),
+ * built with {@link X86Assembler}. Syscall numbers come from the generated {@link Amd64Sysno}.
+ */
+@Component(property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
+public final class Amd64StubProgram implements StubProgram {
+    /** SIG_SETMASK (include/uapi/asm-generic/signal-defs.h). */
+    static final int SIG_SETMASK = 2;
+    /** sizeof(sigset_t) as the kernel wants it for rt_sig*: _NSIG / 8 (spec Appendix A). */
+    static final int SIGSET_SIZE = 8;
+    /** ARCH_SET_CPUID (arch/x86/include/uapi/asm/prctl.h). */
+    static final int ARCH_SET_CPUID = Amd64SeccompContribution.ARCH_SET_CPUID;
+    /** RSEQ_SIG of glibc's sysdeps/unix/sysv/linux/x86/bits/rseq.h (spec §11.2 item 1). */
+    static final int RSEQ_SIG = 0x53053053;
+    /** Exit status of the stub when its parent died before PDEATHSIG was armed (spec §4.1). */
+    static final int EXIT_PARENT_DEAD = 1;
+
+    /** First address to try for the stub: 16 pages below 0x7ffffffff000 (spec §4.3). */
+    static final long STUB_INIT_ADDRESS = 0x7fffffff0000L;
+
+    private static final Pattern FLAGS_LINE = Pattern.compile("(?m)^flags\\s*:(.*)$");
+
+    private final MachineCode stub;
+    private final MachineCode trampoline;
+
+    /** Public no-arg constructor, for DS and {@link java.util.ServiceLoader}. */
+    public Amd64StubProgram() {
+        Program s = assembleStub();
+        stub = new MachineCode(s.code(), 0, s.offsetOf("kill_syscall"), s.listing());
+        Program t = assembleTrampoline();
+        trampoline = new MachineCode(t.code(), 0, -1, t.listing());
+    }
+
+    @Override
+    public String arch() {
+        return Amd64SyscallTable.ARCH;
+    }
+
+    @Override
+    public MachineCode stub() {
+        return stub;
+    }
+
+    @Override
+    public MachineCode trampoline() {
+        return trampoline;
+    }
+
+    @Override
+    public int rseqSignature() {
+        return RSEQ_SIG;
+    }
+
+    @Override
+    public long stubPlacementStart(long pageSize) {
+        if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {
+            throw new IllegalArgumentException("page size " + pageSize + " is not a positive power of two");
+        }
+        return STUB_INIT_ADDRESS & -pageSize;
+    }
+
+    @Override
+    public boolean cpuidFaulting(String procCpuinfo) {
+        Objects.requireNonNull(procCpuinfo, "procCpuinfo");
+        // Every CPU must have it: the child may run on any of them.
+        Matcher m = FLAGS_LINE.matcher(procCpuinfo);
+        boolean any = false;
+        while (m.find()) {
+            any = true;
+            if (!(" " + m.group(1).trim() + " ").contains(" cpuid_fault ")) {
+                return false;
+            }
+        }
+        return any;
+    }
+
+    /**
+     * The stub of spec §4.1; the same instructions as the reference encoding of §4.2. Label
+     * {@code kill_syscall} marks the syscall instruction every injection starts at.
+     */
+    static Program assembleStub() {
+        X86Assembler a = new X86Assembler();
+        Label begin = a.label("begin");
+        Label killSyscall = a.label("kill_syscall");
+        Label done = a.label("done");
+        Label clone = a.label("clone");
+        Label error = a.label("error");
+        Label parentDead = a.label("parent_dead");
+
+        a.bind(begin);
+        // prctl(PR_SET_PDEATHSIG, SIGKILL): die with the parent thread.
+        a.movImm(RAX, Amd64Sysno.SYS_PRCTL).movImm(RDI, Prctl.PR_SET_PDEATHSIG).movImm(RSI, Signals.SIGKILL).syscall();
+        a.cmpImm(RAX, 0).jcc(Cond.NE, error);
+        // The parent may have died before PDEATHSIG was armed: compare getppid() with r15.
+        a.movImm(RAX, Amd64Sysno.SYS_GETPPID).syscall();
+        a.cmpImm(RAX, 0).jcc(Cond.L, error);
+        a.cmpRegReg(RAX, R15).jcc(Cond.NE, parentDead);
+        a.movImm(RAX, Amd64Sysno.SYS_GETPID).syscall();
+        a.cmpImm(RAX, 0).jcc(Cond.L, error);
+        // rbx = 0: a plain injected syscall; the sentry sets 1 for an injected process clone (§4.4).
+        a.movImm(RBX, 0);
+        a.movRegReg(RDI, RAX).movImm(RAX, Amd64Sysno.SYS_KILL).movImm(RSI, Signals.SIGSTOP);
+        a.bind(killSyscall).syscall(); // kill(getpid(), SIGSTOP); initRegs.rip points here
+        a.cmpImm(RBX, 1).jcc(Cond.E, clone);
+        a.bind(done).int3();           // "injected syscall finished" (SIGTRAP)
+        a.jmp(done);
+        a.bind(clone);
+        a.cmpImm(RAX, 0).jcc(Cond.E, begin); // the new child process re-runs the bootstrap
+        a.jmp(done);                          // the parent reports the child's pid
+        a.bind(error);
+        a.movRegReg(RDI, RAX).negReg(RDI).movImm(RAX, Amd64Sysno.SYS_EXIT).syscall(); // exit(errno)
+        a.hlt();
+        a.bind(parentDead);
+        a.movImm(RAX, Amd64Sysno.SYS_EXIT).movImm(RDI, EXIT_PARENT_DEAD).syscall();
+        a.hlt();
+        return a.assemble();
+    }
+
+    /**
+     * The clone trampoline, {@code long trampoline(const uint64_t *args)} with the SysV C ABI:
+     * {@code args} in rdi, result in rax; rbx and r12 (callee-saved) are saved on the stack, the
+     * parent path uses no other callee-saved register. Requires clone flags without CLONE_VM: the
+     * child runs on a copy of the caller's memory (stack and argument block included).
+     */
+    static Program assembleTrampoline() {
+        X86Assembler a = new X86Assembler();
+        Label out = a.label("out");
+        Label child = a.label("child");
+        Label sigloop = a.label("sigloop");
+        Label noRseq = a.label("no_rseq");
+        Label noFilter = a.label("no_filter");
+        Label noCpuid = a.label("no_cpuid");
+        Label exitNotuniq = a.label("exit_notuniq");
+        Label exitNeg = a.label("exit_neg");
+        Label exit = a.label("exit");
+
+        // ---- parent ----
+        a.pushReg(RBX).pushReg(R12);
+        a.movRegReg(RBX, RDI); // rbx = args, in the parent and (copied) in the child
+        // rt_sigprocmask(SIG_SETMASK, &args[FULL_SIGSET], &args[SAVED_SIGSET], 8): block every
+        // signal around the clone (gVisor's beforeFork), so nothing runs a JVM handler in the child.
+        a.movImm(RAX, Amd64Sysno.SYS_RT_SIGPROCMASK).movImm(RDI, SIG_SETMASK);
+        a.lea(RSI, RBX, word(ARG_FULL_SIGSET)).lea(RDX, RBX, word(ARG_SAVED_SIGSET)).movImm(R10, SIGSET_SIZE);
+        a.syscall();
+        a.testRegReg(RAX, RAX).jcc(Cond.NE, out); // nothing changed: return -errno
+        // clone(flags, newsp = 0, parent_tid = 0, child_tid = 0, tls = 0): fork semantics, the
+        // child continues here on a copy of this stack (x86-64 argument order: flags, newsp,
+        // parent_tid, child_tid, tls; kernel/fork.c).
+        a.movLoad(RDI, RBX, word(ARG_CLONE_FLAGS)).movImm(RSI, 0).movImm(RDX, 0).movImm(R10, 0).movImm(R8, 0);
+        a.movImm(RAX, Amd64Sysno.SYS_CLONE).syscall();
+        a.testRegReg(RAX, RAX).jcc(Cond.E, child);
+        // Parent (pid > 0) or clone failure (-errno): restore the caller's mask, return rax.
+        a.movRegReg(R12, RAX);
+        a.movImm(RAX, Amd64Sysno.SYS_RT_SIGPROCMASK).movImm(RDI, SIG_SETMASK);
+        a.lea(RSI, RBX, word(ARG_SAVED_SIGSET)).movImm(RDX, 0).movImm(R10, SIGSET_SIZE).syscall();
+        a.movRegReg(RAX, R12);
+        a.bind(out).popReg(R12).popReg(RBX).ret();
+
+        // ---- child: every failure exits with the errno as status (spec §2.2) ----
+        a.bind(child);
+        // setsid(): leave the JVM's session and process group (no job-control signals).
+        a.movImm(RAX, Amd64Sysno.SYS_SETSID).syscall();
+        a.testRegReg(RAX, RAX).jcc(Cond.L, exitNeg);
+        // rt_sigaction(sig, &{SIG_DFL}, NULL, 8) for sig = 1..64; errors ignored: SIGKILL and
+        // SIGSTOP give EINVAL (spec §11.2 item 2). The JVM's handlers would run in unmapped code.
+        a.movImm(R12, 1);
+        a.bind(sigloop);
+        a.movImm(RAX, Amd64Sysno.SYS_RT_SIGACTION).movRegReg(RDI, R12).lea(RSI, RBX, word(ARG_SIGACTION_DFL));
+        a.movImm(RDX, 0).movImm(R10, SIGSET_SIZE).syscall();
+        a.addImm(R12, 1).cmpImm(R12, Signals.SIGRTMAX).jcc(Cond.LE, sigloop);
+        // rt_sigprocmask(SIG_SETMASK, &zero, NULL, 8): unmask everything, so the tracer sees every
+        // signal; the first word of the SIG_DFL sigaction is a zero sigset.
+        a.movImm(RAX, Amd64Sysno.SYS_RT_SIGPROCMASK).movImm(RDI, SIG_SETMASK).lea(RSI, RBX, word(ARG_SIGACTION_DFL));
+        a.movImm(RDX, 0).movImm(R10, SIGSET_SIZE).syscall();
+        a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
+        // rseq(tp + __rseq_offset, len, RSEQ_FLAG_UNREGISTER, sig): glibc's registration would
+        // fault once the stub unmaps everything (spec §11.2 item 1). %fs:0 is the thread pointer.
+        a.movLoad(RSI, RBX, word(ARG_RSEQ_LEN)).testRegReg(RSI, RSI).jcc(Cond.E, noRseq);
+        a.movFsLoad(RDI, 0).movLoad(RAX, RBX, word(ARG_RSEQ_OFFSET)).addRegReg(RDI, RAX);
+        a.movImm(RDX, Prctl.RSEQ_FLAG_UNREGISTER).movLoad(R10, RBX, word(ARG_RSEQ_SIG));
+        a.movImm(RAX, Amd64Sysno.SYS_RSEQ).syscall();
+        a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
+        a.bind(noRseq);
+        // prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0): required for an unprivileged seccomp filter.
+        a.movImm(RAX, Amd64Sysno.SYS_PRCTL).movImm(RDI, Prctl.PR_SET_NO_NEW_PRIVS).movImm(RSI, 1);
+        a.movImm(RDX, 0).movImm(R10, 0).movImm(R8, 0).syscall();
+        a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
+        // seccomp(SECCOMP_SET_MODE_FILTER, flags, fprog); a positive result is the TID that
+        // failed TSYNC -> ENOTUNIQ (spec §2.2 step 4).
+        a.movLoad(RDX, RBX, word(ARG_FPROG)).testRegReg(RDX, RDX).jcc(Cond.E, noFilter);
+        a.movImm(RAX, Amd64Sysno.SYS_SECCOMP).movImm(RDI, Prctl.SECCOMP_SET_MODE_FILTER).movLoad(RSI, RBX, word(ARG_SECCOMP_FLAGS));
+        a.syscall();
+        a.testRegReg(RAX, RAX).jcc(Cond.L, exitNeg).jcc(Cond.G, exitNotuniq);
+        a.bind(noFilter);
+        // arch_prctl(ARCH_SET_CPUID, 0): CPUID faulting; the result is ignored (spec §2.2 step 5).
+        a.movLoad(RAX, RBX, word(ARG_CPUID_FAULT)).testRegReg(RAX, RAX).jcc(Cond.E, noCpuid);
+        a.movImm(RAX, Amd64Sysno.SYS_ARCH_PRCTL).movImm(RDI, ARCH_SET_CPUID).movImm(RSI, 0).syscall();
+        a.bind(noCpuid);
+        // stubCall(stubStart, ppid): r15 = expected parent pid, jump to the stub (spec §4.3).
+        a.movLoad(R15, RBX, word(ARG_PPID)).movLoad(RAX, RBX, word(ARG_STUB_ENTRY)).jmpReg(RAX);
+        a.bind(exitNotuniq).movImm(RDI, Errno.ENOTUNIQ).jmp(exit);
+        a.bind(exitNeg).movRegReg(RDI, RAX).negReg(RDI);
+        a.bind(exit).movImm(RAX, Amd64Sysno.SYS_EXIT).syscall();
+        a.hlt();
+        return a.assemble();
+    }
+
+    /** Byte offset of word {@code index} of the argument block. */
+    private static int word(int index) {
+        return 8 * index;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.tether.arch.amd64;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.tether.api.Registers;
+import dev.tether.arch.testing.RegisterLayoutContract;
+import dev.tether.spi.RegisterLayout;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class Amd64RegisterLayoutTest extends RegisterLayoutContract {
+    private final Amd64RegisterLayout layout = new Amd64RegisterLayout();
+
+    @Override
+    protected RegisterLayout layout() {
+        return layout;
+    }
+
+    /** Spec §6.2 (purpose table) and §4.4. */
+    @Override
+    protected Facts facts() {
+        return new Facts("amd64", 27, "rax", List.of("rdi", "rsi", "rdx", "r10", "r8", "r9"), "rax", "rip", "rsp", 2,
+                "r15", "rbx");
+    }
+
+    @Override
+    protected void encode(Registers regs, ByteBuffer buf) {
+        layout.encode(regs, buf);
+    }
+
+    @Override
+    protected Registers decode(ByteBuffer buf) {
+        return layout.decode(buf);
+    }
+
+    /** The byte offsets of struct user_regs_struct, as spec §6.2 tabulates them. */
+    @ParameterizedTest(name = "{0} at {1}")
+    @CsvSource({
+        "r15,0", "r14,8", "r13,16", "r12,24", "rbp,32", "rbx,40", "r11,48", "r10,56", "r9,64",
+        "r8,72", "rax,80", "rcx,88", "rdx,96", "rsi,104", "rdi,112", "orig_rax,120", "rip,128", "cs,136",
+        "eflags,144", "rsp,152", "ss,160", "fs_base,168", "gs_base,176", "ds,184", "es,192", "fs,200", "gs,208",
+    })
+    void fieldOffsetsMatchTheSpec(String name, int offset) {
+        assertEquals(offset, 8 * layout.names().indexOf(name), name);
+    }
+
+    @Test
+    void indexConstantsNameTheirWords() {
+        int[] idx = {Amd64RegisterLayout.R15, Amd64RegisterLayout.RBX, Amd64RegisterLayout.R10, Amd64RegisterLayout.RAX,
+            Amd64RegisterLayout.RDI, Amd64RegisterLayout.ORIG_RAX, Amd64RegisterLayout.RIP, Amd64RegisterLayout.EFLAGS,
+            Amd64RegisterLayout.RSP, Amd64RegisterLayout.FS_BASE, Amd64RegisterLayout.GS};
+        String[] names = {"r15", "rbx", "r10", "rax", "rdi", "orig_rax", "rip", "eflags", "rsp", "fs_base", "gs"};
+        for (int i = 0; i < idx.length; i++) {
+            assertEquals(names[i], layout.names().get(idx[i]));
+        }
+    }
+
+    @Test
+    void injectedSyscallLooksLikeTheStubsKill() {
+        // initRegs as observed at the stub's stop (spec §1.5): rax=0, orig_rax=62, r15=ppid.
+        long[] w = new long[27];
+        w[Amd64RegisterLayout.ORIG_RAX] = 62;
+        w[Amd64RegisterLayout.R15] = 4000;
+        w[Amd64RegisterLayout.RIP] = 0x7fffffff0058L;
+        Registers init = layout.wrap(w);
+        // mmap(0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
+        Registers r = layout.createSyscallRegs(init, 9, 0, 4096, 3, 0x22, -1, 0);
+        assertEquals(9, r.get("rax"));
+        assertEquals(4096, r.get("rsi"));
+        assertEquals(3, r.get("rdx"));
+        assertEquals(0x22, r.get("r10"));
+        assertEquals(-1, r.get("r8"));
+        assertEquals(0x7fffffff0058L, r.get("rip"));
+        assertEquals(4000, r.get("r15"));
+        assertEquals(62, r.get("orig_rax"), "orig_rax is not touched; the kernel takes rax on resume");
+        assertEquals(-12, layout.syscallReturnValue(r.with(Amd64RegisterLayout.RAX, -12)), "-ENOMEM");
+    }
+}
