@@ -1,0 +1,505 @@
+package dev.tether.core;
+
+import dev.tether.abi.Clone;
+import dev.tether.abi.Errno;
+import dev.tether.abi.Mman;
+import dev.tether.abi.Prctl;
+import dev.tether.abi.Ptrace;
+import dev.tether.abi.Signals;
+import dev.tether.abi.Wait;
+import dev.tether.api.FailureMode;
+import dev.tether.api.PlatformClosedException;
+import dev.tether.api.PlatformFacts;
+import dev.tether.api.Registers;
+import dev.tether.api.Stub;
+import dev.tether.api.StubPlatform;
+import dev.tether.api.TetherException;
+import dev.tether.api.UnsupportedKernelException;
+import dev.tether.bpf.Program;
+import dev.tether.linux.LinuxException;
+import dev.tether.linux.NativeMemory;
+import dev.tether.linux.Sys;
+import dev.tether.seccomp.Action;
+import dev.tether.seccomp.Policy;
+import dev.tether.seccomp.SeccompCompiler;
+import dev.tether.seccomp.SeccompContribution;
+import dev.tether.seccomp.StubPolicy;
+import dev.tether.seccomp.SyscallTable;
+import dev.tether.spi.MachineCode;
+import dev.tether.spi.RegisterLayout;
+import dev.tether.spi.StubProgram;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The platform, composed at runtime from one arch's services. Usable without OSGi (tests) and
+ * wrapped by {@link StubPlatformComponent} as a DS service.
+ */
+public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(StubPlatformImpl.class.getName());
+    /**
+     * The length glibc registers its rseq area with: sizeof(struct rseq_area) = 32 for glibc
+     * 2.35+ (sysdeps/unix/sysv/linux/rseq-internal.h); unregistering needs the same length.
+     */
+    private static final int RSEQ_MIN_LEN = 32;
+
+    private final RegisterLayout layout;
+    private final StubProgram program;
+    private final SyscallTable table;
+    private final SeccompContribution contribution;
+    private final Settings settings;
+    private final long pageSize;
+    private final long stubAddress;
+    private final long stubLength;
+    private final long trampolineAddress;
+    private final long trampolineLength;
+    private final List<TracerThread> tracers = new ArrayList<>();
+    private final AtomicInteger nextTracer = new AtomicInteger();
+    private final long rseqOffset;
+    private final long rseqLength;
+    private final boolean cpuidFaulting;
+    private final boolean seccompAfterPtrace;
+    private final Action defaultAction;
+    private final PlatformFacts facts;
+
+    private final Object lock = new Object();
+    private final Set<StubImpl> live = new LinkedHashSet<>();
+    private final Map<String, NativeMemory> filters = new HashMap<>();
+    private boolean closed;
+
+    public StubPlatformImpl(RegisterLayout layout, StubProgram program, SyscallTable table,
+            SeccompContribution contribution, Settings settings) {
+        this.layout = layout;
+        this.program = program;
+        this.table = table;
+        this.contribution = contribution;
+        this.settings = settings;
+        String arch = layout.arch();
+        if (!arch.equals(program.arch()) || !arch.equals(table.arch()) || !arch.equals(contribution.arch())) {
+            throw new IllegalArgumentException("arch services disagree: register layout " + arch + ", stub program "
+                    + program.arch() + ", syscall table " + table.arch() + ", seccomp contribution " + contribution.arch());
+        }
+        preflight();
+        this.pageSize = Sys.pageSize();
+        this.cpuidFaulting = program.cpuidFaulting(readOrEmpty(Path.of("/proc/cpuinfo")));
+        long[] rseq = rseqInfo();
+        this.rseqOffset = rseq[0];
+        this.rseqLength = rseq[1];
+
+        MachineCode stub = program.stub();
+        this.stubLength = roundUp(stub.length(), pageSize);
+        MachineCode tramp = program.trampoline();
+        this.trampolineLength = roundUp(tramp.length(), pageSize);
+        long stubAt = 0;
+        long trampAt = 0;
+        try {
+            stubAt = placeStub(stub);
+            trampAt = mapCode(tramp.code(), 0, trampolineLength);
+            for (int i = 0; i < settings.tracerThreads(); i++) {
+                tracers.add(new TracerThread("tether-tracer-" + arch + "-" + i, layout.regsetSize()));
+            }
+        } catch (RuntimeException e) {
+            unmapQuietly(stubAt, stubLength);
+            unmapQuietly(trampAt, trampolineLength);
+            tracers.forEach(TracerThread::stop);
+            throw e;
+        }
+        this.stubAddress = stubAt;
+        this.trampolineAddress = trampAt;
+        try {
+            this.seccompAfterPtrace = tracers.get(0).call(this::probeSeccomp);
+        } catch (RuntimeException e) {
+            close();
+            throw e instanceof TetherException ? e : new UnsupportedKernelException("probeSeccomp failed: " + e.getMessage(), e);
+        }
+        // spec §2.1: with the modern ordering seccomp only sees injected syscalls, so the stub's
+        // filter can kill on violation; otherwise it must allow everything but the arch's traps.
+        this.defaultAction = seccompAfterPtrace ? Action.KILL_THREAD : Action.ALLOW;
+        LOG.log(Level.INFO, seccompAfterPtrace ? "Latest seccomp behavior found (kernel >= 4.8 likely)"
+                : "Legacy seccomp behavior found (kernel < 4.8 likely)");
+        this.facts = new PlatformFacts(arch, readOrEmpty(Path.of("/proc/sys/kernel/osrelease")).trim(),
+                seccompAfterPtrace, defaultAction.toString(), cpuidFaulting, stubAddress, stubLength, pageSize,
+                settings.failureMode(), settings.tracerThreads());
+    }
+
+    // ---------------------------------------------------------------- setup
+
+    /** DESIGN rule 7: an unsupported kernel gets a clear error before anything is created. */
+    private static void preflight() {
+        String scope = readOrEmpty(Path.of("/proc/sys/kernel/yama/ptrace_scope")).trim();
+        if (scope.equals("3")) {
+            throw new UnsupportedKernelException("ptrace is disabled on this host: /proc/sys/kernel/yama/ptrace_scope"
+                    + " is 3 (no attach at all, until reboot); Tether needs ptrace", null);
+        }
+        try {
+            // PR_GET_SECCOMP fails with EINVAL when the kernel has no CONFIG_SECCOMP.
+            Sys.prctl(Prctl.PR_GET_SECCOMP, 0, 0, 0, 0);
+        } catch (LinuxException e) {
+            throw new UnsupportedKernelException("seccomp is not available in this kernel (prctl(PR_GET_SECCOMP): "
+                    + e.errnoName() + "); Tether needs seccomp filters", e);
+        }
+    }
+
+    /** glibc's rseq registration of the calling thread: {offset from the thread pointer, length}. */
+    private static long[] rseqInfo() {
+        OptionalLong off = Sys.libcSymbol("__rseq_offset");
+        OptionalLong size = Sys.libcSymbol("__rseq_size");
+        if (off.isEmpty() || size.isEmpty()) {
+            return new long[] {0, 0}; // glibc < 2.35 registers no rseq area
+        }
+        int registered = Sys.peekInt(size.getAsLong());
+        if (registered == 0) {
+            return new long[] {0, 0}; // registration disabled (glibc.pthread.rseq=0) or refused
+        }
+        return new long[] {Sys.peekLong(off.getAsLong()), Math.max(RSEQ_MIN_LEN, registered)};
+    }
+
+    /**
+     * stubInit (spec §4.3): map the stub near the top of the address space with a hint (not
+     * MAP_FIXED), walking down a page at a time while the kernel puts it elsewhere; RX once filled.
+     */
+    private long placeStub(MachineCode stub) {
+        long start = program.stubPlacementStart(pageSize);
+        for (long at = start; at > 0; at -= pageSize) {
+            long got;
+            try {
+                got = Sys.mmap(at, stubLength, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
+            } catch (LinuxException e) {
+                continue;
+            }
+            if (got != at) {
+                Sys.munmap(got, stubLength);
+                continue;
+            }
+            Sys.pokeBytes(got, stub.code());
+            Sys.mprotect(got, stubLength, Mman.PROT_READ | Mman.PROT_EXEC);
+            return got;
+        }
+        throw new UnsupportedKernelException(String.format("could not map the stub at or below 0x%x", start), null);
+    }
+
+    private static long mapCode(byte[] code, long hint, long length) {
+        long at = Sys.mmap(hint, length, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
+        Sys.pokeBytes(at, code);
+        Sys.mprotect(at, length, Mman.PROT_READ | Mman.PROT_EXEC);
+        return at;
+    }
+
+    private static void unmapQuietly(long at, long length) {
+        if (at != 0) {
+            try {
+                Sys.munmap(at, length);
+            } catch (LinuxException e) {
+                LOG.log(Level.WARNING, "munmap of Tether code failed", e);
+            }
+        }
+    }
+
+    static long roundUp(long v, long page) {
+        return (v + page - 1) / page * page;
+    }
+
+    static String readOrEmpty(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * probeSeccomp (spec §3), arch-neutral: a throw-away stub (exit signal 0, so its death spares
+     * the host) under the stub policy with default ERRNO(0) runs sched_yield (not allowed) under
+     * PTRACE_SYSEMU with arg0 = 1. If seccomp ran before the syscall-entry stop, ERRNO(0) set the
+     * return register to 0; if not (Linux >= 4.8), it still holds -ENOSYS (amd64) or arg0 = 1
+     * (arm64, whose x0 carries arg0 at the entry stop).
+     */
+    private boolean probeSeccomp() {
+        Tracee t = createTracee(0, filter(0, Action.errno(0), null));
+        try {
+            Registers regs = layout.createSyscallRegs(t.initRegs(), table.require("sched_yield"), 1);
+            t.setRegs(regs);
+            while (true) {
+                try {
+                    Sys.ptrace(Ptrace.PTRACE_SYSEMU, t.tid, 0, 0);
+                } catch (LinuxException e) {
+                    if (e.errno() == Errno.EIO) {
+                        throw new UnsupportedKernelException("PTRACE_SYSEMU is not supported by this kernel"
+                                + " (arm64 needs Linux >= 5.3)", e);
+                    }
+                    throw e;
+                }
+                if (t.waitStopped("probeSeccomp") == Tracee.SYSCALL_STOP) {
+                    break;
+                }
+            }
+            return layout.syscallReturnValue(t.getRegs()) != 0;
+        } finally {
+            t.kill();
+        }
+    }
+
+    // ---------------------------------------------------------------- filters
+
+    /** The stub policy for the platform's failure mode (its process-clone rule names the mode's exit signal). */
+    @Override
+    public Policy stubPolicy(Action action) {
+        return StubPolicy.build(table, contribution, action, processCloneFlags());
+    }
+
+    /** CLONE_FILES | the failure mode's exit signal (spec §2.1; DESIGN rule 5). */
+    long processCloneFlags() {
+        return Clone.CLONE_FILES | (settings.failureMode() == FailureMode.FAIL_STOP ? Signals.SIGKILL : 0);
+    }
+
+    /**
+     * A compiled filter as a {@code struct sock_fprog} in native memory, cached per policy. The
+     * program bytes follow the 16-byte header: {@code u16 len; 6 bytes padding; sock_filter *}.
+     */
+    private NativeMemory filter(long key, Action action, Policy custom) {
+        Policy policy = custom != null ? custom : stubPolicy(action);
+        String k = custom != null ? "custom:" + System.identityHashCode(custom) : key + ":" + action;
+        synchronized (lock) {
+            NativeMemory m = custom == null ? filters.get(k) : null;
+            if (m != null) {
+                return m;
+            }
+            Program prog = SeccompCompiler.compile(policy, table.auditArch());
+            byte[] bytes = prog.toBytes(NativeMemory.order());
+            m = NativeMemory.allocate(16 + bytes.length);
+            m.putShort(0, (short) prog.size());
+            m.putLong(8, m.address() + 16);
+            m.write(16, bytes, 0, bytes.length);
+            if (custom == null) {
+                filters.put(k, m);
+            }
+            return m;
+        }
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    private TracerThread pickTracer() {
+        return tracers.get(Math.floorMod(nextTracer.getAndIncrement(), tracers.size()));
+    }
+
+    /**
+     * attachedThread (spec §2.2), on the calling tracer thread: clone through the arch's
+     * trampoline, wait for the child's own SIGSTOP, attach, grab the initial registers. On any
+     * failure the child is killed and reaped before the error is thrown.
+     */
+    private Tracee createTracee(long cloneFlags, NativeMemory fprog) {
+        TracerThread owner = tracers.stream().filter(TracerThread::isCurrent).findFirst()
+                .orElseThrow(() -> new IllegalStateException("stub creation must run on a tracer thread"));
+        long pid;
+        try (NativeMemory args = NativeMemory.allocate(8L * StubProgram.ARG_WORDS)) {
+            args.putLong(8L * StubProgram.ARG_CLONE_FLAGS, cloneFlags);
+            args.putLong(8L * StubProgram.ARG_STUB_ENTRY, stubAddress + program.stub().entryOffset());
+            args.putLong(8L * StubProgram.ARG_PPID, Sys.getpid()); // for the PDEATHSIG race check
+            args.putLong(8L * StubProgram.ARG_FPROG, fprog.address());
+            args.putLong(8L * StubProgram.ARG_SECCOMP_FLAGS, Prctl.SECCOMP_FILTER_FLAG_TSYNC);
+            args.putLong(8L * StubProgram.ARG_RSEQ_OFFSET, rseqOffset);
+            args.putLong(8L * StubProgram.ARG_RSEQ_LEN, rseqLength);
+            args.putLong(8L * StubProgram.ARG_RSEQ_SIG, program.rseqSignature() & 0xffffffffL);
+            args.putLong(8L * StubProgram.ARG_CPUID_FAULT, cpuidFaulting ? 1 : 0);
+            args.putLong(8L * StubProgram.ARG_FULL_SIGSET, -1L);
+            pid = Sys.callFunction(trampolineAddress, args.address());
+        }
+        if (pid < 0) {
+            throw new LinuxException(String.format("clone(0x%x)", cloneFlags), (int) -pid);
+        }
+        Tracee t = new Tracee((int) pid, (int) pid, owner, layout);
+        try {
+            // The child is not traced yet: it stops itself (group-stop) once bootstrapped.
+            int status = Sys.wait4(t.tid, Tracee.WAIT_OPTIONS);
+            if (!Wait.stopped(status) || Wait.stopSignal(status) != Signals.SIGSTOP) {
+                String why = Wait.describe(status);
+                if (Wait.exited(status)) {
+                    int code = Wait.exitStatus(status);
+                    why += code == 1 ? " (EPERM, or its parent died before PDEATHSIG was armed)" : " (" + Errno.name(code) + ")";
+                }
+                if (Wait.stopped(status)) {
+                    t.kill();
+                } else {
+                    t.markDead(status);
+                }
+                throw new TetherException("stub " + pid + " failed to bootstrap: " + why);
+            }
+            try {
+                t.attach();
+            } catch (LinuxException e) {
+                if (e.errno() == Errno.EPERM) {
+                    throw new UnsupportedKernelException("ptrace attach is not permitted here (" + e.getMessage()
+                            + "); check /proc/sys/kernel/yama/ptrace_scope, CAP_SYS_PTRACE and seccomp filters on the JVM", e);
+                }
+                throw e;
+            }
+            t.grabInitRegs();
+            long ip = t.initRegs().get(layout.instructionPointerIndex());
+            long expected = stubAddress + program.stub().syscallOffset();
+            if (ip != expected) {
+                throw new TetherException(String.format("stub %d stopped at 0x%x, expected its syscall instruction at 0x%x",
+                        pid, ip, expected));
+            }
+            return t;
+        } catch (RuntimeException e) {
+            if (t.alive()) {
+                try {
+                    t.kill();
+                } catch (RuntimeException k) {
+                    e.addSuppressed(k);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private Stub create(long cloneFlags, Action action, Policy custom) {
+        Threads.refuseVirtual("StubPlatform.createStub");
+        checkOpen();
+        NativeMemory fprog = filter(cloneFlags, action, custom);
+        TracerThread owner = pickTracer();
+        StubImpl stub;
+        try {
+            stub = owner.call(() -> new StubImpl(this, createTracee(cloneFlags, fprog), cloneFlags));
+        } finally {
+            if (custom != null) {
+                fprog.close();
+            }
+        }
+        synchronized (lock) {
+            if (!closed) {
+                live.add(stub);
+                return stub;
+            }
+        }
+        owner.call(() -> {
+            stub.killNow();
+            return null;
+        });
+        throw new PlatformClosedException("the platform was closed while the stub was being created");
+    }
+
+    @Override
+    public Stub createStub() {
+        return create(processCloneFlags(), defaultAction, null);
+    }
+
+    @Override
+    public Stub attachedThread(long cloneFlags, Action action) {
+        return create(cloneFlags, action, null);
+    }
+
+    @Override
+    public Stub attachedThread(long cloneFlags, Policy policy) {
+        if (policy == null) {
+            throw new IllegalArgumentException("policy is required");
+        }
+        return create(cloneFlags, null, policy);
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    @Override
+    public PlatformFacts facts() {
+        return facts;
+    }
+
+    @Override
+    public int syscallNumber(String name) {
+        return table.require(name);
+    }
+
+    String describeSyscall(long nr) {
+        Optional<String> n = nr >= 0 && nr <= Integer.MAX_VALUE ? table.name((int) nr) : Optional.empty();
+        return n.map(s -> s + " (" + nr + ")").orElse("syscall " + nr);
+    }
+
+    @Override
+    public List<Stub> stubs() {
+        synchronized (lock) {
+            return List.copyOf(live);
+        }
+    }
+
+    /** The stub's machine code, for diagnostics. */
+    public MachineCode stubCode() {
+        return program.stub();
+    }
+
+    void forget(StubImpl s) {
+        synchronized (lock) {
+            live.remove(s);
+        }
+    }
+
+    private void checkOpen() {
+        synchronized (lock) {
+            if (closed) {
+                throw new PlatformClosedException("the " + layout.arch() + " stub platform is closed");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- teardown
+
+    /**
+     * Kills and reaps every stub, then stops the tracer threads and unmaps the code. In
+     * fail-stop mode, with stubs alive whose death would SIGKILL the JVM, refuses instead.
+     */
+    @Override
+    public void close() {
+        List<StubImpl> victims;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            victims = new ArrayList<>(live);
+            if (victims.stream().anyMatch(s -> s.killsParent() && s.alive())) {
+                throw new TetherException("fail-stop mode: " + victims.size() + " stub(s) were cloned with exit signal"
+                        + " SIGKILL, so tearing them down would kill the JVM; they end when the JVM does."
+                        + " Stop the JVM, or use contained mode to make stubs closable");
+            }
+            closed = true;
+            live.clear();
+        }
+        for (StubImpl s : victims) {
+            try {
+                s.tracee.owner.call(() -> {
+                    s.killNow();
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not tear down " + s, e);
+            }
+        }
+        for (TracerThread t : tracers) {
+            t.stop();
+        }
+        for (TracerThread t : tracers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        unmapQuietly(stubAddress, stubLength);
+        unmapQuietly(trampolineAddress, trampolineLength);
+        synchronized (lock) {
+            filters.values().forEach(NativeMemory::close);
+            filters.clear();
+        }
+    }
+}
