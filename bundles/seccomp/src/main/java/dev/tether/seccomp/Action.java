@@ -30,16 +30,26 @@ public record Action(int value) {
     /** SECCOMP_RET_DATA: the data part of a return value. */
     public static final int DATA = 0x0000ffff;
 
+    /** SECCOMP_RET_ALLOW. */
     public static final Action ALLOW = new Action(RET_ALLOW);
+    /** SECCOMP_RET_KILL_THREAD. */
     public static final Action KILL_THREAD = new Action(RET_KILL_THREAD);
+    /** SECCOMP_RET_KILL_PROCESS. */
     public static final Action KILL_PROCESS = new Action(RET_KILL_PROCESS);
+    /** SECCOMP_RET_TRAP (SIGSYS). */
     public static final Action TRAP = new Action(RET_TRAP);
+    /** SECCOMP_RET_LOG. */
     public static final Action LOG = new Action(RET_LOG);
 
+    /** {@link #ALLOW}. */
     public static Action allow() { return ALLOW; }
+    /** {@link #KILL_THREAD}. */
     public static Action killThread() { return KILL_THREAD; }
+    /** {@link #KILL_PROCESS}. */
     public static Action killProcess() { return KILL_PROCESS; }
+    /** {@link #TRAP}. */
     public static Action trap() { return TRAP; }
+    /** {@link #LOG}. */
     public static Action log() { return LOG; }
 
     /** SECCOMP_RET_ERRNO with {@code errno} (0..65535) as data: the syscall returns -errno. */

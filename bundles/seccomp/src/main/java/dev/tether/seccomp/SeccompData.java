@@ -6,8 +6,8 @@ import java.util.Arrays;
 
 /**
  * {@code struct seccomp_data} (include/uapi/linux/seccomp.h): what a seccomp filter sees.
- * Layout, 64 bytes: {@code int nr} @0, {@code __u32 arch} @4, {@code __u64 instruction_pointer}
- * @8, {@code __u64 args[6]} @16.
+ * Layout, 64 bytes: {@code int nr} at offset 0, {@code __u32 arch} at 4,
+ * {@code __u64 instruction_pointer} at 8, {@code __u64 args[6]} at 16.
  */
 public record SeccompData(int nr, int arch, long instructionPointer, long[] args) {
     /** sizeof(struct seccomp_data). */
@@ -24,8 +24,22 @@ public record SeccompData(int nr, int arch, long instructionPointer, long[] args
         args = args.clone();
     }
 
+    /**
+     * The data of a call with up to six arguments (missing ones are 0).
+     *
+     * @throws IllegalArgumentException for more than six arguments
+     */
     public static SeccompData of(int nr, int arch, long ip, long... args) {
+        if (args.length > Rule.MAX_ARGS) {
+            throw new IllegalArgumentException("seccomp_data has 6 arguments, got " + args.length);
+        }
         return new SeccompData(nr, arch, ip, Arrays.copyOf(args, Rule.MAX_ARGS));
+    }
+
+    /** A copy of the arguments (the record keeps its own array unmodified). */
+    @Override
+    public long[] args() {
+        return args.clone();
     }
 
     /** A copy of the arguments. */

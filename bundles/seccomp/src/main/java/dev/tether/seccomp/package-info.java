@@ -12,7 +12,15 @@
  * its rules holds, that set's action; otherwise continue with the next set;</li>
  * <li>the default action.</li>
  * </ol>
- * All comparisons are unsigned 64-bit. {@link dev.tether.seccomp.SyscallTable} and
+ * All comparisons are unsigned 64-bit. A rule set that lists a syscall after an earlier set that
+ * matches all of its arguments (and is not vsyscall) is never reached for it; this is not an
+ * error (gVisor's generator refuses such policies).
+ *
+ * <p>{@link dev.tether.seccomp.SeccompCompiler} turns a policy into a BPF program,
+ * {@link dev.tether.seccomp.RuleFile} reads and writes the JSON rule files,
+ * {@link dev.tether.seccomp.StubPolicy} is the ptrace stubs' own policy and
+ * {@link dev.tether.seccomp.Explain} reports what a program costs.
+ * {@link dev.tether.seccomp.SyscallTable} and
  * {@link dev.tether.seccomp.SeccompContribution} are implemented by the arch bundles and
  * registered as OSGi services (property {@code tether.arch}).
  */

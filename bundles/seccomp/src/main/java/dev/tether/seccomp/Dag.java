@@ -1,0 +1,416 @@
+package dev.tether.seccomp;
+
+import dev.tether.bpf.JumpCondition;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The compiler's intermediate form: a decision DAG whose inner nodes test one 32-bit word of
+ * {@code struct seccomp_data} (optionally masked) with one BPF condition, and whose leaves return
+ * an action. Lowering turns a test into {@code [LD word] [AND mask] Jcc}, so the number of tests
+ * on a path bounds the instructions executed on it.
+ *
+ * <p>Nodes carry an {@code order}: inner nodes are created successors-first, so a larger order
+ * means "earlier in the program", and laying nodes out by decreasing order is a topological order
+ * (all jumps forward). Building the rules back to front makes that order the order in which
+ * gVisor's generator would emit the same tests, which keeps jumps as short as gVisor's.
+ */
+final class Dag {
+    private Dag() {
+    }
+
+    /** A node: a test or a return. */
+    abstract static sealed class Node permits Test, Ret {
+        /** Layout key: larger = earlier in the program. */
+        int order;
+    }
+
+    /** {@code RET K value}. */
+    static final class Ret extends Node {
+        final int value;
+
+        Ret(int value) {
+            this.value = value;
+        }
+
+        @Override
+        public String toString() {
+            return "ret 0x" + Integer.toHexString(value);
+        }
+    }
+
+    /** Tests {@code (word & mask) op k} and continues with {@code t} or {@code f}. */
+    static final class Test extends Node {
+        final int word;
+        final int mask;   // -1: no mask
+        final JumpCondition op;
+        final int k;
+        Node t;
+        Node f;
+
+        Test(int word, int mask, JumpCondition op, int k, Node t, Node f) {
+            this.word = word;
+            this.mask = mask;
+            this.op = op;
+            this.k = k;
+            this.t = t;
+            this.f = f;
+        }
+
+        long variable() {
+            return variable(word, mask);
+        }
+
+        static long variable(int word, int mask) {
+            return ((long) word << 32) | Integer.toUnsignedLong(mask);
+        }
+
+        @Override
+        public String toString() {
+            return "[" + word + (mask == -1 ? "" : "&0x" + Integer.toHexString(mask)) + " " + op + " 0x" + Integer.toHexString(k) + "]";
+        }
+    }
+
+    /**
+     * Creates nodes with hash-consing (identical tests with identical successors are one node),
+     * constant folding (tests whose outcome the mask decides) and {@code t == f} collapsing.
+     * Returns are shared by every factory of one compilation.
+     */
+    static final class Factory {
+        private final Map<Integer, Ret> rets;
+        private final Map<List<Object>, Test> tests = new HashMap<>();
+        private final int[] counter;
+
+        Factory(Map<Integer, Ret> rets, int[] counter) {
+            this.rets = rets;
+            this.counter = counter;
+        }
+
+        /** A factory sharing the returns and order counter, with no tests. */
+        Factory fresh() {
+            return new Factory(rets, counter);
+        }
+
+        Ret ret(int value) {
+            return rets.computeIfAbsent(value, v -> {
+                Ret r = new Ret(v);
+                r.order = Integer.MIN_VALUE; // returns are placed by the lowering, not by order
+                return r;
+            });
+        }
+
+        Node test(int word, int mask, JumpCondition op, int k, Node t, Node f) {
+            return test(word, mask, op, k, t, f, ++counter[0]);
+        }
+
+        /** A test with a given layout order (canonicalization keeps the original order). */
+        Node test(int word, int mask, JumpCondition op, int k, Node t, Node f, int order) {
+            if (op == JumpCondition.JSET && mask != -1) {
+                // (w & m) & k != 0  <=>  w & (m & k) != 0: no AND instruction needed.
+                k &= mask;
+                mask = -1;
+            }
+            Boolean c = Facts.NONE.decide(word, mask, op, k);
+            if (c != null) {
+                return c ? t : f;
+            }
+            if (t == f) {
+                return t;
+            }
+            List<Object> key = List.of(word, mask, op, k, new Identity(t), new Identity(f));
+            Test existing = tests.get(key);
+            if (existing != null) {
+                existing.order = Math.min(existing.order, order);
+                return existing;
+            }
+            Test n = new Test(word, mask, op, k, t, f);
+            n.order = order;
+            tests.put(key, n);
+            return n;
+        }
+    }
+
+    /** Identity wrapper, so that hash keys compare successors by identity. */
+    private static final class Identity {
+        final Object o;
+
+        Identity(Object o) {
+            this.o = o;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Identity i && i.o == o;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(o);
+        }
+    }
+
+    /** What is known about one tested variable (a word, or a word under a mask), unsigned. */
+    private static final class VarFact {
+        long min;
+        long max;
+        int ones;   // bits known to be 1
+        int zeros;  // bits known to be 0
+        Set<Integer> notEq;
+
+        VarFact(int mask) {
+            min = 0;
+            max = Integer.toUnsignedLong(mask); // (w & mask) <= mask
+            ones = 0;
+            zeros = ~mask;
+            notEq = Set.of();
+        }
+
+        VarFact copy() {
+            VarFact v = new VarFact(-1);
+            v.min = min;
+            v.max = max;
+            v.ones = ones;
+            v.zeros = zeros;
+            v.notEq = notEq;
+            return v;
+        }
+    }
+
+    /** Facts that hold on every path into a node: a map from variable to what is known. */
+    static final class Facts {
+        static final Facts NONE = new Facts(Map.of());
+        private final Map<Long, VarFact> vars;
+
+        private Facts(Map<Long, VarFact> vars) {
+            this.vars = vars;
+        }
+
+        private VarFact get(int word, int mask) {
+            VarFact v = vars.get(Test.variable(word, mask));
+            return v != null ? v : new VarFact(mask);
+        }
+
+        /** The outcome of the test if these facts decide it, else null. */
+        Boolean decide(int word, int mask, JumpCondition op, int k) {
+            VarFact v = get(word, mask);
+            long uk = Integer.toUnsignedLong(k);
+            switch (op) {
+                case JEQ:
+                    if (v.min == v.max) {
+                        return v.min == uk;
+                    }
+                    if (uk < v.min || uk > v.max || (k & v.zeros) != 0 || (v.ones & ~k) != 0 || v.notEq.contains(k)) {
+                        return false;
+                    }
+                    return null;
+                case JGT:
+                    if (v.min > uk) {
+                        return true;
+                    }
+                    return v.max <= uk ? Boolean.FALSE : null;
+                case JGE:
+                    if (v.min >= uk) {
+                        return true;
+                    }
+                    return v.max < uk ? Boolean.FALSE : null;
+                default: // JSET
+                    if ((k & v.ones) != 0) {
+                        return true;
+                    }
+                    if ((k & ~v.zeros) == 0) {
+                        return false;
+                    }
+                    if (v.min == v.max) {
+                        return (v.min & Integer.toUnsignedLong(k)) != 0;
+                    }
+                    return null;
+            }
+        }
+
+        Boolean decide(Test t) {
+            return decide(t.word, t.mask, t.op, t.k);
+        }
+
+        /** These facts plus the outcome {@code taken} of test {@code t}. */
+        Facts with(Test t, boolean taken) {
+            VarFact v = get(t.word, t.mask).copy();
+            long uk = Integer.toUnsignedLong(t.k);
+            switch (t.op) {
+                case JEQ:
+                    if (taken) {
+                        v.min = uk;
+                        v.max = uk;
+                        v.ones = t.k;
+                        v.zeros = ~t.k;
+                    } else {
+                        Set<Integer> s = new HashSet<>(v.notEq);
+                        s.add(t.k);
+                        v.notEq = s;
+                        if (v.min == uk) {
+                            v.min++;
+                        }
+                        if (v.max == uk) {
+                            v.max--;
+                        }
+                    }
+                    break;
+                case JGT:
+                    if (taken) {
+                        v.min = Math.max(v.min, uk + 1);
+                    } else {
+                        v.max = Math.min(v.max, uk);
+                    }
+                    break;
+                case JGE:
+                    if (taken) {
+                        v.min = Math.max(v.min, uk);
+                    } else {
+                        v.max = Math.min(v.max, uk - 1);
+                    }
+                    break;
+                default:
+                    if (taken) {
+                        if (Integer.bitCount(t.k) == 1) {
+                            v.ones |= t.k;
+                        }
+                    } else {
+                        v.zeros |= t.k;
+                    }
+                    break;
+            }
+            Map<Long, VarFact> m = new HashMap<>(vars);
+            m.put(t.variable(), v);
+            return new Facts(m);
+        }
+
+        /** What holds on both sides of a merge. */
+        Facts meet(Facts o) {
+            Map<Long, VarFact> m = new HashMap<>();
+            for (Map.Entry<Long, VarFact> e : vars.entrySet()) {
+                VarFact b = o.vars.get(e.getKey());
+                if (b == null) {
+                    continue;
+                }
+                VarFact a = e.getValue();
+                VarFact r = a.copy();
+                r.min = Math.min(a.min, b.min);
+                r.max = Math.max(a.max, b.max);
+                r.ones = a.ones & b.ones;
+                r.zeros = a.zeros & b.zeros;
+                Set<Integer> s = new HashSet<>(a.notEq);
+                s.retainAll(b.notEq);
+                r.notEq = s;
+                m.put(e.getKey(), r);
+            }
+            return new Facts(m);
+        }
+    }
+
+    /** The tests reachable from {@code entry}, in layout order (decreasing order). */
+    static List<Test> tests(Node entry) {
+        List<Test> out = new ArrayList<>();
+        Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Node> stack = new ArrayList<>();
+        stack.add(entry);
+        while (!stack.isEmpty()) {
+            Node n = stack.remove(stack.size() - 1);
+            if (!(n instanceof Test t) || !seen.add(n)) {
+                continue;
+            }
+            out.add(t);
+            stack.add(t.t);
+            stack.add(t.f);
+        }
+        out.sort((a, b) -> Integer.compare(b.order, a.order));
+        return out;
+    }
+
+    /**
+     * Jump threading with path facts: an edge into a test whose outcome is implied by what is
+     * known on that edge is redirected to the outcome, repeatedly, then the DAG is rebuilt with
+     * hash-consing. Only removes tests from paths, never adds any.
+     */
+    static Node optimize(Node entry, Factory factory) {
+        for (int round = 0; round < 8 && entry instanceof Test; round++) {
+            boolean changed = false;
+            Map<Node, Facts> in = new IdentityHashMap<>();
+            in.put(entry, Facts.NONE);
+            for (Test n : tests(entry)) {
+                Facts f = in.get(n);
+                if (f == null) {
+                    continue; // no longer reachable after redirections in this round
+                }
+                for (boolean taken : new boolean[] {true, false}) {
+                    Facts fe = f.with(n, taken);
+                    Node succ = taken ? n.t : n.f;
+                    Node s = succ;
+                    while (s instanceof Test st) {
+                        Boolean d = fe.decide(st);
+                        if (d == null) {
+                            break;
+                        }
+                        s = d ? st.t : st.f;
+                    }
+                    if (s != succ) {
+                        if (taken) {
+                            n.t = s;
+                        } else {
+                            n.f = s;
+                        }
+                        changed = true;
+                    }
+                    if (s instanceof Test) {
+                        Facts prev = in.get(s);
+                        in.put(s, prev == null ? fe : prev.meet(fe));
+                    }
+                }
+            }
+            entry = canonicalize(entry, factory.fresh(), new IdentityHashMap<>());
+            if (!changed) {
+                break;
+            }
+        }
+        return entry;
+    }
+
+    private static Node canonicalize(Node n, Factory f, Map<Node, Node> memo) {
+        if (!(n instanceof Test t)) {
+            return n;
+        }
+        Node done = memo.get(n);
+        if (done != null) {
+            return done;
+        }
+        Node tt = canonicalize(t.t, f, memo);
+        Node ff = canonicalize(t.f, f, memo);
+        Node r = f.test(t.word, t.mask, t.op, t.k, tt, ff, t.order);
+        memo.put(n, r);
+        return r;
+    }
+
+    /** For sanity checks and debugging: a readable dump. */
+    static String dump(Node entry) {
+        StringBuilder sb = new StringBuilder();
+        Map<Node, Integer> ids = new IdentityHashMap<>();
+        List<Test> ts = tests(entry);
+        for (int i = 0; i < ts.size(); i++) {
+            ids.put(ts.get(i), i);
+        }
+        for (Test t : ts) {
+            sb.append(ids.get(t)).append(": ").append(t).append(" ? ").append(name(t.t, ids)).append(" : ")
+                    .append(name(t.f, ids)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String name(Node n, Map<Node, Integer> ids) {
+        return n instanceof Test ? "#" + Objects.requireNonNull(ids.get(n)) : n.toString();
+    }
+}

@@ -1,0 +1,408 @@
+package dev.tether.seccomp;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * The JSON rule-file format: reading ({@link #parse}) and writing ({@link #write}).
+ *
+ * <pre>
+ * { "defaultAction": ACTION, "badArchAction": ACTION,        // badArchAction optional: kill_process
+ *   "ruleSets": [ { "action": ACTION, "vsyscall": false,      // vsyscall optional: false
+ *       "syscalls": [ {"name": "mmap"}  |  {"nr": 9}          // no anyOf = any arguments
+ *                   | {"name": "clone", "anyOf": [ {"args": [M, M, ...up to 6], "ip": M}, ... ]} ] } ] }
+ * M      = null | {"any": true} | {"eq": V} | {"ne": V} | {"gt": V} | {"ge": V} | {"lt": V} | {"le": V}
+ *        | {"maskedEq": V, "mask": V}                         // missing/null argument = any
+ * V      = a JSON integer, or a string "0x..." / decimal, 0 .. 2^64-1
+ * ACTION = "allow" | "kill_thread" | "kill_process" | "trap" | "log" | "errno:N" | "trace:N" | "0x..." (raw)
+ * </pre>
+ *
+ * Everything else is an error: unknown keys, duplicate keys, a syscall listed twice in one rule
+ * set, an empty {@code anyOf} (leave it out for "any arguments"), more than six arguments, values
+ * outside 0..2^64-1, syscall names the table does not know, numbers outside 0..2^31-1 (the
+ * {@code int nr} of {@code struct seccomp_data}). Every error is a {@link RuleFileException}
+ * naming the JSON path and line and column.
+ */
+public final class RuleFile {
+    private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    /** Values below this are written as JSON integers, larger ones as hex strings. */
+    private static final long WRITE_DECIMAL_BELOW = 256;
+
+    private RuleFile() {
+    }
+
+    /**
+     * Reads a rule file.
+     *
+     * @param json the text
+     * @param table the architecture's syscall names
+     * @throws RuleFileException naming the place and the problem
+     */
+    public static Policy parse(String json, SyscallTable table) {
+        Json.Value root = Json.parse(json);
+        Json.Obj top = object(root);
+        checkKeys(top, Set.of("defaultAction", "badArchAction", "ruleSets"));
+        Action defaultAction = action(required(top, "defaultAction"));
+        Json.Member bad = top.members.get("badArchAction");
+        Action badArch = bad == null ? Action.KILL_PROCESS : action(bad.value);
+        Json.Arr sets = array(required(top, "ruleSets"));
+        List<RuleSet> ruleSets = new ArrayList<>();
+        for (Json.Value v : sets.items) {
+            ruleSets.add(ruleSet(v, table));
+        }
+        return new Policy(defaultAction, badArch, ruleSets);
+    }
+
+    private static RuleSet ruleSet(Json.Value v, SyscallTable table) {
+        Json.Obj o = object(v);
+        checkKeys(o, Set.of("action", "vsyscall", "syscalls"));
+        Action action = action(required(o, "action"));
+        boolean vsyscall = false;
+        Json.Member vs = o.members.get("vsyscall");
+        if (vs != null) {
+            if (!(vs.value instanceof Json.Bool b)) {
+                throw vs.value.error("expected true or false but found " + vs.value.typeName());
+            }
+            vsyscall = b.value;
+        }
+        Json.Arr list = array(required(o, "syscalls"));
+        List<SyscallRule> syscalls = new ArrayList<>();
+        Map<Integer, Integer> seen = new HashMap<>();
+        for (int i = 0; i < list.items.size(); i++) {
+            Json.Value item = list.items.get(i);
+            SyscallRule s = syscall(item, table);
+            Integer first = seen.putIfAbsent(s.nr(), i);
+            if (first != null) {
+                throw item.error("syscall " + describe(s.nr(), table) + " is already listed in this rule set (at "
+                        + Json.item(list.path, first) + ")");
+            }
+            syscalls.add(s);
+        }
+        return new RuleSet(action, vsyscall, syscalls);
+    }
+
+    private static String describe(int nr, SyscallTable table) {
+        Optional<String> name = table.name(nr);
+        return name.isPresent() ? "\"" + name.get() + "\" (" + nr + ")" : String.valueOf(nr);
+    }
+
+    private static SyscallRule syscall(Json.Value v, SyscallTable table) {
+        Json.Obj o = object(v);
+        checkKeys(o, Set.of("name", "nr", "anyOf"));
+        Json.Member name = o.members.get("name");
+        Json.Member nrm = o.members.get("nr");
+        if (name != null && nrm != null) {
+            throw o.error("give either \"name\" or \"nr\", not both");
+        }
+        if (name == null && nrm == null) {
+            throw o.error("missing \"name\" (or \"nr\")");
+        }
+        int nr;
+        if (name != null) {
+            if (!(name.value instanceof Json.Str s)) {
+                throw name.value.error("expected a syscall name (a string) but found " + name.value.typeName());
+            }
+            OptionalInt n = table.number(s.value);
+            if (n.isEmpty()) {
+                throw name.value.error("unknown syscall \"" + s.value + "\" on " + table.arch());
+            }
+            nr = n.getAsInt();
+        } else {
+            if (!(nrm.value instanceof Json.Num num) || !num.isInteger()) {
+                throw nrm.value.error("expected a syscall number (an integer) but found " + describeValue(nrm.value));
+            }
+            BigInteger b = new BigInteger(num.text);
+            if (b.signum() < 0 || b.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) > 0) {
+                throw nrm.value.error("syscall number " + num.text + " is out of range 0.." + Integer.MAX_VALUE);
+            }
+            nr = b.intValue();
+        }
+        Json.Member anyOf = o.members.get("anyOf");
+        if (anyOf == null) {
+            return SyscallRule.any(nr);
+        }
+        Json.Arr rules = array(anyOf.value);
+        if (rules.items.isEmpty()) {
+            throw rules.error("empty anyOf: a syscall needs at least one rule (leave anyOf out for any arguments)");
+        }
+        List<Rule> list = new ArrayList<>();
+        for (Json.Value r : rules.items) {
+            list.add(rule(r));
+        }
+        return new SyscallRule(nr, false, list);
+    }
+
+    private static Rule rule(Json.Value v) {
+        Json.Obj o = object(v);
+        checkKeys(o, Set.of("args", "ip"));
+        List<Matcher> args = new ArrayList<>();
+        Json.Member a = o.members.get("args");
+        if (a != null) {
+            Json.Arr arr = array(a.value);
+            if (arr.items.size() > Rule.MAX_ARGS) {
+                throw arr.error(arr.items.size() + " arguments, but a syscall has at most " + Rule.MAX_ARGS);
+            }
+            for (Json.Value m : arr.items) {
+                args.add(matcher(m));
+            }
+        }
+        Json.Member ip = o.members.get("ip");
+        return new Rule(args, ip == null ? Matcher.any() : matcher(ip.value));
+    }
+
+    private static final Set<String> MATCHER_KEYS = Set.of("any", "eq", "ne", "gt", "ge", "lt", "le", "maskedEq", "mask");
+
+    private static Matcher matcher(Json.Value v) {
+        if (v instanceof Json.Null) {
+            return Matcher.any();
+        }
+        Json.Obj o = object(v);
+        checkKeys(o, MATCHER_KEYS);
+        if (o.members.isEmpty()) {
+            throw o.error("empty matcher: use null or {\"any\": true} for any value");
+        }
+        Json.Member mask = o.members.get("mask");
+        Json.Member masked = o.members.get("maskedEq");
+        if (mask != null && masked == null) {
+            throw o.error("\"mask\" needs \"maskedEq\"");
+        }
+        if (masked != null && mask == null) {
+            throw o.error("\"maskedEq\" needs \"mask\"");
+        }
+        int comparisons = o.members.size() - (mask != null ? 1 : 0);
+        if (comparisons > 1) {
+            throw o.error("a matcher has one comparison, found " + String.join(", ", o.members.keySet()));
+        }
+        Json.Member m = o.members.values().iterator().next();
+        if (m == mask) {
+            m = masked;
+        }
+        switch (m.key) {
+            case "any":
+                if (!(m.value instanceof Json.Bool b) || !b.value) {
+                    throw m.value.error("\"any\" must be true");
+                }
+                return Matcher.any();
+            case "eq": return Matcher.eq(value(m.value));
+            case "ne": return Matcher.ne(value(m.value));
+            case "gt": return Matcher.gt(value(m.value));
+            case "ge": return Matcher.ge(value(m.value));
+            case "lt": return Matcher.lt(value(m.value));
+            case "le": return Matcher.le(value(m.value));
+            default: return Matcher.maskedEq(value(mask.value), value(m.value));
+        }
+    }
+
+    /** A 64-bit value: integer or string (hex "0x..." or decimal), 0 .. 2^64-1, exact. */
+    private static long value(Json.Value v) {
+        BigInteger b;
+        String shown;
+        if (v instanceof Json.Num n) {
+            if (!n.isInteger()) {
+                throw v.error("value " + n.text + " is not an integer");
+            }
+            b = new BigInteger(n.text);
+            shown = n.text;
+        } else if (v instanceof Json.Str s) {
+            String t = s.value.trim().toLowerCase(Locale.ROOT);
+            shown = "\"" + s.value + "\"";
+            try {
+                if (t.startsWith("0x")) {
+                    if (t.length() == 2 || t.charAt(2) == '-' || t.charAt(2) == '+') {
+                        throw new NumberFormatException();
+                    }
+                    b = new BigInteger(t.substring(2), 16);
+                } else {
+                    if (t.isEmpty() || t.charAt(0) == '+') {
+                        throw new NumberFormatException();
+                    }
+                    b = new BigInteger(t, 10);
+                }
+            } catch (NumberFormatException e) {
+                throw v.error("bad number " + shown + " (expected decimal digits or 0x followed by hex digits)");
+            }
+        } else {
+            throw v.error("expected a value (an integer or a \"0x...\" string) but found " + v.typeName());
+        }
+        if (b.signum() < 0 || b.compareTo(U64_MAX) > 0) {
+            throw v.error("value " + shown + " is out of range 0.." + U64_MAX + " (2^64-1)");
+        }
+        return b.longValue();
+    }
+
+    private static Action action(Json.Value v) {
+        if (!(v instanceof Json.Str s)) {
+            throw v.error("expected an action (a string) but found " + v.typeName());
+        }
+        try {
+            return Action.parse(s.value);
+        } catch (IllegalArgumentException e) {
+            throw v.error(e.getMessage());
+        }
+    }
+
+    private static String describeValue(Json.Value v) {
+        return v instanceof Json.Num n ? n.text : v.typeName();
+    }
+
+    private static Json.Obj object(Json.Value v) {
+        if (!(v instanceof Json.Obj o)) {
+            throw v.error("expected an object but found " + v.typeName());
+        }
+        return o;
+    }
+
+    private static Json.Arr array(Json.Value v) {
+        if (!(v instanceof Json.Arr a)) {
+            throw v.error("expected an array but found " + v.typeName());
+        }
+        return a;
+    }
+
+    private static Json.Value required(Json.Obj o, String key) {
+        Json.Member m = o.members.get(key);
+        if (m == null) {
+            throw o.error("missing \"" + key + "\"");
+        }
+        return m.value;
+    }
+
+    private static void checkKeys(Json.Obj o, Set<String> allowed) {
+        for (Json.Member m : o.members.values()) {
+            if (!allowed.contains(m.key)) {
+                throw new RuleFileException(Json.child(o.path, m.key), m.line, m.column,
+                        "unknown key \"" + m.key + "\" (expected " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+            }
+        }
+    }
+
+    // ---- writing ----
+
+    /**
+     * Writes {@code policy} as a rule file: two-space indentation, one syscall per line, names
+     * where the table knows them, values below 256 as integers and others as hex strings.
+     * {@code parse(write(p), table)} equals {@code p}.
+     */
+    public static String write(Policy policy, SyscallTable table) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("{\n");
+        sb.append("  \"defaultAction\": ").append(quote(policy.defaultAction().toString())).append(",\n");
+        sb.append("  \"badArchAction\": ").append(quote(policy.badArchAction().toString())).append(",\n");
+        sb.append("  \"ruleSets\": [");
+        List<RuleSet> sets = policy.ruleSets();
+        for (int i = 0; i < sets.size(); i++) {
+            RuleSet set = sets.get(i);
+            sb.append(i == 0 ? "\n" : ",\n");
+            sb.append("    {\n");
+            sb.append("      \"action\": ").append(quote(set.action().toString())).append(",\n");
+            if (set.vsyscall()) {
+                sb.append("      \"vsyscall\": true,\n");
+            }
+            sb.append("      \"syscalls\": [");
+            List<SyscallRule> syscalls = set.syscalls();
+            for (int j = 0; j < syscalls.size(); j++) {
+                sb.append(j == 0 ? "\n" : ",\n");
+                writeSyscall(sb, syscalls.get(j), table);
+            }
+            sb.append(syscalls.isEmpty() ? "]\n" : "\n      ]\n");
+            sb.append("    }");
+        }
+        sb.append(sets.isEmpty() ? "]\n" : "\n  ]\n");
+        sb.append("}\n");
+        return sb.toString();
+    }
+
+    private static void writeSyscall(StringBuilder sb, SyscallRule s, SyscallTable table) {
+        sb.append("        {");
+        Optional<String> name = table.name(s.nr());
+        if (name.isPresent() && table.number(name.get()).orElse(-1) == s.nr()) {
+            sb.append("\"name\": ").append(quote(name.get()));
+        } else {
+            sb.append("\"nr\": ").append(s.nr());
+        }
+        if (!s.matchAll()) {
+            sb.append(", \"anyOf\": [");
+            for (int i = 0; i < s.anyOf().size(); i++) {
+                sb.append(i == 0 ? "\n" : ",\n").append("          ");
+                writeRule(sb, s.anyOf().get(i));
+            }
+            sb.append("\n        ]");
+        }
+        sb.append('}');
+    }
+
+    private static void writeRule(StringBuilder sb, Rule r) {
+        int last = -1;
+        for (int i = 0; i < Rule.MAX_ARGS; i++) {
+            if (!(r.args().get(i) instanceof Matcher.Any)) {
+                last = i;
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        if (last >= 0) {
+            StringBuilder a = new StringBuilder("\"args\": [");
+            for (int i = 0; i <= last; i++) {
+                a.append(i == 0 ? "" : ", ").append(matcherJson(r.args().get(i)));
+            }
+            parts.add(a.append(']').toString());
+        }
+        if (!(r.ip() instanceof Matcher.Any)) {
+            parts.add("\"ip\": " + matcherJson(r.ip()));
+        }
+        sb.append('{').append(String.join(", ", parts)).append('}');
+    }
+
+    private static String matcherJson(Matcher m) {
+        if (m instanceof Matcher.Any) {
+            return "null";
+        }
+        if (m instanceof Matcher.Eq e) {
+            return "{\"eq\": " + valueJson(e.value()) + "}";
+        }
+        if (m instanceof Matcher.Ne e) {
+            return "{\"ne\": " + valueJson(e.value()) + "}";
+        }
+        if (m instanceof Matcher.Gt e) {
+            return "{\"gt\": " + valueJson(e.value()) + "}";
+        }
+        if (m instanceof Matcher.Ge e) {
+            return "{\"ge\": " + valueJson(e.value()) + "}";
+        }
+        if (m instanceof Matcher.Lt e) {
+            return "{\"lt\": " + valueJson(e.value()) + "}";
+        }
+        if (m instanceof Matcher.Le e) {
+            return "{\"le\": " + valueJson(e.value()) + "}";
+        }
+        Matcher.MaskedEq me = (Matcher.MaskedEq) m;
+        return "{\"maskedEq\": " + valueJson(me.value()) + ", \"mask\": " + valueJson(me.mask()) + "}";
+    }
+
+    private static String valueJson(long v) {
+        if (Long.compareUnsigned(v, WRITE_DECIMAL_BELOW) < 0) {
+            return Long.toString(v);
+        }
+        return "\"0x" + Long.toHexString(v) + "\"";
+    }
+
+    private static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+}
