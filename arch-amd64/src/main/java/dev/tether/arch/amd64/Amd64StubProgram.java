@@ -77,6 +77,12 @@ public final class Amd64StubProgram implements StubProgram {
         return RSEQ_SIG;
     }
 
+    /** spec §4.3: maximumUserAddress, 47-bit user space minus a guard page. */
+    @Override
+    public long maximumUserAddress() {
+        return 0x7ffffffff000L;
+    }
+
     @Override
     public long stubPlacementStart(long pageSize) {
         if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {

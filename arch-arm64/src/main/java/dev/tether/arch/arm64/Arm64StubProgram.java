@@ -78,6 +78,12 @@ public final class Arm64StubProgram implements StubProgram {
         return RSEQ_SIG;
     }
 
+    /** spec §4.3: maximumUserAddress for 48-bit virtual addresses. */
+    @Override
+    public long maximumUserAddress() {
+        return 0xfffffffff000L;
+    }
+
     @Override
     public long stubPlacementStart(long pageSize) {
         if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {

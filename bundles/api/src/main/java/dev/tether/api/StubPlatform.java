@@ -44,4 +44,13 @@ public interface StubPlatform {
 
     /** The stubs made by this platform that are still alive. */
     List<Stub> stubs();
+
+    /**
+     * A subprocess: from the pool when one is available, otherwise forked from the master stub
+     * (created on first use) with an injected clone, attached and unmapped (spec §5.1, §5.3).
+     */
+    Subprocess newSubprocess();
+
+    /** The live subprocesses (in use or pooled). */
+    List<Subprocess> subprocesses();
 }

@@ -73,6 +73,14 @@ public interface StubProgram {
     long stubPlacementStart(long pageSize);
 
     /**
+     * The end of the user address space that stubs unmap up to (gVisor's
+     * {@code maximumUserAddress}, spec §4.3/§4.5: amd64 {@code 0x7ffffffff000}, arm64 with 48-bit
+     * virtual addresses {@code 0xfffffffff000}). Core falls back to reading the stub's
+     * /proc/&lt;pid&gt;/maps when the kernel's address space is smaller.
+     */
+    long maximumUserAddress();
+
+    /**
      * Whether the CPU supports CPUID faulting (amd64: the {@code cpuid_fault} flag of
      * /proc/cpuinfo); always false where the arch has no such thing.
      *

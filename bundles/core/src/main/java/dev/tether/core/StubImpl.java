@@ -44,13 +44,17 @@ final class StubImpl implements Stub {
         }
         String during = platform.describeSyscall(sysno);
         long[] a = args.clone();
+        long t0 = System.nanoTime();
         try {
-            return tracee.owner.call(() -> {
+            long r = tracee.owner.call(() -> {
                 checkUsable();
                 return tracee.inject(sysno, a, during);
             });
+            platform.listener().injected(pid(), tid(), sysno, r, System.nanoTime() - t0);
+            return r;
         } catch (StubDiedException e) {
             platform.forget(this);
+            platform.listener().stubDied(pid(), tid(), e.getMessage());
             throw e;
         }
     }

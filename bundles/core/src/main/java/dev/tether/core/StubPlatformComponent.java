@@ -72,4 +72,14 @@ public final class StubPlatformComponent implements StubPlatform {
     public List<Stub> stubs() {
         return impl.stubs();
     }
+
+    @Override
+    public dev.tether.api.Subprocess newSubprocess() {
+        return impl.newSubprocess();
+    }
+
+    @Override
+    public List<dev.tether.api.Subprocess> subprocesses() {
+        return impl.subprocesses();
+    }
 }

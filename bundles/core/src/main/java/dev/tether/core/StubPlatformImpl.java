@@ -73,8 +73,15 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
     private final Action defaultAction;
     private final PlatformFacts facts;
 
+    private volatile PlatformListener listener = new PlatformListener() { };
     private final Object lock = new Object();
     private final Set<StubImpl> live = new LinkedHashSet<>();
+    /** Subprocesses handed out or pooled (not the master); guarded by lock. */
+    private final Set<SubprocessImpl> subprocesses = new LinkedHashSet<>();
+    /** Released, unmapped subprocesses ready for reuse (LIFO, spec §5.5). */
+    private final java.util.concurrent.ConcurrentLinkedDeque<SubprocessImpl> pool = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private volatile SubprocessImpl master;
+    private Thread preforker;
     private final Map<String, NativeMemory> filters = new HashMap<>();
     private boolean closed;
 
@@ -107,7 +114,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
             stubAt = placeStub(stub);
             trampAt = mapCode(tramp.code(), 0, trampolineLength);
             for (int i = 0; i < settings.tracerThreads(); i++) {
-                tracers.add(new TracerThread("tether-tracer-" + arch + "-" + i, layout.regsetSize()));
+                tracers.add(new TracerThread("tether-tracer-" + arch + "-" + i));
             }
         } catch (RuntimeException e) {
             unmapQuietly(stubAt, stubLength);
@@ -264,28 +271,57 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
     }
 
     /**
-     * A compiled filter as a {@code struct sock_fprog} in native memory, cached per policy. The
-     * program bytes follow the 16-byte header: {@code u16 len; 6 bytes padding; sock_filter *}.
+     * The master's policy, inherited by every subprocess: the stub policy plus one rule set of
+     * Tether's own, appended after the seed's and the arch's, allowing {@code mprotect} for
+     * {@code Subprocess.protect} (the seed's address spaces only map and unmap). With a legacy
+     * ALLOW default nothing needs adding.
      */
+    Policy subprocessPolicy(Action action) {
+        Policy p = stubPolicy(action);
+        if (action.equals(Action.ALLOW)) {
+            return p;
+        }
+        List<dev.tether.seccomp.RuleSet> sets = new ArrayList<>(p.ruleSets());
+        sets.add(new dev.tether.seccomp.RuleSet(Action.ALLOW, false,
+                List.of(dev.tether.seccomp.SyscallRule.any(table.require("mprotect")))));
+        return new Policy(p.defaultAction(), p.badArchAction(), sets);
+    }
+
+    /** The stub filter for {@code action}, compiled once. */
     private NativeMemory filter(long key, Action action, Policy custom) {
-        Policy policy = custom != null ? custom : stubPolicy(action);
-        String k = custom != null ? "custom:" + System.identityHashCode(custom) : key + ":" + action;
+        if (custom != null) {
+            return compile(custom);
+        }
+        String k = key + ":" + action;
         synchronized (lock) {
-            NativeMemory m = custom == null ? filters.get(k) : null;
-            if (m != null) {
-                return m;
-            }
-            Program prog = SeccompCompiler.compile(policy, table.auditArch());
-            byte[] bytes = prog.toBytes(NativeMemory.order());
-            m = NativeMemory.allocate(16 + bytes.length);
-            m.putShort(0, (short) prog.size());
-            m.putLong(8, m.address() + 16);
-            m.write(16, bytes, 0, bytes.length);
-            if (custom == null) {
+            NativeMemory m = filters.get(k);
+            if (m == null) {
+                m = compile(stubPolicy(action));
                 filters.put(k, m);
             }
             return m;
         }
+    }
+
+    /** The master's filter ({@link #subprocessPolicy}), compiled once. */
+    private NativeMemory masterFilter() {
+        synchronized (lock) {
+            return filters.computeIfAbsent("master:" + defaultAction, k -> compile(subprocessPolicy(defaultAction)));
+        }
+    }
+
+    /**
+     * A compiled filter as a {@code struct sock_fprog} in native memory: {@code u16 len; 6 bytes
+     * padding; sock_filter *filter}, with the program bytes following the 16-byte header.
+     */
+    private NativeMemory compile(Policy policy) {
+        Program prog = SeccompCompiler.compile(policy, table.auditArch());
+        byte[] bytes = prog.toBytes(NativeMemory.order());
+        NativeMemory m = NativeMemory.allocate(16 + bytes.length);
+        m.putShort(0, (short) prog.size());
+        m.putLong(8, m.address() + 16);
+        m.write(16, bytes, 0, bytes.length);
+        return m;
     }
 
     // ---------------------------------------------------------------- creation
@@ -371,8 +407,13 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         NativeMemory fprog = filter(cloneFlags, action, custom);
         TracerThread owner = pickTracer();
         StubImpl stub;
+        long t0 = System.nanoTime();
         try {
             stub = owner.call(() -> new StubImpl(this, createTracee(cloneFlags, fprog), cloneFlags));
+            listener.stubCreated(stub.pid(), false, System.nanoTime() - t0);
+        } catch (RuntimeException e) {
+            listener.failed("create stub", e);
+            throw e;
         } finally {
             if (custom != null) {
                 fprog.close();
@@ -409,7 +450,221 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         return create(cloneFlags, null, policy);
     }
 
+    // ---------------------------------------------------------------- subprocesses
+
+    long maximumUserAddress() {
+        return program.maximumUserAddress();
+    }
+
+    /**
+     * The master stub (spec §2.3, §5.1): created from the JVM on first use by tracer thread 0,
+     * then unmapped down to its stub page, so that forking from it copies almost no page tables.
+     */
+    SubprocessImpl master() {
+        SubprocessImpl m = master;
+        if (m != null) {
+            return m;
+        }
+        synchronized (lock) {
+            if (master == null) {
+                if (closed) {
+                    throw new PlatformClosedException("the " + layout.arch() + " stub platform is closed");
+                }
+                TracerThread t0 = tracers.get(0);
+                NativeMemory fprog = masterFilter();
+                long t = System.nanoTime();
+                SubprocessImpl created = t0.call(() -> {
+                    SubprocessImpl s = new SubprocessImpl(this, createTracee(processCloneFlags(), fprog), t0, true);
+                    try {
+                        s.unmapAll();
+                    } catch (RuntimeException e) {
+                        s.first.kill();
+                        throw e;
+                    }
+                    return s;
+                });
+                listener.stubCreated(created.pid(), false, System.nanoTime() - t);
+                master = created;
+            }
+            return master;
+        }
+    }
+
+    /**
+     * (s *subprocess) createStub() of the seed (spec §5.3), on tracer thread {@code t}: an
+     * injected clone in the master through t's own master stub thread, with the child's expected
+     * ppid and the re-bootstrap flag set (initChildProcessPPID); an injected wait4 for the child's
+     * group-stop; attach from t; unmap the child down to its stub page.
+     */
+    private SubprocessImpl fork(TracerThread t) {
+        SubprocessImpl m = master();
+        return t.call(() -> {
+            long t0 = System.nanoTime();
+            Tracee mt = m.threadFor(Thread.currentThread());
+            long pid;
+            try {
+                pid = mt.injectAdjusted(r -> layout.initChildProcessPPID(r, m.pid()), table.require("clone"),
+                        new long[] {processCloneFlags(), 0, 0, 0, 0, 0}, "clone of a subprocess");
+                if (pid <= 0) {
+                    throw new TetherException("creating stub process: clone in the master returned " + Errno.name((int) -pid));
+                }
+                long w = mt.inject(table.require("wait4"), new long[] {pid, 0, Wait.__WALL | Wait.WUNTRACED, 0, 0, 0},
+                        "wait4 for a new subprocess");
+                if (w != pid) {
+                    throw new TetherException("waiting on stub process " + pid + ": wait4 returned " + w);
+                }
+            } catch (dev.tether.api.StubDiedException e) {
+                m.markDead(e.getMessage());
+                throw e;
+            }
+            Tracee child = new Tracee((int) pid, (int) pid, t, layout);
+            child.attach();
+            child.grabInitRegs();
+            SubprocessImpl s = new SubprocessImpl(this, child, t, false);
+            s.unmapAll();
+            listener.stubCreated((int) pid, true, System.nanoTime() - t0);
+            return s;
+        });
+    }
+
+    @Override
+    public dev.tether.api.Subprocess newSubprocess() {
+        Threads.refuseVirtual("StubPlatform.newSubprocess");
+        checkOpen();
+        SubprocessImpl s;
+        while ((s = pool.pollLast()) != null) {
+            if (s.alive()) {
+                s.pooled = false;
+                refill();
+                return s;
+            }
+        }
+        s = fork(pickTracer());
+        synchronized (lock) {
+            if (!closed) {
+                subprocesses.add(s);
+                refill();
+                return s;
+            }
+        }
+        destroy(s);
+        throw new PlatformClosedException("the platform was closed while the subprocess was being created");
+    }
+
+    /** Wakes the pre-forker when the pool is below the configured pre-fork count. */
+    private void refill() {
+        if (settings.prefork() == 0 || pool.size() >= settings.prefork()) {
+            return;
+        }
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            if (preforker == null) {
+                preforker = new Thread(this::preforkLoop, "tether-prefork-" + layout.arch());
+                preforker.setDaemon(true);
+                preforker.start();
+            }
+            lock.notifyAll();
+        }
+    }
+
+    private void preforkLoop() {
+        while (true) {
+            synchronized (lock) {
+                while (!closed && pool.size() >= settings.prefork()) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+            }
+            try {
+                SubprocessImpl s = fork(pickTracer());
+                s.pooled = true;
+                synchronized (lock) {
+                    if (closed) {
+                        s.pooled = false;
+                    } else {
+                        subprocesses.add(s);
+                        pool.addLast(s);
+                        continue;
+                    }
+                }
+                destroy(s);
+                return;
+            } catch (RuntimeException e) {
+                listener.failed("pre-fork", e);
+                LOG.log(Level.WARNING, "pre-forking a subprocess failed", e);
+                return;
+            }
+        }
+    }
+
+    /** Release (spec §5.5): unmap and pool it, or destroy it when the pool is full. */
+    void release(SubprocessImpl s) {
+        if (pool.size() >= settings.poolSize()) {
+            destroy(s);
+            return;
+        }
+        try {
+            s.owner.call(() -> {
+                s.unmapAll();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            destroy(s);
+            throw e;
+        }
+        s.pooled = true;
+        pool.addLast(s);
+    }
+
+    /** Kills and reaps a subprocess; its leader's zombie is reaped through the master, its parent. */
+    void destroy(SubprocessImpl s) {
+        if (settings.failureMode() == FailureMode.FAIL_STOP) {
+            throw new TetherException("fail-stop mode: subprocess " + s.pid() + " was cloned with exit signal SIGKILL;"
+                    + " killing it would kill the master stub and with it the JVM. Use contained mode to destroy subprocesses");
+        }
+        pool.remove(s);
+        synchronized (lock) {
+            subprocesses.remove(s);
+        }
+        s.owner.call(() -> {
+            s.killAndReap();
+            SubprocessImpl m = master;
+            if (m != null && m.alive()) {
+                Tracee mt = m.threadFor(Thread.currentThread());
+                long r = mt.inject(table.require("wait4"), new long[] {s.pid(), 0, Wait.__WALL, 0, 0, 0}, "wait4 reaping a subprocess");
+                if (r != s.pid() && r != -Errno.ECHILD) {
+                    LOG.log(Level.WARNING, "reaping subprocess " + s.pid() + " through the master returned " + r);
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<dev.tether.api.Subprocess> subprocesses() {
+        synchronized (lock) {
+            return List.copyOf(subprocesses);
+        }
+    }
+
     // ---------------------------------------------------------------- queries
+
+    /** Sets who observes this platform's work (null: nobody). */
+    public void setListener(PlatformListener l) {
+        this.listener = l != null ? l : new PlatformListener() { };
+    }
+
+    PlatformListener listener() {
+        return listener;
+    }
 
     @Override
     public PlatformFacts facts() {
@@ -471,8 +726,38 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
                         + " SIGKILL, so tearing them down would kill the JVM; they end when the JVM does."
                         + " Stop the JVM, or use contained mode to make stubs closable");
             }
+            if (master != null && settings.failureMode() == FailureMode.FAIL_STOP) {
+                throw new TetherException("fail-stop mode: the master stub was cloned with exit signal SIGKILL, so"
+                        + " tearing it down would kill the JVM; it ends when the JVM does");
+            }
             closed = true;
             live.clear();
+            lock.notifyAll(); // the pre-forker
+        }
+        if (preforker != null) {
+            try {
+                preforker.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (SubprocessImpl s : new ArrayList<>(subprocesses)) {
+            try {
+                destroy(s);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not tear down " + s, e);
+            }
+        }
+        SubprocessImpl m = master;
+        if (m != null) {
+            try {
+                m.owner.call(() -> {
+                    m.killAndReap();
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not tear down " + m, e);
+            }
         }
         for (StubImpl s : victims) {
             try {

@@ -24,8 +24,14 @@ final class Tracee {
     /** A syscall-stop's signal with TRACESYSGOOD: SIGTRAP | 0x80. */
     static final int SYSCALL_STOP = Signals.SIGTRAP | 0x80;
 
+    /** Register scratch per tracing thread; large enough for any NT_PRSTATUS set (arm64: 272). */
+    private static final ThreadLocal<NativeMemory> REGS = ThreadLocal.withInitial(() -> NativeMemory.allocate(512));
+
     final int tgid;
     final int tid;
+    /** The OS thread that traces this thread: the only one that may ptrace it. */
+    final Thread tracer;
+    /** The tracer as a {@link TracerThread} to marshal work to, or null for a caller-owned stub thread. */
     final TracerThread owner;
     final RegisterLayout layout;
     private Registers initRegs;
@@ -34,10 +40,24 @@ final class Tracee {
     private volatile int deathStatus;
 
     Tracee(int tgid, int tid, TracerThread owner, RegisterLayout layout) {
+        this(tgid, tid, owner, Thread.currentThread(), layout);
+    }
+
+    /** A tracee traced by the calling thread (which need not be a TracerThread). */
+    Tracee(int tgid, int tid, TracerThread owner, Thread tracer, RegisterLayout layout) {
         this.tgid = tgid;
         this.tid = tid;
         this.owner = owner;
+        this.tracer = tracer;
         this.layout = layout;
+    }
+
+    /** Fails unless called on the tracing thread (DESIGN rule 4). */
+    void assertTracer() {
+        if (Thread.currentThread() != tracer) {
+            throw new IllegalStateException("ptrace call on stub thread " + tid + " from " + Thread.currentThread().getName()
+                    + " instead of its tracer " + tracer.getName());
+        }
     }
 
     boolean alive() {
@@ -61,7 +81,7 @@ final class Tracee {
      * SIGTRAP). A death (PTRACE_EVENT_EXIT or an exit status) marks the tracee dead and throws.
      */
     int waitStopped(String during) {
-        owner.assertCurrent();
+        assertTracer();
         while (true) {
             int status = Sys.wait4(tid, WAIT_OPTIONS);
             if (!Wait.stopped(status)) {
@@ -84,18 +104,30 @@ final class Tracee {
 
     /** PTRACE_ATTACH + the SIGSTOP stop + PTRACE_SETOPTIONS (spec §1.2). */
     void attach() {
-        owner.assertCurrent();
+        attach(OPTIONS);
+    }
+
+    /**
+     * Attach with the given options. Stub threads traced by callers (not by a TracerThread) are
+     * attached without PTRACE_O_TRACEEXIT: a SIGKILLed tracee blocks in its PTRACE_EVENT_EXIT stop
+     * until its own tracer resumes it, and only the owner thread tears subprocesses down.
+     */
+    void attach(long options) {
+        assertTracer();
         Sys.ptrace(Ptrace.PTRACE_ATTACH, tid, 0, 0);
         int sig = waitStopped("attach");
         if (sig != Signals.SIGSTOP) {
             throw new TetherException("attach to " + tid + ": expected a SIGSTOP stop, got " + Signals.name(sig & 0xff));
         }
-        Sys.ptrace(Ptrace.PTRACE_SETOPTIONS, tid, 0, OPTIONS);
+        Sys.ptrace(Ptrace.PTRACE_SETOPTIONS, tid, 0, options);
     }
 
+    /** Options for caller-owned stub threads: TRACESYSGOOD | EXITKILL (no TRACEEXIT, see attach). */
+    static final long CALLER_OPTIONS = Ptrace.PTRACE_O_TRACESYSGOOD | Ptrace.PTRACE_O_EXITKILL;
+
     Registers getRegs() {
-        owner.assertCurrent();
-        NativeMemory buf = owner.regsBuffer();
+        assertTracer();
+        NativeMemory buf = REGS.get();
         Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, layout.regsetSize());
         long[] words = new long[layout.names().size()];
         buf.getLongs(0, words);
@@ -103,8 +135,8 @@ final class Tracee {
     }
 
     void setRegs(Registers regs) {
-        owner.assertCurrent();
-        NativeMemory buf = owner.regsBuffer();
+        assertTracer();
+        NativeMemory buf = REGS.get();
         buf.putLongs(0, regs.words());
         Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, layout.regsetSize());
     }
@@ -190,7 +222,7 @@ final class Tracee {
      * returns its final status, or -1 if it was already reaped.
      */
     int reapQuietly() {
-        owner.assertCurrent();
+        assertTracer();
         while (true) {
             int status;
             try {
@@ -221,7 +253,7 @@ final class Tracee {
      * is gone.
      */
     void kill() {
-        owner.assertCurrent();
+        assertTracer();
         if (!alive) {
             return;
         }

@@ -2,7 +2,6 @@ package dev.tether.core;
 
 import dev.tether.api.PlatformClosedException;
 import dev.tether.api.TetherException;
-import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
@@ -14,8 +13,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * A dedicated platform thread that owns tracees: every ptrace and wait4 call on them runs here.
  * Work arrives through {@link #call(Callable)}; a call made on the thread itself runs directly.
- * Thread-confined scratch buffers (registers) live here so that the injection path allocates
- * no native memory.
  */
 final class TracerThread {
     private static final Runnable STOP = () -> { };
@@ -25,10 +22,8 @@ final class TracerThread {
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile int tid;
     private volatile boolean stopping;
-    /** Scratch for one NT_PRSTATUS register set; only touched on this thread. */
-    private NativeMemory regs;
 
-    TracerThread(String name, int regsetSize) {
+    TracerThread(String name) {
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -38,10 +33,6 @@ final class TracerThread {
             Thread.currentThread().interrupt();
             throw new TetherException("interrupted while starting tracer thread " + name, e);
         }
-        call(() -> {
-            regs = NativeMemory.allocate(regsetSize);
-            return null;
-        });
     }
 
     private void run() {
@@ -60,9 +51,6 @@ final class TracerThread {
             }
             r.run();
         }
-        if (regs != null) {
-            regs.close();
-        }
     }
 
     String name() {
@@ -76,12 +64,6 @@ final class TracerThread {
 
     boolean isCurrent() {
         return Thread.currentThread() == thread;
-    }
-
-    /** The register scratch buffer; only valid on this thread. */
-    NativeMemory regsBuffer() {
-        assertCurrent();
-        return regs;
     }
 
     void assertCurrent() {
@@ -102,11 +84,15 @@ final class TracerThread {
                 throw new TetherException(e.getMessage(), e);
             }
         }
-        if (stopping) {
-            throw new PlatformClosedException("tracer thread " + thread.getName() + " has stopped");
-        }
         FutureTask<T> task = new FutureTask<>(work);
-        queue.add(task);
+        // Checked and queued under the lock that stop() takes, so no task can land behind STOP
+        // and wait forever.
+        synchronized (this) {
+            if (stopping) {
+                throw new PlatformClosedException("tracer thread " + thread.getName() + " has stopped");
+            }
+            queue.add(task);
+        }
         boolean interrupted = false;
         try {
             while (true) {
@@ -137,9 +123,11 @@ final class TracerThread {
     }
 
     /** Lets the thread end after the work already queued; only when it owns no live tracee. */
-    void stop() {
-        stopping = true;
-        queue.add(STOP);
+    synchronized void stop() {
+        if (!stopping) {
+            stopping = true;
+            queue.add(STOP);
+        }
     }
 
     void join() throws InterruptedException {

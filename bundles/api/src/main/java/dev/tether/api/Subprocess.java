@@ -1,0 +1,75 @@
+package dev.tether.api;
+
+import java.util.List;
+
+/**
+ * A stub process forked from the platform's master stub (gVisor's {@code subprocess}): an address
+ * space of its own, holding only the stub page until mappings are injected. Each calling platform
+ * thread gets its own stub thread in it (gVisor's {@code syscallThreads.lookupOrCreate}), traced
+ * by that calling thread itself, so an injection costs no thread hand-off.
+ *
+ * <p><b>Calling threads.</b> ptrace binds a stub thread to the OS thread that attached it, and
+ * the kernel kills the stub thread - and with it the whole subprocess - when that thread exits
+ * (PTRACE_O_EXITKILL, spec §11.2 item 3). Use long-lived platform threads (a fixed pool) for
+ * subprocess work; virtual threads are refused. A subprocess whose stub died is reported by a
+ * {@link StubDiedException} (contained mode) and can only be destroyed.
+ */
+@org.osgi.annotation.versioning.ProviderType
+public interface Subprocess extends AutoCloseable {
+    /** The stub process's pid. */
+    int pid();
+
+    /** Runs one syscall through the calling thread's stub thread: the value, or -errno. */
+    long syscall(long sysno, long... args);
+
+    /** {@link #syscall(long, long...)} by name. */
+    long syscall(String name, long... args);
+
+    /**
+     * Maps anonymous private memory: at {@code address} exactly (MAP_FIXED) when it is not 0,
+     * wherever the kernel chooses otherwise. Returns the address.
+     */
+    long mapAnonymous(long address, long length, int prot);
+
+    /**
+     * Maps {@code length} bytes of a file the JVM holds open ({@code fd}, valid in the stub
+     * because stubs share the JVM's fd table through CLONE_FILES) at {@code address} (MAP_FIXED;
+     * MAP_SHARED, so writes through either side are seen by the other). Returns the address.
+     */
+    long mapFile(long address, long length, int prot, int fd, long offset);
+
+    /** munmap. */
+    void unmap(long address, long length);
+
+    /** mprotect. */
+    void protect(long address, long length, int prot);
+
+    /** Copies {@code length} bytes of the subprocess's memory at {@code address} (process_vm_readv). */
+    void read(long address, byte[] into, int offset, int length);
+
+    /** Copies {@code length} bytes into the subprocess's memory at {@code address} (process_vm_writev). */
+    void write(long address, byte[] from, int offset, int length);
+
+    /** The calling thread's stub thread's current registers. */
+    Registers registers();
+
+    /** The stub threads of this subprocess, in creation order (the first serves clone requests). */
+    List<StubThreadInfo> threads();
+
+    /** True until the subprocess died or was destroyed. */
+    boolean alive();
+
+    /** Why the subprocess ended, or null while it is alive. */
+    String death();
+
+    /**
+     * Gives the subprocess back: its address space is unmapped down to the stub page and it is
+     * reused by a later {@code newSubprocess} (gVisor's {@code Release}). A dead subprocess is
+     * destroyed instead.
+     */
+    @Override
+    void close();
+
+    /** Kills and reaps the subprocess and its stub threads (contained mode only). */
+    void destroy();
+}

@@ -1,0 +1,370 @@
+package dev.tether.core;
+
+import dev.tether.abi.Clone;
+import dev.tether.abi.Errno;
+import dev.tether.abi.Mman;
+import dev.tether.abi.Ptrace;
+import dev.tether.abi.Signals;
+import dev.tether.abi.Wait;
+import dev.tether.api.PlatformClosedException;
+import dev.tether.api.Registers;
+import dev.tether.api.StubDiedException;
+import dev.tether.api.StubThreadInfo;
+import dev.tether.api.Subprocess;
+import dev.tether.api.TetherException;
+import dev.tether.linux.LinuxException;
+import dev.tether.linux.NativeMemory;
+import dev.tether.linux.Sys;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A stub process with its stub threads (gVisor's {@code subprocess}, spec §5). Its first thread
+ * is owned by a {@link TracerThread} and serves clone requests for new stub threads; every calling
+ * platform thread gets a stub thread of its own, which it traces itself
+ * ({@code syscallThreads.lookupOrCreate}), so injections need no hand-off.
+ */
+final class SubprocessImpl implements Subprocess {
+    /** Native scratch for guest memory copies, per calling thread, grown on demand. */
+    private static final ThreadLocal<NativeMemory[]> COPY = ThreadLocal.withInitial(() -> new NativeMemory[1]);
+
+    final StubPlatformImpl platform;
+    final Tracee first;
+    final TracerThread owner;
+    final boolean master;
+    private final Map<Thread, Tracee> byCaller = new ConcurrentHashMap<>();
+    private final List<Tracee> all = new CopyOnWriteArrayList<>();
+    private volatile String death;
+    private volatile boolean destroyed;
+    volatile boolean pooled;
+
+    SubprocessImpl(StubPlatformImpl platform, Tracee first, TracerThread owner, boolean master) {
+        this.platform = platform;
+        this.first = first;
+        this.owner = owner;
+        this.master = master;
+        all.add(first);
+    }
+
+    @Override
+    public int pid() {
+        return first.tgid;
+    }
+
+    // ---------------------------------------------------------------- stub threads
+
+    /**
+     * lookupOrCreate (spec §5.4): the calling thread's stub thread, created on first use: a clone
+     * through the first thread (on its owner), which traps in SIGSTOP and is detached, then
+     * attached here by the caller, which becomes its tracer.
+     */
+    Tracee threadFor(Thread caller) {
+        checkUsable();
+        Tracee t = byCaller.get(caller);
+        if (t != null) {
+            return t;
+        }
+        int tid = owner.call(this::cloneThread);
+        Tracee nt = new Tracee(pid(), tid, null, caller, first.layout);
+        try {
+            nt.attach(Tracee.CALLER_OPTIONS);
+        } catch (RuntimeException e) {
+            markDead("stub thread " + tid + " could not be attached: " + e.getMessage());
+            throw e;
+        }
+        nt.setInitRegs(first.initRegs());
+        byCaller.put(caller, nt);
+        all.add(nt);
+        return nt;
+    }
+
+    /** firstThread.clone() (spec §5.2), on the owner: returns the new, detached, stopped thread. */
+    private int cloneThread() {
+        Registers init = first.initRegs();
+        long page = platform.facts().pageSize();
+        long sp = StubPlatformImpl.roundUp(init.get(first.layout.stackPointerIndex()), page);
+        long tid = injectFirst(platform.syscallNumber("clone"), Clone.STUB_THREAD_FLAGS, sp, 0, 0, 0);
+        if (tid <= 0) {
+            throw new TetherException("clone of a stub thread in " + pid() + " failed: " + Errno.name((int) -tid));
+        }
+        // CLONE_PTRACE: the new thread is traced by this owner and starts in a SIGSTOP stop.
+        Tracee nt = new Tracee(pid(), (int) tid, owner, first.layout);
+        int sig = nt.waitStopped("new stub thread");
+        if (sig != Signals.SIGSTOP) {
+            throw new TetherException("new stub thread " + tid + ": expected SIGSTOP, got " + Signals.name(sig & 0xff));
+        }
+        // Detach with SIGSTOP (spec §1.3): it waits in group-stop until the caller attaches.
+        Sys.ptrace(Ptrace.PTRACE_DETACH, (int) tid, 0, Signals.SIGSTOP);
+        return (int) tid;
+    }
+
+    /** An injection through the first thread; must run on the owner. */
+    long injectFirst(long sysno, long... args) {
+        try {
+            return first.inject(sysno, args, platform.describeSyscall(sysno));
+        } catch (StubDiedException e) {
+            markDead(e.getMessage());
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- syscalls
+
+    @Override
+    public long syscall(long sysno, long... args) {
+        Threads.refuseVirtual("Subprocess.syscall");
+        if (args.length > 6) {
+            throw new IllegalArgumentException("a syscall takes at most 6 arguments, got " + args.length);
+        }
+        Tracee t = threadFor(Thread.currentThread());
+        long t0 = System.nanoTime();
+        try {
+            long r = t.inject(sysno, args, platform.describeSyscall(sysno));
+            platform.listener().injected(pid(), t.tid, sysno, r, System.nanoTime() - t0);
+            return r;
+        } catch (StubDiedException e) {
+            markDead(e.getMessage());
+            platform.listener().stubDied(pid(), t.tid, e.getMessage());
+            throw e;
+        }
+    }
+
+    @Override
+    public long syscall(String name, long... args) {
+        return syscall(platform.syscallNumber(name), args);
+    }
+
+    private long checked(String what, long r) {
+        if (r < 0 && r > -4096) {
+            throw new LinuxException(what + " in subprocess " + pid(), (int) -r);
+        }
+        return r;
+    }
+
+    @Override
+    public long mapAnonymous(long address, long length, int prot) {
+        int flags = Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | (address != 0 ? Mman.MAP_FIXED : 0);
+        return checked(String.format("mmap(0x%x, %d, prot=%d, anonymous)", address, length, prot),
+                syscall(platform.syscallNumber("mmap"), address, length, prot, flags, -1, 0));
+    }
+
+    @Override
+    public long mapFile(long address, long length, int prot, int fd, long offset) {
+        // MAP_SHARED | MAP_FIXED as gVisor's MapFile (spec §5.7); fd is valid in the stub
+        // because every stub shares the JVM's fd table (CLONE_FILES).
+        return checked(String.format("mmap(0x%x, %d, prot=%d, fd=%d, offset=%d)", address, length, prot, fd, offset),
+                syscall(platform.syscallNumber("mmap"), address, length, prot, Mman.MAP_SHARED | Mman.MAP_FIXED, fd, offset));
+    }
+
+    @Override
+    public void unmap(long address, long length) {
+        checked(String.format("munmap(0x%x, %d)", address, length), syscall(platform.syscallNumber("munmap"), address, length));
+    }
+
+    @Override
+    public void protect(long address, long length, int prot) {
+        checked(String.format("mprotect(0x%x, %d, %d)", address, length, prot),
+                syscall(platform.syscallNumber("mprotect"), address, length, prot));
+    }
+
+    private static NativeMemory scratch(int length) {
+        NativeMemory[] holder = COPY.get();
+        if (holder[0] == null || holder[0].size() < length) {
+            if (holder[0] != null) {
+                holder[0].close();
+            }
+            holder[0] = NativeMemory.allocate(Math.max(length, 4096));
+        }
+        return holder[0];
+    }
+
+    @Override
+    public void read(long address, byte[] into, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, into.length);
+        checkUsable();
+        NativeMemory buf = scratch(length);
+        int done = 0;
+        while (done < length) {
+            long n = Sys.processVmRead(pid(), buf.address() + done, address + done, length - done);
+            if (n <= 0) {
+                throw new LinuxException(String.format("process_vm_readv(%d, 0x%x): short read", pid(), address + done), Errno.EFAULT);
+            }
+            done += (int) n;
+        }
+        buf.read(0, into, offset, length);
+    }
+
+    @Override
+    public void write(long address, byte[] from, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, from.length);
+        checkUsable();
+        NativeMemory buf = scratch(length);
+        buf.write(0, from, offset, length);
+        int done = 0;
+        while (done < length) {
+            long n = Sys.processVmWrite(pid(), buf.address() + done, address + done, length - done);
+            if (n <= 0) {
+                throw new LinuxException(String.format("process_vm_writev(%d, 0x%x): short write", pid(), address + done), Errno.EFAULT);
+            }
+            done += (int) n;
+        }
+    }
+
+    @Override
+    public Registers registers() {
+        Threads.refuseVirtual("Subprocess.registers");
+        return threadFor(Thread.currentThread()).getRegs();
+    }
+
+    @Override
+    public List<StubThreadInfo> threads() {
+        List<StubThreadInfo> out = new ArrayList<>();
+        for (Tracee t : all) {
+            out.add(new StubThreadInfo(t.tid, t.tracer.getName(), -1));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- life
+
+    /**
+     * unmap() of spec §4.5, through the first thread: everything but the stub page goes
+     * ({@code [vsyscall]} cannot be unmapped). Falls back to /proc/pid/maps when the arch's
+     * maximum user address is beyond this kernel's address space.
+     */
+    void unmapAll() {
+        long stub = platform.facts().stubAddress();
+        long stubEnd = stub + platform.facts().stubLength();
+        int munmap = platform.syscallNumber("munmap");
+        long r = injectFirst(munmap, 0, stub);
+        if (r != 0) {
+            throw new LinuxException(String.format("munmap(0, 0x%x) in stub %d", stub, pid()), (int) -r);
+        }
+        long max = platform.maximumUserAddress();
+        if (max > stubEnd) {
+            r = injectFirst(munmap, stubEnd, max - stubEnd);
+            if (r == -Errno.EINVAL) {
+                unmapFromMaps(stubEnd);
+            } else if (r != 0) {
+                throw new LinuxException(String.format("munmap(0x%x, 0x%x) in stub %d", stubEnd, max - stubEnd, pid()), (int) -r);
+            }
+        }
+    }
+
+    private void unmapFromMaps(long from) {
+        String maps = StubPlatformImpl.readOrEmpty(java.nio.file.Path.of("/proc/" + pid() + "/maps"));
+        for (String line : maps.split("\n")) {
+            if (line.isBlank() || line.contains("[vsyscall]")) {
+                continue;
+            }
+            String[] range = line.substring(0, line.indexOf(' ')).split("-");
+            long lo = Long.parseUnsignedLong(range[0], 16);
+            long hi = Long.parseUnsignedLong(range[1], 16);
+            if (lo >= from) {
+                injectFirst(platform.syscallNumber("munmap"), lo, hi - lo);
+            }
+        }
+    }
+
+    private void checkUsable() {
+        if (destroyed) {
+            throw new PlatformClosedException("subprocess " + pid() + " was destroyed");
+        }
+        if (death != null) {
+            throw new StubDiedException("subprocess " + pid() + " is dead: " + death, pid(), pid(), 0);
+        }
+        if (pooled) {
+            throw new IllegalStateException("subprocess " + pid() + " was released to the pool; get a new one with newSubprocess()");
+        }
+    }
+
+    void markDead(String why) {
+        if (death == null) {
+            death = why;
+        }
+    }
+
+    @Override
+    public boolean alive() {
+        return !destroyed && death == null;
+    }
+
+    @Override
+    public String death() {
+        return destroyed ? (death != null ? death : "destroyed") : death;
+    }
+
+    @Override
+    public void close() {
+        if (destroyed || pooled) {
+            return;
+        }
+        if (death != null || master) {
+            destroy();
+            return;
+        }
+        platform.release(this);
+    }
+
+    @Override
+    public void destroy() {
+        Threads.refuseVirtual("Subprocess.destroy");
+        platform.destroy(this);
+    }
+
+    /**
+     * Kills the process and reaps every stub thread we know (any JVM thread may wait for a
+     * tracee of another JVM thread); the leader's zombie is then left for its real parent (the
+     * master), which the platform makes reap it. Runs on the owner.
+     */
+    void killAndReap() {
+        destroyed = true;
+        try {
+            Sys.tgkill(pid(), pid(), Signals.SIGKILL);
+        } catch (LinuxException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+        }
+        List<Tracee> threads = new ArrayList<>(all);
+        // Non-leader threads first: the leader is only reported once the group is empty.
+        java.util.Collections.reverse(threads);
+        for (Tracee t : threads) {
+            reap(t);
+        }
+    }
+
+    private static void reap(Tracee t) {
+        while (true) {
+            int st;
+            try {
+                st = Sys.wait4(t.tid, Tracee.WAIT_OPTIONS);
+            } catch (LinuxException e) {
+                if (e.errno() == Errno.ECHILD) {
+                    t.markDead(Signals.SIGKILL);
+                    return;
+                }
+                throw e;
+            }
+            if (!Wait.stopped(st)) {
+                t.markDead(st);
+                return;
+            }
+            try {
+                Sys.ptrace(Ptrace.PTRACE_CONT, t.tid, 0, 0); // only works from its tracer; a dying tracee does not block
+            } catch (LinuxException e) {
+                if (e.errno() != Errno.ESRCH) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return (master ? "master " : "subprocess ") + pid() + (alive() ? "" : " (" + death() + ")");
+    }
+}
