@@ -1,0 +1,59 @@
+package dev.tether.launcher;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+
+/**
+ * Entry point of {@code tether-launcher.jar} (and of the {@code ./tether} script at the repository
+ * root). Exit codes: {@value #OK} success, {@value #FAILED} the command ran and failed (a rule file
+ * that does not compile, a bundle that did not start), {@value #USAGE} bad usage (picocli's
+ * {@code ExitCode.USAGE}), {@value #DISAGREE} {@code seccomp eval}: the compiled program and the
+ * reference evaluator disagree.
+ */
+public final class Main {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = CommandLine.ExitCode.USAGE;
+    public static final int DISAGREE = 3;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(System.out, System.err, args));
+    }
+
+    /**
+     * Runs one command line with the given streams; never calls {@code System.exit}, so tests can
+     * run it in-process.
+     */
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        TetherCommand root = new TetherCommand(out, err);
+        CommandLine cl = new CommandLine(root);
+        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        // Bad usage: the message and a pointer to --help, not the whole usage text (exit 2).
+        cl.setParameterExceptionHandler((ex, args1) -> {
+            CommandLine bad = ex.getCommandLine();
+            err.println(bad.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println("Try '" + bad.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof CliException) {
+                err.println(commandLine.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+                return ((CliException) ex).exitCode();
+            }
+            err.println(commandLine.getCommandSpec().qualifiedName() + ": internal error: " + ex);
+            ex.printStackTrace(err);
+            return FAILED;
+        });
+        int rc = cl.execute(args);
+        out.flush();
+        err.flush();
+        return rc;
+    }
+}

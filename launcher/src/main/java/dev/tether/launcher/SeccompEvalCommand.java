@@ -1,0 +1,135 @@
+package dev.tether.launcher;
+
+import dev.tether.bpf.Interpreter;
+import dev.tether.bpf.Program;
+import dev.tether.seccomp.Action;
+import dev.tether.seccomp.Policy;
+import dev.tether.seccomp.RuleFile;
+import dev.tether.seccomp.SeccompCompiler;
+import dev.tether.seccomp.SeccompData;
+import dev.tether.seccomp.SyscallTable;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tether seccomp eval FILE --nr N|--name NAME ...}: the verdict of the compiled program on
+ * one {@code seccomp_data}, computed by the BPF interpreter and checked against the reference
+ * evaluator {@link Policy#evaluate}.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Run a rule file's compiled program on one system call and print the verdict.",
+            "The verdict (allow, errno:1, kill_thread, ...) comes from the BPF interpreter running the compiled",
+            "program; it is checked against the rule model's own evaluation (exit 3 if they disagree).",
+            "Values: decimal, 0x hex or negative decimal (two's complement)."})
+final class SeccompEvalCommand implements Callable<Integer> {
+    /** AUDIT_ARCH_I386 = EM_386 | __AUDIT_ARCH_LE (include/uapi/linux/audit.h): the "wrong arch" of --bad-arch. */
+    static final int AUDIT_ARCH_I386 = 0x40000003;
+
+    @ParentCommand
+    SeccompCommand parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    SeccompCommand.ArchOption arch;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "Rule file (JSON).")
+    Path file;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Syscall syscall;
+
+    static final class Syscall {
+        @Option(names = "--nr", paramLabel = "N", required = true, description = "System call number.")
+        Integer nr;
+
+        @Option(names = "--name", paramLabel = "NAME", required = true, description = "System call name (for --arch).")
+        String name;
+    }
+
+    @Option(names = "--arg0", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 0 (default 0).")
+    long arg0;
+    @Option(names = "--arg1", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 1.")
+    long arg1;
+    @Option(names = "--arg2", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 2.")
+    long arg2;
+    @Option(names = "--arg3", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 3.")
+    long arg3;
+    @Option(names = "--arg4", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 4.")
+    long arg4;
+    @Option(names = "--arg5", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 5.")
+    long arg5;
+
+    @Option(names = "--ip", paramLabel = "V", converter = SeccompCommand.U64Converter.class,
+            description = "Instruction pointer (default 0; bit 63 set = a call from the vsyscall page).")
+    long ip;
+
+    @Option(names = "--bad-arch", description = "Use seccomp_data.arch = AUDIT_ARCH_I386 (0x40000003) instead of the target's.")
+    boolean badArch;
+
+    @Option(names = {"-v", "--verbose"}, description = "Also print the seccomp_data and the number of executed instructions.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        PrintStream out = parent.root.out;
+        SyscallTable table = SeccompSupport.table(arch.get());
+        int nr;
+        if (syscall.name != null) {
+            OptionalInt n = table.number(syscall.name);
+            if (n.isEmpty()) {
+                throw new ParameterException(spec.commandLine(),
+                        "unknown syscall \"" + syscall.name + "\" on " + table.arch());
+            }
+            nr = n.getAsInt();
+        } else {
+            nr = syscall.nr;
+        }
+        Policy policy;
+        Program program;
+        try {
+            policy = RuleFile.parse(SeccompSupport.readText(file), table);
+            program = SeccompCompiler.compile(policy, table.auditArch());
+        } catch (IllegalArgumentException e) {
+            throw CliException.failed(file + ": " + e.getMessage());
+        }
+        SeccompData data = SeccompData.of(nr, badArch ? AUDIT_ARCH_I386 : table.auditArch(), ip,
+                arg0, arg1, arg2, arg3, arg4, arg5);
+        return evaluate(policy, program, data, table.auditArch(), verbose, out, parent.root.err,
+                spec.qualifiedName() + ": " + file);
+    }
+
+    /**
+     * Prints the program's verdict on {@code data}; exit code {@link Main#DISAGREE} with a loud
+     * message on {@code err} when the rule model's verdict differs.
+     */
+    static int evaluate(Policy policy, Program program, SeccompData data, int auditArch, boolean verbose,
+            PrintStream out, PrintStream err, String label) {
+        Interpreter.Result r = Interpreter.run(program, data.toBytes(SeccompSupport.ORDER), SeccompSupport.ORDER);
+        Action compiled = Action.raw(r.value());
+        Action reference = policy.evaluate(data, auditArch);
+        out.println(compiled);
+        if (verbose) {
+            out.printf("%s%nexecuted %d of %d instructions; the rule model agrees: %s%n", data, r.executed(),
+                    program.size(), compiled.equals(reference) ? "yes" : "NO");
+        }
+        if (!compiled.equals(reference)) {
+            err.printf("%s: DISAGREEMENT (a compiler bug): the compiled program returns %s but the rules say %s for %s%n",
+                    label, compiled, reference, data);
+            return Main.DISAGREE;
+        }
+        return Main.OK;
+    }
+}

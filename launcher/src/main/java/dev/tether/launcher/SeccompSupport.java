@@ -1,0 +1,256 @@
+package dev.tether.launcher;
+
+import dev.tether.bpf.Program;
+import dev.tether.bpf.SockFilter;
+import dev.tether.seccomp.Policy;
+import dev.tether.seccomp.RuleFile;
+import dev.tether.seccomp.SeccompCompiler;
+import dev.tether.seccomp.SeccompContribution;
+import dev.tether.seccomp.SyscallTable;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/**
+ * What the {@code tether seccomp} commands share. They run on the launcher's flat class path, not
+ * inside Felix (the arm64 arch bundle does not resolve on an amd64 host, but its syscall table
+ * is needed to compile for arm64): the arch jars' {@code META-INF/services} entries make their
+ * {@link SyscallTable} and {@link SeccompContribution} available through {@link ServiceLoader}.
+ */
+final class SeccompSupport {
+    /**
+     * Byte order of {@code struct sock_filter} and {@code struct seccomp_data}: the native order,
+     * little-endian on both arches Tether supports (amd64, arm64 Linux is LE).
+     */
+    static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    private SeccompSupport() {
+    }
+
+    /** The syscall table of {@code arch}. */
+    static SyscallTable table(HostArch arch) {
+        for (SyscallTable t : ServiceLoader.load(SyscallTable.class, SeccompSupport.class.getClassLoader())) {
+            if (t.arch().equals(arch.name())) {
+                return t;
+            }
+        }
+        throw CliException.failed("no syscall table for " + arch + " on the class path (is lib/"
+                + arch.bundleName() + ".jar there, with META-INF/services/" + SyscallTable.class.getName() + "?)");
+    }
+
+    /** The seccomp contribution of {@code arch}. */
+    static SeccompContribution contribution(HostArch arch) {
+        for (SeccompContribution c : ServiceLoader.load(SeccompContribution.class, SeccompSupport.class.getClassLoader())) {
+            if (c.arch().equals(arch.name())) {
+                return c;
+            }
+        }
+        throw CliException.failed("no seccomp contribution for " + arch + " on the class path (is lib/"
+                + arch.bundleName() + ".jar there, with META-INF/services/" + SeccompContribution.class.getName() + "?)");
+    }
+
+    /**
+     * Reads a text file.
+     *
+     * @throws IllegalArgumentException naming the file and the problem
+     */
+    static String readText(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("no such file");
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("not UTF-8 text");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Parses and compiles one rule file.
+     *
+     * @throws IllegalArgumentException (RuleFileException, SeccompCompileException, ...) naming
+     *         the problem, without the file name
+     */
+    static Program compileFile(Path file, SyscallTable table) {
+        Policy policy = RuleFile.parse(readText(file), table);
+        return SeccompCompiler.compile(policy, table.auditArch());
+    }
+
+    /** One line: {@code {"file": F, "program": [[code,jt,jf,k], ...]}}; k as unsigned decimal. */
+    static String programJson(String file, Program p) {
+        StringBuilder sb = new StringBuilder("{\"file\": ").append(MiniJson.quote(file)).append(", \"program\": [");
+        for (int i = 0; i < p.size(); i++) {
+            SockFilter f = p.get(i);
+            sb.append(i == 0 ? "" : ", ").append('[').append(f.code()).append(", ").append(f.jt()).append(", ")
+                    .append(f.jf()).append(", ").append(Integer.toUnsignedString(f.k())).append(']');
+        }
+        return sb.append("]}").toString();
+    }
+
+    /** One line: {@code {"file": F, "error": "..."}}. */
+    static String errorJson(String file, String message) {
+        return "{\"file\": " + MiniJson.quote(file) + ", \"error\": " + MiniJson.quote(message) + "}";
+    }
+
+    /**
+     * {@code struct sock_filter NAME[] = {...};} plus its length, for C programs that install the
+     * filter themselves ({@code struct sock_fprog} wants an {@code unsigned short len}).
+     */
+    static String programC(String name, String comment, Program p) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("/* ").append(comment).append(" */\n");
+        sb.append("struct sock_filter ").append(name).append("[] = {\n");
+        for (int i = 0; i < p.size(); i++) {
+            SockFilter f = p.get(i);
+            sb.append(String.format("\t{0x%02x, %d, %d, 0x%08x},%n", f.code(), f.jt(), f.jf(), f.k()));
+        }
+        sb.append("};\n");
+        sb.append("const unsigned short ").append(name).append("_len = ").append(p.size()).append(";\n");
+        return sb.toString();
+    }
+
+    /** A C identifier from a file name: {@code rules/stub.json} gives {@code stub_json}. */
+    static String cName(Path file) {
+        String base = file.getFileName() == null ? "filter" : file.getFileName().toString();
+        StringBuilder sb = new StringBuilder();
+        for (char c : base.toCharArray()) {
+            sb.append(Character.isLetterOrDigit(c) && c < 128 ? c : '_');
+        }
+        if (sb.length() == 0 || Character.isDigit(sb.charAt(0))) {
+            sb.insert(0, '_');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Reads a program written by {@code seccomp compile}: raw {@code struct sock_filter} bytes
+     * (native order) or the JSON lines. Raw programs always contain a zero byte (a
+     * {@code sock_filter} has a 16-bit opcode below 0x100 and jt/jf bytes), JSON text never does.
+     *
+     * @return the programs with their names (the JSON "file" or the file name)
+     * @throws IllegalArgumentException naming the problem
+     */
+    static List<Named> readPrograms(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage());
+        }
+        List<Named> list = new ArrayList<>();
+        boolean raw = false;
+        for (byte b : bytes) {
+            if (b == 0) {
+                raw = true;
+                break;
+            }
+        }
+        if (raw) {
+            if (bytes.length % SockFilter.SIZE != 0) {
+                throw new IllegalArgumentException(file + ": " + bytes.length
+                        + " bytes is not a whole number of 8-byte sock_filter instructions");
+            }
+            list.add(new Named(file.toString(), Program.fromBytes(bytes, ORDER)));
+            return list;
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (looksLikeRuleFile(text)) {
+            throw new IllegalArgumentException(file + " is a rule file, not a compiled program; compile it first: "
+                    + "tether seccomp compile " + file + " > program.json");
+        }
+        int lineNo = 0;
+        for (String line : text.split("\n")) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            String where = file + " line " + lineNo;
+            Object v;
+            try {
+                v = MiniJson.parse(line);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": neither raw sock_filter bytes nor a JSON line of "
+                        + "`seccomp compile`: " + e.getMessage());
+            }
+            if (v instanceof List) {
+                list.add(new Named(file.toString(), program(v, where)));
+                continue;
+            }
+            if (!(v instanceof Map)) {
+                throw new IllegalArgumentException(where + ": expected {\"file\": ..., \"program\": [...]}");
+            }
+            Map<?, ?> m = (Map<?, ?>) v;
+            Object name = m.get("file");
+            String label = name instanceof String ? (String) name : file.toString();
+            if (m.containsKey("error")) {
+                throw new IllegalArgumentException(where + ": " + label + " did not compile: " + m.get("error"));
+            }
+            if (!m.containsKey("program")) {
+                throw new IllegalArgumentException(where + ": no \"program\"");
+            }
+            list.add(new Named(label, program(m.get("program"), where)));
+        }
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no program in it");
+        }
+        return list;
+    }
+
+    private static boolean looksLikeRuleFile(String text) {
+        try {
+            Object v = MiniJson.parse(text);
+            return v instanceof Map && ((Map<?, ?>) v).containsKey("ruleSets");
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static Program program(Object v, String where) {
+        if (!(v instanceof List)) {
+            throw new IllegalArgumentException(where + ": \"program\" must be an array of [code, jt, jf, k]");
+        }
+        List<int[]> insns = new ArrayList<>();
+        int i = 0;
+        for (Object o : (List<?>) v) {
+            if (!(o instanceof List) || ((List<?>) o).size() != 4) {
+                throw new IllegalArgumentException(where + ": instruction " + i + " is not [code, jt, jf, k]");
+            }
+            int[] a = new int[4];
+            for (int j = 0; j < 4; j++) {
+                Object n = ((List<?>) o).get(j);
+                if (!(n instanceof BigInteger)) {
+                    throw new IllegalArgumentException(where + ": instruction " + i + " has a non-integer field");
+                }
+                BigInteger b = (BigInteger) n;
+                long max = j == 0 ? 0xffffL : j < 3 ? 0xffL : 0xffffffffL;
+                if (b.signum() < 0 || b.compareTo(BigInteger.valueOf(max)) > 0) {
+                    throw new IllegalArgumentException(where + ": instruction " + i + " field " + j + " = " + b
+                            + " is out of range 0.." + max);
+                }
+                a[j] = (int) b.longValue();
+            }
+            insns.add(a);
+            i++;
+        }
+        if (insns.isEmpty()) {
+            throw new IllegalArgumentException(where + ": empty program");
+        }
+        return Program.fromArrays(insns);
+    }
+
+    /** A program and where it came from. */
+    record Named(String name, Program program) {
+    }
+}

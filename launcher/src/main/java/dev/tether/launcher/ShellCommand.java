@@ -1,0 +1,34 @@
+package dev.tether.launcher;
+
+import java.util.concurrent.Callable;
+import org.osgi.framework.Bundle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code tether shell}: the embedded framework with Gogo's interactive shell on stdin/stdout.
+ * The shell stops the framework on {@code exit} or end of input.
+ */
+@Command(name = "shell", mixinStandardHelpOptions = true,
+        description = {"Boot Felix with all bundles and an interactive Gogo shell.",
+            "Try lb, scr:list, help. Type `exit` or end the input (Ctrl-D) to stop the framework."})
+final class ShellCommand implements Callable<Integer> {
+    @ParentCommand
+    TetherCommand root;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        try (EmbeddedFelix felix = EmbeddedFelix.boot(root.runtimeHome(), true)) {
+            for (Bundle b : felix.bundles()) {
+                if (b.getState() != Bundle.ACTIVE && !EmbeddedFelix.isFragment(b)) {
+                    String unmet = felix.unmetNativeRequirement(b);
+                    root.err.printf("tether shell: %s %s%n", b.getSymbolicName(), unmet != null
+                            ? "is not for this host (requires " + unmet + ")"
+                            : "did not start: " + felix.startFailure(b));
+                }
+            }
+            felix.waitForStop();
+        }
+        return Main.OK;
+    }
+}
