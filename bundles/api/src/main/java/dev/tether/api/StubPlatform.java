@@ -51,6 +51,12 @@ public interface StubPlatform {
      */
     Subprocess newSubprocess();
 
+    /**
+     * A subprocess freshly forked from the master, never from the pool (what {@link #newSubprocess}
+     * does when the pool is empty; for benchmarks and callers that need a pristine process).
+     */
+    Subprocess forkSubprocess();
+
     /** The live subprocesses (in use or pooled). */
     List<Subprocess> subprocesses();
 }

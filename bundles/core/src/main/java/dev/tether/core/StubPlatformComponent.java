@@ -79,6 +79,11 @@ public final class StubPlatformComponent implements StubPlatform {
     }
 
     @Override
+    public dev.tether.api.Subprocess forkSubprocess() {
+        return impl.forkSubprocess();
+    }
+
+    @Override
     public List<dev.tether.api.Subprocess> subprocesses() {
         return impl.subprocesses();
     }

@@ -539,11 +539,19 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
                 return s;
             }
         }
-        s = fork(pickTracer());
+        s = forkSubprocess();
+        refill();
+        return s;
+    }
+
+    @Override
+    public SubprocessImpl forkSubprocess() {
+        Threads.refuseVirtual("StubPlatform.forkSubprocess");
+        checkOpen();
+        SubprocessImpl s = fork(pickTracer());
         synchronized (lock) {
             if (!closed) {
                 subprocesses.add(s);
-                refill();
                 return s;
             }
         }
