@@ -1,12 +1,9 @@
 package dev.tether.arch.amd64;
 
-import dev.tether.api.Registers;
 import dev.tether.spi.ArchService;
 import dev.tether.spi.RegisterLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.tether.spi.support.WordRegisterLayout;
 import java.util.List;
-import java.util.Objects;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -15,8 +12,8 @@ import org.osgi.service.component.annotations.Component;
  * syscall convention: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9, result in rax
  * (spec §4.1, §6.3, §6.4).
  */
-@Component(property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
-public final class Amd64RegisterLayout implements RegisterLayout {
+@Component(service = RegisterLayout.class, property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
+public final class Amd64RegisterLayout extends WordRegisterLayout {
     // Word indices, in struct user_regs_struct order (byte offset = 8 x index).
     static final int R15 = 0;
     static final int R14 = 1;
@@ -60,123 +57,10 @@ public final class Amd64RegisterLayout implements RegisterLayout {
 
     /** Public no-arg constructor, for DS and {@link java.util.ServiceLoader}. */
     public Amd64RegisterLayout() {
-    }
-
-    @Override
-    public String arch() {
-        return Amd64SyscallTable.ARCH;
-    }
-
-    @Override
-    public List<String> names() {
-        return NAMES;
-    }
-
-    @Override
-    public int syscallNumberIndex() {
-        return RAX;
-    }
-
-    @Override
-    public int argumentIndex(int i) {
-        if (i < 0 || i >= ARGS.length) {
-            throw new IllegalArgumentException("amd64: syscall argument " + i + " does not exist (0..5)");
-        }
-        return ARGS[i];
-    }
-
-    @Override
-    public int returnValueIndex() {
-        return RAX;
-    }
-
-    @Override
-    public int instructionPointerIndex() {
-        return RIP;
-    }
-
-    @Override
-    public int stackPointerIndex() {
-        return RSP;
-    }
-
-    @Override
-    public int syscallInstructionLength() {
-        return SYSCALL_INSN_LENGTH;
-    }
-
-    @Override
-    public Registers createSyscallRegs(Registers init, long sysno, long... args) {
-        check(init);
-        if (args.length > ARGS.length) {
-            throw new IllegalArgumentException("amd64: a syscall takes at most 6 arguments, got " + args.length);
-        }
-        long[] w = init.words();
-        w[RAX] = sysno;
-        for (int i = 0; i < args.length; i++) {
-            w[ARGS[i]] = args[i];
-        }
-        return wrap(w);
-    }
-
-    @Override
-    public long syscallReturnValue(Registers regs) {
-        return check(regs).get(RAX);
-    }
-
-    @Override
-    public Registers initChildProcessPPID(Registers regs, long ppid) {
-        long[] w = check(regs).words();
-        w[R15] = ppid; // the stub compares getppid() with r15 (spec §4.1)
-        w[RBX] = 1;    // "re-run the bootstrap after clone" flag (spec §4.4)
-        return wrap(w);
-    }
-
-    /**
-     * Decodes the NT_PRSTATUS bytes at the buffer's position (little-endian, whatever the buffer's
-     * order), advancing it by {@link #regsetSize()}.
-     *
-     * @throws IllegalArgumentException when fewer than 216 bytes remain
-     */
-    public Registers decode(ByteBuffer buf) {
-        ByteBuffer b = buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        if (b.remaining() < regsetSize()) {
-            throw new IllegalArgumentException("amd64 user_regs_struct needs " + regsetSize() + " bytes, "
-                    + b.remaining() + " remain at position " + b.position());
-        }
-        long[] w = new long[NAMES.size()];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = b.getLong();
-        }
-        buf.position(b.position());
-        return wrap(w);
-    }
-
-    /**
-     * Encodes {@code regs} as NT_PRSTATUS bytes at the buffer's position (little-endian), advancing
-     * it by {@link #regsetSize()}.
-     *
-     * @throws IllegalArgumentException when the registers are not amd64 ones or the buffer is too small
-     */
-    public void encode(Registers regs, ByteBuffer buf) {
-        check(regs);
-        ByteBuffer b = buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        if (b.remaining() < regsetSize()) {
-            throw new IllegalArgumentException("amd64 user_regs_struct needs " + regsetSize() + " bytes, "
-                    + b.remaining() + " remain at position " + b.position());
-        }
-        for (long v : regs.words()) {
-            b.putLong(v);
-        }
-        buf.position(b.position());
-    }
-
-    private Registers check(Registers regs) {
-        Objects.requireNonNull(regs, "regs");
-        if (!arch().equals(regs.arch()) || !NAMES.equals(regs.names())) {
-            throw new IllegalArgumentException("expected amd64 user_regs_struct registers (" + NAMES.size()
-                    + " words), got " + regs.arch() + " registers with " + regs.size() + " words");
-        }
-        return regs;
+        super(Amd64SyscallTable.ARCH, "user_regs_struct", NAMES,
+                RAX, ARGS, RAX,      // syscall number, arguments, return value (spec §6.2, §6.3, §6.4)
+                RIP, RSP,            // instruction and stack pointer
+                SYSCALL_INSN_LENGTH,
+                R15, RBX);           // stub ppid, stub clone flag (spec §4.1, §4.4)
     }
 }

@@ -7,34 +7,26 @@ import dev.tether.seccomp.RuleSet;
 import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallRule;
 import dev.tether.spi.ArchService;
-import java.util.ArrayList;
+import dev.tether.spi.support.ArchSeccompContribution;
 import java.util.List;
-import java.util.Objects;
 import org.osgi.service.component.annotations.Component;
 
 /**
  * gVisor's amd64 {@code appendArchSeccompRules} (spec §6.1): the vsyscall TRAP set and, unless the
  * default action is ALLOW, the {@code arch_prctl(ARCH_SET_CPUID, 0)} ALLOW set.
  */
-@Component(property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
-public final class Amd64SeccompContribution implements SeccompContribution {
+@Component(service = SeccompContribution.class, property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
+public final class Amd64SeccompContribution extends ArchSeccompContribution {
     /** ARCH_SET_CPUID (arch/x86/include/uapi/asm/prctl.h). */
     static final int ARCH_SET_CPUID = 0x1012;
 
     /** Public no-arg constructor, for DS and {@link java.util.ServiceLoader}. */
     public Amd64SeccompContribution() {
+        super(Amd64SyscallTable.ARCH);
     }
 
     @Override
-    public String arch() {
-        return Amd64SyscallTable.ARCH;
-    }
-
-    @Override
-    public List<RuleSet> append(List<RuleSet> rules, Action defaultAction) {
-        Objects.requireNonNull(rules, "rules");
-        Objects.requireNonNull(defaultAction, "defaultAction");
-        List<RuleSet> out = new ArrayList<>(rules);
+    protected void appendArchRules(List<RuleSet> out, Action defaultAction) {
         // The three legacy vsyscall entry points. TRAP turns a call from the vsyscall page into a
         // SIGSYS that the platform rewrites into a SIGSEGV at the vsyscall address (spec §6.6), so
         // the sentry can emulate it. Present in every mode, even when the default is ALLOW.
@@ -48,6 +40,5 @@ public final class Amd64SeccompContribution implements SeccompContribution {
             out.add(RuleSet.of(Action.ALLOW, SyscallRule.anyOf(Amd64Sysno.SYS_ARCH_PRCTL,
                     Rule.of(Matcher.eq(ARCH_SET_CPUID), Matcher.eq(0)))));
         }
-        return List.copyOf(out);
     }
 }

@@ -10,15 +10,15 @@ import static dev.tether.arch.amd64.X86Assembler.Reg.RDI;
 import static dev.tether.arch.amd64.X86Assembler.Reg.RDX;
 import static dev.tether.arch.amd64.X86Assembler.Reg.RSI;
 
-import dev.tether.arch.amd64.X86Assembler.Cond;
-import dev.tether.arch.amd64.X86Assembler.Label;
-import dev.tether.arch.amd64.X86Assembler.Program;
 import dev.tether.abi.Errno;
 import dev.tether.abi.Prctl;
 import dev.tether.abi.Signals;
+import dev.tether.arch.amd64.X86Assembler.Cond;
 import dev.tether.spi.ArchService;
-import dev.tether.spi.MachineCode;
 import dev.tether.spi.StubProgram;
+import dev.tether.spi.support.Assembler.Label;
+import dev.tether.spi.support.Assembler.Program;
+import dev.tether.spi.support.AssembledStubProgram;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,8 +28,8 @@ import org.osgi.service.component.annotations.Component;
  * The x86-64 stub (spec §4.1) and host-side clone trampoline (DESIGN rule 3, spec §2.2, §11.2),
  * built with {@link X86Assembler}. Syscall numbers come from the generated {@link Amd64Sysno}.
  */
-@Component(property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
-public final class Amd64StubProgram implements StubProgram {
+@Component(service = StubProgram.class, property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
+public final class Amd64StubProgram extends AssembledStubProgram {
     /** SIG_SETMASK (include/uapi/asm-generic/signal-defs.h). */
     static final int SIG_SETMASK = 2;
     /** sizeof(sigset_t) as the kernel wants it for rt_sig*: _NSIG / 8 (spec Appendix A). */
@@ -43,52 +43,15 @@ public final class Amd64StubProgram implements StubProgram {
 
     /** First address to try for the stub: 16 pages below 0x7ffffffff000 (spec §4.3). */
     static final long STUB_INIT_ADDRESS = 0x7fffffff0000L;
+    /** gVisor's maximumUserAddress: 47-bit user space minus a guard page (spec §4.3). */
+    static final long MAXIMUM_USER_ADDRESS = 0x7ffffffff000L;
 
     private static final Pattern FLAGS_LINE = Pattern.compile("(?m)^flags\\s*:(.*)$");
 
-    private final MachineCode stub;
-    private final MachineCode trampoline;
-
     /** Public no-arg constructor, for DS and {@link java.util.ServiceLoader}. */
     public Amd64StubProgram() {
-        Program s = assembleStub();
-        stub = new MachineCode(s.code(), 0, s.offsetOf("kill_syscall"), s.listing());
-        Program t = assembleTrampoline();
-        trampoline = new MachineCode(t.code(), 0, -1, t.listing());
-    }
-
-    @Override
-    public String arch() {
-        return Amd64SyscallTable.ARCH;
-    }
-
-    @Override
-    public MachineCode stub() {
-        return stub;
-    }
-
-    @Override
-    public MachineCode trampoline() {
-        return trampoline;
-    }
-
-    @Override
-    public int rseqSignature() {
-        return RSEQ_SIG;
-    }
-
-    /** spec §4.3: maximumUserAddress, 47-bit user space minus a guard page. */
-    @Override
-    public long maximumUserAddress() {
-        return 0x7ffffffff000L;
-    }
-
-    @Override
-    public long stubPlacementStart(long pageSize) {
-        if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {
-            throw new IllegalArgumentException("page size " + pageSize + " is not a positive power of two");
-        }
-        return STUB_INIT_ADDRESS & -pageSize;
+        super(Amd64SyscallTable.ARCH, assembleStub(), assembleTrampoline(), RSEQ_SIG, STUB_INIT_ADDRESS,
+                MAXIMUM_USER_ADDRESS);
     }
 
     @Override
@@ -108,12 +71,12 @@ public final class Amd64StubProgram implements StubProgram {
 
     /**
      * The stub of spec §4.1; the same instructions as the reference encoding of §4.2. Label
-     * {@code kill_syscall} marks the syscall instruction every injection starts at.
+     * {@value #SYSCALL_LABEL} marks the syscall instruction every injection starts at.
      */
     static Program assembleStub() {
         X86Assembler a = new X86Assembler();
         Label begin = a.label("begin");
-        Label killSyscall = a.label("kill_syscall");
+        Label killSyscall = a.label(SYSCALL_LABEL);
         Label done = a.label("done");
         Label clone = a.label("clone");
         Label error = a.label("error");
@@ -172,19 +135,19 @@ public final class Amd64StubProgram implements StubProgram {
         // rt_sigprocmask(SIG_SETMASK, &args[FULL_SIGSET], &args[SAVED_SIGSET], 8): block every
         // signal around the clone (gVisor's beforeFork), so nothing runs a JVM handler in the child.
         a.movImm(RAX, Amd64Sysno.SYS_RT_SIGPROCMASK).movImm(RDI, SIG_SETMASK);
-        a.lea(RSI, RBX, word(ARG_FULL_SIGSET)).lea(RDX, RBX, word(ARG_SAVED_SIGSET)).movImm(R10, SIGSET_SIZE);
+        a.lea(RSI, RBX, argOffset(ARG_FULL_SIGSET)).lea(RDX, RBX, argOffset(ARG_SAVED_SIGSET)).movImm(R10, SIGSET_SIZE);
         a.syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.NE, out); // nothing changed: return -errno
         // clone(flags, newsp = 0, parent_tid = 0, child_tid = 0, tls = 0): fork semantics, the
         // child continues here on a copy of this stack (x86-64 argument order: flags, newsp,
         // parent_tid, child_tid, tls; kernel/fork.c).
-        a.movLoad(RDI, RBX, word(ARG_CLONE_FLAGS)).movImm(RSI, 0).movImm(RDX, 0).movImm(R10, 0).movImm(R8, 0);
+        a.movLoad(RDI, RBX, argOffset(ARG_CLONE_FLAGS)).movImm(RSI, 0).movImm(RDX, 0).movImm(R10, 0).movImm(R8, 0);
         a.movImm(RAX, Amd64Sysno.SYS_CLONE).syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.E, child);
         // Parent (pid > 0) or clone failure (-errno): restore the caller's mask, return rax.
         a.movRegReg(R12, RAX);
         a.movImm(RAX, Amd64Sysno.SYS_RT_SIGPROCMASK).movImm(RDI, SIG_SETMASK);
-        a.lea(RSI, RBX, word(ARG_SAVED_SIGSET)).movImm(RDX, 0).movImm(R10, SIGSET_SIZE).syscall();
+        a.lea(RSI, RBX, argOffset(ARG_SAVED_SIGSET)).movImm(RDX, 0).movImm(R10, SIGSET_SIZE).syscall();
         a.movRegReg(RAX, R12);
         a.bind(out).popReg(R12).popReg(RBX).ret();
 
@@ -197,19 +160,20 @@ public final class Amd64StubProgram implements StubProgram {
         // SIGSTOP give EINVAL (spec §11.2 item 2). The JVM's handlers would run in unmapped code.
         a.movImm(R12, 1);
         a.bind(sigloop);
-        a.movImm(RAX, Amd64Sysno.SYS_RT_SIGACTION).movRegReg(RDI, R12).lea(RSI, RBX, word(ARG_SIGACTION_DFL));
+        a.movImm(RAX, Amd64Sysno.SYS_RT_SIGACTION).movRegReg(RDI, R12).lea(RSI, RBX, argOffset(ARG_SIGACTION_DFL));
         a.movImm(RDX, 0).movImm(R10, SIGSET_SIZE).syscall();
         a.addImm(R12, 1).cmpImm(R12, Signals.SIGRTMAX).jcc(Cond.LE, sigloop);
         // rt_sigprocmask(SIG_SETMASK, &zero, NULL, 8): unmask everything, so the tracer sees every
         // signal; the first word of the SIG_DFL sigaction is a zero sigset.
-        a.movImm(RAX, Amd64Sysno.SYS_RT_SIGPROCMASK).movImm(RDI, SIG_SETMASK).lea(RSI, RBX, word(ARG_SIGACTION_DFL));
+        a.movImm(RAX, Amd64Sysno.SYS_RT_SIGPROCMASK).movImm(RDI, SIG_SETMASK);
+        a.lea(RSI, RBX, argOffset(ARG_SIGACTION_DFL));
         a.movImm(RDX, 0).movImm(R10, SIGSET_SIZE).syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
         // rseq(tp + __rseq_offset, len, RSEQ_FLAG_UNREGISTER, sig): glibc's registration would
         // fault once the stub unmaps everything (spec §11.2 item 1). %fs:0 is the thread pointer.
-        a.movLoad(RSI, RBX, word(ARG_RSEQ_LEN)).testRegReg(RSI, RSI).jcc(Cond.E, noRseq);
-        a.movFsLoad(RDI, 0).movLoad(RAX, RBX, word(ARG_RSEQ_OFFSET)).addRegReg(RDI, RAX);
-        a.movImm(RDX, Prctl.RSEQ_FLAG_UNREGISTER).movLoad(R10, RBX, word(ARG_RSEQ_SIG));
+        a.movLoad(RSI, RBX, argOffset(ARG_RSEQ_LEN)).testRegReg(RSI, RSI).jcc(Cond.E, noRseq);
+        a.movFsLoad(RDI, 0).movLoad(RAX, RBX, argOffset(ARG_RSEQ_OFFSET)).addRegReg(RDI, RAX);
+        a.movImm(RDX, Prctl.RSEQ_FLAG_UNREGISTER).movLoad(R10, RBX, argOffset(ARG_RSEQ_SIG));
         a.movImm(RAX, Amd64Sysno.SYS_RSEQ).syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
         a.bind(noRseq);
@@ -219,26 +183,22 @@ public final class Amd64StubProgram implements StubProgram {
         a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
         // seccomp(SECCOMP_SET_MODE_FILTER, flags, fprog); a positive result is the TID that
         // failed TSYNC -> ENOTUNIQ (spec §2.2 step 4).
-        a.movLoad(RDX, RBX, word(ARG_FPROG)).testRegReg(RDX, RDX).jcc(Cond.E, noFilter);
-        a.movImm(RAX, Amd64Sysno.SYS_SECCOMP).movImm(RDI, Prctl.SECCOMP_SET_MODE_FILTER).movLoad(RSI, RBX, word(ARG_SECCOMP_FLAGS));
+        a.movLoad(RDX, RBX, argOffset(ARG_FPROG)).testRegReg(RDX, RDX).jcc(Cond.E, noFilter);
+        a.movImm(RAX, Amd64Sysno.SYS_SECCOMP).movImm(RDI, Prctl.SECCOMP_SET_MODE_FILTER);
+        a.movLoad(RSI, RBX, argOffset(ARG_SECCOMP_FLAGS));
         a.syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.L, exitNeg).jcc(Cond.G, exitNotuniq);
         a.bind(noFilter);
         // arch_prctl(ARCH_SET_CPUID, 0): CPUID faulting; the result is ignored (spec §2.2 step 5).
-        a.movLoad(RAX, RBX, word(ARG_CPUID_FAULT)).testRegReg(RAX, RAX).jcc(Cond.E, noCpuid);
+        a.movLoad(RAX, RBX, argOffset(ARG_CPUID_FAULT)).testRegReg(RAX, RAX).jcc(Cond.E, noCpuid);
         a.movImm(RAX, Amd64Sysno.SYS_ARCH_PRCTL).movImm(RDI, ARCH_SET_CPUID).movImm(RSI, 0).syscall();
         a.bind(noCpuid);
         // stubCall(stubStart, ppid): r15 = expected parent pid, jump to the stub (spec §4.3).
-        a.movLoad(R15, RBX, word(ARG_PPID)).movLoad(RAX, RBX, word(ARG_STUB_ENTRY)).jmpReg(RAX);
+        a.movLoad(R15, RBX, argOffset(ARG_PPID)).movLoad(RAX, RBX, argOffset(ARG_STUB_ENTRY)).jmpReg(RAX);
         a.bind(exitNotuniq).movImm(RDI, Errno.ENOTUNIQ).jmp(exit);
         a.bind(exitNeg).movRegReg(RDI, RAX).negReg(RDI);
         a.bind(exit).movImm(RAX, Amd64Sysno.SYS_EXIT).syscall();
         a.hlt();
         return a.assemble();
-    }
-
-    /** Byte offset of word {@code index} of the argument block. */
-    private static int word(int index) {
-        return 8 * index;
     }
 }

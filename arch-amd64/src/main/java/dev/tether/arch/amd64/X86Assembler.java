@@ -1,10 +1,8 @@
 package dev.tether.arch.amd64;
 
+import dev.tether.spi.support.Assembler;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,19 +10,20 @@ import java.util.Objects;
 
 /**
  * A small typed x86-64 encoder: just the instructions the stub and the clone trampoline need, each
- * with its GNU assembler (AT&amp;T) text, plus labels with short/near jump selection.
+ * with its GNU assembler (AT&amp;T) text, plus short/near jump selection for the labels of
+ * {@link Assembler}.
  *
  * <p>Encodings follow the Intel SDM vol. 2 and are chosen the way GNU {@code as} (without
- * {@code -O}) chooses them, so that a test can assemble {@link Program#gnuSource()} with the real
- * tool and compare byte for byte: register-to-register forms use the "r/m, reg" opcodes (01, 29,
- * 39, 85, 89), immediates use the sign-extended imm8 form when they fit, the accumulator form
- * ({@code 48 3d id}) for rax otherwise, and {@code movq $imm} uses {@code C7 /0} unless the value
- * needs {@code movabs}. Jumps start short (rel8) and are grown to rel32 until every displacement
- * fits, as gas relaxes them.
+ * {@code -O}) chooses them, so that a test can assemble {@link Assembler.Program#gnuSource()}
+ * with the real tool and compare byte for byte: register-to-register forms use the "r/m, reg"
+ * opcodes (01, 29, 39, 85, 89), immediates use the sign-extended imm8 form when they fit, the
+ * accumulator form ({@code 48 3d id}) for rax otherwise, and {@code movq $imm} uses
+ * {@code C7 /0} unless the value needs {@code movabs}. Jumps start short (rel8) and are grown to
+ * rel32 until every displacement fits, as gas relaxes them.
  *
  * <p>Not thread-safe; one instance builds one program.
  */
-final class X86Assembler {
+final class X86Assembler extends Assembler<X86Assembler, X86Assembler.Item> {
     /** The 64-bit general-purpose registers, with their encoding numbers. */
     enum Reg {
         RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15;
@@ -61,103 +60,11 @@ final class X86Assembler {
         }
     }
 
-    /** A position in the program; bind it with {@link #bind(Label)}. */
-    static final class Label {
-        private final String name;
-
-        private Label(String name) {
-            this.name = name;
-        }
-
-        String name() {
-            return name;
-        }
-
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
-    /** One emitted instruction: where it is, its bytes and its GNU assembler text. */
-    record Line(int offset, byte[] bytes, String text) {
-        Line {
-            bytes = bytes.clone();
-        }
-
-        @Override
-        public byte[] bytes() {
-            return bytes.clone();
-        }
-    }
-
-    /** The assembled program. */
-    record Program(byte[] code, List<Line> lines, Map<String, Integer> labels) {
-        Program {
-            code = code.clone();
-            lines = List.copyOf(lines);
-            labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
-        }
-
-        @Override
-        public byte[] code() {
-            return code.clone();
-        }
-
-        /** Offset of the label called {@code name}. */
-        int offsetOf(String name) {
-            Integer off = labels.get(name);
-            if (off == null) {
-                throw new IllegalArgumentException("no label " + name + " (have " + labels.keySet() + ")");
-            }
-            return off;
-        }
-
-        /** Offset, bytes and text of every instruction, with the labels on lines of their own. */
-        String listing() {
-            Map<Integer, List<String>> byOffset = labelsByOffset();
-            StringBuilder sb = new StringBuilder();
-            for (Line l : lines) {
-                for (String name : byOffset.getOrDefault(l.offset(), List.of())) {
-                    sb.append(name).append(":\n");
-                }
-                StringBuilder hex = new StringBuilder();
-                for (byte b : l.bytes) {
-                    hex.append(String.format("%02x ", b & 0xff));
-                }
-                sb.append(String.format("  %04x: %-30s %s%n", l.offset(), hex.toString().trim(), l.text()));
-            }
-            for (String name : byOffset.getOrDefault(code.length, List.of())) {
-                sb.append(name).append(":\n");
-            }
-            return sb.toString();
-        }
-
-        /** The program as GNU assembler source (AT&amp;T syntax), for checking with {@code as}. */
-        String gnuSource() {
-            Map<Integer, List<String>> byOffset = labelsByOffset();
-            StringBuilder sb = new StringBuilder("\t.text\n\t.code64\n");
-            for (Line l : lines) {
-                for (String name : byOffset.getOrDefault(l.offset(), List.of())) {
-                    sb.append(name).append(":\n");
-                }
-                sb.append('\t').append(l.text()).append('\n');
-            }
-            for (String name : byOffset.getOrDefault(code.length, List.of())) {
-                sb.append(name).append(":\n");
-            }
-            return sb.toString();
-        }
-
-        private Map<Integer, List<String>> labelsByOffset() {
-            Map<Integer, List<String>> m = new HashMap<>();
-            labels.forEach((name, off) -> m.computeIfAbsent(off, k -> new ArrayList<>()).add(name));
-            return m;
-        }
-    }
-
-    private abstract static class Item {
+    /** An instruction: fixed bytes, or a jump whose size is settled at assembly. */
+    abstract static class Item {
         abstract int size();
+
+        abstract String text();
     }
 
     private static final class Fixed extends Item {
@@ -173,18 +80,10 @@ final class X86Assembler {
         int size() {
             return bytes.length;
         }
-    }
-
-    private static final class Bind extends Item {
-        final Label label;
-
-        Bind(Label label) {
-            this.label = label;
-        }
 
         @Override
-        int size() {
-            return 0;
+        String text() {
+            return text;
         }
     }
 
@@ -207,38 +106,18 @@ final class X86Assembler {
             return cond == null ? 5 : 6; // E9 cd / 0F 8x cd
         }
 
+        @Override
         String text() {
-            return (cond == null ? "jmp" : cond.mnemonic()) + " " + target.name;
+            return (cond == null ? "jmp" : cond.mnemonic()) + " " + target.name();
         }
     }
 
-    private final List<Item> items = new ArrayList<>();
-    private final Map<String, Label> labels = new LinkedHashMap<>();
-
-    /** A new, unbound label; names are unique and must be valid GNU assembler symbols. */
-    Label label(String name) {
-        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-            throw new IllegalArgumentException("bad label name \"" + name + "\" (want [A-Za-z_][A-Za-z0-9_]*)");
-        }
-        if (labels.containsKey(name)) {
-            throw new IllegalArgumentException("label " + name + " defined twice");
-        }
-        Label l = new Label(name);
-        labels.put(name, l);
-        return l;
+    X86Assembler() {
+        super("\t.text\n\t.code64\n", X86Assembler::listingCode);
     }
 
-    /** Places {@code label} at the current position. */
-    X86Assembler bind(Label label) {
-        if (labels.get(label.name) != label) {
-            throw new IllegalArgumentException("label " + label.name + " belongs to another assembler");
-        }
-        for (Item it : items) {
-            if (it instanceof Bind && ((Bind) it).label == label) {
-                throw new IllegalArgumentException("label " + label.name + " bound twice");
-            }
-        }
-        items.add(new Bind(label));
+    @Override
+    protected X86Assembler self() {
         return this;
     }
 
@@ -342,14 +221,12 @@ final class X86Assembler {
 
     /** {@code jcc label}: {@code 7x rel8}, or {@code 0F 8x rel32} when the target is too far. */
     X86Assembler jcc(Cond cond, Label target) {
-        items.add(new Jump(Objects.requireNonNull(cond, "cond"), Objects.requireNonNull(target, "target")));
-        return this;
+        return add(new Jump(Objects.requireNonNull(cond, "cond"), Objects.requireNonNull(target, "target")));
     }
 
     /** {@code jmp label}: {@code EB rel8}, or {@code E9 rel32} when the target is too far. */
     X86Assembler jmp(Label target) {
-        items.add(new Jump(null, Objects.requireNonNull(target, "target")));
-        return this;
+        return add(new Jump(null, Objects.requireNonNull(target, "target")));
     }
 
     /** {@code jmp *%reg}: {@code [41] FF /4}. */
@@ -386,32 +263,23 @@ final class X86Assembler {
 
     /**
      * Lays out the program: every jump starts short and is made near while its displacement does
-     * not fit in 8 bits (growing only, so this terminates), then emits the bytes.
+     * not fit in 8 bits (growing only, so this terminates), then encodes every item.
      *
      * @throws IllegalStateException naming a label that is used but never bound
      */
-    Program assemble() {
-        Map<Label, Integer> offsets = new HashMap<>();
-        boolean changed = true;
-        while (changed) {
+    @Override
+    protected List<byte[]> encode() {
+        List<Item> items = items();
+        Map<Label, Integer> offsets;
+        boolean changed;
+        do {
             changed = false;
-            offsets.clear();
+            offsets = labelOffsets(Item::size);
             int pos = 0;
-            for (Item it : items) {
-                if (it instanceof Bind) {
-                    offsets.put(((Bind) it).label, pos);
-                }
-                pos += it.size();
-            }
-            pos = 0;
             for (Item it : items) {
                 if (it instanceof Jump) {
                     Jump j = (Jump) it;
-                    Integer target = offsets.get(j.target);
-                    if (target == null) {
-                        throw new IllegalStateException("jump \"" + j.text() + "\" to label " + j.target.name + ", which is never bound");
-                    }
-                    long disp = (long) target - (pos + j.size());
+                    long disp = (long) target(j, offsets) - (pos + j.size());
                     if (!j.near && disp != (byte) disp) {
                         j.near = true;
                         changed = true;
@@ -419,34 +287,50 @@ final class X86Assembler {
                 }
                 pos += it.size();
             }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        List<Line> lines = new ArrayList<>();
-        Map<String, Integer> labelOffsets = new LinkedHashMap<>();
+        } while (changed);
+        List<byte[]> out = new ArrayList<>(items.size());
+        int pos = 0;
         for (Item it : items) {
-            int pos = out.size();
-            if (it instanceof Bind) {
-                labelOffsets.put(((Bind) it).label.name, pos);
-            } else if (it instanceof Fixed) {
-                Fixed f = (Fixed) it;
-                out.writeBytes(f.bytes);
-                lines.add(new Line(pos, f.bytes, f.text));
+            if (it instanceof Fixed) {
+                out.add(((Fixed) it).bytes);
             } else {
                 Jump j = (Jump) it;
-                int disp = offsets.get(j.target) - (pos + j.size());
-                byte[] b;
+                int disp = target(j, offsets) - (pos + j.size());
                 if (!j.near) {
-                    b = new byte[] {(byte) (j.cond == null ? 0xeb : 0x70 + j.cond.code()), (byte) disp};
+                    out.add(new byte[] {(byte) (j.cond == null ? 0xeb : 0x70 + j.cond.code()), (byte) disp});
                 } else if (j.cond == null) {
-                    b = concat(new byte[] {(byte) 0xe9}, imm32(disp));
+                    out.add(concat(new byte[] {(byte) 0xe9}, imm32(disp)));
                 } else {
-                    b = concat(new byte[] {0x0f, (byte) (0x80 + j.cond.code())}, imm32(disp));
+                    out.add(concat(new byte[] {0x0f, (byte) (0x80 + j.cond.code())}, imm32(disp)));
                 }
-                out.writeBytes(b);
-                lines.add(new Line(pos, b, j.text()));
             }
+            pos += it.size();
         }
-        return new Program(out.toByteArray(), lines, labelOffsets);
+        return out;
+    }
+
+    @Override
+    protected String text(Item item) {
+        return item.text();
+    }
+
+    /** The offset of the jump's label. */
+    private static int target(Jump j, Map<Label, Integer> offsets) {
+        Integer target = offsets.get(j.target);
+        if (target == null) {
+            throw new IllegalStateException("jump \"" + j.text() + "\" to label " + j.target.name()
+                    + ", which is never bound");
+        }
+        return target;
+    }
+
+    /** The listing's code column: the bytes in hex, padded to ten bytes (movabs, the longest here). */
+    private static String listingCode(byte[] bytes) {
+        StringBuilder hex = new StringBuilder();
+        for (byte b : bytes) {
+            hex.append(String.format("%02x ", b & 0xff));
+        }
+        return String.format("%-30s ", hex.toString().trim());
     }
 
     // ---- encoding helpers ---------------------------------------------------------------------
@@ -536,7 +420,6 @@ final class X86Assembler {
                 b.writeBytes((byte[]) p);
             }
         }
-        items.add(new Fixed(b.toByteArray(), text));
-        return this;
+        return add(new Fixed(b.toByteArray(), text));
     }
 }

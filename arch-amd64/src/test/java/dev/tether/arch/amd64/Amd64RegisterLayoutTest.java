@@ -4,36 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tether.api.Registers;
 import dev.tether.arch.testing.RegisterLayoutContract;
-import dev.tether.spi.RegisterLayout;
-import java.nio.ByteBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class Amd64RegisterLayoutTest extends RegisterLayoutContract {
-    private final Amd64RegisterLayout layout = new Amd64RegisterLayout();
-
-    @Override
-    protected RegisterLayout layout() {
-        return layout;
-    }
-
+class Amd64RegisterLayoutTest extends RegisterLayoutContract<Amd64RegisterLayout> {
     /** Spec §6.2 (purpose table) and §4.4. */
-    @Override
-    protected Facts facts() {
-        return new Facts("amd64", 27, "rax", List.of("rdi", "rsi", "rdx", "r10", "r8", "r9"), "rax", "rip", "rsp", 2,
-                "r15", "rbx");
-    }
-
-    @Override
-    protected void encode(Registers regs, ByteBuffer buf) {
-        layout.encode(regs, buf);
-    }
-
-    @Override
-    protected Registers decode(ByteBuffer buf) {
-        return layout.decode(buf);
+    Amd64RegisterLayoutTest() {
+        super(new Amd64RegisterLayout(), new Facts("amd64", 27, "rax",
+                List.of("rdi", "rsi", "rdx", "r10", "r8", "r9"), "rax", "rip", "rsp", 2, "r15", "rbx"));
     }
 
     /** The byte offsets of struct user_regs_struct, as spec §6.2 tabulates them. */

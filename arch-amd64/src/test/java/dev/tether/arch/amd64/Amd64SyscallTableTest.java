@@ -2,23 +2,20 @@ package dev.tether.arch.amd64;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tether.seccomp.SeccompContribution;
-import dev.tether.seccomp.SyscallTable;
-import java.util.HashSet;
-import java.util.List;
+import dev.tether.arch.testing.SyscallTableContract;
 import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class Amd64SyscallTableTest {
-    private final SyscallTable table = new Amd64SyscallTable();
+class Amd64SyscallTableTest extends SyscallTableContract {
+    Amd64SyscallTableTest() {
+        // 0xc000003e = AUDIT_ARCH_X86_64; renameat3 does not exist anywhere
+        super(new Amd64SyscallTable(),
+                new Facts("amd64", 0xc000003e, "unistd_64.h", "renameat3", Amd64SeccompContribution.class));
+    }
 
     /** Spec Appendix A, x86-64 column. */
     @ParameterizedTest(name = "{0} = {1}")
@@ -31,21 +28,6 @@ class Amd64SyscallTableTest {
     void appendixANumbers(String name, int nr) {
         assertEquals(nr, table.require(name));
         assertEquals(name, table.name(nr).orElseThrow());
-    }
-
-    @Test
-    void roundTripsEveryEntryWithoutDuplicates() {
-        Map<String, Integer> all = table.all();
-        Set<Integer> numbers = new HashSet<>();
-        int previous = -1;
-        for (Map.Entry<String, Integer> e : all.entrySet()) {
-            assertTrue(numbers.add(e.getValue()), "number " + e.getValue() + " twice");
-            assertTrue(e.getValue() > previous, "not ordered by number at " + e.getKey());
-            previous = e.getValue();
-            assertEquals(e.getValue(), table.number(e.getKey()).getAsInt());
-            assertEquals(e.getKey(), table.name(e.getValue()).orElseThrow());
-        }
-        assertThrows(UnsupportedOperationException.class, () -> all.put("x", 1));
     }
 
     @Test
@@ -62,31 +44,5 @@ class Amd64SyscallTableTest {
         for (int nr = 335; nr < 424; nr++) {
             assertFalse(table.name(nr).isPresent(), "unexpected syscall " + nr);
         }
-    }
-
-    @Test
-    void unknownNamesAreClearErrors() {
-        assertTrue(table.number("no_such_syscall").isEmpty());
-        assertTrue(table.name(-1).isEmpty());
-        assertTrue(table.name(100_000).isEmpty());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> table.require("renameat3"));
-        assertTrue(e.getMessage().contains("renameat3") && e.getMessage().contains("amd64"), e.getMessage());
-    }
-
-    @Test
-    void auditArchAndSource() {
-        assertEquals("amd64", table.arch());
-        assertEquals(0xc000003e, table.auditArch());
-        assertTrue(table.source().contains("unistd_64.h"), table.source());
-    }
-
-    @Test
-    void serviceLoaderFindsTheTableAndTheContribution() {
-        List<String> tables = ServiceLoader.load(SyscallTable.class).stream()
-                .map(p -> p.type().getName()).collect(Collectors.toList());
-        assertTrue(tables.contains(Amd64SyscallTable.class.getName()), tables.toString());
-        List<String> contributions = ServiceLoader.load(SeccompContribution.class).stream()
-                .map(p -> p.type().getName()).collect(Collectors.toList());
-        assertTrue(contributions.contains(Amd64SeccompContribution.class.getName()), contributions.toString());
     }
 }

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.arch.amd64.X86Assembler.Cond;
-import dev.tether.arch.amd64.X86Assembler.Label;
-import dev.tether.arch.amd64.X86Assembler.Line;
-import dev.tether.arch.amd64.X86Assembler.Program;
 import dev.tether.arch.amd64.X86Assembler.Reg;
 import dev.tether.arch.testing.GnuBinutils;
+import dev.tether.spi.support.Assembler.Label;
+import dev.tether.spi.support.Assembler.Line;
+import dev.tether.spi.support.Assembler.Program;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
@@ -24,9 +24,7 @@ class X86AssemblerTest {
     private static final int[] DISP = {0, 8, -8, 72, 127, 128, -128, -129, 0x7fffffff, Integer.MIN_VALUE};
 
     static void assertSameAsGnu(String name, Program p) {
-        List<GnuBinutils.Insn> insns = p.lines().stream()
-                .map(l -> new GnuBinutils.Insn(l.offset(), l.bytes(), l.text())).collect(Collectors.toList());
-        GnuBinutils.assertSameAsGnu(GnuBinutils.X86_64, name, p.gnuSource(), p.code(), insns);
+        GnuBinutils.assertSameAsGnu(GnuBinutils.X86_64, name, p);
     }
 
     @Test

@@ -3,11 +3,14 @@ package dev.tether.arch.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.tether.spi.support.Assembler.Line;
+import dev.tether.spi.support.Assembler.Program;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -27,10 +30,6 @@ public final class GnuBinutils {
     /** Debian's cross binutils for aarch64 (package binutils-aarch64-linux-gnu). */
     public static final Toolchain AARCH64 = new Toolchain(
             "aarch64-linux-gnu-as", List.of(), "aarch64-linux-gnu-objcopy", "binutils-aarch64-linux-gnu");
-
-    /** One instruction of our encoder: where it is, its bytes and its assembler text. */
-    public record Insn(int offset, byte[] bytes, String text) {
-    }
 
     private GnuBinutils() {
     }
@@ -62,19 +61,27 @@ public final class GnuBinutils {
     }
 
     /**
+     * Asserts that an assembled program is byte for byte what GNU as makes of its
+     * {@link Program#gnuSource()}; the source and objects go to {@code target/gnu-as/<name>/}.
+     */
+    public static void assertSameAsGnu(Toolchain tc, String name, Program p) {
+        assertSameAsGnu(tc, name, p.gnuSource(), p.code(), p.lines());
+    }
+
+    /**
      * Asserts that our instructions are byte for byte what GNU as made of their text: each
      * instruction at its offset, then the total length.
      */
-    public static void assertSameAsGnu(Toolchain tc, String name, String source, byte[] ours, List<Insn> insns) {
+    public static void assertSameAsGnu(Toolchain tc, String name, String source, byte[] ours, List<Line> lines) {
         byte[] gnu = assemble(tc, name, source);
         StringBuilder diffs = new StringBuilder();
-        for (Insn i : insns) {
-            byte[] theirs = new byte[i.bytes().length];
-            int n = Math.max(0, Math.min(theirs.length, gnu.length - i.offset()));
-            System.arraycopy(gnu, Math.min(i.offset(), gnu.length), theirs, 0, n);
-            if (n != theirs.length || !java.util.Arrays.equals(theirs, i.bytes())) {
-                diffs.append(String.format("  %04x %-40s ours %s, %s %s%n", i.offset(), i.text(), hex(i.bytes()),
-                        tc.as(), hex(java.util.Arrays.copyOf(theirs, n))));
+        for (Line l : lines) {
+            byte[] theirs = new byte[l.bytes().length];
+            int n = Math.max(0, Math.min(theirs.length, gnu.length - l.offset()));
+            System.arraycopy(gnu, Math.min(l.offset(), gnu.length), theirs, 0, n);
+            if (n != theirs.length || !Arrays.equals(theirs, l.bytes())) {
+                diffs.append(String.format("  %04x %-40s ours %s, %s %s%n", l.offset(), l.text(), hex(l.bytes()),
+                        tc.as(), hex(Arrays.copyOf(theirs, n))));
             }
         }
         if (diffs.length() > 0) {

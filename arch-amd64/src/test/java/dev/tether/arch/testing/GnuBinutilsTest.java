@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.spi.support.Assembler.Line;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +21,7 @@ class GnuBinutilsTest {
         byte[] wrong = {0x0f, 0x04, (byte) 0xcc};
         AssertionError e = assertThrows(AssertionError.class, () -> GnuBinutils.assertSameAsGnu(GnuBinutils.X86_64,
                 "checker-wrong", "\t.text\n\tsyscall\n\tint3\n", wrong,
-                List.of(new GnuBinutils.Insn(0, new byte[] {0x0f, 0x04}, "syscall"),
-                        new GnuBinutils.Insn(2, new byte[] {(byte) 0xcc}, "int3"))));
+                List.of(new Line(0, new byte[] {0x0f, 0x04}, "syscall"), new Line(2, new byte[] {(byte) 0xcc}, "int3"))));
         assertTrue(e.getMessage().contains("syscall") && e.getMessage().contains("0f04") && e.getMessage().contains("0f05"),
                 e.getMessage());
         assertTrue(!e.getMessage().contains("int3"), "only the wrong instruction is reported: " + e.getMessage());

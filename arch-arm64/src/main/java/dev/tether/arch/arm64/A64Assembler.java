@@ -1,9 +1,7 @@
 package dev.tether.arch.arm64;
 
+import dev.tether.spi.support.Assembler;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,7 +9,7 @@ import java.util.Objects;
 
 /**
  * A small typed AArch64 (A64) encoder: just the instructions the stub and the clone trampoline
- * need, each with its GNU assembler text, plus labels for branches.
+ * need, each with its GNU assembler text, and branches to the labels of {@link Assembler}.
  *
  * <p>Every A64 instruction is one little-endian 32-bit word; encodings follow the Arm ARM (DDI
  * 0487), "A64 Instruction Set Encoding", and are checked against GNU {@code as}
@@ -22,7 +20,7 @@ import java.util.Objects;
  * rejects the other with an {@link IllegalArgumentException}. Not thread-safe; one instance builds
  * one program.
  */
-final class A64Assembler {
+final class A64Assembler extends Assembler<A64Assembler, A64Assembler.Insn> {
     /** The 64-bit registers x0..x30, the stack pointer and the zero register (both number 31). */
     enum Reg {
         X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12, X13, X14, X15,
@@ -50,95 +48,8 @@ final class A64Assembler {
         }
     }
 
-    /** A position in the program; bind it with {@link #bind(Label)}. */
-    static final class Label {
-        private final String name;
-
-        private Label(String name) {
-            this.name = name;
-        }
-
-        String name() {
-            return name;
-        }
-
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
-    /** One emitted instruction: where it is, its 32-bit word and its GNU assembler text. */
-    record Line(int offset, int word, String text) {
-        /** The little-endian bytes of the word. */
-        byte[] bytes() {
-            return le(word);
-        }
-    }
-
-    /** The assembled program. */
-    record Program(byte[] code, List<Line> lines, Map<String, Integer> labels) {
-        Program {
-            code = code.clone();
-            lines = List.copyOf(lines);
-            labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
-        }
-
-        @Override
-        public byte[] code() {
-            return code.clone();
-        }
-
-        /** Offset of the label called {@code name}. */
-        int offsetOf(String name) {
-            Integer off = labels.get(name);
-            if (off == null) {
-                throw new IllegalArgumentException("no label " + name + " (have " + labels.keySet() + ")");
-            }
-            return off;
-        }
-
-        /** Offset, word and text of every instruction, with the labels on lines of their own. */
-        String listing() {
-            Map<Integer, List<String>> byOffset = labelsByOffset();
-            StringBuilder sb = new StringBuilder();
-            for (Line l : lines) {
-                for (String name : byOffset.getOrDefault(l.offset(), List.of())) {
-                    sb.append(name).append(":\n");
-                }
-                sb.append(String.format("  %04x: %08x  %s%n", l.offset(), l.word(), l.text()));
-            }
-            for (String name : byOffset.getOrDefault(code.length, List.of())) {
-                sb.append(name).append(":\n");
-            }
-            return sb.toString();
-        }
-
-        /** The program as GNU assembler source, for checking with {@code aarch64-linux-gnu-as}. */
-        String gnuSource() {
-            Map<Integer, List<String>> byOffset = labelsByOffset();
-            StringBuilder sb = new StringBuilder("\t.text\n");
-            for (Line l : lines) {
-                for (String name : byOffset.getOrDefault(l.offset(), List.of())) {
-                    sb.append(name).append(":\n");
-                }
-                sb.append('\t').append(l.text()).append('\n');
-            }
-            for (String name : byOffset.getOrDefault(code.length, List.of())) {
-                sb.append(name).append(":\n");
-            }
-            return sb.toString();
-        }
-
-        private Map<Integer, List<String>> labelsByOffset() {
-            Map<Integer, List<String>> m = new HashMap<>();
-            labels.forEach((name, off) -> m.computeIfAbsent(off, k -> new ArrayList<>()).add(name));
-            return m;
-        }
-    }
-
     /** An instruction word, or a branch whose offset field is filled in at assembly. */
-    private static final class Insn {
+    static final class Insn {
         final int word;
         final String text;
         final Label target;  // null: no label
@@ -154,32 +65,18 @@ final class A64Assembler {
         }
     }
 
-    private final List<Object> items = new ArrayList<>(); // Insn or Label (a bind)
-    private final Map<String, Label> labels = new LinkedHashMap<>();
-
-    /** A new, unbound label; names are unique and must be valid GNU assembler symbols. */
-    Label label(String name) {
-        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-            throw new IllegalArgumentException("bad label name \"" + name + "\" (want [A-Za-z_][A-Za-z0-9_]*)");
-        }
-        if (labels.containsKey(name)) {
-            throw new IllegalArgumentException("label " + name + " defined twice");
-        }
-        Label l = new Label(name);
-        labels.put(name, l);
-        return l;
+    A64Assembler() {
+        super("\t.text\n", A64Assembler::listingCode);
     }
 
-    /** Places {@code label} at the current position. */
-    A64Assembler bind(Label label) {
-        if (labels.get(label.name) != label) {
-            throw new IllegalArgumentException("label " + label.name + " belongs to another assembler");
-        }
-        if (items.contains(label)) {
-            throw new IllegalArgumentException("label " + label.name + " bound twice");
-        }
-        items.add(label);
+    @Override
+    protected A64Assembler self() {
         return this;
+    }
+
+    /** The instruction word of {@code line}. */
+    static int word(Line line) {
+        return word(line.bytes());
     }
 
     // ---- moves --------------------------------------------------------------------------------
@@ -302,24 +199,24 @@ final class A64Assembler {
 
     /** {@code b label}: +-128 MiB. */
     A64Assembler b(Label target) {
-        return branch(0x14000000, "b " + target.name, target, 26, 0);
+        return branch(0x14000000, "b " + target.name(), target, 26, 0);
     }
 
     /** {@code b.cond label}: +-1 MiB. */
     A64Assembler bcond(Cond cond, Label target) {
-        return branch(0x54000000 | cond.code(), cond.mnemonic() + " " + target.name, target, 19, 5);
+        return branch(0x54000000 | cond.code(), cond.mnemonic() + " " + target.name(), target, 19, 5);
     }
 
     /** {@code cbz xt, label}: branch when xt == 0, +-1 MiB. */
     A64Assembler cbz(Reg rt, Label target) {
         notSp("cbz", rt);
-        return branch(0xb4000000 | rt.code(), "cbz " + rt.gnu() + ", " + target.name, target, 19, 5);
+        return branch(0xb4000000 | rt.code(), "cbz " + rt.gnu() + ", " + target.name(), target, 19, 5);
     }
 
     /** {@code cbnz xt, label}: branch when xt != 0, +-1 MiB. */
     A64Assembler cbnz(Reg rt, Label target) {
         notSp("cbnz", rt);
-        return branch(0xb5000000 | rt.code(), "cbnz " + rt.gnu() + ", " + target.name, target, 19, 5);
+        return branch(0xb5000000 | rt.code(), "cbnz " + rt.gnu() + ", " + target.name(), target, 19, 5);
     }
 
     /** {@code br xn}. */
@@ -356,35 +253,22 @@ final class A64Assembler {
     // ---- assembly -----------------------------------------------------------------------------
 
     /**
-     * Resolves the branches and emits the words.
+     * Resolves the branches and encodes the words.
      *
      * @throws IllegalStateException naming a branch whose label is never bound or out of range
      */
-    Program assemble() {
-        Map<Label, Integer> offsets = new HashMap<>();
+    @Override
+    protected List<byte[]> encode() {
+        Map<Label, Integer> offsets = labelOffsets(i -> 4);
+        List<byte[]> out = new ArrayList<>();
         int pos = 0;
-        for (Object it : items) {
-            if (it instanceof Label) {
-                offsets.put((Label) it, pos);
-            } else {
-                pos += 4;
-            }
-        }
-        byte[] code = new byte[pos];
-        List<Line> lines = new ArrayList<>();
-        Map<String, Integer> labelOffsets = new LinkedHashMap<>();
-        pos = 0;
-        for (Object it : items) {
-            if (it instanceof Label) {
-                labelOffsets.put(((Label) it).name, pos);
-                continue;
-            }
-            Insn i = (Insn) it;
+        for (Insn i : items()) {
             int word = i.word;
             if (i.target != null) {
                 Integer target = offsets.get(i.target);
                 if (target == null) {
-                    throw new IllegalStateException("branch \"" + i.text + "\" to label " + i.target.name + ", which is never bound");
+                    throw new IllegalStateException("branch \"" + i.text + "\" to label " + i.target.name()
+                            + ", which is never bound");
                 }
                 int disp = (target - pos) / 4;
                 int limit = 1 << (i.bits - 1);
@@ -394,11 +278,20 @@ final class A64Assembler {
                 }
                 word |= (disp & ((1 << i.bits) - 1)) << i.shift;
             }
-            System.arraycopy(le(word), 0, code, pos, 4);
-            lines.add(new Line(pos, word, i.text));
+            out.add(le(word));
             pos += 4;
         }
-        return new Program(code, lines, labelOffsets);
+        return out;
+    }
+
+    @Override
+    protected String text(Insn item) {
+        return item.text;
+    }
+
+    /** The listing's code column: the instruction word in hex. */
+    private static String listingCode(byte[] bytes) {
+        return String.format("%08x  ", word(bytes));
     }
 
     // ---- encoding helpers ---------------------------------------------------------------------
@@ -450,8 +343,7 @@ final class A64Assembler {
     }
 
     private A64Assembler branch(int word, String text, Label target, int bits, int shift) {
-        items.add(new Insn(word, text, Objects.requireNonNull(target, "target"), bits, shift));
-        return this;
+        return add(new Insn(word, text, Objects.requireNonNull(target, "target"), bits, shift));
     }
 
     private static int imm16(int v, String mnemonic) {
@@ -480,8 +372,12 @@ final class A64Assembler {
     }
 
     private A64Assembler emit(int word, String text) {
-        items.add(new Insn(word, text, null, 0, 0));
-        return this;
+        return add(new Insn(word, text, null, 0, 0));
+    }
+
+    /** The word whose little-endian bytes are {@code b}. */
+    private static int word(byte[] b) {
+        return (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (b[3] & 0xff) << 24;
     }
 
     private static byte[] le(int w) {

@@ -4,29 +4,23 @@ import dev.tether.seccomp.Action;
 import dev.tether.seccomp.RuleSet;
 import dev.tether.seccomp.SeccompContribution;
 import dev.tether.spi.ArchService;
+import dev.tether.spi.support.ArchSeccompContribution;
 import java.util.List;
-import java.util.Objects;
 import org.osgi.service.component.annotations.Component;
 
 /**
  * gVisor's arm64 {@code appendArchSeccompRules} (spec §6.1): nothing to add. arm64 has no
  * vsyscall page and no {@code arch_prctl}, so the rules come back unchanged.
  */
-@Component(property = ArchService.ARCH_PROPERTY + "=" + Arm64SyscallTable.ARCH)
-public final class Arm64SeccompContribution implements SeccompContribution {
+@Component(service = SeccompContribution.class, property = ArchService.ARCH_PROPERTY + "=" + Arm64SyscallTable.ARCH)
+public final class Arm64SeccompContribution extends ArchSeccompContribution {
     /** Public no-arg constructor, for DS and {@link java.util.ServiceLoader}. */
     public Arm64SeccompContribution() {
+        super(Arm64SyscallTable.ARCH);
     }
 
     @Override
-    public String arch() {
-        return Arm64SyscallTable.ARCH;
-    }
-
-    @Override
-    public List<RuleSet> append(List<RuleSet> rules, Action defaultAction) {
-        Objects.requireNonNull(rules, "rules");
-        Objects.requireNonNull(defaultAction, "defaultAction");
-        return List.copyOf(rules);
+    protected void appendArchRules(List<RuleSet> out, Action defaultAction) {
+        // Nothing: no vsyscall page to trap, no ARCH_SET_CPUID to allow.
     }
 }

@@ -17,11 +17,11 @@ import dev.tether.abi.Errno;
 import dev.tether.abi.Prctl;
 import dev.tether.abi.Signals;
 import dev.tether.arch.arm64.A64Assembler.Cond;
-import dev.tether.arch.arm64.A64Assembler.Label;
-import dev.tether.arch.arm64.A64Assembler.Program;
 import dev.tether.spi.ArchService;
-import dev.tether.spi.MachineCode;
 import dev.tether.spi.StubProgram;
+import dev.tether.spi.support.Assembler.Label;
+import dev.tether.spi.support.Assembler.Program;
+import dev.tether.spi.support.AssembledStubProgram;
 import java.util.Objects;
 import org.osgi.service.component.annotations.Component;
 
@@ -29,8 +29,8 @@ import org.osgi.service.component.annotations.Component;
  * The aarch64 stub (spec §4.1) and host-side clone trampoline (DESIGN rule 3, spec §2.2, §11.2),
  * built with {@link A64Assembler}. Syscall numbers come from the generated {@link Arm64Sysno}.
  */
-@Component(property = ArchService.ARCH_PROPERTY + "=" + Arm64SyscallTable.ARCH)
-public final class Arm64StubProgram implements StubProgram {
+@Component(service = StubProgram.class, property = ArchService.ARCH_PROPERTY + "=" + Arm64SyscallTable.ARCH)
+public final class Arm64StubProgram extends AssembledStubProgram {
     /** SIG_SETMASK (include/uapi/asm-generic/signal-defs.h). */
     static final int SIG_SETMASK = 2;
     /** sizeof(sigset_t) as the kernel wants it for rt_sig*: _NSIG / 8 (spec Appendix A). */
@@ -44,53 +44,18 @@ public final class Arm64StubProgram implements StubProgram {
     /** -MAX_ERRNO (include/linux/err.h): results in [-4095, -1] are errors. */
     static final int MAX_ERRNO = 4095;
 
-    /** First address to try for the stub: 16 pages below 0xfffffffff000, 48-bit VA (spec §4.3). */
+    /**
+     * First address to try for the stub: 16 pages below 0xfffffffff000, 48-bit VA (spec §4.3).
+     * arm64 kernels run with 4, 16 or 64 KiB pages (spec §11.2 item 6); all three divide it.
+     */
     static final long STUB_INIT_ADDRESS = 0xffffffff0000L;
-
-    private final MachineCode stub;
-    private final MachineCode trampoline;
+    /** gVisor's maximumUserAddress for 48-bit virtual addresses (spec §4.3). */
+    static final long MAXIMUM_USER_ADDRESS = 0xfffffffff000L;
 
     /** Public no-arg constructor, for DS and {@link java.util.ServiceLoader}. */
     public Arm64StubProgram() {
-        Program s = assembleStub();
-        stub = new MachineCode(s.code(), 0, s.offsetOf("kill_syscall"), s.listing());
-        Program t = assembleTrampoline();
-        trampoline = new MachineCode(t.code(), 0, -1, t.listing());
-    }
-
-    @Override
-    public String arch() {
-        return Arm64SyscallTable.ARCH;
-    }
-
-    @Override
-    public MachineCode stub() {
-        return stub;
-    }
-
-    @Override
-    public MachineCode trampoline() {
-        return trampoline;
-    }
-
-    @Override
-    public int rseqSignature() {
-        return RSEQ_SIG;
-    }
-
-    /** spec §4.3: maximumUserAddress for 48-bit virtual addresses. */
-    @Override
-    public long maximumUserAddress() {
-        return 0xfffffffff000L;
-    }
-
-    @Override
-    public long stubPlacementStart(long pageSize) {
-        if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {
-            throw new IllegalArgumentException("page size " + pageSize + " is not a positive power of two");
-        }
-        // arm64 kernels run with 4, 16 or 64 KiB pages (spec §11.2 item 6).
-        return STUB_INIT_ADDRESS & -pageSize;
+        super(Arm64SyscallTable.ARCH, assembleStub(), assembleTrampoline(), RSEQ_SIG, STUB_INIT_ADDRESS,
+                MAXIMUM_USER_ADDRESS);
     }
 
     @Override
@@ -101,12 +66,12 @@ public final class Arm64StubProgram implements StubProgram {
 
     /**
      * The stub of spec §4.1; the same instructions as the reference encoding of §4.2. Label
-     * {@code kill_syscall} marks the {@code svc} every injection starts at.
+     * {@value #SYSCALL_LABEL} marks the {@code svc} every injection starts at.
      */
     static Program assembleStub() {
         A64Assembler a = new A64Assembler();
         Label begin = a.label("begin");
-        Label killSyscall = a.label("kill_syscall");
+        Label killSyscall = a.label(SYSCALL_LABEL);
         Label done = a.label("done");
         Label clone = a.label("clone");
         Label error = a.label("error");
@@ -161,18 +126,19 @@ public final class Arm64StubProgram implements StubProgram {
         a.movReg(X19, X0); // x19 = args, in the parent and (copied) in the child
         // rt_sigprocmask(SIG_SETMASK, &args[FULL_SIGSET], &args[SAVED_SIGSET], 8): block every
         // signal around the clone (gVisor's beforeFork), so nothing runs a JVM handler in the child.
-        a.movz(X0, SIG_SETMASK).addImm(X1, X19, word(ARG_FULL_SIGSET)).addImm(X2, X19, word(ARG_SAVED_SIGSET));
+        a.movz(X0, SIG_SETMASK).addImm(X1, X19, argOffset(ARG_FULL_SIGSET));
+        a.addImm(X2, X19, argOffset(ARG_SAVED_SIGSET));
         a.movz(X3, SIGSET_SIZE).movz(X8, Arm64Sysno.SYS_RT_SIGPROCMASK).svc(0);
         a.cbnz(X0, out); // nothing changed: return -errno
         // clone(flags, newsp = 0, parent_tid = 0, tls = 0, child_tid = 0): fork semantics, the
         // child continues here on a copy of this stack (arm64 argument order: flags, newsp,
         // parent_tid, tls, child_tid; CONFIG_CLONE_BACKWARDS in kernel/fork.c).
-        a.ldr(X0, X19, word(ARG_CLONE_FLAGS)).movz(X1, 0).movz(X2, 0).movz(X3, 0).movz(X4, 0);
+        a.ldr(X0, X19, argOffset(ARG_CLONE_FLAGS)).movz(X1, 0).movz(X2, 0).movz(X3, 0).movz(X4, 0);
         a.movz(X8, Arm64Sysno.SYS_CLONE).svc(0);
         a.cbz(X0, child);
         // Parent (pid > 0) or clone failure (-errno): restore the caller's mask, return x0.
         a.movReg(X20, X0);
-        a.movz(X0, SIG_SETMASK).addImm(X1, X19, word(ARG_SAVED_SIGSET)).movz(X2, 0).movz(X3, SIGSET_SIZE);
+        a.movz(X0, SIG_SETMASK).addImm(X1, X19, argOffset(ARG_SAVED_SIGSET)).movz(X2, 0).movz(X3, SIGSET_SIZE);
         a.movz(X8, Arm64Sysno.SYS_RT_SIGPROCMASK).svc(0);
         a.movReg(X0, X20);
         a.bind(out).ldpPost(X19, X20, SP, 16).ret();
@@ -186,19 +152,19 @@ public final class Arm64StubProgram implements StubProgram {
         // SIGSTOP give EINVAL (spec §11.2 item 2). The JVM's handlers would run in unmapped code.
         a.movz(X20, 1);
         a.bind(sigloop);
-        a.movReg(X0, X20).addImm(X1, X19, word(ARG_SIGACTION_DFL)).movz(X2, 0).movz(X3, SIGSET_SIZE);
+        a.movReg(X0, X20).addImm(X1, X19, argOffset(ARG_SIGACTION_DFL)).movz(X2, 0).movz(X3, SIGSET_SIZE);
         a.movz(X8, Arm64Sysno.SYS_RT_SIGACTION).svc(0);
         a.addImm(X20, X20, 1).cmpImm(X20, Signals.SIGRTMAX).bcond(Cond.LE, sigloop);
         // rt_sigprocmask(SIG_SETMASK, &zero, NULL, 8): unmask everything, so the tracer sees every
         // signal; the first word of the SIG_DFL sigaction is a zero sigset.
-        a.movz(X0, SIG_SETMASK).addImm(X1, X19, word(ARG_SIGACTION_DFL)).movz(X2, 0).movz(X3, SIGSET_SIZE);
+        a.movz(X0, SIG_SETMASK).addImm(X1, X19, argOffset(ARG_SIGACTION_DFL)).movz(X2, 0).movz(X3, SIGSET_SIZE);
         a.movz(X8, Arm64Sysno.SYS_RT_SIGPROCMASK).svc(0);
         a.cbnz(X0, exitNeg);
         // rseq(tp + __rseq_offset, len, RSEQ_FLAG_UNREGISTER, sig): glibc's registration would
         // fault once the stub unmaps everything (spec §11.2 item 1). tpidr_el0 is the thread pointer.
-        a.ldr(X1, X19, word(ARG_RSEQ_LEN)).cbz(X1, noRseq);
-        a.mrsTpidrEl0(X0).ldr(X9, X19, word(ARG_RSEQ_OFFSET)).addReg(X0, X0, X9);
-        a.movz(X2, Prctl.RSEQ_FLAG_UNREGISTER).ldr(X3, X19, word(ARG_RSEQ_SIG));
+        a.ldr(X1, X19, argOffset(ARG_RSEQ_LEN)).cbz(X1, noRseq);
+        a.mrsTpidrEl0(X0).ldr(X9, X19, argOffset(ARG_RSEQ_OFFSET)).addReg(X0, X0, X9);
+        a.movz(X2, Prctl.RSEQ_FLAG_UNREGISTER).ldr(X3, X19, argOffset(ARG_RSEQ_SIG));
         a.movz(X8, Arm64Sysno.SYS_RSEQ).svc(0);
         a.cbnz(X0, exitNeg);
         a.bind(noRseq);
@@ -208,22 +174,17 @@ public final class Arm64StubProgram implements StubProgram {
         a.cbnz(X0, exitNeg);
         // seccomp(SECCOMP_SET_MODE_FILTER, flags, fprog); a positive result is the TID that
         // failed TSYNC -> ENOTUNIQ (spec §2.2 step 4).
-        a.ldr(X2, X19, word(ARG_FPROG)).cbz(X2, noFilter);
-        a.movz(X0, Prctl.SECCOMP_SET_MODE_FILTER).ldr(X1, X19, word(ARG_SECCOMP_FLAGS));
+        a.ldr(X2, X19, argOffset(ARG_FPROG)).cbz(X2, noFilter);
+        a.movz(X0, Prctl.SECCOMP_SET_MODE_FILTER).ldr(X1, X19, argOffset(ARG_SECCOMP_FLAGS));
         a.movz(X8, Arm64Sysno.SYS_SECCOMP).svc(0);
         a.cmpImm(X0, 0).bcond(Cond.LT, exitNeg).bcond(Cond.GT, exitNotuniq);
         a.bind(noFilter);
         // No ARCH_SET_CPUID on arm64 (ARG_CPUID_FAULT is ignored; spec §2.2 step 5).
         // stubCall(stubStart, ppid): x7 = expected parent pid, branch to the stub (spec §4.3).
-        a.ldr(X7, X19, word(ARG_PPID)).ldr(X16, X19, word(ARG_STUB_ENTRY)).br(X16);
+        a.ldr(X7, X19, argOffset(ARG_PPID)).ldr(X16, X19, argOffset(ARG_STUB_ENTRY)).br(X16);
         a.bind(exitNotuniq).movz(X0, Errno.ENOTUNIQ).b(exit);
         a.bind(exitNeg).neg(X0, X0);
         a.bind(exit).movz(X8, Arm64Sysno.SYS_EXIT).svc(0).hlt(0);
         return a.assemble();
-    }
-
-    /** Byte offset of word {@code index} of the argument block. */
-    private static int word(int index) {
-        return 8 * index;
     }
 }

@@ -7,7 +7,9 @@
  * (gVisor's {@code appendArchSeccompRules}: nothing on arm64), {@link dev.tether.arch.arm64.Arm64RegisterLayout}
  * ({@code struct user_pt_regs}) and {@link dev.tether.arch.arm64.Arm64StubProgram} (the stub and
  * the clone trampoline, built by the typed encoder {@code A64Assembler}). The syscall table and the
- * seccomp contribution are also listed in {@code META-INF/services} for use outside OSGi. Pure
+ * seccomp contribution are also listed in {@code META-INF/services} for use outside OSGi. Each
+ * class extends its arch-neutral base from {@code dev.tether.spi.support} (the encoder extends
+ * {@code Assembler}) and states only aarch64 facts; arch-amd64 shares those bases. Pure
  * Java, so its unit tests run on any host. Private package; the {@code osgi.native} requirement
  * below lets this bundle resolve only on aarch64 hosts.
  */

@@ -4,36 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tether.api.Registers;
 import dev.tether.arch.testing.RegisterLayoutContract;
-import dev.tether.spi.RegisterLayout;
-import java.nio.ByteBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class Arm64RegisterLayoutTest extends RegisterLayoutContract {
-    private final Arm64RegisterLayout layout = new Arm64RegisterLayout();
-
-    @Override
-    protected RegisterLayout layout() {
-        return layout;
-    }
-
+class Arm64RegisterLayoutTest extends RegisterLayoutContract<Arm64RegisterLayout> {
     /** Spec §6.2 (purpose table) and §4.4. */
-    @Override
-    protected Facts facts() {
-        return new Facts("arm64", 34, "x8", List.of("x0", "x1", "x2", "x3", "x4", "x5"), "x0", "pc", "sp", 4,
-                "x7", "x9");
-    }
-
-    @Override
-    protected void encode(Registers regs, ByteBuffer buf) {
-        layout.encode(regs, buf);
-    }
-
-    @Override
-    protected Registers decode(ByteBuffer buf) {
-        return layout.decode(buf);
+    Arm64RegisterLayoutTest() {
+        super(new Arm64RegisterLayout(), new Facts("arm64", 34, "x8",
+                List.of("x0", "x1", "x2", "x3", "x4", "x5"), "x0", "pc", "sp", 4, "x7", "x9"));
     }
 
     /** The byte offsets of struct user_pt_regs, as spec §6.2 gives them. */
