@@ -32,6 +32,7 @@ public final class Main {
     public static int run(PrintStream out, PrintStream err, String... args) {
         TetherCommand root = new TetherCommand(out, err);
         CommandLine cl = new CommandLine(root);
+        cl.addSubcommand("bench", new BenchCommand());
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         // Bad usage: the message and a pointer to --help, not the whole usage text (exit 2).

@@ -7,11 +7,13 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code tether shell}: the embedded framework with Gogo's interactive shell on stdin/stdout.
- * The shell stops the framework on {@code exit} or end of input.
+ * The shell stops the framework on {@code exit} or end of input. While it runs, MBean services are
+ * in the JVM's platform MBeanServer ({@link ShellServices}).
  */
 @Command(name = "shell", mixinStandardHelpOptions = true,
         description = {"Boot Felix with all bundles and an interactive Gogo shell.",
-            "Try lb, scr:list, help. Type `exit` or end the input (Ctrl-D) to stop the framework."})
+            "Try lb, scr:list, help, tether:info, tether:spawn, tether:stubs, tether:inject <pid> getpid.",
+            "Type `exit` or end the input (Ctrl-D) to stop the framework."})
 final class ShellCommand implements Callable<Integer> {
     @ParentCommand
     TetherCommand root;
@@ -27,7 +29,9 @@ final class ShellCommand implements Callable<Integer> {
                             : "did not start: " + felix.startFailure(b));
                 }
             }
-            felix.waitForStop();
+            try (ShellServices extras = ShellServices.start(felix.framework())) {
+                felix.waitForStop();
+            }
         }
         return Main.OK;
     }

@@ -10,8 +10,11 @@ import dev.tether.api.FailureMode;
  * @param poolSize how many released subprocesses are kept for reuse (gVisor's globalPool)
  * @param prefork how many subprocesses are forked ahead in the background, so that acquiring one
  *     costs no syscall on the caller's path (0: none)
+ * @param stubAddress where to map the stub page, or 0 for the arch's placement (a page near the
+ *     top of the address space, walking down while taken: spec §4.3). A non-zero address must be
+ *     free and page-aligned; the platform then fails to start rather than place the stub elsewhere.
  */
-public record Settings(FailureMode failureMode, int tracerThreads, int poolSize, int prefork) {
+public record Settings(FailureMode failureMode, int tracerThreads, int poolSize, int prefork, long stubAddress) {
     public Settings {
         if (failureMode == null) {
             throw new IllegalArgumentException("failure mode is required (contained or fail-stop)");
@@ -25,6 +28,14 @@ public record Settings(FailureMode failureMode, int tracerThreads, int poolSize,
         if (prefork < 0 || prefork > poolSize) {
             throw new IllegalArgumentException("pre-fork count must be 0..pool size (" + poolSize + "), got " + prefork);
         }
+        if (stubAddress < 0) {
+            throw new IllegalArgumentException(String.format("stub address 0x%x is not a user-space address", stubAddress));
+        }
+    }
+
+    /** Settings with the arch's stub placement. */
+    public Settings(FailureMode failureMode, int tracerThreads, int poolSize, int prefork) {
+        this(failureMode, tracerThreads, poolSize, prefork, 0);
     }
 
     public Settings(FailureMode failureMode, int tracerThreads) {
@@ -33,5 +44,45 @@ public record Settings(FailureMode failureMode, int tracerThreads, int poolSize,
 
     public static Settings defaults() {
         return new Settings(FailureMode.CONTAINED, 2);
+    }
+
+    /**
+     * The settings of a configuration (PID {@code dev.tether.core}).
+     *
+     * @throws IllegalArgumentException naming the property and the value when one is invalid
+     */
+    public static Settings of(StubPlatformConfig config) {
+        return new Settings(config.failureMode(), config.tracerThreads(), config.poolSize(), config.prefork(),
+                parseAddress(config.stubAddress()));
+    }
+
+    /**
+     * A stub address as an operator writes it: empty (the arch's placement), {@code 0x...} hex or
+     * decimal.
+     */
+    static long parseAddress(String text) {
+        String t = text == null ? "" : text.trim();
+        if (t.isEmpty()) {
+            return 0;
+        }
+        try {
+            if (t.startsWith("0x") || t.startsWith("0X")) {
+                return Long.parseUnsignedLong(t.substring(2), 16);
+            }
+            return Long.parseUnsignedLong(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("stubAddress \"" + text + "\" is not an address: write it as 0x... (hex)"
+                    + " or decimal, or leave it empty for the arch's placement");
+        }
+    }
+
+    /**
+     * Whether {@code other} can be applied to a platform running with these settings: only the
+     * pool size and the pre-fork count may differ. Anything else (failure mode, tracer threads,
+     * stub address) changes what existing stubs are, so it needs a new platform.
+     */
+    boolean sameStructure(Settings other) {
+        return failureMode == other.failureMode && tracerThreads == other.tracerThreads
+                && stubAddress == other.stubAddress;
     }
 }

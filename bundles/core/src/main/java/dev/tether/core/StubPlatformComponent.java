@@ -1,8 +1,11 @@
 package dev.tether.core;
 
+import dev.tether.api.FailureMode;
+import dev.tether.api.PlatformClosedException;
 import dev.tether.api.PlatformFacts;
 import dev.tether.api.Stub;
 import dev.tether.api.StubPlatform;
+import dev.tether.api.Subprocess;
 import dev.tether.seccomp.Action;
 import dev.tether.seccomp.Policy;
 import dev.tether.seccomp.SeccompContribution;
@@ -10,81 +13,283 @@ import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.RegisterLayout;
 import dev.tether.spi.StubProgram;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
- * The StubPlatform OSGi service: registered only while an arch bundle provides all four arch
- * services (static, mandatory references), so stopping the arch bundle deactivates it, which
- * tears down every stub it made.
+ * The StubPlatform OSGi service.
+ *
+ * <h2>Hot swap (DESIGN rule 1)</h2>
+ * Registered only while an arch bundle provides all four arch services (static, mandatory
+ * references): when the arch bundle stops, is updated or uninstalled, DS deactivates this
+ * component, which tears down every stub and subprocess the platform made, and unregisters the
+ * service; when the arch services come back, DS activates a new instance with them. Immediate, so
+ * that the platform's life follows the arch bundle's, not its users' (a delayed component would
+ * also be torn down whenever its last user released it).
+ *
+ * <h2>Configuration (PID {@value #PID})</h2>
+ * See {@link StubPlatformConfig}: logging applies at once, the pool size and pre-fork count are
+ * applied to the running platform, and a change of failure mode, tracer threads or stub address
+ * replaces the platform behind this service: the new platform is created first (so a bad value is
+ * refused with the old one untouched, DESIGN rule 7), then the old one is closed. Calls that hold
+ * on to the old platform's stubs get {@link PlatformClosedException}.
+ *
+ * <h2>Fail-stop (DESIGN rule 5)</h2>
+ * A fail-stop platform that made stubs cannot be torn down without killing the JVM. Then a
+ * replacement is refused (the old platform stays, the reason is logged and thrown to Config
+ * Admin), and a deactivation logs why the platform stays alive: its stubs end with the JVM.
+ *
+ * <h2>Observers</h2>
+ * Every {@link PlatformListener} service of this bundle (the metrics MBean) plus the component's
+ * own {@link PlatformLog} observe the platform's work.
  */
-@Component(service = StubPlatform.class, configurationPid = "dev.tether.core")
+@Component(service = StubPlatform.class, configurationPid = StubPlatformComponent.PID, immediate = true)
 @Designate(ocd = StubPlatformConfig.class)
 public final class StubPlatformComponent implements StubPlatform {
-    private final StubPlatformImpl impl;
+    /** The configuration PID: {@code etc/dev.tether.core.cfg} in Karaf. */
+    public static final String PID = "dev.tether.core";
+
+    @Reference
+    private RegisterLayout layout;
+    @Reference
+    private StubProgram program;
+    @Reference
+    private SyscallTable table;
+    @Reference
+    private SeccompContribution contribution;
+
+    /** The OSGi Logger of this bundle, when the framework has a Log Service (optional: plain Felix may not). */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Logger logger;
+
+    private final List<PlatformListener> observers = new CopyOnWriteArrayList<>();
+    private final PlatformLog log = new PlatformLog(() -> logger);
+    /** Guards swapping {@link #impl} and installing listeners on it. */
+    private final Object swap = new Object();
+    private volatile StubPlatformImpl impl;
+    private Settings settings;
+
+    /** For DS, which injects the references into the fields. */
+    public StubPlatformComponent() {
+    }
+
+    /** Outside OSGi (tests): the arch services given directly; no OSGi Logger (System.Logger instead). */
+    StubPlatformComponent(RegisterLayout layout, StubProgram program, SyscallTable table, SeccompContribution contribution) {
+        this.layout = layout;
+        this.program = program;
+        this.table = table;
+        this.contribution = contribution;
+    }
 
     @Activate
-    public StubPlatformComponent(@Reference RegisterLayout layout, @Reference StubProgram program,
-            @Reference SyscallTable table, @Reference SeccompContribution contribution, StubPlatformConfig config) {
-        this.impl = new StubPlatformImpl(layout, program, table, contribution,
-                new Settings(config.failureMode(), config.tracerThreads()));
+    void activate(StubPlatformConfig config) {
+        log.syscallNames(nr -> nr >= 0 && nr <= Integer.MAX_VALUE
+                ? table.name((int) nr).map(n -> n + " (" + nr + ")").orElse("syscall " + nr) : "syscall " + nr);
+        log.logInjections(config.logInjections());
+        Settings s;
+        StubPlatformImpl p;
+        try {
+            s = Settings.of(config);
+            p = create(s);
+        } catch (RuntimeException e) {
+            PlatformStatus.startFailed(e);
+            log.error("no " + layout.arch() + " stub platform: " + e.getMessage(), e);
+            throw e;
+        }
+        synchronized (swap) {
+            settings = s;
+            impl = p;
+            p.setListener(listeners());
+        }
+    }
+
+    @Modified
+    void modified(StubPlatformConfig config) {
+        log.logInjections(config.logInjections());
+        Settings next;
+        try {
+            next = Settings.of(config);
+        } catch (IllegalArgumentException e) {
+            log.error("configuration " + PID + " refused, the platform stays as it was: " + e.getMessage(), e);
+            throw e;
+        }
+        synchronized (swap) {
+            StubPlatformImpl old = impl;
+            if (next.sameStructure(settings)) {
+                if (next.poolSize() != settings.poolSize() || next.prefork() != settings.prefork()) {
+                    old.reconfigurePool(next.poolSize(), next.prefork());
+                    log.info("subprocess pool reconfigured: size " + next.poolSize() + ", pre-fork " + next.prefork());
+                }
+                settings = next;
+                return;
+            }
+            StubPlatformImpl fresh;
+            try {
+                fresh = create(next);
+            } catch (RuntimeException e) {
+                log.error("configuration " + PID + " refused, the platform stays as it was: " + e.getMessage(), e);
+                throw e;
+            }
+            try {
+                old.close();
+            } catch (RuntimeException e) {
+                // fail-stop: closing would kill the JVM. Keep the old platform, drop the new one.
+                fresh.close();
+                PlatformStatus.refused(e.getMessage());
+                log.error("configuration " + PID + " refused, the " + old.facts().failureMode()
+                        + " platform stays as it was: " + e.getMessage(), e);
+                throw e;
+            }
+            PlatformStatus.closed();
+            fresh.setListener(listeners());
+            impl = fresh;
+            settings = next;
+            log.info("stub platform replaced for the new configuration (" + describe(fresh.facts()) + ")");
+        }
     }
 
     @Deactivate
     void deactivate() {
-        impl.close();
+        StubPlatformImpl p;
+        synchronized (swap) {
+            p = impl;
+            impl = null;
+        }
+        if (p == null) {
+            return;
+        }
+        try {
+            p.close();
+            PlatformStatus.closed();
+            log.info("stub platform " + p.facts().arch() + " closed: every stub and subprocess it made was torn down");
+        } catch (RuntimeException e) {
+            // DESIGN rule 5: a fail-stop platform with stubs cannot go without taking the JVM along. It
+            // stays (its tracer threads keep the stubs); the service is gone all the same.
+            PlatformStatus.refused(e.getMessage());
+            log.error("stub platform " + p.facts().arch() + " not torn down: " + e.getMessage(), e);
+        }
+    }
+
+    private StubPlatformImpl create(Settings s) {
+        StubPlatformImpl p = new StubPlatformImpl(layout, program, table, contribution, s);
+        PlatformStatus.started();
+        PlatformFacts f = p.facts();
+        log.info("stub platform up: " + describe(f) + "; " + (f.seccompAfterPtrace()
+                ? "latest seccomp behavior found (kernel >= 4.8 likely)" : "legacy seccomp behavior found (kernel < 4.8 likely)"));
+        if (s.failureMode() == FailureMode.FAIL_STOP) {
+            log.warn("fail-stop mode: a dying stub kills the JVM, and a platform that made stubs cannot be torn down");
+        }
+        return p;
+    }
+
+    private static String describe(PlatformFacts f) {
+        return String.format("arch %s, kernel %s, stub at 0x%x, %s, %d tracer thread(s)", f.arch(), f.kernel(),
+                f.stubAddress(), f.failureMode().toString().toLowerCase().replace('_', '-'), f.tracerThreads());
+    }
+
+    // ---------------------------------------------------------------- observers
+
+    @Reference(service = PlatformListener.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addObserver(PlatformListener l) {
+        observers.add(l);
+        rewire();
+    }
+
+    void removeObserver(PlatformListener l) {
+        observers.remove(l);
+        rewire();
+    }
+
+    private void rewire() {
+        synchronized (swap) {
+            StubPlatformImpl p = impl;
+            if (p != null) {
+                p.setListener(listeners());
+            }
+        }
+    }
+
+    private PlatformListener listeners() {
+        List<PlatformListener> all = new java.util.ArrayList<>(observers);
+        all.add(0, log);
+        return new Listeners(all);
+    }
+
+    // ---------------------------------------------------------------- StubPlatform
+
+    private StubPlatformImpl platform() {
+        StubPlatformImpl p = impl;
+        if (p == null) {
+            throw new PlatformClosedException("the stub platform service was unregistered (its arch bundle went away)");
+        }
+        return p;
     }
 
     @Override
     public PlatformFacts facts() {
-        return impl.facts();
+        return platform().facts();
     }
 
     @Override
     public Stub createStub() {
-        return impl.createStub();
+        return platform().createStub();
     }
 
     @Override
     public Stub attachedThread(long cloneFlags, Action defaultAction) {
-        return impl.attachedThread(cloneFlags, defaultAction);
+        return platform().attachedThread(cloneFlags, defaultAction);
     }
 
     @Override
     public Stub attachedThread(long cloneFlags, Policy policy) {
-        return impl.attachedThread(cloneFlags, policy);
+        return platform().attachedThread(cloneFlags, policy);
     }
 
     @Override
     public Policy stubPolicy(Action defaultAction) {
-        return impl.stubPolicy(defaultAction);
+        return platform().stubPolicy(defaultAction);
     }
 
     @Override
     public int syscallNumber(String name) {
-        return impl.syscallNumber(name);
+        return platform().syscallNumber(name);
     }
 
     @Override
     public List<Stub> stubs() {
-        return impl.stubs();
+        return platform().stubs();
     }
 
     @Override
-    public dev.tether.api.Subprocess newSubprocess() {
-        return impl.newSubprocess();
+    public Subprocess newSubprocess() {
+        return platform().newSubprocess();
     }
 
     @Override
-    public dev.tether.api.Subprocess forkSubprocess() {
-        return impl.forkSubprocess();
+    public Subprocess forkSubprocess() {
+        return platform().forkSubprocess();
     }
 
     @Override
-    public List<dev.tether.api.Subprocess> subprocesses() {
-        return impl.subprocesses();
+    public List<Subprocess> subprocesses() {
+        return platform().subprocesses();
+    }
+
+    @Override
+    public String toString() {
+        StubPlatformImpl p = impl;
+        return "StubPlatform[" + (p == null ? "closed" : describe(p.facts())) + "]";
     }
 }

@@ -58,7 +58,8 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
     private final StubProgram program;
     private final SyscallTable table;
     private final SeccompContribution contribution;
-    private final Settings settings;
+    /** Volatile: the pool size and pre-fork count change live ({@link #reconfigurePool}); the rest never does. */
+    private volatile Settings settings;
     private final long pageSize;
     private final long stubAddress;
     private final long stubLength;
@@ -177,6 +178,9 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
      * MAP_FIXED), walking down a page at a time while the kernel puts it elsewhere; RX once filled.
      */
     private long placeStub(MachineCode stub) {
+        if (settings.stubAddress() != 0) {
+            return placeStubAt(settings.stubAddress(), stub);
+        }
         long start = program.stubPlacementStart(pageSize);
         for (long at = start; at > 0; at -= pageSize) {
             long got;
@@ -194,6 +198,34 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
             return got;
         }
         throw new UnsupportedKernelException(String.format("could not map the stub at or below 0x%x", start), null);
+    }
+
+    /**
+     * The stub at the configured address ({@link Settings#stubAddress()}) and nowhere else: a hint
+     * mapping (never MAP_FIXED, which would replace whatever the JVM has there) that the kernel must
+     * honour exactly; otherwise a clear error and nothing is left mapped.
+     */
+    private long placeStubAt(long at, MachineCode stub) {
+        if (at % pageSize != 0 || at + stubLength > program.maximumUserAddress()) {
+            throw new IllegalArgumentException(String.format("stub address 0x%x must be page-aligned (page size %d)"
+                    + " and leave room for the %d-byte stub below the %s maximum user address 0x%x",
+                    at, pageSize, stubLength, program.arch(), program.maximumUserAddress()));
+        }
+        long got;
+        try {
+            got = Sys.mmap(at, stubLength, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
+        } catch (LinuxException e) {
+            throw new UnsupportedKernelException(String.format("could not map the stub at the configured address 0x%x: %s",
+                    at, e.getMessage()), e);
+        }
+        if (got != at) {
+            Sys.munmap(got, stubLength);
+            throw new IllegalArgumentException(String.format("stub address 0x%x is not free in the JVM (the kernel"
+                    + " offered 0x%x instead): configure a free address, or none for the arch's placement", at, got));
+        }
+        Sys.pokeBytes(got, stub.code());
+        Sys.mprotect(got, stubLength, Mman.PROT_READ | Mman.PROT_EXEC);
+        return got;
     }
 
     private static long mapCode(byte[] code, long hint, long length) {
@@ -514,14 +546,14 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
                     throw new TetherException("waiting on stub process " + pid + ": wait4 returned " + w);
                 }
             } catch (dev.tether.api.StubDiedException e) {
-                m.markDead(e.getMessage());
+                m.died(e);
                 throw e;
             }
             Tracee child = new Tracee((int) pid, (int) pid, t, layout);
             child.attach();
             child.grabInitRegs();
+            // No unmapAll: the child is a copy of the master, which holds only the stub page.
             SubprocessImpl s = new SubprocessImpl(this, child, t, false);
-            s.unmapAll();
             listener.stubCreated((int) pid, true, System.nanoTime() - t0);
             return s;
         });
@@ -535,7 +567,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         while ((s = pool.pollLast()) != null) {
             if (s.alive()) {
                 s.pooled = false;
-                refill();
+                refillAfterHit();
                 return s;
             }
         }
@@ -577,6 +609,19 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         }
     }
 
+    /**
+     * After a pool hit, wakes the pre-forker only once the pool is down to its low-water mark,
+     * (prefork - 1) / 2, and it then refills the pool to the pre-fork count: waking a sleeping
+     * thread costs the caller a futex wake, in a VM an IPI to an idle vCPU too, ~8 µs measured
+     * against < 1 µs for the hand-out itself, so most acquisitions should not pay it.
+     */
+    private void refillAfterHit() {
+        int prefork = settings.prefork();
+        if (prefork > 0 && pool.size() <= (prefork - 1) / 2) {
+            refill();
+        }
+    }
+
     private void preforkLoop() {
         while (true) {
             synchronized (lock) {
@@ -611,6 +656,27 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * Applies a new pool size and pre-fork count to the running platform (config wiring: unlike
+     * the other settings they change no existing stub). Pooled subprocesses beyond the new size
+     * are destroyed, oldest first (contained mode; fail-stop ones cannot be, and stay pooled).
+     */
+    public void reconfigurePool(int poolSize, int prefork) {
+        Settings s = settings;
+        settings = new Settings(s.failureMode(), s.tracerThreads(), poolSize, prefork, s.stubAddress());
+        if (s.failureMode() == FailureMode.CONTAINED) {
+            SubprocessImpl extra;
+            while (pool.size() > poolSize && (extra = pool.pollFirst()) != null) {
+                try {
+                    destroy(extra);
+                } catch (RuntimeException e) {
+                    listener.failed("shrinking the subprocess pool", e);
+                }
+            }
+        }
+        refill();
     }
 
     /** Release (spec §5.5): unmap and pool it, or destroy it when the pool is full. */

@@ -6,6 +6,7 @@ import dev.tether.abi.Mman;
 import dev.tether.abi.Ptrace;
 import dev.tether.abi.Signals;
 import dev.tether.abi.Wait;
+import dev.tether.api.FailureMode;
 import dev.tether.api.PlatformClosedException;
 import dev.tether.api.Registers;
 import dev.tether.api.StubDiedException;
@@ -18,6 +19,7 @@ import dev.tether.linux.Sys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -40,12 +42,17 @@ final class SubprocessImpl implements Subprocess {
     private volatile String death;
     private volatile boolean destroyed;
     volatile boolean pooled;
+    /** A detached stub thread in group-stop for the next new caller (see threadFor); guarded by this. */
+    private CompletableFuture<Integer> spare;
+    /** Names a syscall for error messages, built only when one is thrown (not per injection). */
+    private final java.util.function.LongFunction<String> describe;
 
     SubprocessImpl(StubPlatformImpl platform, Tracee first, TracerThread owner, boolean master) {
         this.platform = platform;
         this.first = first;
         this.owner = owner;
         this.master = master;
+        this.describe = platform::describeSyscall;
         all.add(first);
     }
 
@@ -60,6 +67,12 @@ final class SubprocessImpl implements Subprocess {
      * lookupOrCreate (spec §5.4): the calling thread's stub thread, created on first use: a clone
      * through the first thread (on its owner), which traps in SIGSTOP and is detached, then
      * attached here by the caller, which becomes its tracer.
+     *
+     * <p>Once a subprocess has served one caller, its owner keeps one such detached thread ready
+     * in the background (a spare), so that a new caller's lookupOrCreate is only PTRACE_ATTACH +
+     * wait + PTRACE_SETOPTIONS: the clone is off the caller's path, as a pre-forked subprocess
+     * takes the fork off {@code newSubprocess}'s. Without a spare (the first caller, or callers
+     * arriving faster than the owner clones) the clone is done synchronously, as gVisor does.
      */
     Tracee threadFor(Thread caller) {
         checkUsable();
@@ -67,9 +80,13 @@ final class SubprocessImpl implements Subprocess {
         if (t != null) {
             return t;
         }
-        int tid = owner.call(this::cloneThread);
+        int tid = takeSpare();
+        if (tid < 0) {
+            tid = owner.call(this::cloneThread);
+        }
         Tracee nt = new Tracee(pid(), tid, null, caller, first.layout);
         try {
+            nt.bindHere();
             nt.attach(Tracee.CALLER_OPTIONS);
         } catch (RuntimeException e) {
             markDead("stub thread " + tid + " could not be attached: " + e.getMessage());
@@ -78,7 +95,56 @@ final class SubprocessImpl implements Subprocess {
         nt.setInitRegs(first.initRegs());
         byCaller.put(caller, nt);
         all.add(nt);
+        prepareSpare();
         return nt;
+    }
+
+    /** The spare stub thread's tid, waiting for it if the owner is still cloning it; -1 if none. */
+    private int takeSpare() {
+        if (owner.isCurrent()) {
+            return -1; // the owner would wait for its own queue
+        }
+        CompletableFuture<Integer> f;
+        synchronized (this) {
+            f = spare;
+            spare = null;
+        }
+        if (f == null) {
+            return -1;
+        }
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            return -1; // could not be made (the subprocess died meanwhile): the synchronous path says why
+        }
+    }
+
+    /** Asks the owner to clone a spare stub thread in the background, unless one is ready or coming. */
+    private void prepareSpare() {
+        if (master) {
+            return; // only tracer threads use the master, each once
+        }
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        synchronized (this) {
+            if (spare != null) {
+                return;
+            }
+            spare = f;
+        }
+        boolean queued = owner.post(() -> {
+            if (destroyed || death != null || pooled) {
+                f.cancel(false);
+                return;
+            }
+            try {
+                f.complete(cloneThread());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        if (!queued) {
+            f.cancel(false);
+        }
     }
 
     /** firstThread.clone() (spec §5.2), on the owner: returns the new, detached, stopped thread. */
@@ -104,9 +170,9 @@ final class SubprocessImpl implements Subprocess {
     /** An injection through the first thread; must run on the owner. */
     long injectFirst(long sysno, long... args) {
         try {
-            return first.inject(sysno, args, platform.describeSyscall(sysno));
+            return first.inject(sysno, args, describe);
         } catch (StubDiedException e) {
-            markDead(e.getMessage());
+            died(e);
             throw e;
         }
     }
@@ -122,12 +188,12 @@ final class SubprocessImpl implements Subprocess {
         Tracee t = threadFor(Thread.currentThread());
         long t0 = System.nanoTime();
         try {
-            long r = t.inject(sysno, args, platform.describeSyscall(sysno));
+            long r = t.inject(sysno, args, describe);
             platform.listener().injected(pid(), t.tid, sysno, r, System.nanoTime() - t0);
             return r;
         } catch (StubDiedException e) {
-            markDead(e.getMessage());
             platform.listener().stubDied(pid(), t.tid, e.getMessage());
+            died(e);
             throw e;
         }
     }
@@ -278,6 +344,25 @@ final class SubprocessImpl implements Subprocess {
         }
         if (pooled) {
             throw new IllegalStateException("subprocess " + pid() + " was released to the pool; get a new one with newSubprocess()");
+        }
+    }
+
+    /**
+     * A stub thread of this subprocess died: the subprocess is dead. In fail-stop mode so is the
+     * JVM (DESIGN rule 5): the seed clones every stub with exit signal SIGKILL so that the host
+     * dies with any stub, whose state is unknown and unrecoverable. Under ptrace that chain only
+     * completes when the tracer reaps the dead stub, so Tether ends it where it notices the
+     * death, as gVisor's unexpectedStubExit does (spec §1.9): it logs why and SIGKILLs the JVM.
+     */
+    void died(StubDiedException e) {
+        markDead(e.getMessage());
+        if (platform.facts().failureMode() == FailureMode.FAIL_STOP) {
+            String msg = "Tether (fail-stop mode): " + (master ? "the master stub " : "subprocess ") + pid() + " died: "
+                    + e.getMessage() + "\nIts state is unknown and, in fail-stop mode, so is the JVM's: killing the JVM"
+                    + " with SIGKILL.";
+            System.err.println(msg); // not a logger, which may be off: the JVM ends next
+            System.err.flush();
+            Sys.kill(Sys.getpid(), Signals.SIGKILL);
         }
     }
 

@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 import org.junit.After;
 import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.ExamFactory;
 import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.nat.internal.NativeTestContainerFactory;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -39,12 +41,16 @@ import org.osgi.util.tracker.ServiceTrackerCustomizer;
  * </pre>
  * Override {@link #extraOptions()} to add options (e.g. {@code frameworkProperty}, more bundles).
  *
+ * <p>The container is the native one (Felix in the Surefire JVM), named by {@code @ExamFactory}: with
+ * two containers on the class path (the Karaf one for {@link KarafFeatureTest}) Pax Exam would not pick one.
+ *
  * <p>Where code runs: {@code config()} and {@code extraOptions()} in the Surefire JVM, before the
  * framework exists; the test methods, {@code @Before}/{@code @After} and injected fields inside
  * the framework, in Pax Exam's probe bundle (built from target/test-classes, with
  * {@code DynamicImport-Package: *}, so any exported package can be used). Use JUnit 4 API only
  * ({@code org.junit.Test}, {@code org.junit.Assert}).
  */
+@ExamFactory(NativeTestContainerFactory.class) // @Inherited; the class path also holds the Karaf container (KarafFeatureTest)
 public abstract class TetherTestSupport {
 
     /** How long a test waits for a service that DS registers asynchronously. */

@@ -51,6 +51,15 @@ final class LibC {
 
     static native int getpid();
 
+    /** glibc's sched_getcpu(): the CPU the calling thread runs on (rseq or vDSO, no syscall on x86-64). */
+    static native int sched_getcpu();
+
+    static native int sched_yield();
+
+    static native int sched_setaffinity(int pid, long cpusetsize, long maskAddr);
+
+    static native int sched_getaffinity(int pid, long cpusetsize, long maskAddr);
+
     static native int gettid();
 
     static native int getpagesize();

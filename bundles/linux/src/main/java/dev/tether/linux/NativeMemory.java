@@ -2,29 +2,39 @@ package dev.tether.linux;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.LongBuffer;
 
 /**
  * A block of native memory owned by Java (JNA {@link Memory}), addressed by raw address. Used
  * for register buffers, iovecs, the trampoline's argument block and seccomp programs. Not
  * thread-safe; {@link #close()} frees it at once (otherwise the GC does).
+ *
+ * <p>Reads and writes go through a direct {@link ByteBuffer} view of the block (native order),
+ * which the JIT compiles to plain loads and stores; JNA's {@code Pointer} accessors would cost a
+ * JNI call each, several per injected syscall.
  */
 public final class NativeMemory implements AutoCloseable {
     private Memory memory;
     private final long address;
     private final long size;
+    private final ByteBuffer bytes;
+    private final LongBuffer longs;
 
     private NativeMemory(long size) {
         this.memory = new Memory(size);
         this.memory.clear();
         this.address = Pointer.nativeValue(memory);
         this.size = size;
+        this.bytes = memory.getByteBuffer(0, size).order(ByteOrder.nativeOrder());
+        this.longs = bytes.duplicate().order(ByteOrder.nativeOrder()).asLongBuffer();
     }
 
     /** Zeroed native memory of {@code size} bytes. */
     public static NativeMemory allocate(long size) {
-        if (size <= 0) {
-            throw new IllegalArgumentException("native memory size must be positive, got " + size);
+        if (size <= 0 || size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("native memory size must be 1.." + Integer.MAX_VALUE + " bytes, got " + size);
         }
         return new NativeMemory(size);
     }
@@ -38,27 +48,27 @@ public final class NativeMemory implements AutoCloseable {
 
     public long getLong(long offset) {
         check(offset, 8);
-        return memory.getLong(offset);
+        return bytes.getLong((int) offset);
     }
 
     public void putLong(long offset, long value) {
         check(offset, 8);
-        memory.setLong(offset, value);
+        bytes.putLong((int) offset, value);
     }
 
     public int getInt(long offset) {
         check(offset, 4);
-        return memory.getInt(offset);
+        return bytes.getInt((int) offset);
     }
 
     public void putInt(long offset, int value) {
         check(offset, 4);
-        memory.setInt(offset, value);
+        bytes.putInt((int) offset, value);
     }
 
     public void putShort(long offset, short value) {
         check(offset, 2);
-        memory.setShort(offset, value);
+        bytes.putShort((int) offset, value);
     }
 
     public void write(long offset, byte[] bytes, int from, int length) {
@@ -74,13 +84,21 @@ public final class NativeMemory implements AutoCloseable {
     /** Reads {@code words.length} 64-bit words (native order) starting at {@code offset}. */
     public void getLongs(long offset, long[] words) {
         check(offset, 8L * words.length);
-        memory.read(offset, words, 0, words.length);
+        if ((offset & 7) == 0) {
+            longs.get((int) (offset >>> 3), words, 0, words.length);
+        } else {
+            memory.read(offset, words, 0, words.length);
+        }
     }
 
     /** Writes {@code words} (native order) starting at {@code offset}. */
     public void putLongs(long offset, long[] words) {
         check(offset, 8L * words.length);
-        memory.write(offset, words, 0, words.length);
+        if ((offset & 7) == 0) {
+            longs.put((int) (offset >>> 3), words, 0, words.length);
+        } else {
+            memory.write(offset, words, 0, words.length);
+        }
     }
 
     /** The machine's byte order, in which native memory holds numbers. */

@@ -215,6 +215,63 @@ public final class Sys {
         return r;
     }
 
+    /** Bits of the affinity mask buffer: 1024 CPUs (glibc's CPU_SETSIZE, gVisor's mask size, spec §1.12). */
+    public static final int MAX_BIND_CPUS = 1024;
+    private static final ThreadLocal<NativeMemory> CPU_MASK = ThreadLocal.withInitial(() -> NativeMemory.allocate(MAX_BIND_CPUS / 8));
+
+    /** The CPU the calling thread is running on (sched_getcpu), or -1 if unknown. */
+    public static int currentCpu() {
+        return LibC.sched_getcpu();
+    }
+
+    /**
+     * sched_setaffinity(tid, {cpu}): restricts thread {@code tid} (of any process we may
+     * ptrace) to one CPU, {@code 0 <= cpu < MAX_BIND_CPUS}.
+     */
+    public static void bindToCpu(int tid, int cpu) {
+        if (cpu < 0 || cpu >= MAX_BIND_CPUS) {
+            throw new IllegalArgumentException("cpu " + cpu + " outside 0.." + (MAX_BIND_CPUS - 1));
+        }
+        NativeMemory mask = CPU_MASK.get();
+        int word = cpu >>> 6;
+        long bytes = 8L * (word + 1);
+        for (int i = 0; i < word; i++) {
+            mask.putLong(8L * i, 0);
+        }
+        mask.putLong(8L * word, 1L << (cpu & 63));
+        if (LibC.sched_setaffinity(tid, bytes, mask.address()) != 0) {
+            throw new LinuxException("sched_setaffinity(" + tid + ", cpu " + cpu + ")", errno());
+        }
+    }
+
+    /** sched_getaffinity(tid): the CPUs thread {@code tid} (0: the caller) may run on, as mask words. */
+    public static long[] getAffinity(int tid) {
+        NativeMemory mask = CPU_MASK.get();
+        if (LibC.sched_getaffinity(tid, mask.size(), mask.address()) < 0) {
+            throw new LinuxException("sched_getaffinity(" + tid + ")", errno());
+        }
+        long[] words = new long[(int) (mask.size() / 8)];
+        mask.getLongs(0, words);
+        return words;
+    }
+
+    /** sched_setaffinity(tid, mask) with mask words as {@link #getAffinity} returns them. */
+    public static void setAffinity(int tid, long[] words) {
+        NativeMemory mask = CPU_MASK.get();
+        if (words.length * 8L > mask.size()) {
+            throw new IllegalArgumentException("affinity mask of " + words.length + " words is over " + MAX_BIND_CPUS + " CPUs");
+        }
+        mask.putLongs(0, words);
+        if (LibC.sched_setaffinity(tid, 8L * words.length, mask.address()) != 0) {
+            throw new LinuxException("sched_setaffinity(" + tid + ")", errno());
+        }
+    }
+
+    /** sched_yield(): lets another runnable thread of this CPU run first (it cannot fail on Linux). */
+    public static void yield() {
+        LibC.sched_yield();
+    }
+
     public static int getpid() {
         return LibC.getpid();
     }

@@ -27,9 +27,17 @@ public final class DemoCommand {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile StubPlatform platform;
 
-    /** Runs the demo, printing to the session's output; returns nothing (all is printed). */
-    public void demo() throws Exception {
-        run(System.out);
+    /**
+     * Runs the demo and returns its report, which the shell prints. Returned rather than printed
+     * to System.out: Gogo redirects System.out per session only for print/write calls, so printf
+     * output would reach the process's stdout instead of the session.
+     */
+    public String demo() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            run(out);
+        }
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8).stripTrailing();
     }
 
     void run(PrintStream out) throws Exception {
@@ -39,6 +47,9 @@ public final class DemoCommand {
             return;
         }
         long jvm = ProcessHandle.current().pid();
+        // what the platform (or anyone) already runs is not the demo's: its master stub, pooled
+        // subprocesses, other users' stubs
+        List<String> before = leftovers(jvm);
         PlatformFacts f = p.facts();
         out.println("Tether stub platform");
         row(out, "arch", f.arch());
@@ -82,6 +93,9 @@ public final class DemoCommand {
             doomed.close();
         }
         List<String> left = leftovers(jvm);
+        // by pid: a process's state may change in between
+        List<String> beforePids = before.stream().map(e -> e.substring(0, e.indexOf(' '))).toList();
+        left.removeIf(e -> beforePids.contains(e.substring(0, e.indexOf(' '))));
         out.println("Processes left behind: " + (left.isEmpty() ? "none" + check(true) : left + check(false)));
     }
 

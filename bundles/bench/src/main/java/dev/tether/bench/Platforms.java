@@ -1,0 +1,57 @@
+package dev.tether.bench;
+
+import dev.tether.api.FailureMode;
+import dev.tether.core.Settings;
+import dev.tether.core.StubPlatformImpl;
+import dev.tether.seccomp.SeccompContribution;
+import dev.tether.seccomp.SyscallTable;
+import dev.tether.spi.RegisterLayout;
+import dev.tether.spi.StubProgram;
+
+/**
+ * The stub platform of this host on a flat class path: the arch classes instantiated directly,
+ * as core's kernel tests do (HostArch). Benchmark code may read os.arch; product code may not
+ * (DESIGN rule 1).
+ */
+public final class Platforms {
+    /** Pool settings of the benchmarks: 16 kept, 4 pre-forked (pool_acquire needs pre-forking). */
+    public static final int POOL_SIZE = 16;
+    public static final int PREFORK = 4;
+
+    private Platforms() {
+    }
+
+    /** The host's arch name as Tether spells it. */
+    public static String arch() {
+        String a = System.getProperty("os.arch");
+        if (a.equals("amd64") || a.equals("x86_64")) {
+            return "amd64";
+        }
+        if (a.equals("aarch64") || a.equals("arm64")) {
+            return "arm64";
+        }
+        throw new IllegalStateException("no Tether arch for os.arch " + a);
+    }
+
+    private static <T> T make(String simpleName, Class<T> type) {
+        String arch = arch();
+        String prefix = arch.equals("amd64") ? "Amd64" : "Arm64";
+        try {
+            return type.cast(Class.forName("dev.tether.arch." + arch + "." + prefix + simpleName)
+                    .getConstructor().newInstance());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot instantiate the " + arch + " " + simpleName, e);
+        }
+    }
+
+    /** A contained platform with {@code tracers} tracer threads and the benchmark pool settings. */
+    public static StubPlatformImpl create(int tracers, int poolSize, int prefork) {
+        return new StubPlatformImpl(make("RegisterLayout", RegisterLayout.class), make("StubProgram", StubProgram.class),
+                make("SyscallTable", SyscallTable.class), make("SeccompContribution", SeccompContribution.class),
+                new Settings(FailureMode.CONTAINED, tracers, poolSize, prefork));
+    }
+
+    public static StubPlatformImpl create() {
+        return create(2, POOL_SIZE, PREFORK);
+    }
+}

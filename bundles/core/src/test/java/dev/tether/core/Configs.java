@@ -1,0 +1,30 @@
+package dev.tether.core;
+
+import java.lang.reflect.Proxy;
+import java.util.Map;
+
+/** {@link StubPlatformConfig} instances for tests: the given values, the annotation's defaults for the rest. */
+final class Configs {
+    private Configs() {
+    }
+
+    static StubPlatformConfig of(Map<String, Object> values) {
+        return (StubPlatformConfig) Proxy.newProxyInstance(StubPlatformConfig.class.getClassLoader(),
+                new Class<?>[] {StubPlatformConfig.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class || method.getName().equals("annotationType")) {
+                        switch (method.getName()) {
+                            case "annotationType": return StubPlatformConfig.class;
+                            case "toString": return "StubPlatformConfig" + values;
+                            case "hashCode": return values.hashCode();
+                            default: return proxy == args[0];
+                        }
+                    }
+                    Object v = values.get(method.getName());
+                    return v != null ? v : method.getDefaultValue();
+                });
+    }
+
+    static StubPlatformComponent component() {
+        return new StubPlatformComponent(HostArch.layout(), HostArch.program(), HostArch.table(), HostArch.contribution());
+    }
+}

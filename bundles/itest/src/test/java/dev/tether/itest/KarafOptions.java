@@ -1,0 +1,132 @@
+package dev.tether.itest;
+
+import static org.ops4j.pax.exam.CoreOptions.maven;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.CoreOptions.vmOptions;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
+import org.ops4j.pax.exam.options.MavenArtifactUrlReference;
+
+/**
+ * Pax Exam options for a real Apache Karaf distribution (from Maven Central) with Tether's
+ * feature repository of this build (karaf-notes §3). Runs in the Surefire JVM.
+ *
+ * <p>The repository is the one the features module generated, with every {@code mvn:dev.tether/...}
+ * bundle rewritten to the {@code file:} jar of this build in target/bundles: Karaf then needs no
+ * {@code mvn install} of the reactor (a plain {@code mvn verify} runs this test), and it can never
+ * pick up a stale SNAPSHOT from the local repository. Third-party bundles (JNA, the Health Check
+ * API) stay {@code mvn:} URLs, served by the local repository.
+ */
+final class KarafOptions {
+    /** Surefire system properties (pom.xml). */
+    static final String FEATURES_PROPERTY = "tether.itest.features";
+    static final String BUILD_DIR_PROPERTY = "tether.itest.buildDir";
+    static final String LOCAL_REPO_PROPERTY = "tether.itest.localRepository";
+    static final String KARAF_VERSION_PROPERTY = "tether.itest.karafVersion";
+    static final String MVN_CFG = "etc/org.ops4j.pax.url.mvn.cfg";
+    /** A Tether bundle in the feature repository: {@code mvn:dev.tether/<artifactId>/<version>}. */
+    private static final Pattern TETHER_BUNDLE = Pattern.compile("mvn:dev\\.tether/([\\w.]+)/([\\w.-]+)");
+
+    private KarafOptions() {
+    }
+
+    static Option[] karaf() {
+        Path buildDir = Paths.get(property(BUILD_DIR_PROPERTY, "target")).toAbsolutePath();
+        String karafVersion = property(KARAF_VERSION_PROPERTY, "4.4.10");
+        Path karafTmp = mkdirs(buildDir.resolve("karaf-tmp"));
+        MavenArtifactUrlReference distribution = maven().groupId("org.apache.karaf").artifactId("apache-karaf")
+                .version(karafVersion).type("zip");
+        String localRepo = property(LOCAL_REPO_PROPERTY, System.getProperty("user.home") + "/.m2/repository");
+        return options(
+                karafDistributionConfiguration().frameworkUrl(distribution).name("Apache Karaf")
+                        .unpackDirectory(buildDir.resolve("karaf-exam").toFile()).useDeployFolder(false),
+                // bin/karaf's JDK 9+ options (Pax Exam does not add them; karaf-notes §6 item 6); the class path
+                // is relative to the unpacked distribution, the runner's working directory
+                vmOptions("--add-reads=java.xml=java.logging",
+                        "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
+                        "--patch-module", "java.base=lib/endorsed/org.apache.karaf.specs.locator-" + karafVersion + ".jar",
+                        "--patch-module", "java.xml=lib/endorsed/org.apache.karaf.specs.java.xml-" + karafVersion + ".jar",
+                        "--add-opens", "java.base/java.security=ALL-UNNAMED",
+                        "--add-opens", "java.base/java.net=ALL-UNNAMED",
+                        "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                        "--add-opens", "java.base/java.util=ALL-UNNAMED",
+                        "--add-opens", "java.naming/javax.naming.spi=ALL-UNNAMED",
+                        "--add-opens", "java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED",
+                        "--add-exports=java.base/sun.net.www.protocol.file=ALL-UNNAMED",
+                        "--add-exports=java.base/sun.net.www.protocol.ftp=ALL-UNNAMED",
+                        "--add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED",
+                        "--add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED",
+                        "--add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED",
+                        "--add-exports=java.base/sun.net.www.content.text=ALL-UNNAMED",
+                        "--add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED",
+                        "--add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED",
+                        "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+                        "--add-exports=java.security.sasl/com.sun.security.sasl=ALL-UNNAMED",
+                        "--add-exports=java.naming/com.sun.jndi.ldap=ALL-UNNAMED",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-Djava.io.tmpdir=" + karafTmp,
+                        "-classpath", "lib/jdk9plus/*:lib/boot/*"),
+                configureConsole().ignoreLocalConsole().ignoreRemoteShell(), // no stdin console, no ssh port
+                logLevel(LogLevel.WARN),
+                // Karaf's pax-url: this build's local repository and Central only (karaf-notes §3)
+                editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.localRepository", localRepo),
+                editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.repositories",
+                        "https://repo1.maven.org/maven2@id=central"),
+                // JNA unpacks its native library here, not in ~/.cache/JNA
+                systemProperty("jna.tmpdir").value(mkdirs(buildDir.resolve("jna-tmp")).toString()),
+                systemProperty(TetherFeatures.REPOSITORY_PROPERTY).value(localFeatures(buildDir).toUri().toString()));
+    }
+
+    /** The generated feature repository with Tether's bundles as file: URLs of target/bundles. */
+    static Path localFeatures(Path buildDir) {
+        Path generated = Paths.get(property(FEATURES_PROPERTY, buildDir.resolve("karaf/dev.tether.features-features.xml").toString()));
+        Path bundles = TetherOptions.bundlesDir();
+        try {
+            String xml = Files.readString(generated, StandardCharsets.UTF_8);
+            Matcher m = TETHER_BUNDLE.matcher(xml);
+            StringBuilder out = new StringBuilder();
+            while (m.find()) {
+                Path jar = bundles.resolve(m.group(1) + "-" + m.group(2) + ".jar");
+                if (!Files.isRegularFile(jar)) {
+                    throw new IllegalStateException(generated + " names " + m.group() + ", but " + jar + " does not exist");
+                }
+                m.appendReplacement(out, Matcher.quoteReplacement(jar.toUri().toString()));
+            }
+            m.appendTail(out);
+            Path local = buildDir.resolve("karaf/tether-features-local.xml");
+            Files.writeString(local, out, StandardCharsets.UTF_8);
+            return local;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite " + generated + " (run the tests through Maven: the"
+                    + " copy-features step puts it there)", e);
+        }
+    }
+
+    private static Path mkdirs(Path dir) {
+        File f = dir.toFile();
+        if (!f.isDirectory() && !f.mkdirs()) {
+            throw new IllegalStateException("cannot create " + dir);
+        }
+        return dir;
+    }
+
+    private static String property(String key, String fallback) {
+        String value = System.getProperty(key);
+        return value == null || value.isEmpty() ? fallback : value;
+    }
+}

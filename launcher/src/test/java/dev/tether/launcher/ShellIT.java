@@ -1,0 +1,67 @@
+package dev.tether.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code tether shell} as users run it ({@code java -jar tether-launcher.jar shell}), with the
+ * console commands typed on its standard input: they work on the embedded Felix, {@code exit}
+ * stops the framework, the launcher exits 0 and nothing is left behind.
+ */
+class ShellIT {
+    @Test
+    void theConsoleCommandsWorkInTheShellAndExitStopsIt() throws Exception {
+        Path jar = Cli.runtime().resolve("tether-launcher.jar");
+        Path dir = Cli.tempDir("shell");
+        Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString(), "shell"))
+                .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile()).start();
+        long pid;
+        try {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write("tether:info\ntether:spawn\n".getBytes(StandardCharsets.UTF_8));
+                in.flush();
+                String spawned = awaitLine(dir.resolve("out"), Pattern.compile("(?m)^(?:g! )*(\\d+)$"));
+                pid = Long.parseLong(spawned);
+                in.write(("tether:inject " + pid + " getpid\ntether:stubs\nexit\n").getBytes(StandardCharsets.UTF_8));
+            }
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "tether shell did not stop on exit");
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        String out = Files.readString(dir.resolve("out"), StandardCharsets.UTF_8);
+        String err = Files.readString(dir.resolve("err"), StandardCharsets.UTF_8);
+        String all = "--- out ---\n" + out + "\n--- err ---\n" + err;
+        assertEquals(Main.OK, p.exitValue(), all);
+        assertTrue(out.contains("Tether stub platform"), all);
+        assertTrue(out.contains("getpid() = " + pid), all);
+        assertTrue(out.matches("(?s).*subprocess\\s+" + pid + "\\s+t\\s+console.*"), all);
+        assertFalse(out.contains("Cannot coerce"), all);
+        assertFalse(Files.exists(Path.of("/proc/" + pid)), "subprocess " + pid + " is gone with the framework");
+    }
+
+    private static String awaitLine(Path file, Pattern pattern) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < end) {
+            String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+            Matcher m = pattern.matcher(text);
+            if (m.find()) {
+                return m.group(1);
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no line matching " + pattern + " in " + file + ":\n" + Files.readString(file));
+    }
+}
