@@ -154,28 +154,26 @@ public final class Sys {
 
     /** process_vm_readv of one range: copies {@code length} bytes at {@code remote} in {@code pid} to {@code local}. */
     public static long processVmRead(int pid, long local, long remote, long length) {
-        NativeMemory iov = SCRATCH.get();
-        iov.putLong(0, local);
-        iov.putLong(8, length);
-        iov.putLong(16, remote);
-        iov.putLong(24, length);
-        long r = LibC.process_vm_readv(pid, iov.address(), 1, iov.address() + 16, 1, 0);
-        if (r < 0) {
-            throw new LinuxException(String.format("process_vm_readv(%d, 0x%x, %d)", pid, remote, length), errno());
-        }
-        return r;
+        return processVm(false, pid, local, remote, length);
     }
 
     /** process_vm_writev of one range: copies {@code length} bytes from {@code local} to {@code remote} in {@code pid}. */
     public static long processVmWrite(int pid, long local, long remote, long length) {
+        return processVm(true, pid, local, remote, length);
+    }
+
+    /** One local and one remote iovec in the scratch buffer; returns the bytes copied. */
+    private static long processVm(boolean write, int pid, long local, long remote, long length) {
         NativeMemory iov = SCRATCH.get();
         iov.putLong(0, local);
         iov.putLong(8, length);
         iov.putLong(16, remote);
         iov.putLong(24, length);
-        long r = LibC.process_vm_writev(pid, iov.address(), 1, iov.address() + 16, 1, 0);
+        long r = write ? LibC.process_vm_writev(pid, iov.address(), 1, iov.address() + 16, 1, 0)
+                : LibC.process_vm_readv(pid, iov.address(), 1, iov.address() + 16, 1, 0);
         if (r < 0) {
-            throw new LinuxException(String.format("process_vm_writev(%d, 0x%x, %d)", pid, remote, length), errno());
+            throw new LinuxException(String.format("%s(%d, 0x%x, %d)", write ? "process_vm_writev" : "process_vm_readv",
+                    pid, remote, length), errno());
         }
         return r;
     }
