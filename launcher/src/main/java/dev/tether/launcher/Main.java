@@ -22,7 +22,33 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        quietLogging();
         System.exit(run(System.out, System.err, args));
+    }
+
+    /**
+     * The commands print what a person needs; the bundles' own log records (java.util.logging,
+     * which the platform falls back to without an OSGi Log Service) would interleave with it. So
+     * the launcher shows only SEVERE records, unless {@code -Dtether.log=LEVEL} (e.g. {@code info},
+     * through TETHER_JAVA_OPTS) or a java.util.logging configuration file says otherwise.
+     */
+    static void quietLogging() {
+        if (System.getProperty("java.util.logging.config.file") != null) {
+            return;
+        }
+        String wanted = System.getProperty("tether.log", "severe").toUpperCase(java.util.Locale.ROOT);
+        java.util.logging.Level level;
+        try {
+            level = java.util.logging.Level.parse(wanted);
+        } catch (IllegalArgumentException e) {
+            System.err.println("tether: -Dtether.log=" + wanted + " is not a log level (severe, warning, info, fine, all); using severe");
+            level = java.util.logging.Level.SEVERE;
+        }
+        java.util.logging.Logger root = java.util.logging.LogManager.getLogManager().getLogger("");
+        root.setLevel(level);
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            h.setLevel(level);
+        }
     }
 
     /**
