@@ -265,7 +265,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
      * (arm64, whose x0 carries arg0 at the entry stop).
      */
     private boolean probeSeccomp() {
-        Tracee t = createTracee(0, filter(0, Action.errno(0), null));
+        Tracee t = createTracee(0, filter(Action.errno(0), null));
         try {
             Registers regs = layout.createSyscallRegs(t.initRegs(), table.require("sched_yield"), 1);
             t.setRegs(regs);
@@ -319,19 +319,16 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         return new Policy(p.defaultAction(), p.badArchAction(), sets);
     }
 
-    /** The stub filter for {@code action}, compiled once. */
-    private NativeMemory filter(long key, Action action, Policy custom) {
+    /**
+     * The stub filter for {@code action}, compiled once per action (the policy does not depend on
+     * a stub's own clone flags), or {@code custom} compiled afresh (the caller frees it).
+     */
+    private NativeMemory filter(Action action, Policy custom) {
         if (custom != null) {
             return compile(custom);
         }
-        String k = key + ":" + action;
         synchronized (lock) {
-            NativeMemory m = filters.get(k);
-            if (m == null) {
-                m = compile(stubPolicy(action));
-                filters.put(k, m);
-            }
-            return m;
+            return filters.computeIfAbsent("stub:" + action, k -> compile(stubPolicy(action)));
         }
     }
 
@@ -436,7 +433,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
     private Stub create(long cloneFlags, Action action, Policy custom) {
         Threads.refuseVirtual("StubPlatform.createStub");
         checkOpen();
-        NativeMemory fprog = filter(cloneFlags, action, custom);
+        NativeMemory fprog = filter(action, custom);
         TracerThread owner = pickTracer();
         StubImpl stub;
         long t0 = System.nanoTime();
