@@ -66,6 +66,8 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
     private final long trampolineAddress;
     private final long trampolineLength;
     private final List<TracerThread> tracers = new ArrayList<>();
+    /** Gives callers' CPU bindings back after their hand-offs to the tracers (CallerPin). */
+    private final PinReleaser pinReleaser;
     private final AtomicInteger nextTracer = new AtomicInteger();
     private final long rseqOffset;
     private final long rseqLength;
@@ -111,16 +113,18 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         this.trampolineLength = roundUp(tramp.length(), pageSize);
         long stubAt = 0;
         long trampAt = 0;
+        this.pinReleaser = new PinReleaser("tether-unpin-" + arch);
         try {
             stubAt = placeStub(stub);
             trampAt = mapCode(tramp.code(), 0, trampolineLength);
             for (int i = 0; i < settings.tracerThreads(); i++) {
-                tracers.add(new TracerThread("tether-tracer-" + arch + "-" + i));
+                tracers.add(new TracerThread("tether-tracer-" + arch + "-" + i, pinReleaser));
             }
         } catch (RuntimeException e) {
             unmapQuietly(stubAt, stubLength);
             unmapQuietly(trampAt, trampolineLength);
             tracers.forEach(TracerThread::stop);
+            pinReleaser.close();
             throw e;
         }
         this.stubAddress = stubAt;
@@ -851,6 +855,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
                 break;
             }
         }
+        pinReleaser.close();
         unmapQuietly(stubAddress, stubLength);
         unmapQuietly(trampolineAddress, trampolineLength);
         synchronized (lock) {

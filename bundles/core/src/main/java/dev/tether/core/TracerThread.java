@@ -4,11 +4,9 @@ import dev.tether.api.PlatformClosedException;
 import dev.tether.api.TetherException;
 import dev.tether.linux.Sys;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A dedicated platform thread that owns tracees: every ptrace and wait4 call on them runs here.
@@ -20,27 +18,58 @@ import java.util.concurrent.LinkedBlockingQueue;
  * the tracer on the other CPU, then the caller back on another again - two cross-CPU wake-ups,
  * ~45 µs a round trip in a 2-vCPU VM against ~5-10 µs on one CPU (measured). So {@link #call}
  * binds the tracer to the caller's current CPU (one sched_setaffinity, only when it changed; the
- * tracer's stubs follow it, see {@code Tracee.bind}) and binds the caller there too for the
- * length of the call, restoring the caller's own affinity mask afterwards. (Yielding the CPU in
+ * tracer's stubs follow it, see {@code Tracee.bind}) and binds the caller there too. Binding and
+ * unbinding the caller (~6 µs) cost more than the hand-off itself (~4 µs: futex wake, two
+ * context switches, futex wake), so the caller stays bound after the call and the platform's
+ * {@link PinReleaser} gives it its own affinity mask back once it has made no call for a
+ * millisecond ({@link CallerPin}): calls in a row pay for the binding once. (Yielding the CPU in
  * a loop instead of parking was tried: faster when it works, but EEVDF may keep picking the
  * yielding caller over a tracer it deems ineligible, for hundreds of µs.) Background work
  * ({@link #post}) unbinds the tracer, so that it runs beside the caller, not in its way.
  */
 final class TracerThread {
-    private static final Runnable STOP = () -> { };
+    private static final Object STOP = new Object();
     private static final System.Logger LOG = System.getLogger(TracerThread.class.getName());
+    /** Each calling thread's call record, reused: a hand-off allocates nothing. */
+    private static final ThreadLocal<Call> CALLS = ThreadLocal.withInitial(Call::new);
 
     private final Thread thread;
-    private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+    /** {@link Call}s, background {@link Runnable}s and {@link #STOP}, in arrival order. */
+    private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
     private final CountDownLatch started = new CountDownLatch(1);
+    /** Set by this thread before it parks for lack of work; callers that see it unpark it. */
+    private volatile boolean idle;
     private volatile int tid;
     private volatile boolean stopping;
     /** The CPU this thread was last bound to, or -1 (written by callers; a lost race costs one more bind). */
     private volatile int boundCpu = -1;
     /** The CPUs this thread may run on when it is not following a caller (its mask at start). */
     private volatile long[] freeMask;
+    /** Gives callers' bindings back; null: each call gives its caller's binding back at once. */
+    private final PinReleaser releaser;
+
+    /**
+     * One synchronous call: the work, then its outcome. {@code done} is written last by the
+     * tracer and read first by the caller, so the outcome fields need no other fence.
+     */
+    private static final class Call {
+        /** Created on the calling thread (a thread-local initial value), like its pin. */
+        final CallerPin pin = new CallerPin();
+        Callable<?> work;
+        Thread waiter;
+        /** Whether the caller is bound to this call's CPU (its pin then needs giving back). */
+        boolean pinned;
+        Object result;
+        Throwable failure;
+        volatile boolean done;
+    }
 
     TracerThread(String name) {
+        this(name, null);
+    }
+
+    TracerThread(String name, PinReleaser releaser) {
+        this.releaser = releaser;
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -61,17 +90,58 @@ final class TracerThread {
         }
         started.countDown();
         while (true) {
-            Runnable r;
-            try {
-                r = queue.take();
-            } catch (InterruptedException e) {
-                // A tracer must not die while it owns tracees (EXITKILL would kill them): ignore.
-                continue;
-            }
+            Object r = next();
             if (r == STOP) {
                 break;
             }
-            r.run();
+            if (r instanceof Call) {
+                complete((Call) r);
+            } else {
+                ((Runnable) r).run(); // posted work logs its own failures
+            }
+        }
+    }
+
+    /**
+     * The next queued item, parking while there is none. {@code idle} is set before the queue is
+     * checked the last time and callers read it after queueing (both volatile), so either this
+     * thread sees the new item or the caller sees {@code idle} and unparks it: no lost wake-up.
+     */
+    private Object next() {
+        while (true) {
+            Object r = queue.poll();
+            if (r != null) {
+                return r;
+            }
+            idle = true;
+            r = queue.poll();
+            if (r != null) {
+                idle = false;
+                return r;
+            }
+            LockSupport.park(this);
+            idle = false;
+            // A tracer must not die while it owns tracees (EXITKILL would kill them), and an
+            // interrupt would make park return at once forever: clear and ignore it.
+            Thread.interrupted();
+        }
+    }
+
+    private static void complete(Call c) {
+        try {
+            c.result = c.work.call();
+        } catch (Throwable t) { // delivered to the caller, which rethrows it (Errors included)
+            c.failure = t;
+        }
+        c.work = null;
+        Thread waiter = c.waiter;
+        c.done = true;
+        LockSupport.unpark(waiter);
+    }
+
+    private void wake() {
+        if (idle) {
+            LockSupport.unpark(thread);
         }
     }
 
@@ -96,6 +166,7 @@ final class TracerThread {
     }
 
     /** Runs {@code work} on this thread and returns its result; exceptions propagate unchanged. */
+    @SuppressWarnings("unchecked")
     <T> T call(Callable<T> work) {
         if (isCurrent()) {
             try {
@@ -106,56 +177,62 @@ final class TracerThread {
                 throw new TetherException(e.getMessage(), e);
             }
         }
-        FutureTask<T> task = new FutureTask<>(work);
-        long[] callerMask = sameCpu();
+        Call c = CALLS.get();
+        c.work = work;
+        c.waiter = Thread.currentThread();
+        c.result = null;
+        c.failure = null;
+        c.done = false;
+        c.pinned = sameCpu(c.pin);
         try {
-            // Checked and queued under the lock that stop() takes, so no task can land behind STOP
+            // Checked and queued under the lock that stop() takes, so no call can land behind STOP
             // and wait forever.
             synchronized (this) {
                 if (stopping) {
+                    c.work = null;
                     throw new PlatformClosedException("tracer thread " + thread.getName() + " has stopped");
                 }
-                queue.add(task);
+                queue.add(c);
             }
-            return await(task);
+            wake();
+            await(c);
         } finally {
-            if (callerMask != null) {
-                try {
-                    Sys.setAffinity(0, callerMask);
-                } catch (RuntimeException e) {
-                    // the caller stays on one CPU: only less spread
-                }
+            if (c.pinned) {
+                // Kept for the next call; given back by this thread once idle, or now if it stops.
+                c.pin.exit(stopping || releaser == null || releaser.isClosed());
             }
         }
+        Object result = c.result;
+        Throwable failure = c.failure;
+        c.result = null;
+        c.failure = null;
+        if (failure == null) {
+            return (T) result;
+        }
+        if (failure instanceof RuntimeException) {
+            throw (RuntimeException) failure;
+        }
+        if (failure instanceof Error) {
+            throw (Error) failure;
+        }
+        throw new TetherException(String.valueOf(failure.getMessage()), failure);
     }
 
-    private <T> T await(FutureTask<T> task) {
+    /**
+     * Parks until the call is done. The work is already queued and cannot be abandoned half-done
+     * (a tracee could be left running), so an interrupt does not end the wait: it is kept for
+     * the caller.
+     */
+    private static void await(Call c) {
         boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return task.get();
-                } catch (InterruptedException e) {
-                    // The work is already queued and cannot be abandoned half-done (a tracee
-                    // could be left running); finish waiting and keep the interrupt.
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof RuntimeException) {
-                        throw (RuntimeException) c;
-                    }
-                    if (c instanceof Error) {
-                        throw (Error) c;
-                    }
-                    throw new TetherException(String.valueOf(c.getMessage()), c);
-                } catch (CancellationException e) {
-                    throw new PlatformClosedException("tracer thread " + thread.getName() + " stopped before the call ran");
-                }
+        while (!c.done) {
+            LockSupport.park(c);
+            if (Thread.interrupted()) {
+                interrupted = true;
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -168,7 +245,7 @@ final class TracerThread {
         Runnable logged = () -> {
             try {
                 work.run();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // logged: the tracer must outlive it (EXITKILL)
                 LOG.log(System.Logger.Level.WARNING, "background work on " + thread.getName() + " failed", e);
             }
         };
@@ -179,8 +256,9 @@ final class TracerThread {
                 return false;
             }
             queue.add(logged);
-            return true;
         }
+        wake();
+        return true;
     }
 
     private void unbind() {
@@ -196,34 +274,36 @@ final class TracerThread {
     }
 
     /**
-     * Binds this thread and, for the length of the call, the calling thread to the caller's
-     * current CPU (see the class comment). Returns the caller's affinity mask to restore, or null
-     * when nothing was bound (the scheduler then places both, as it likes).
+     * Binds this thread and the calling thread to the caller's current CPU (see the class
+     * comment). Returns whether the caller is bound through {@code pin} (false: nothing was bound
+     * and the scheduler places both as it likes, which is only slower).
      */
-    private long[] sameCpu() {
+    private boolean sameCpu(CallerPin pin) {
         int cpu = Sys.currentCpu();
-        if (cpu < 0 || cpu >= Sys.MAX_BIND_CPUS) {
-            return null;
+        if (cpu < 0 || cpu >= Sys.MAX_BIND_CPUS || Threads.isVirtual(Thread.currentThread())) {
+            return false; // a virtual thread's carrier is not the caller's to bind
         }
         try {
             if (cpu != boundCpu) {
                 Sys.bindToCpu(tid, cpu);
                 boundCpu = cpu;
             }
-            long[] mask = Sys.getAffinity(0);
-            Sys.bindToCpu(0, cpu);
-            return mask;
         } catch (RuntimeException e) {
-            return null; // a cpuset without that CPU, or a seccomp filter on the JVM: only slower
+            return false; // a cpuset without that CPU, or a seccomp filter on the JVM: only slower
         }
+        return releaser != null ? pin.enter(cpu, releaser) : pin.enter(cpu);
     }
 
     /** Lets the thread end after the work already queued; only when it owns no live tracee. */
-    synchronized void stop() {
-        if (!stopping) {
+    void stop() {
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
             stopping = true;
             queue.add(STOP);
         }
+        wake();
     }
 
     void join() throws InterruptedException {

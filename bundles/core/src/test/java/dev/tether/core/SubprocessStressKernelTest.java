@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -109,6 +110,7 @@ class SubprocessStressKernelTest {
             CyclicBarrier go = new CyclicBarrier(THREADS + 1);
             CyclicBarrier done = new CyclicBarrier(THREADS + 1);
             workers.addAll(run(errors, release, done, k -> {
+                long[] ownMask = dev.tether.linux.Sys.getAffinity(0);
                 for (int i = 0; i < 200; i++) {
                     cycle(platform);
                 }
@@ -122,6 +124,12 @@ class SubprocessStressKernelTest {
                         assertEquals(s.pid(), s.syscall("getpid"));
                     }
                 }
+                // bound to a tracer's CPU while it hands work over, its own mask back once quiet (CallerPin)
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (!java.util.Arrays.equals(ownMask, dev.tether.linux.Sys.getAffinity(0)) && System.nanoTime() < end) {
+                    Thread.sleep(1);
+                }
+                assertArrayEquals(ownMask, dev.tether.linux.Sys.getAffinity(0), "the caller's own CPU mask is given back");
             }));
             warm.await(60, TimeUnit.SECONDS);
             Census before = census();

@@ -1,0 +1,181 @@
+package dev.tether.core;
+
+import dev.tether.linux.Sys;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A calling thread's binding to its tracer's CPU, kept for a short while after a hand-off
+ * ({@link TracerThread}). Binding a thread (sched_getaffinity + sched_setaffinity) and unbinding
+ * it (sched_setaffinity) cost ~6 µs a hand-off on a 2-vCPU VM, more than the hand-off itself
+ * (~4 µs); a thread that hands work to tracers back to back (fork, then destroy, then fork) pays
+ * them once: the binding is kept after a call and given back by the platform's
+ * {@link PinReleaser} once the thread has made no call for {@link #KEEP_NANOS}. The mask given
+ * back is the thread's own from before its first call; a mask the thread sets itself in between
+ * is respected (neither overwritten nor replaced by the old one).
+ *
+ * <p>The calling thread moves its pin FREE -> IN_CALL -> KEPT (-> IN_CALL ...); the releaser
+ * moves it KEPT -> RELEASING -> FREE. The fields other than {@code state} are written only by
+ * the side that holds IN_CALL or RELEASING, and published by the volatile state write that ends
+ * it.
+ */
+final class CallerPin {
+    /**
+     * How long a calling thread stays bound to its tracer's CPU after its last hand-off: long
+     * enough to cover the gap between two calls of one operation sequence (fork, a few injections
+     * of its own, destroy), short enough not to matter to the thread's own work.
+     */
+    static final long KEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private static final int FREE = 0;
+    private static final int IN_CALL = 1;
+    private static final int KEPT = 2;
+    private static final int RELEASING = 3;
+
+    final Thread thread;
+    final int tid;
+    private final AtomicInteger state = new AtomicInteger(FREE);
+    /** The CPU this thread is bound to by us, or -1. */
+    private int cpu = -1;
+    /** The thread's own affinity mask, to give back. */
+    private long[] savedMask;
+    private volatile long lastUse;
+    /** The releaser looking after this pin (set by {@link PinReleaser#watch}). */
+    volatile PinReleaser watcher;
+
+    /** Created on the calling thread itself (a thread-local), so that gettid names it. */
+    CallerPin() {
+        this.thread = Thread.currentThread();
+        this.tid = Sys.gettid();
+    }
+
+    /**
+     * Binds the calling thread (the owner of this pin) to {@code target} for a call, unless it is
+     * bound there already, and has {@code releaser} look after the binding; returns false if it
+     * could not be bound (a cpuset without that CPU, a seccomp filter on the JVM: the call is
+     * then only slower).
+     */
+    boolean enter(int target, PinReleaser releaser) {
+        if (!bind(target)) {
+            return false;
+        }
+        if (watcher != releaser || fresh) {
+            fresh = false;
+            releaser.watch(this);
+        }
+        return true;
+    }
+
+    /** {@link #enter(int, PinReleaser)} without a releaser: the call gives the binding back itself. */
+    boolean enter(int target) {
+        return bind(target);
+    }
+
+    /** Set when the thread gets bound anew: the releaser that forgot it must watch it again. */
+    private boolean fresh;
+
+    private boolean bind(int target) {
+        while (true) {
+            int s = state.get();
+            if (s == RELEASING) {
+                Thread.onSpinWait(); // a tracer is giving the old binding back: a few µs
+                continue;
+            }
+            if (s == KEPT && !state.compareAndSet(KEPT, IN_CALL)) {
+                continue;
+            }
+            if (s == FREE) {
+                state.set(IN_CALL); // only this thread leaves FREE
+            }
+            try {
+                if (cpu == target) {
+                    return true;
+                }
+                if (cpu < 0 || !isOnly(Sys.getAffinity(0), cpu)) {
+                    // Not bound by us, or the thread set a mask of its own since: that is the one to give back.
+                    savedMask = Sys.getAffinity(0);
+                    fresh = true;
+                }
+                Sys.bindToCpu(0, target);
+                cpu = target;
+                return true;
+            } catch (RuntimeException e) {
+                giveBack(0);
+                state.set(FREE);
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Ends a call: the binding is kept for the releaser's keep time, or given back at once when
+     * {@code now} is true (the tracer is stopping and may not come back for it).
+     */
+    void exit(boolean now) {
+        if (cpu < 0) {
+            state.set(FREE);
+            return;
+        }
+        if (now) {
+            giveBack(0);
+            state.set(FREE);
+            return;
+        }
+        lastUse = System.nanoTime();
+        state.set(KEPT);
+    }
+
+    /**
+     * On releaser {@code me}: gives the binding back if the thread has made no call for the
+     * releaser's keep time ({@link #KEEP_NANOS} by default) before {@code now} (at any age when {@code force}). Returns whether the
+     * releaser must keep watching this pin: false once it is free or given back, or watched by
+     * another platform's releaser; a thread in a call at a forced release gives its binding back
+     * itself when the call ends (its tracers are stopping).
+     */
+    boolean keep(long now, boolean force, PinReleaser me) {
+        int s = state.get();
+        if (s == FREE || s == RELEASING || watcher != me) {
+            return false;
+        }
+        if (s == IN_CALL) {
+            return !force;
+        }
+        if (!force && now - lastUse < me.keepNanos) {
+            return true;
+        }
+        if (!state.compareAndSet(KEPT, RELEASING)) {
+            return !force; // back in a call
+        }
+        giveBack(thread.isAlive() ? tid : -1);
+        state.set(FREE);
+        return false;
+    }
+
+    private void giveBack(int who) {
+        long[] mask = savedMask;
+        int bound = cpu;
+        cpu = -1;
+        savedMask = null;
+        if (who < 0 || mask == null || bound < 0) {
+            return;
+        }
+        try {
+            if (isOnly(Sys.getAffinity(who), bound)) {
+                Sys.setAffinity(who, mask);
+            }
+        } catch (RuntimeException e) {
+            // the thread ended meanwhile: nothing to give back
+        }
+    }
+
+    /** Whether {@code mask} holds exactly {@code cpu}. */
+    static boolean isOnly(long[] mask, int cpu) {
+        for (int i = 0; i < mask.length; i++) {
+            long want = (i == cpu >>> 6) ? 1L << (cpu & 63) : 0;
+            if (mask[i] != want) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
