@@ -15,7 +15,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code tether bench}: boots the embedded Felix with every bundle, configures the platform's pool
  * to pre-fork (Config Admin, PID {@value #CORE_PID}: only this run's framework, whose cache is
  * cleaned at start), runs the Gogo command {@code tether:bench} and stops the framework. The
- * output is the native floor's line format plus p99; see bundles/bench/PERFORMANCE.md.
+ * output is the native floor's line format plus p99; see README.md, "Performance".
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time Tether's stub operations, one line per op:",
@@ -23,7 +23,7 @@ import picocli.CommandLine.ParentCommand;
             "Boots Felix with all bundles, makes the stub platform pre-fork (Config Admin,",
             "PID dev.tether.core), runs the Gogo command tether:bench and stops Felix.",
             "Compare with the C floor run beside it: ../shared/bench/native-floor/run",
-            "(see bundles/bench/PERFORMANCE.md).",
+            "(see README.md, \"Performance\").",
             "Ops: host_stub, fork, new_thread, new_thread_sync, inject, inject_alloc,",
             "unmap, mem_read_4k, mem_write_4k, mem_read_1m, mem_write_1m, pool_acquire."})
 final class BenchCommand implements Callable<Integer> {
