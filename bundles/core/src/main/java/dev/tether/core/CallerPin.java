@@ -108,21 +108,27 @@ final class CallerPin {
     }
 
     /**
-     * Ends a call: the binding is kept for the releaser's keep time, or given back at once when
-     * {@code now} is true (the tracer is stopping and may not come back for it).
+     * Ends a call: the binding is kept for {@code releaser}'s keep time, or given back at once
+     * when {@code now} or when there is no releaser (or it has closed, the platform with it).
      */
-    void exit(boolean now) {
+    void exit(boolean now, PinReleaser releaser) {
         if (cpu < 0) {
             state.set(FREE);
             return;
         }
-        if (now) {
+        if (now || releaser == null) {
             giveBack(0);
             state.set(FREE);
             return;
         }
         lastUse = System.nanoTime();
         state.set(KEPT);
+        // The releaser's last sweep may have run while this thread was still in its call (and so
+        // passed it over): either that sweep sees KEPT or this thread sees it closed (both volatile).
+        if (releaser.isClosed() && state.compareAndSet(KEPT, RELEASING)) {
+            giveBack(0);
+            state.set(FREE);
+        }
     }
 
     /**

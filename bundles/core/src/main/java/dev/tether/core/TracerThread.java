@@ -198,8 +198,9 @@ final class TracerThread {
             await(c);
         } finally {
             if (c.pinned) {
-                // Kept for the next call; given back by this thread once idle, or now if it stops.
-                c.pin.exit(stopping || releaser == null || releaser.isClosed());
+                // Kept for the next call and given back by the releaser once due; at once if
+                // this tracer is stopping (the platform is closing).
+                c.pin.exit(stopping, releaser);
             }
         }
         Object result = c.result;

@@ -187,6 +187,19 @@ class TracerThreadTest {
     }
 
     @Test
+    void aCallThatEndsAfterTheReleaserClosedGivesTheBindingBackItself() {
+        CallerPin pin = new CallerPin();
+        PinReleaser closing = new PinReleaser("test-unpin-closing");
+        int cpu = Sys.currentCpu();
+        assertTrue(pin.enter(cpu, closing));
+        assertTrue(CallerPin.isOnly(Sys.getAffinity(0), cpu));
+        closing.close(); // its last sweep passes over a pin that is in a call
+        assertTrue(CallerPin.isOnly(Sys.getAffinity(0), cpu));
+        pin.exit(false, closing);
+        assertArrayEquals(ownMask, Sys.getAffinity(0), "given back by the thread itself, not left bound");
+    }
+
+    @Test
     void aCallerThatEndsWhileBoundIsForgotten() throws Exception {
         Thread t = new Thread(() -> tracer.call(() -> null), "short-lived caller");
         t.start();
