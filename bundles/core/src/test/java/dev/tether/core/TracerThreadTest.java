@@ -48,14 +48,7 @@ class TracerThreadTest {
 
     /** Waits up to 5 s for this thread's mask to equal {@code want}. */
     private static boolean maskBecomes(long[] want) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < end) {
-            if (java.util.Arrays.equals(Sys.getAffinity(0), want)) {
-                return true;
-            }
-            Thread.sleep(1);
-        }
-        return false;
+        return waitUntil(() -> java.util.Arrays.equals(Sys.getAffinity(0), want));
     }
 
     private static int allowedCpus(long[] mask) {
