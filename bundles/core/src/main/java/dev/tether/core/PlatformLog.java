@@ -39,8 +39,11 @@ final class PlatformLog implements PlatformListener {
 
     @Override
     public void stubCreated(int pid, boolean forked, long nanos) {
-        debug("stub " + pid + " created " + (forked ? "by a fork of the master" : "from the JVM") + " in "
-                + micros(nanos) + " us");
+        // On every fork's path (the tracer's): the message is only built when it is logged.
+        if (debugEnabled()) {
+            debug("stub " + pid + " created " + (forked ? "by a fork of the master" : "from the JVM") + " in "
+                    + micros(nanos) + " us");
+        }
     }
 
     @Override
@@ -62,6 +65,11 @@ final class PlatformLog implements PlatformListener {
     }
 
     // ---------------------------------------------------------------- levels
+
+    boolean debugEnabled() {
+        Logger l = osgi.get();
+        return l != null ? l.isDebugEnabled() : FALLBACK.isLoggable(System.Logger.Level.DEBUG);
+    }
 
     void debug(String message) {
         Logger l = osgi.get();
@@ -101,6 +109,6 @@ final class PlatformLog implements PlatformListener {
     }
 
     private static String micros(long nanos) {
-        return String.format("%.1f", nanos / 1000.0);
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1000.0); // "81.5" in any locale
     }
 }
