@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * them once: the binding is kept after a call and given back by the platform's
  * {@link PinReleaser} once the thread has made no call for {@link #KEEP_NANOS}. The mask given
  * back is the thread's own from before its first call; a mask the thread sets itself in between
- * is respected (neither overwritten nor replaced by the old one).
+ * is respected (neither overwritten nor replaced by the old one), unless it is set in the
+ * microsecond between the releaser's check and its write.
  *
  * <p>The calling thread moves its pin FREE -> IN_CALL -> KEPT (-> IN_CALL ...); the releaser
  * moves it KEPT -> RELEASING -> FREE. The fields other than {@code state} are written only by
@@ -32,13 +33,16 @@ final class CallerPin {
     private static final int KEPT = 2;
     private static final int RELEASING = 3;
 
+    /** The calling thread that owns this pin. */
     final Thread thread;
-    final int tid;
+    private final int tid;
     private final AtomicInteger state = new AtomicInteger(FREE);
     /** The CPU this thread is bound to by us, or -1. */
     private int cpu = -1;
     /** The thread's own affinity mask, to give back. */
     private long[] savedMask;
+    /** Set when the thread gets bound anew: the releaser that forgot it must watch it again. */
+    private boolean fresh;
     private volatile long lastUse;
     /** The releaser looking after this pin (set by {@link PinReleaser#watch}). */
     volatile PinReleaser watcher;
@@ -51,28 +55,20 @@ final class CallerPin {
 
     /**
      * Binds the calling thread (the owner of this pin) to {@code target} for a call, unless it is
-     * bound there already, and has {@code releaser} look after the binding; returns false if it
-     * could not be bound (a cpuset without that CPU, a seccomp filter on the JVM: the call is
-     * then only slower).
+     * bound there already, and has {@code releaser} look after the binding (null: the call gives
+     * it back itself, see {@link #exit}); returns false if it could not be bound (a cpuset
+     * without that CPU, a seccomp filter on the JVM: the call is then only slower).
      */
     boolean enter(int target, PinReleaser releaser) {
         if (!bind(target)) {
             return false;
         }
-        if (watcher != releaser || fresh) {
+        if (releaser != null && (watcher != releaser || fresh)) {
             fresh = false;
             releaser.watch(this);
         }
         return true;
     }
-
-    /** {@link #enter(int, PinReleaser)} without a releaser: the call gives the binding back itself. */
-    boolean enter(int target) {
-        return bind(target);
-    }
-
-    /** Set when the thread gets bound anew: the releaser that forgot it must watch it again. */
-    private boolean fresh;
 
     private boolean bind(int target) {
         while (true) {
@@ -91,9 +87,10 @@ final class CallerPin {
                 if (cpu == target) {
                     return true;
                 }
-                if (cpu < 0 || !isOnly(Sys.getAffinity(0), cpu)) {
+                long[] current = Sys.getAffinity(0);
+                if (cpu < 0 || !isOnly(current, cpu)) {
                     // Not bound by us, or the thread set a mask of its own since: that is the one to give back.
-                    savedMask = Sys.getAffinity(0);
+                    savedMask = current;
                     fresh = true;
                 }
                 Sys.bindToCpu(0, target);
@@ -133,10 +130,10 @@ final class CallerPin {
 
     /**
      * On releaser {@code me}: gives the binding back if the thread has made no call for the
-     * releaser's keep time ({@link #KEEP_NANOS} by default) before {@code now} (at any age when {@code force}). Returns whether the
-     * releaser must keep watching this pin: false once it is free or given back, or watched by
-     * another platform's releaser; a thread in a call at a forced release gives its binding back
-     * itself when the call ends (its tracers are stopping).
+     * releaser's keep time ({@link #KEEP_NANOS} by default) before {@code now} (at any age when
+     * {@code force}). Returns whether the releaser must keep watching this pin: false once it is
+     * free or given back, or watched by another platform's releaser; a thread in a call at a
+     * forced release gives its binding back itself when the call ends (see {@link #exit}).
      */
     boolean keep(long now, boolean force, PinReleaser me) {
         int s = state.get();

@@ -7,9 +7,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Gives calling threads their own CPU masks back once they have stopped handing work to the
  * platform's tracer threads ({@link CallerPin}); one daemon thread per platform, which sleeps
- * while no caller is bound. It looks once every {@link CallerPin#KEEP_NANOS} (by default), not after each
- * call: a tracer that armed a timer whenever it went idle paid for it on every hand-off (+0.5 µs
- * median, p90 from ~5 to ~12 µs, measured).
+ * while no caller is bound. It looks once every {@link CallerPin#KEEP_NANOS} (by default), not
+ * after each call: a tracer that armed a timer whenever it went idle paid for it on every
+ * hand-off (+0.5 µs median, p90 from ~5 to ~12 µs, measured).
  */
 final class PinReleaser {
     private final Set<CallerPin> pins = ConcurrentHashMap.newKeySet();

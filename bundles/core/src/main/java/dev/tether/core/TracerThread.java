@@ -55,8 +55,9 @@ final class TracerThread {
     private static final class Call {
         /** Created on the calling thread (a thread-local initial value), like its pin. */
         final CallerPin pin = new CallerPin();
+        /** A virtual thread's carrier is not the caller's to bind: asked once per thread. */
+        final boolean virtual = Threads.isVirtual(Thread.currentThread());
         Callable<?> work;
-        Thread waiter;
         /** Whether the caller is bound to this call's CPU (its pin then needs giving back). */
         boolean pinned;
         Object result;
@@ -134,9 +135,8 @@ final class TracerThread {
             c.failure = t;
         }
         c.work = null;
-        Thread waiter = c.waiter;
         c.done = true;
-        LockSupport.unpark(waiter);
+        LockSupport.unpark(c.pin.thread);
     }
 
     private void wake() {
@@ -179,11 +179,10 @@ final class TracerThread {
         }
         Call c = CALLS.get();
         c.work = work;
-        c.waiter = Thread.currentThread();
         c.result = null;
         c.failure = null;
         c.done = false;
-        c.pinned = sameCpu(c.pin);
+        c.pinned = !c.virtual && sameCpu(c.pin);
         try {
             // Checked and queued under the lock that stop() takes, so no call can land behind STOP
             // and wait forever.
@@ -281,8 +280,8 @@ final class TracerThread {
      */
     private boolean sameCpu(CallerPin pin) {
         int cpu = Sys.currentCpu();
-        if (cpu < 0 || cpu >= Sys.MAX_BIND_CPUS || Threads.isVirtual(Thread.currentThread())) {
-            return false; // a virtual thread's carrier is not the caller's to bind
+        if (cpu < 0 || cpu >= Sys.MAX_BIND_CPUS) {
+            return false;
         }
         try {
             if (cpu != boundCpu) {
@@ -292,7 +291,7 @@ final class TracerThread {
         } catch (RuntimeException e) {
             return false; // a cpuset without that CPU, or a seccomp filter on the JVM: only slower
         }
-        return releaser != null ? pin.enter(cpu, releaser) : pin.enter(cpu);
+        return pin.enter(cpu, releaser);
     }
 
     /** Lets the thread end after the work already queued; only when it owns no live tracee. */

@@ -125,10 +125,7 @@ class SubprocessStressKernelTest {
                     }
                 }
                 // bound to a tracer's CPU while it hands work over, its own mask back once quiet (CallerPin)
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (!java.util.Arrays.equals(ownMask, dev.tether.linux.Sys.getAffinity(0)) && System.nanoTime() < end) {
-                    Thread.sleep(1);
-                }
+                Waits.maskBecomes(ownMask);
                 assertArrayEquals(ownMask, dev.tether.linux.Sys.getAffinity(0), "the caller's own CPU mask is given back");
             }));
             warm.await(60, TimeUnit.SECONDS);
