@@ -7,6 +7,24 @@ package dev.tether.abi;
 public final class Wait {
     public static final int WNOHANG = 0x1;
     public static final int WUNTRACED = 0x2;
+    /** waitid: report stopped children (the same bit as WUNTRACED). */
+    public static final int WSTOPPED = 0x2;
+    /** waitid: report exited children. */
+    public static final int WEXITED = 0x4;
+    /** waitid: leave the child in a waitable state (do not reap or consume the event). */
+    public static final int WNOWAIT = 0x01000000;
+    /** waitid idtype: wait for the child whose pid is given. */
+    public static final int P_PID = 1;
+    /**
+     * si_code of a SIGCHLD siginfo (include/uapi/asm-generic/siginfo.h): exited, killed, dumped
+     * core, ptrace-trapped, stopped, continued.
+     */
+    public static final int CLD_EXITED = 1;
+    public static final int CLD_KILLED = 2;
+    public static final int CLD_DUMPED = 3;
+    public static final int CLD_TRAPPED = 4;
+    public static final int CLD_STOPPED = 5;
+    public static final int CLD_CONTINUED = 6;
     /** Wait for any child, whatever its exit signal (clone children included). */
     public static final int __WALL = 0x40000000;
 

@@ -24,6 +24,8 @@ final class LibC {
 
     static native int wait4(int pid, long statusAddr, int options, long rusage);
 
+    static native int waitid(int idtype, int id, long infop, int options);
+
     static native int tgkill(int tgid, int tid, int sig);
 
     static native int kill(int pid, int sig);

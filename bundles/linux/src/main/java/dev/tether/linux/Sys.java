@@ -7,6 +7,7 @@ import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import dev.tether.abi.Errno;
 import dev.tether.abi.Ptrace;
+import dev.tether.abi.Wait;
 import java.util.OptionalLong;
 
 /**
@@ -16,6 +17,8 @@ import java.util.OptionalLong;
  */
 public final class Sys {
     private static final ThreadLocal<NativeMemory> SCRATCH = ThreadLocal.withInitial(() -> NativeMemory.allocate(64));
+    /** A siginfo_t per thread for waitid: 128 bytes (SI_MAX_SIZE, include/uapi/asm-generic/siginfo.h). */
+    private static final ThreadLocal<NativeMemory> SIGINFO = ThreadLocal.withInitial(() -> NativeMemory.allocate(128));
 
     private Sys() {
     }
@@ -78,6 +81,34 @@ public final class Sys {
                 continue;
             }
             throw new LinuxException("wait4(" + pid + ", 0x" + Integer.toHexString(options) + ")", e);
+        }
+    }
+
+    /**
+     * waitid(P_PID, pid, &info, options), retried on EINTR: returns {@code (si_code << 32) |
+     * si_status} of the reported child, or -1 when {@code WNOHANG} was given and nothing was ready.
+     * With {@code WNOWAIT} the event stays to be waited for: a cheap look at whether a child (or
+     * tracee) has died or stopped, from any thread of the tracer's thread group.
+     */
+    public static long waitid(int pid, int options) {
+        NativeMemory s = SIGINFO.get();
+        while (true) {
+            // siginfo_t (include/uapi/asm-generic/siginfo.h): si_code at 8, _sigchld's si_pid at
+            // 16 and si_status at 24, the same on x86-64 and arm64. si_pid stays 0 when nothing
+            // was ready (waitid(2)), which is why it is cleared first.
+            s.putInt(16, 0);
+            int r = LibC.waitid(Wait.P_PID, pid, s.address(), options);
+            if (r == 0) {
+                if (s.getInt(16) == 0) {
+                    return -1;
+                }
+                return ((long) s.getInt(8) << 32) | (s.getInt(24) & 0xffffffffL);
+            }
+            int e = errno();
+            if (e == Errno.EINTR) {
+                continue;
+            }
+            throw new LinuxException("waitid(P_PID, " + pid + ", 0x" + Integer.toHexString(options) + ")", e);
         }
     }
 
