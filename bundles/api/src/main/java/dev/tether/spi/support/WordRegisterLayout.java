@@ -142,8 +142,11 @@ public abstract class WordRegisterLayout implements RegisterLayout {
         }
         long[] w = init.words();
         w[syscallNumber] = sysno;
-        for (int i = 0; i < args.length; i++) {
-            w[arguments[i]] = args[i];
+        // Arguments not given are zero, not whatever the initial registers held there (the
+        // stub's own kill(pid, SIGSTOP) leaves SIGSTOP in argument 1): an injected kill(pid)
+        // must not become kill(pid, SIGSTOP).
+        for (int i = 0; i < arguments.length; i++) {
+            w[arguments[i]] = i < args.length ? args[i] : 0;
         }
         return wrap(w);
     }
