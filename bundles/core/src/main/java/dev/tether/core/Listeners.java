@@ -49,6 +49,17 @@ final class Listeners implements PlatformListener {
     }
 
     @Override
+    public void masterRestarted(int oldPid, int newPid, String why) {
+        for (PlatformListener l : all) {
+            try {
+                l.masterRestarted(oldPid, newPid, why);
+            } catch (RuntimeException e) {
+                // an observer's bug: ignored, the platform's work goes on
+            }
+        }
+    }
+
+    @Override
     public void failed(String operation, Throwable error) {
         for (PlatformListener l : all) {
             try {

@@ -17,6 +17,10 @@ public interface PlatformListener {
     default void stubDied(int pid, int tid, String why) {
     }
 
+    /** The master stub {@code oldPid} was found dead and replaced by {@code newPid} (contained mode). */
+    default void masterRestarted(int oldPid, int newPid, String why) {
+    }
+
     /** An operation failed with an error other than a stub's death. */
     default void failed(String operation, Throwable error) {
     }

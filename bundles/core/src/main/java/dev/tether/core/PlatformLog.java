@@ -60,6 +60,12 @@ final class PlatformLog implements PlatformListener {
     }
 
     @Override
+    public void masterRestarted(int oldPid, int newPid, String why) {
+        warn("the master stub " + oldPid + " died (" + why + "): replaced by a new master, " + newPid
+                + "; the subprocesses forked from the old one died with it");
+    }
+
+    @Override
     public void failed(String operation, Throwable error) {
         warn(operation + " failed: " + error);
     }

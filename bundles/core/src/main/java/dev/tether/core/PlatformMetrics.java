@@ -40,6 +40,7 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
     private final LongAdder injectionErrors = new LongAdder();
     private final LongAdder deaths = new LongAdder();
     private final LongAdder failures = new LongAdder();
+    private final LongAdder masterRestarts = new LongAdder();
     private final LongAdder latencyTotal = new LongAdder();
     private final LongAccumulator latencyMax = new LongAccumulator(Math::max, 0);
     private final AtomicLongArray buckets = new AtomicLongArray(BUCKETS);
@@ -75,6 +76,12 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
     }
 
     @Override
+    public void masterRestarted(int oldPid, int newPid, String why) {
+        masterRestarts.increment();
+        lastFailure.set("master stub " + oldPid + " died (" + why + "); replaced by " + newPid);
+    }
+
+    @Override
     public void failed(String operation, Throwable error) {
         failures.increment();
         lastFailure.set(operation + ": " + error);
@@ -105,6 +112,11 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
     @Override
     public long getStubDeaths() {
         return deaths.sum();
+    }
+
+    @Override
+    public long getMasterRestarts() {
+        return masterRestarts.sum();
     }
 
     @Override
@@ -214,7 +226,7 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
 
     @Override
     public void reset() {
-        for (LongAdder a : new LongAdder[] {stubsCreated, forked, injections, injectionErrors, deaths, failures, latencyTotal}) {
+        for (LongAdder a : new LongAdder[] {stubsCreated, forked, injections, injectionErrors, deaths, failures, masterRestarts, latencyTotal}) {
             a.reset();
         }
         latencyMax.reset();

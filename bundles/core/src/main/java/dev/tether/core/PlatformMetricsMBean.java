@@ -22,6 +22,12 @@ public interface PlatformMetricsMBean {
     /** Stubs or stub threads that died while in use (e.g. killed by the seccomp filter). */
     long getStubDeaths();
 
+    /**
+     * Master stubs replaced because the previous one died (killed from outside, OOM-killed):
+     * each restart also killed the subprocesses forked from the dead master (their PDEATHSIG).
+     */
+    long getMasterRestarts();
+
     /** Platform operations that failed (creation, pre-fork, pool shrinking ...). */
     long getFailures();
 

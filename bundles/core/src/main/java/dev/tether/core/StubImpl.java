@@ -53,9 +53,25 @@ final class StubImpl implements Stub {
             platform.listener().injected(pid(), tid(), sysno, r, System.nanoTime() - t0);
             return r;
         } catch (StubDiedException e) {
+            reapDead();
             platform.forget(this);
             platform.listener().stubDied(pid(), tid(), e.getMessage());
             throw e;
+        }
+    }
+
+    /**
+     * The stub died: collect what is left of it now (its zombie, or threads an injected clone
+     * added), not at platform close. Errors are logged: the death is what the caller hears of.
+     */
+    private void reapDead() {
+        try {
+            tracee.owner.call(() -> {
+                tracee.kill();
+                return null;
+            });
+        } catch (RuntimeException k) {
+            platform.listener().failed("reaping dead stub " + pid(), k);
         }
     }
 
@@ -73,6 +89,7 @@ final class StubImpl implements Stub {
                 return tracee.injectAdjusted(adjust, sysno, a, during);
             });
         } catch (StubDiedException e) {
+            reapDead();
             platform.forget(this);
             throw e;
         }
@@ -126,7 +143,8 @@ final class StubImpl implements Stub {
             return;
         }
         if (!tracee.alive()) {
-            platform.forget(this); // already dead and reaped: it keeps reporting its death
+            reapDead(); // usually done when the death was seen; then nothing is left to do
+            platform.forget(this); // it keeps reporting its death
             return;
         }
         if (killsParent()) {

@@ -61,6 +61,8 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
     /** Volatile: the pool size and pre-fork count change live ({@link #reconfigurePool}); the rest never does. */
     private volatile Settings settings;
     private final long pageSize;
+    /** Where this kernel's user address space ends (TASK_SIZE), at most the arch's maximum. */
+    private final long taskSize;
     private final long stubAddress;
     private final long stubLength;
     private final long trampolineAddress;
@@ -107,6 +109,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         this.rseqOffset = rseq[0];
         this.rseqLength = rseq[1];
 
+        this.taskSize = StubPlacement.probeTaskSize(program.maximumUserAddress(), pageSize);
         MachineCode stub = program.stub();
         this.stubLength = roundUp(stub.length(), pageSize);
         MachineCode tramp = program.trampoline();
@@ -178,30 +181,22 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
     }
 
     /**
-     * stubInit (spec §4.3): map the stub near the top of the address space with a hint (not
-     * MAP_FIXED), walking down a page at a time while the kernel puts it elsewhere; RX once filled.
+     * stubInit (gVisor's stub_unsafe.go): map the stub as high as the address space allows,
+     * never over anything the JVM has mapped ({@link StubPlacement}); RX once filled.
      */
     private long placeStub(MachineCode stub) {
         if (settings.stubAddress() != 0) {
             return placeStubAt(settings.stubAddress(), stub);
         }
         long start = program.stubPlacementStart(pageSize);
-        for (long at = start; at > 0; at -= pageSize) {
-            long got;
-            try {
-                got = Sys.mmap(at, stubLength, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
-            } catch (LinuxException e) {
-                continue;
-            }
-            if (got != at) {
-                Sys.munmap(got, stubLength);
-                continue;
-            }
-            Sys.pokeBytes(got, stub.code());
-            Sys.mprotect(got, stubLength, Mman.PROT_READ | Mman.PROT_EXEC);
-            return got;
+        long got = StubPlacement.mapHighest(start, taskSize, stubLength, pageSize);
+        if (got < 0) {
+            throw new UnsupportedKernelException(String.format("could not map the stub at or below 0x%x"
+                    + " (address space ends at 0x%x)", start, taskSize), null);
         }
-        throw new UnsupportedKernelException(String.format("could not map the stub at or below 0x%x", start), null);
+        Sys.pokeBytes(got, stub.code());
+        Sys.mprotect(got, stubLength, Mman.PROT_READ | Mman.PROT_EXEC);
+        return got;
     }
 
     /**
@@ -210,10 +205,10 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
      * honour exactly; otherwise a clear error and nothing is left mapped.
      */
     private long placeStubAt(long at, MachineCode stub) {
-        if (at % pageSize != 0 || at + stubLength > program.maximumUserAddress()) {
+        if (at % pageSize != 0 || at + stubLength > taskSize) {
             throw new IllegalArgumentException(String.format("stub address 0x%x must be page-aligned (page size %d)"
-                    + " and leave room for the %d-byte stub below the %s maximum user address 0x%x",
-                    at, pageSize, stubLength, program.arch(), program.maximumUserAddress()));
+                    + " and leave room for the %d-byte stub below the end of this kernel's %s user address space 0x%x",
+                    at, pageSize, stubLength, program.arch(), taskSize));
         }
         long got;
         try {
@@ -401,7 +396,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
                 if (Wait.stopped(status)) {
                     t.kill();
                 } else {
-                    t.markDead(status);
+                    t.markReaped(status); // this wait collected it
                 }
                 throw new TetherException("stub " + pid + " failed to bootstrap: " + why);
             }
@@ -415,15 +410,10 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
                 throw e;
             }
             t.grabInitRegs();
-            long ip = t.initRegs().get(layout.instructionPointerIndex());
-            long expected = stubAddress + program.stub().syscallOffset();
-            if (ip != expected) {
-                throw new TetherException(String.format("stub %d stopped at 0x%x, expected its syscall instruction at 0x%x",
-                        pid, ip, expected));
-            }
+            checkStoppedInStub(t);
             return t;
         } catch (RuntimeException e) {
-            if (t.alive()) {
+            if (!t.reaped()) {
                 try {
                     t.kill();
                 } catch (RuntimeException k) {
@@ -441,8 +431,20 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         TracerThread owner = pickTracer();
         StubImpl stub;
         long t0 = System.nanoTime();
+        boolean trim = custom == null || allowsTrim(custom);
         try {
-            stub = owner.call(() -> new StubImpl(this, createTracee(cloneFlags, fprog), cloneFlags));
+            stub = owner.call(() -> {
+                Tracee t = createTracee(cloneFlags, fprog);
+                if (trim) {
+                    try {
+                        trim(t);
+                    } catch (RuntimeException e) {
+                        t.kill();
+                        throw e;
+                    }
+                }
+                return new StubImpl(this, t, cloneFlags);
+            });
             listener.stubCreated(stub.pid(), false, System.nanoTime() - t0);
         } catch (RuntimeException e) {
             listener.failed("create stub", e);
@@ -465,6 +467,32 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         throw new PlatformClosedException("the platform was closed while the stub was being created");
     }
 
+    /** Unmaps a new stub from the JVM down to its stub page ({@link StubAddressSpace}), on its tracer. */
+    private void trim(Tracee t) {
+        int munmap = table.require("munmap");
+        StubAddressSpace.unmapAllButStub(t.tgid, (at, len) -> t.inject(munmap, new long[] {at, len}, "munmap of the JVM's image"),
+                stubAddress, stubAddress + stubLength, taskSize);
+    }
+
+    /**
+     * Whether a caller's own policy lets the stub's two munmap calls through (checked with the
+     * BPF interpreter on the compiled program, as the kernel would run it): a stub whose policy
+     * forbids munmap keeps the JVM's image, as it would be killed trimming it.
+     */
+    private boolean allowsTrim(Policy policy) {
+        Program prog = SeccompCompiler.compile(policy, table.auditArch());
+        int munmap = table.require("munmap");
+        long ip = stubAddress + program.stub().syscallOffset();
+        for (long[] args : new long[][] {{0, stubAddress}, {stubAddress + stubLength, taskSize - stubAddress - stubLength}}) {
+            byte[] data = dev.tether.seccomp.SeccompData.of(munmap, table.auditArch(), ip, args).toBytes(NativeMemory.order());
+            int verdict = dev.tether.bpf.Interpreter.run(prog, data, NativeMemory.order()).value();
+            if ((verdict & Action.ACTION_FULL) != Action.RET_ALLOW) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public Stub createStub() {
         return create(processCloneFlags(), defaultAction, null);
@@ -472,6 +500,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
 
     @Override
     public Stub attachedThread(long cloneFlags, Action action) {
+        checkCloneFlags(cloneFlags);
         return create(cloneFlags, action, null);
     }
 
@@ -480,29 +509,59 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         if (policy == null) {
             throw new IllegalArgumentException("policy is required");
         }
+        checkCloneFlags(cloneFlags);
         return create(cloneFlags, null, policy);
+    }
+
+    /**
+     * The clone flags a stub created from the JVM may have: an exit signal (the low byte,
+     * CSIGNAL; 0 or a signal number up to SIGRTMAX = 64) and CLONE_FILES, which is what gVisor's
+     * createStub passes ({@code SIGKILL | CLONE_FILES}). Everything else is refused before any
+     * clone: CLONE_VM would share the JVM's memory, CLONE_SIGHAND its signal handlers (which the
+     * child's reset loop would then reset, and the JVM dies at its next implicit null check),
+     * CLONE_VFORK would block the tracer until the child execs, which it never does,
+     * CLONE_THREAD/CLONE_PTRACE/CLONE_PARENT would make the stub a thread or a sibling of the JVM.
+     */
+    static void checkCloneFlags(long cloneFlags) {
+        long exitSignal = cloneFlags & Clone.CSIGNAL;
+        long other = cloneFlags & ~Clone.CSIGNAL & ~Clone.CLONE_FILES;
+        if (other != 0 || exitSignal > Signals.SIGRTMAX) {
+            throw new IllegalArgumentException(String.format("clone flags 0x%x are not allowed for a stub: %s. Allowed:"
+                    + " an exit signal (0..%d) and CLONE_FILES, as gVisor's createStub (SIGKILL | CLONE_FILES)",
+                    cloneFlags, other != 0 ? "refused " + Clone.describeFlags(other)
+                            : "exit signal " + exitSignal + " is not a signal", Signals.SIGRTMAX));
+        }
     }
 
     // ---------------------------------------------------------------- subprocesses
 
+    /** The end of this kernel's user address space (probed: TASK_SIZE, at most the arch's maximum). */
     long maximumUserAddress() {
-        return program.maximumUserAddress();
+        return taskSize;
     }
 
     /**
-     * The master stub (spec §2.3, §5.1): created from the JVM on first use by tracer thread 0,
-     * then unmapped down to its stub page, so that forking from it copies almost no page tables.
+     * The master stub (gVisor's {@code newSubprocess(createStub)} for the first address space):
+     * created from the JVM on first use by tracer thread 0, then unmapped down to its stub page,
+     * so that forking from it copies almost no page tables. A master known to be dead (killed
+     * from outside, OOM-killed) is reaped and replaced here, in contained mode; in fail-stop mode
+     * its death has already taken the JVM with it.
      */
     SubprocessImpl master() {
         SubprocessImpl m = master;
-        if (m != null) {
+        if (m != null && m.alive()) {
             return m;
         }
         synchronized (lock) {
+            if (closed) {
+                throw new PlatformClosedException("the " + layout.arch() + " stub platform is closed");
+            }
+            SubprocessImpl dead = master;
+            if (dead != null && !dead.alive()) {
+                master = null;
+                retire(dead);
+            }
             if (master == null) {
-                if (closed) {
-                    throw new PlatformClosedException("the " + layout.arch() + " stub platform is closed");
-                }
                 TracerThread t0 = tracers.get(0);
                 NativeMemory fprog = masterFilter();
                 long t = System.nanoTime();
@@ -517,47 +576,124 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
                     return s;
                 });
                 listener.stubCreated(created.pid(), false, System.nanoTime() - t);
+                if (dead != null) {
+                    listener.masterRestarted(dead.pid(), created.pid(), String.valueOf(dead.death()));
+                }
                 master = created;
             }
             return master;
         }
     }
 
+    /** Kills and reaps a dead master on its owner; a failure is logged, the replacement goes ahead. */
+    private void retire(SubprocessImpl dead) {
+        try {
+            dead.owner.call(() -> {
+                dead.killAndReap();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            listener.failed("reaping the dead master stub " + dead.pid(), e);
+        }
+    }
+
     /**
-     * (s *subprocess) createStub() of the seed (spec §5.3), on tracer thread {@code t}: an
+     * (s *subprocess) createStub() of gVisor's subprocess.go, on tracer thread {@code t}: an
      * injected clone in the master through t's own master stub thread, with the child's expected
-     * ppid and the re-bootstrap flag set (initChildProcessPPID); an injected wait4 for the child's
-     * group-stop; attach from t; unmap the child down to its stub page.
+     * ppid and the re-bootstrap flag set (initChildProcessPPID); an injected wait4 for the
+     * child's group-stop; attach from t; check where it stopped. A master found dead on the way
+     * is replaced and the fork tried once more (contained mode).
      */
     private SubprocessImpl fork(TracerThread t) {
         SubprocessImpl m = master();
-        return t.call(() -> {
-            long t0 = System.nanoTime();
-            Tracee mt = m.threadFor(Thread.currentThread());
-            long pid;
+        try {
+            return t.call(() -> forkFrom(m));
+        } catch (dev.tether.api.StubDiedException e) {
+            if (m.alive() || settings.failureMode() != FailureMode.CONTAINED) {
+                throw e;
+            }
+            SubprocessImpl again = master();
+            return t.call(() -> forkFrom(again));
+        }
+    }
+
+    /** For tests: runs with a new child's pid between its clone and its attach (null: nothing). */
+    volatile java.util.function.IntConsumer afterForkClone;
+
+    private SubprocessImpl forkFrom(SubprocessImpl m) {
+        long t0 = System.nanoTime();
+        Tracee mt = m.threadFor(Thread.currentThread());
+        long pid;
+        try {
+            pid = mt.injectAdjusted(r -> layout.initChildProcessPPID(r, m.pid()), table.require("clone"),
+                    new long[] {processCloneFlags(), 0, 0, 0, 0, 0}, "clone of a subprocess");
+        } catch (dev.tether.api.StubDiedException e) {
+            m.died(e);
+            throw e;
+        }
+        if (pid <= 0) {
+            throw new TetherException("creating stub process: clone in the master returned " + Errno.name((int) -pid));
+        }
+        Tracee child = new Tracee((int) pid, (int) pid, ownerOf(), layout);
+        try {
+            long w;
             try {
-                pid = mt.injectAdjusted(r -> layout.initChildProcessPPID(r, m.pid()), table.require("clone"),
-                        new long[] {processCloneFlags(), 0, 0, 0, 0, 0}, "clone of a subprocess");
-                if (pid <= 0) {
-                    throw new TetherException("creating stub process: clone in the master returned " + Errno.name((int) -pid));
-                }
-                long w = mt.inject(table.require("wait4"), new long[] {pid, 0, Wait.__WALL | Wait.WUNTRACED, 0, 0, 0},
+                w = mt.inject(table.require("wait4"), new long[] {pid, 0, Wait.__WALL | Wait.WUNTRACED, 0, 0, 0},
                         "wait4 for a new subprocess");
-                if (w != pid) {
-                    throw new TetherException("waiting on stub process " + pid + ": wait4 returned " + w);
-                }
             } catch (dev.tether.api.StubDiedException e) {
                 m.died(e);
                 throw e;
             }
-            Tracee child = new Tracee((int) pid, (int) pid, t, layout);
+            if (w != pid) {
+                throw new TetherException("waiting on stub process " + pid + ": wait4 in the master returned "
+                        + (w < 0 && w > -4096 ? Errno.name((int) -w) : Long.toString(w)));
+            }
+            java.util.function.IntConsumer hook = afterForkClone;
+            if (hook != null) {
+                hook.accept((int) pid);
+            }
             child.attach();
             child.grabInitRegs();
-            // No unmapAll: the child is a copy of the master, which holds only the stub page.
-            SubprocessImpl s = new SubprocessImpl(this, child, t, false);
-            listener.stubCreated((int) pid, true, System.nanoTime() - t0);
-            return s;
-        });
+            checkStoppedInStub(child);
+        } catch (RuntimeException e) {
+            discardChild(m, mt, child, e);
+            throw e;
+        }
+        // No unmapAll: the child is a copy of the master, which holds only the stub page.
+        SubprocessImpl s = new SubprocessImpl(this, child, ownerOf(), false);
+        listener.stubCreated((int) pid, true, System.nanoTime() - t0);
+        return s;
+    }
+
+    /** The tracer thread the calling code runs on. */
+    private TracerThread ownerOf() {
+        return tracers.stream().filter(TracerThread::isCurrent).findFirst()
+                .orElseThrow(() -> new IllegalStateException("must run on a tracer thread"));
+    }
+
+    /** The IP check host stubs get: a new stub must be stopped on its syscall instruction. */
+    private void checkStoppedInStub(Tracee t) {
+        long ip = t.initRegs().get(layout.instructionPointerIndex());
+        long expected = stubAddress + program.stub().syscallOffset();
+        if (ip != expected) {
+            throw new TetherException(String.format("stub %d stopped at 0x%x, expected its syscall instruction at 0x%x",
+                    t.tgid, ip, expected));
+        }
+    }
+
+    /**
+     * A fork failed after its clone: kill the child and reap it, as our tracee if it was attached
+     * and through the master, its parent (an injected wait4), so that nothing is left behind.
+     */
+    private void discardChild(SubprocessImpl m, Tracee mt, Tracee child, RuntimeException why) {
+        try {
+            GroupReaper.killAndReap(child.tgid, java.util.List.of(child.tid), false);
+            if (m.alive()) {
+                mt.inject(table.require("wait4"), new long[] {child.tgid, 0, Wait.__WALL, 0, 0, 0}, "wait4 reaping a failed fork");
+            }
+        } catch (RuntimeException e) {
+            why.addSuppressed(e);
+        }
     }
 
     @Override
@@ -566,11 +702,15 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         checkOpen();
         SubprocessImpl s;
         while ((s = pool.pollLast()) != null) {
-            if (s.alive()) {
+            if (s.alive() && s.quietInKernel()) {
                 s.pooled = false;
                 refillAfterHit();
                 return s;
             }
+            // Died while pooled (killed from outside, or by EXITKILL when a thread that had used
+            // it ended, which is normal in thread pools): never handed out, reaped now.
+            s.markDead("died while pooled");
+            reapDead(s);
         }
         s = forkSubprocess();
         refill();
@@ -680,9 +820,14 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         refill();
     }
 
-    /** Release (spec §5.5): unmap and pool it, or destroy it when the pool is full. */
+    /**
+     * Release (gVisor's subprocess.Release): unmap and pool it, or destroy it when the pool is
+     * full. In fail-stop mode a subprocess cannot be destroyed (its death would kill the master
+     * and the JVM), so it is always pooled, as gVisor's pool, which has no limit: the pool size
+     * bounds only what contained mode keeps.
+     */
     void release(SubprocessImpl s) {
-        if (pool.size() >= settings.poolSize()) {
+        if (pool.size() >= settings.poolSize() && settings.failureMode() == FailureMode.CONTAINED) {
             destroy(s);
             return;
         }
@@ -699,7 +844,22 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         pool.addLast(s);
     }
 
-    /** Kills and reaps a subprocess; its leader's zombie is reaped through the master, its parent. */
+    /**
+     * A subprocess was found dead: kill what is left of it and reap it now (contained mode). A
+     * failure is logged and counted, never thrown: the caller is already reporting the death.
+     */
+    void reapDead(SubprocessImpl s) {
+        try {
+            destroy(s);
+        } catch (RuntimeException e) {
+            listener.failed("reaping dead subprocess " + s.pid(), e);
+        }
+    }
+
+    /**
+     * Kills and reaps a subprocess; its leader's zombie is reaped through the master, its
+     * parent. Idempotent: only the first call does the work.
+     */
     void destroy(SubprocessImpl s) {
         if (settings.failureMode() == FailureMode.FAIL_STOP) {
             throw new TetherException("fail-stop mode: subprocess " + s.pid() + " was cloned with exit signal SIGKILL;"
@@ -708,6 +868,9 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         pool.remove(s);
         synchronized (lock) {
             subprocesses.remove(s);
+        }
+        if (!s.startTeardown()) {
+            return;
         }
         s.owner.call(() -> {
             s.killAndReap();

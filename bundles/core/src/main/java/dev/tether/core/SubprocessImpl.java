@@ -41,6 +41,8 @@ final class SubprocessImpl implements Subprocess {
     private final List<Tracee> all = new CopyOnWriteArrayList<>();
     private volatile String death;
     private volatile boolean destroyed;
+    /** Set by the first teardown (destroy, or the reaping of a death): later ones have nothing to do. */
+    private final java.util.concurrent.atomic.AtomicBoolean tornDown = new java.util.concurrent.atomic.AtomicBoolean();
     volatile boolean pooled;
     /** A detached stub thread in group-stop for the next new caller (see threadFor); guarded by this. */
     private CompletableFuture<Integer> spare;
@@ -88,9 +90,16 @@ final class SubprocessImpl implements Subprocess {
         try {
             nt.bindHere();
             nt.attach(Tracee.CALLER_OPTIONS);
-        } catch (RuntimeException e) {
-            markDead("stub thread " + tid + " could not be attached: " + e.getMessage());
+        } catch (StubDiedException e) {
+            died(e);
             throw e;
+        } catch (LinuxException e) {
+            // ESRCH: the thread is gone, so the process was killed meanwhile
+            StubDiedException d = new StubDiedException("subprocess " + pid() + ": its stub thread " + tid
+                    + " could not be attached (" + e.getMessage() + "): the subprocess was killed", pid(), tid, 0);
+            d.addSuppressed(e);
+            died(d);
+            throw d;
         }
         nt.setInitRegs(first.initRegs());
         byCaller.put(caller, nt);
@@ -162,6 +171,13 @@ final class SubprocessImpl implements Subprocess {
         if (sig != Signals.SIGSTOP) {
             throw new TetherException("new stub thread " + tid + ": expected SIGSTOP, got " + Signals.name(sig & 0xff));
         }
+        // Until a caller attaches it, the thread is untraced, in group-stop, and a SIGCONT sent
+        // to the process would let it run: at its IP is the stub's breakpoint, whose SIGTRAP
+        // would kill the whole process (every disposition is SIG_DFL in a stub). So its registers
+        // are set to the syscall kill(pid, SIGSTOP) at the stub's syscall instruction first: a
+        // SIGCONT only makes it stop the process again (the stub policy allows kill(any,
+        // SIGSTOP)), which the tracers of the other threads see as a signal stop and discard.
+        nt.setRegs(first.layout.createSyscallRegs(first.initRegs(), platform.syscallNumber("kill"), pid(), Signals.SIGSTOP));
         // Detach with SIGSTOP (spec §1.3): it waits in group-stop until the caller attaches.
         Sys.ptrace(Ptrace.PTRACE_DETACH, (int) tid, 0, Signals.SIGSTOP);
         return (int) tid;
@@ -192,10 +208,26 @@ final class SubprocessImpl implements Subprocess {
             platform.listener().injected(pid(), t.tid, sysno, r, System.nanoTime() - t0);
             return r;
         } catch (StubDiedException e) {
+            if (destroyed && death == null) {
+                // killed by a teardown (destroy, or the platform's close) racing this call
+                throw closedDuring(sysno, e);
+            }
             platform.listener().stubDied(pid(), t.tid, e.getMessage());
             died(e);
             throw e;
+        } catch (LinuxException e) {
+            if (destroyed && death == null) {
+                throw closedDuring(sysno, e);
+            }
+            throw e;
         }
+    }
+
+    private PlatformClosedException closedDuring(long sysno, Exception cause) {
+        PlatformClosedException c = new PlatformClosedException("subprocess " + pid() + " was destroyed during "
+                + describe.apply(sysno));
+        c.initCause(cause);
+        return c;
     }
 
     @Override
@@ -296,51 +328,21 @@ final class SubprocessImpl implements Subprocess {
 
     // ---------------------------------------------------------------- life
 
-    /**
-     * unmap() of spec §4.5, through the first thread: everything but the stub page goes
-     * ({@code [vsyscall]} cannot be unmapped). Falls back to /proc/pid/maps when the arch's
-     * maximum user address is beyond this kernel's address space.
-     */
+    /** gVisor's subprocess.unmap, through the first thread: everything but the stub page goes. */
     void unmapAll() {
         long stub = platform.facts().stubAddress();
-        long stubEnd = stub + platform.facts().stubLength();
         int munmap = platform.syscallNumber("munmap");
-        long r = injectFirst(munmap, 0, stub);
-        if (r != 0) {
-            throw new LinuxException(String.format("munmap(0, 0x%x) in stub %d", stub, pid()), (int) -r);
-        }
-        long max = platform.maximumUserAddress();
-        if (max > stubEnd) {
-            r = injectFirst(munmap, stubEnd, max - stubEnd);
-            if (r == -Errno.EINVAL) {
-                unmapFromMaps(stubEnd);
-            } else if (r != 0) {
-                throw new LinuxException(String.format("munmap(0x%x, 0x%x) in stub %d", stubEnd, max - stubEnd, pid()), (int) -r);
-            }
-        }
-    }
-
-    private void unmapFromMaps(long from) {
-        String maps = StubPlatformImpl.readOrEmpty(java.nio.file.Path.of("/proc/" + pid() + "/maps"));
-        for (String line : maps.split("\n")) {
-            if (line.isBlank() || line.contains("[vsyscall]")) {
-                continue;
-            }
-            String[] range = line.substring(0, line.indexOf(' ')).split("-");
-            long lo = Long.parseUnsignedLong(range[0], 16);
-            long hi = Long.parseUnsignedLong(range[1], 16);
-            if (lo >= from) {
-                injectFirst(platform.syscallNumber("munmap"), lo, hi - lo);
-            }
-        }
+        StubAddressSpace.unmapAllButStub(pid(), (at, len) -> injectFirst(munmap, at, len), stub,
+                stub + platform.facts().stubLength(), platform.maximumUserAddress());
     }
 
     private void checkUsable() {
+        if (death != null) {
+            // a dead subprocess keeps reporting its death, also after it was reaped
+            throw new StubDiedException("subprocess " + pid() + " is dead: " + death, pid(), pid(), 0);
+        }
         if (destroyed) {
             throw new PlatformClosedException("subprocess " + pid() + " was destroyed");
-        }
-        if (death != null) {
-            throw new StubDiedException("subprocess " + pid() + " is dead: " + death, pid(), pid(), 0);
         }
         if (pooled) {
             throw new IllegalStateException("subprocess " + pid() + " was released to the pool; get a new one with newSubprocess()");
@@ -356,14 +358,20 @@ final class SubprocessImpl implements Subprocess {
      */
     void died(StubDiedException e) {
         markDead(e.getMessage());
-        if (platform.facts().failureMode() == FailureMode.FAIL_STOP) {
-            String msg = "Tether (fail-stop mode): " + (master ? "the master stub " : "subprocess ") + pid() + " died: "
-                    + e.getMessage() + "\nIts state is unknown and, in fail-stop mode, so is the JVM's: killing the JVM"
-                    + " with SIGKILL.";
-            System.err.println(msg); // not a logger, which may be off: the JVM ends next
-            System.err.flush();
-            Sys.kill(Sys.getpid(), Signals.SIGKILL);
+        if (platform.facts().failureMode() == FailureMode.CONTAINED) {
+            if (!master) {
+                // Kill and reap it now (DESIGN rule 6), not when the platform closes: a dead
+                // process whose zombie or PTRACE_EVENT_EXIT stop is left waiting helps nobody.
+                platform.reapDead(this);
+            }
+            return;
         }
+        String msg = "Tether (fail-stop mode): " + (master ? "the master stub " : "subprocess ") + pid() + " died: "
+                + e.getMessage() + "\nIts state is unknown and, in fail-stop mode, so is the JVM's: killing the JVM"
+                + " with SIGKILL.";
+        System.err.println(msg); // not a logger, which may be off: the JVM ends next
+        System.err.flush();
+        Sys.kill(Sys.getpid(), Signals.SIGKILL);
     }
 
     void markDead(String why) {
@@ -394,6 +402,30 @@ final class SubprocessImpl implements Subprocess {
         platform.release(this);
     }
 
+    boolean destroyed() {
+        return destroyed;
+    }
+
+    /** True for the first caller only: the one that tears this subprocess down. */
+    boolean startTeardown() {
+        return tornDown.compareAndSet(false, true);
+    }
+
+    /**
+     * Whether the kernel still shows this pooled subprocess healthy: its leader, traced by the
+     * owner and stopped at its breakpoint after its last injection, has no new event to report.
+     * A killed one has a PTRACE_EVENT_EXIT stop (or its exit) waiting: waitid with WNOWAIT sees
+     * it without consuming it (about a microsecond), from any thread of the JVM (waitid(2):
+     * without __WNOTHREAD, the tracees of every thread in the group are looked at).
+     */
+    boolean quietInKernel() {
+        try {
+            return Sys.waitid(pid(), Wait.WEXITED | Wait.WSTOPPED | Wait.WNOHANG | Wait.WNOWAIT | Wait.__WALL) == -1;
+        } catch (LinuxException e) {
+            return false; // ECHILD: not our tracee any more
+        }
+    }
+
     @Override
     public void destroy() {
         Threads.refuseVirtual("Subprocess.destroy");
@@ -401,50 +433,23 @@ final class SubprocessImpl implements Subprocess {
     }
 
     /**
-     * Kills the process and reaps every stub thread we know (any JVM thread may wait for a
-     * tracee of another JVM thread); the leader's zombie is then left for its real parent (the
-     * master), which the platform makes reap it. Runs on the owner.
+     * Kills the process and reaps every stub thread of it this JVM traces, the ones we know and
+     * any an injected clone added ({@link GroupReaper}, never blocking); the leader's zombie is
+     * then left for its real parent (the master), which the platform makes reap it. Runs on the
+     * owner, the leader's tracer, which alone can resume its PTRACE_EVENT_EXIT stop.
      */
     void killAndReap() {
         destroyed = true;
-        try {
-            Sys.tgkill(pid(), pid(), Signals.SIGKILL);
-        } catch (LinuxException e) {
-            if (e.errno() != Errno.ESRCH) {
-                throw e;
-            }
+        if (first.reaped()) {
+            return;
         }
-        List<Tracee> threads = new ArrayList<>(all);
-        // Non-leader threads first: the leader is only reported once the group is empty.
-        java.util.Collections.reverse(threads);
-        for (Tracee t : threads) {
-            reap(t);
+        List<Integer> tids = new ArrayList<>();
+        for (Tracee t : all) {
+            tids.add(t.tid);
         }
-    }
-
-    private static void reap(Tracee t) {
-        while (true) {
-            int st;
-            try {
-                st = Sys.wait4(t.tid, Tracee.WAIT_OPTIONS);
-            } catch (LinuxException e) {
-                if (e.errno() == Errno.ECHILD) {
-                    t.markDead(Signals.SIGKILL);
-                    return;
-                }
-                throw e;
-            }
-            if (!Wait.stopped(st)) {
-                t.markDead(st);
-                return;
-            }
-            try {
-                Sys.ptrace(Ptrace.PTRACE_CONT, t.tid, 0, 0); // only works from its tracer; a dying tracee does not block
-            } catch (LinuxException e) {
-                if (e.errno() != Errno.ESRCH) {
-                    throw e;
-                }
-            }
+        int status = GroupReaper.killAndReap(pid(), tids, false);
+        for (Tracee t : all) {
+            t.markReaped(t == first && status != -1 ? status : Signals.SIGKILL);
         }
     }
 

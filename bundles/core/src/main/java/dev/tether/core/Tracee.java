@@ -55,6 +55,8 @@ final class Tracee {
     private int faultSignal;
     private boolean faultFatal;
     private volatile boolean alive = true;
+    /** Set once this thread's final status has been collected: nothing is left to reap. */
+    private volatile boolean reaped;
     private volatile String death;
     private volatile int deathStatus;
 
@@ -133,17 +135,91 @@ final class Tracee {
      * {@code during}, or else {@code describe.apply(sysno)}.
      */
     private int waitStop(String during, LongFunction<String> describe, long sysno) {
+        if (tid == tgid) {
+            return pollLeader(during, describe, sysno);
+        }
         while (true) {
-            int sig = decodeStop(Sys.wait4(tid, WAIT_OPTIONS), during, describe, sysno);
+            int sig = decodeStop(wait(WAIT_OPTIONS, during, describe, sysno), during, describe, sysno);
             if (sig != 0) {
                 return sig;
             }
         }
     }
 
+    /**
+     * The wait for a thread group leader's next stop, which never blocks in wait4: a leader
+     * killed while it runs (from outside, or by EXITKILL when a thread that used its process
+     * ended) passes its PTRACE_EVENT_EXIT stop and is then only reported once every other thread
+     * of its group has been reaped (ptrace(2), BUGS), and those are traced by other Java threads,
+     * which may be idle forever. So this polls with WNOHANG (yielding first: the stub usually
+     * stops within microseconds), and once that takes a while, reaps the group's threads that
+     * have exited (waitid WEXITED only, which leaves live threads and their stops alone; their
+     * tracers then see ECHILD, a death).
+     */
+    private int pollLeader(String during, LongFunction<String> describe, long sysno) {
+        int rounds = 0;
+        while (true) {
+            int status = wait(WAIT_OPTIONS | Wait.WNOHANG, during, describe, sysno);
+            if (status != -1) {
+                int sig = decodeStop(status, during, describe, sysno);
+                if (sig != 0) {
+                    return sig;
+                }
+                continue;
+            }
+            rounds++;
+            if (rounds <= 32) {
+                Sys.yield();
+                continue;
+            }
+            reapExitedSiblings();
+            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(1_000_000L, 20_000L << Math.min(6, (rounds - 32) / 4)));
+        }
+    }
+
+    /** Reaps the threads of this leader's group that have exited (zombies), whoever traces them. */
+    private void reapExitedSiblings() {
+        for (int other : GroupReaper.tasks(tgid)) {
+            if (other == tid) {
+                continue;
+            }
+            try {
+                Sys.waitid(other, Wait.WEXITED | Wait.WNOHANG | Wait.__WALL);
+            } catch (LinuxException e) {
+                // ECHILD: not traced by this JVM (a spare), or gone meanwhile
+            }
+        }
+    }
+
+    /**
+     * wait4 on this thread. ECHILD means another thread of the JVM reaped it meanwhile: a
+     * teardown ({@link GroupReaper}) that killed the process while this thread was waiting for
+     * its stop, which is a death like any other, not a raw errno for the caller.
+     */
+    private int wait(int options, String during, LongFunction<String> describe, long sysno) {
+        try {
+            return Sys.wait4(tid, options);
+        } catch (LinuxException e) {
+            if (e.errno() != Errno.ECHILD) {
+                throw e;
+            }
+            reaped = true;
+            markDead(Signals.SIGKILL);
+            death = "killed and reaped by a teardown";
+            String d = during(during, describe, sysno);
+            return throwDied(new StubDiedException("stub " + tgid + (tid != tgid ? " thread " + tid : "") + " was "
+                    + death + (d == null ? "" : " during " + d), tgid, tid, Signals.SIGKILL));
+        }
+    }
+
+    private static int throwDied(StubDiedException e) {
+        throw e;
+    }
+
     /** Decodes a wait status per spec §1.1: 0 for a spurious stop; a death throws. */
     private int decodeStop(int status, String during, LongFunction<String> describe, long sysno) {
         if (!Wait.stopped(status)) {
+            reaped = true; // this wait consumed its final status
             throw died(status, during(during, describe, sysno));
         }
         int sig = Wait.stopSignal(status);
@@ -170,7 +246,7 @@ final class Tracee {
      * alone: inject p90 ~37 µs; poll, yield, wait: p90 ~10 µs, like the pinned native floor.
      */
     private int waitAfterResume(String during, LongFunction<String> describe, long sysno) {
-        int status = Sys.wait4(tid, WAIT_OPTIONS | Wait.WNOHANG);
+        int status = wait(WAIT_OPTIONS | Wait.WNOHANG, during, describe, sysno);
         if (status == -1) {
             Sys.yield();
             return waitStop(during, describe, sysno);
@@ -375,8 +451,8 @@ final class Tracee {
             long[] w = scratch;
             System.arraycopy(initWords, 0, w, 0, w.length);
             w[layout.syscallNumberIndex()] = sysno;
-            for (int i = 0; i < args.length; i++) {
-                w[argIndex[i]] = args[i];
+            for (int i = 0; i < argIndex.length; i++) {
+                w[argIndex[i]] = i < args.length ? args[i] : 0; // arguments not given are zero
             }
             buf.putLongs(0, w);
             try {
@@ -425,7 +501,10 @@ final class Tracee {
         int status = msg;
         try {
             Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0);
-            status = reapQuietly();
+            int st = reapIfReady();
+            if (st != -1) {
+                status = st;
+            }
         } catch (LinuxException e) {
             // already gone
         }
@@ -460,22 +539,30 @@ final class Tracee {
     }
 
     /**
-     * Waits until the thread is gone, resuming it through any stop (PTRACE_EVENT_EXIT first), and
-     * returns its final status, or -1 if it was already reaped.
+     * Reaps this thread if its end can be reported within a few yields, resuming stops on the
+     * way; -1 if not (yet). Never blocks: a leader's exit is only reported once its other threads
+     * are reaped, and those may be traced by idle Java threads ({@link GroupReaper}, which the
+     * teardown that follows a death runs).
      */
-    int reapQuietly() {
+    int reapIfReady() {
         assertTracer();
-        while (true) {
+        for (int i = 0; i < 16; i++) {
             int status;
             try {
-                status = Sys.wait4(tid, Tracee.WAIT_OPTIONS);
+                status = Sys.wait4(tid, WAIT_OPTIONS | Wait.WNOHANG);
             } catch (LinuxException e) {
                 if (e.errno() == Errno.ECHILD) {
+                    reaped = true;
                     return -1;
                 }
                 throw e;
             }
+            if (status == -1) {
+                Sys.yield();
+                continue;
+            }
             if (!Wait.stopped(status)) {
+                reaped = true;
                 return status;
             }
             try {
@@ -486,53 +573,37 @@ final class Tracee {
                 }
             }
         }
+        return -1;
     }
 
     /**
-     * SIGKILL the thread group and reap it (idempotent). Threads the stub cloned with
-     * CLONE_PTRACE are our tracees too and must be reaped before the leader can be, so this waits
-     * on the stub's whole process group (its own, from setsid), resuming stops, until the leader
-     * is gone.
+     * SIGKILL the thread group and reap it (idempotent), never blocking ({@link GroupReaper}):
+     * threads the stub cloned with CLONE_PTRACE are our tracees too and must be reaped before the
+     * leader can be, and so are children in its process group (its own, from setsid).
      */
     void kill() {
         assertTracer();
-        if (!alive) {
+        if (reaped) {
             return;
         }
-        try {
-            Sys.tgkill(tgid, tid, Signals.SIGKILL);
-        } catch (LinuxException e) {
-            if (e.errno() != Errno.ESRCH) {
-                throw e;
-            }
+        int status = GroupReaper.killAndReap(tgid, java.util.List.of(tid), true);
+        reaped = true;
+        if (alive) {
+            markDead(status == -1 ? Signals.SIGKILL : status);
+            death = "killed by Tether (" + death + ")";
         }
-        int status = Signals.SIGKILL;
-        while (true) {
-            long r;
-            try {
-                r = Sys.wait4Full(-tgid, WAIT_OPTIONS);
-            } catch (LinuxException e) {
-                if (e.errno() == Errno.ECHILD) {
-                    break; // nothing of this stub is left to wait for
-                }
-                throw e;
-            }
-            int who = (int) (r >>> 32);
-            int st = (int) r;
-            if (Wait.stopped(st)) {
-                try {
-                    Sys.ptrace(Ptrace.PTRACE_CONT, who, 0, 0);
-                } catch (LinuxException e) {
-                    if (e.errno() != Errno.ESRCH) {
-                        throw e;
-                    }
-                }
-            } else if (who == tid) {
-                status = st;
-                break;
-            }
+    }
+
+    /** Whether this thread's final status was collected (by a wait here or a teardown). */
+    boolean reaped() {
+        return reaped;
+    }
+
+    /** Records that a teardown ({@link GroupReaper}) collected this thread. */
+    void markReaped(int status) {
+        reaped = true;
+        if (alive) {
+            markDead(status);
         }
-        markDead(status);
-        death = "killed by Tether (" + death + ")";
     }
 }

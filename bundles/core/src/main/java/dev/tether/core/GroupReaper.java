@@ -1,0 +1,176 @@
+package dev.tether.core;
+
+import dev.tether.abi.Errno;
+import dev.tether.abi.Ptrace;
+import dev.tether.abi.Signals;
+import dev.tether.abi.Wait;
+import dev.tether.api.TetherException;
+import dev.tether.linux.LinuxException;
+import dev.tether.linux.Sys;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Kills a stub process and reaps every thread of it that this JVM traces, without ever blocking
+ * in a wait: teardown must not hang, whatever state the process is in.
+ *
+ * <p>Why not simply wait for the leader: a thread group leader's exit is only reported once
+ * every other thread of the group has been reaped (wait(2), ptrace(2) "BUGS": "the subsequent
+ * WIFEXITED notification will not be delivered until all other threads exit"), and a killed
+ * thread traced by a JVM thread stays a zombie until someone in the JVM waits for it. The other
+ * stub threads of a subprocess are traced by the Java threads that called into it, which may be
+ * idle forever, and a stub thread cloned by an injected {@code clone} is not known to Tether at
+ * all. Any thread of the tracing thread group may wait for any of them (wait4(2) without
+ * {@code __WNOTHREAD} looks at the tracees of every thread in the group), so this polls each
+ * thread of the group, known or found in {@code /proc/<tgid>/task}, with {@code WNOHANG},
+ * resuming the stops it can (a PTRACE_EVENT_EXIT stop of a tracee of the calling thread), until
+ * the leader has been reaped or the deadline has passed.
+ */
+final class GroupReaper {
+    /** How long a teardown may take before it gives up with an error (a dying process takes microseconds). */
+    static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private GroupReaper() {
+    }
+
+    /**
+     * SIGKILLs process {@code tgid} and reaps its threads that this JVM traces or parents.
+     *
+     * @param known thread ids Tether knows of (the leader's is added); others are found in /proc
+     * @param processGroup also reap tracees and children in the process group {@code tgid} (a
+     *     stub created from the JVM leads its own session and process group, spec of setsid in
+     *     the trampoline; never for a subprocess, whose group is the master's and holds live
+     *     subprocesses)
+     * @return the leader's wait status, or -1 when it was not this JVM's to reap (already reaped,
+     *     or reaped by its real parent, the master, once untraced)
+     * @throws TetherException if threads are left after {@link #TIMEOUT_NANOS}
+     */
+    static int killAndReap(int tgid, Collection<Integer> known, boolean processGroup) {
+        try {
+            Sys.tgkill(tgid, tgid, Signals.SIGKILL);
+        } catch (LinuxException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+        }
+        Set<Integer> pending = new LinkedHashSet<>(known);
+        pending.add(tgid);
+        long deadline = System.nanoTime() + TIMEOUT_NANOS;
+        int leaderStatus = -1;
+        int idleRounds = 0;
+        while (true) {
+            pending.addAll(tasks(tgid));
+            boolean progress = false;
+            List<Integer> order = new ArrayList<>(pending);
+            order.remove((Integer) tgid);
+            order.add(tgid); // the leader last: it is only reported once the others are gone
+            for (int tid : order) {
+                long r;
+                try {
+                    r = Sys.wait4Full(tid, Tracee.WAIT_OPTIONS | Wait.WNOHANG);
+                } catch (LinuxException e) {
+                    if (e.errno() != Errno.ECHILD) {
+                        throw e;
+                    }
+                    pending.remove(tid); // not ours to wait for (any more): untraced or reaped
+                    progress = true;
+                    continue;
+                }
+                if (r == -1) {
+                    continue;
+                }
+                int st = (int) r;
+                progress = true;
+                if (Wait.stopped(st)) {
+                    resume(tid);
+                } else {
+                    pending.remove(tid);
+                    if (tid == tgid) {
+                        leaderStatus = st;
+                    }
+                }
+            }
+            if (processGroup) {
+                progress |= reapGroup(tgid);
+            }
+            if (!pending.contains(tgid)) {
+                return leaderStatus;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TetherException("stub process " + tgid + " was SIGKILLed but threads " + pending
+                        + " were still not reaped after " + TimeUnit.NANOSECONDS.toMillis(TIMEOUT_NANOS) + " ms");
+            }
+            idleRounds = progress ? 0 : idleRounds + 1;
+            pause(idleRounds);
+        }
+    }
+
+    /** Reaps what is ready in process group {@code pgid}; whether anything was. */
+    private static boolean reapGroup(int pgid) {
+        boolean any = false;
+        while (true) {
+            long r;
+            try {
+                r = Sys.wait4Full(-pgid, Tracee.WAIT_OPTIONS | Wait.WNOHANG);
+            } catch (LinuxException e) {
+                if (e.errno() == Errno.ECHILD) {
+                    return any;
+                }
+                throw e;
+            }
+            if (r == -1) {
+                return any;
+            }
+            any = true;
+            if (Wait.stopped((int) r)) {
+                resume((int) (r >>> 32));
+            }
+        }
+    }
+
+    /**
+     * Lets a stopped, dying tracee go on (its PTRACE_EVENT_EXIT stop, or any stop it was in when
+     * the SIGKILL came); only its tracer can, so ESRCH from another thread's tracee is ignored:
+     * the SIGKILL wakes it from any other stop by itself.
+     */
+    private static void resume(int tid) {
+        try {
+            Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0);
+        } catch (LinuxException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+        }
+    }
+
+    /** The thread ids in /proc/<tgid>/task (zombie threads included until reaped); empty once it is gone. */
+    static List<Integer> tasks(int tgid) {
+        String[] names = new File("/proc/" + tgid + "/task").list();
+        List<Integer> out = new ArrayList<>();
+        if (names != null) {
+            for (String n : names) {
+                try {
+                    out.add(Integer.parseInt(n));
+                } catch (NumberFormatException e) {
+                    // not a thread id
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Yields for the first rounds without news (a SIGKILLed thread exits in microseconds), then sleeps up to 1 ms. */
+    private static void pause(int idleRounds) {
+        if (idleRounds < 8) {
+            Sys.yield();
+        } else {
+            LockSupport.parkNanos(Math.min(1_000_000L, 10_000L << Math.min(7, idleRounds - 8)));
+        }
+    }
+}
