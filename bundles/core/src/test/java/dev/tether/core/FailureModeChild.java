@@ -53,6 +53,24 @@ public final class FailureModeChild {
         int getpid = p.syscallNumber("getpid");
         say("pids " + ProcessHandle.current().pid() + " " + p.master().pid() + " " + s.pid()
                 + " " + (s.syscall(getpid) == s.pid()));
+        // More releases than the pool holds (4): in fail-stop mode a subprocess cannot be
+        // destroyed, so every one is pooled (gVisor's pool has no limit) and reused after
+        List<Subprocess> extra = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            extra.add(p.newSubprocess());
+        }
+        try {
+            for (Subprocess e : extra) {
+                e.syscall(getpid);
+                e.close();
+            }
+            Subprocess again = p.newSubprocess();
+            boolean reused = extra.stream().anyMatch(e -> e.pid() == again.pid());
+            again.close();
+            say("released-over-pool " + extra.size() + " " + p.subprocesses().size() + " " + reused);
+        } catch (TetherException e) {
+            say("release-refused " + oneLine(e.getMessage()));
+        }
         try {
             s.destroy();
             say("destroy-allowed");

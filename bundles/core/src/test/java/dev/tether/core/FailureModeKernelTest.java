@@ -170,6 +170,8 @@ class FailureModeKernelTest {
             int master = pids[1];
             int sub = pids[2];
             assertEquals(1, pids[3], "the subprocess answered getpid with its pid");
+            // six released with a pool of four: all pooled (none can be destroyed), one reused
+            assertEquals("6 7 true", c.expect("released-over-pool"), c.lines.toString());
             String destroy = c.expect("destroy-refused");
             assertTrue(destroy.contains("fail-stop") && destroy.contains("SIGKILL") && destroy.contains("contained"),
                     "Subprocess.destroy says why it refuses: " + destroy);
