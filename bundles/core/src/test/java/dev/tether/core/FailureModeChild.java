@@ -67,7 +67,9 @@ public final class FailureModeChild {
             Subprocess again = p.newSubprocess();
             boolean reused = extra.stream().anyMatch(e -> e.pid() == again.pid());
             again.close();
-            say("released-over-pool " + extra.size() + " " + p.subprocesses().size() + " " + reused);
+            StringBuilder pids = new StringBuilder();
+            extra.forEach(e -> pids.append(' ').append(e.pid()));
+            say("released-over-pool " + extra.size() + " " + p.subprocesses().size() + " " + reused + pids);
         } catch (TetherException e) {
             say("release-refused " + oneLine(e.getMessage()));
         }

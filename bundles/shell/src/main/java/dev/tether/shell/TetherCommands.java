@@ -179,6 +179,7 @@ public final class TetherCommands {
                     attr(m, "InjectionMeanNanos"), attr(m, "InjectionP50Nanos"), attr(m, "InjectionP99Nanos"),
                     attr(m, "InjectionMaxNanos")));
             row(sb, "stub deaths", attr(m, "StubDeaths"));
+            row(sb, "master restarts", attr(m, "MasterRestarts"));
             row(sb, "failures", attr(m, "Failures"));
             String problem = attr(m, "Problem");
             if (!problem.isEmpty()) {
