@@ -148,6 +148,42 @@ public class ConsoleCommandsTest extends TetherTestSupport {
         assertEquals("no process left behind", List.of(), StubPlatformTest.leftovers());
     }
 
+    /**
+     * The sequence that once hung the console for good: a stub thread cloned by an injected clone
+     * (flags the stub policy allows) is unknown to Tether, and tether:kill waited for the
+     * subprocess's leader forever. Also a subprocess killed from outside: reaped as soon as a
+     * command sees the death. Every command must come back, and the next ones work.
+     */
+    @Test
+    public void killingASubprocessWithAnUnknownStubThreadOrOneKilledFromOutsideNeverHangs() throws Exception {
+        int u = pid(gogo(processor, "tether:spawn"));
+        String clone = gogo(processor, "tether:inject " + u + " clone 0x12f00 0 0 0 0").text().trim();
+        assertTrue(clone, clone.matches("clone\\(0x12f00, 0, 0, 0, 0\\) = \\d+"));
+        String killed = gogo(processor, "tether:kill " + u).text();
+        assertFalse("subprocess " + u + " is gone after " + killed, running(u));
+        assertTrue(gogo(processor, "tether:info").text().contains("Tether stub platform"));
+
+        int a = pid(gogo(processor, "tether:spawn"));
+        new ProcessBuilder("kill", "-9", Integer.toString(a)).start().waitFor();
+        await("subprocess " + a + " killed", SERVICE_TIMEOUT_MS, () -> !running(a) || state(a).startsWith("t")
+                || state(a).startsWith("Z"), () -> state(a));
+        // the first command to touch it gets the typed death; it is reaped right then
+        assertThrows(StubDiedException.class, () -> gogo(processor, "tether:inject " + a + " getpid"));
+        await("subprocess " + a + " reaped", SERVICE_TIMEOUT_MS, () -> !Files.exists(Path.of("/proc/" + a)), () -> state(a));
+        int b = pid(gogo(processor, "tether:spawn"));
+        assertEquals("getpid() = " + b, gogo(processor, "tether:inject " + b + " getpid").text().trim());
+        gogo(processor, "tether:kill " + b);
+        assertFalse(running(b));
+    }
+
+    private static String state(int pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/stat")).replaceFirst("^.*\\) ", "");
+        } catch (java.io.IOException e) {
+            return "gone";
+        }
+    }
+
     @Test
     public void theConsoleTearsDownWhatItMadeWhenItStops() throws Exception {
         StubPlatform platform = platform();
