@@ -21,9 +21,9 @@ package dev.tether.spi;
  * empties the ambient set); PR_SET_NO_NEW_PRIVS; install the seccomp filter; ARCH_SET_CPUID(0)
  * where the arch has it; then it jumps to the stub with the expected parent pid in R15/X7. The
  * capability steps come before the filter, which allows neither prctl(PR_CAPBSET_DROP) nor
- * capset, and need no capability the filter step needs: with NO_NEW_PRIVS, installing a filter
- * needs no CAP_SYS_ADMIN. A failing step (but the tolerated mseal answers) makes the child exit
- * with the errno as its status, so no stub ever runs with its capabilities or without its filter.
+ * capset; the later steps need no capability (with NO_NEW_PRIVS, installing a filter needs no
+ * CAP_SYS_ADMIN). A failing step (but the tolerated mseal answers) makes the child exit with the
+ * errno as its status, so no stub ever runs with the JVM's capabilities or without its filter.
  * The argument block is an array of 64-bit words, indexed by the {@code ARG_*} constants below.
  */
 @org.osgi.annotation.versioning.ConsumerType

@@ -15,7 +15,8 @@ import java.nio.file.Path;
  * capability, as a rule) and needs none of them: everything Tether does to a stub is done by the
  * JVM's tracer threads (ptrace, process_vm_readv/writev, /proc), whose credentials are unchanged,
  * and what a stub runs itself (its bootstrap, injected mmap/munmap/mprotect/clone/wait4) needs no
- * capability. So the child ends with empty effective, permitted, inheritable and ambient sets and,
+ * capability, but for a mapping below vm.mmap_min_addr (CAP_SYS_RAWIO), which stubs now cannot
+ * make. So the child ends with empty effective, permitted, inheritable and ambient sets and,
  * where the JVM may drop them (CAP_SETPCAP), an empty bounding set.
  */
 final class StubLockdown {

@@ -121,6 +121,24 @@ class StubCapabilitiesKernelTest {
     }
 
     /**
+     * The one thing a stub could do with the JVM's capabilities and cannot now: map below
+     * vm.mmap_min_addr, which needs CAP_SYS_RAWIO (security/min_addr.c); EPERM, like any process
+     * without it.
+     */
+    @Test
+    void noMappingBelowMmapMinAddr() throws Exception {
+        long min = Long.parseLong(StubLockdown.readSysctl(Path.of("/proc/sys/vm/mmap_min_addr")).trim());
+        long page = platform.facts().pageSize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(min >= page, "vm.mmap_min_addr is " + min);
+        try (Subprocess s = platform.newSubprocess()) {
+            long below = (min - 1) / page * page;
+            assertEquals(-Errno.EPERM, s.syscall("mmap", below, page, Mman.PROT_READ,
+                    Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_FIXED, -1, 0));
+            assertEquals(s.pid(), s.syscall("getpid"));
+        }
+    }
+
+    /**
      * The trampoline alone, with a capset header the kernel refuses (version 0: EINVAL): the child
      * exits with status EINVAL before it reaches NO_NEW_PRIVS, the filter or the stub, so no stub
      * ever runs with the JVM's capabilities.
