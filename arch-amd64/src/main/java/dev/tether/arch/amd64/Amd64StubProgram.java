@@ -40,6 +40,11 @@ public final class Amd64StubProgram extends AssembledStubProgram {
     static final int RSEQ_SIG = 0x53053053;
     /** Exit status of the stub when its parent died before PDEATHSIG was armed (spec §4.1). */
     static final int EXIT_PARENT_DEAD = 1;
+    /**
+     * mseal(2), Linux 6.10+ (arch/x86/entry/syscalls/syscall_64.tbl): newer than the headers
+     * {@link Amd64Sysno} is generated from.
+     */
+    static final int SYS_MSEAL = 462;
 
     /** First address to try for the stub: 16 pages below 0x7ffffffff000 (spec §4.3). */
     static final long STUB_INIT_ADDRESS = 0x7fffffff0000L;
@@ -123,6 +128,9 @@ public final class Amd64StubProgram extends AssembledStubProgram {
         Label child = a.label("child");
         Label sigloop = a.label("sigloop");
         Label noRseq = a.label("no_rseq");
+        Label noSeal = a.label("no_seal");
+        Label bsetLoop = a.label("bset_loop");
+        Label bsetDone = a.label("bset_done");
         Label noFilter = a.label("no_filter");
         Label noCpuid = a.label("no_cpuid");
         Label exitNotuniq = a.label("exit_notuniq");
@@ -177,6 +185,28 @@ public final class Amd64StubProgram extends AssembledStubProgram {
         a.movImm(RAX, Amd64Sysno.SYS_RSEQ).syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
         a.bind(noRseq);
+        // mseal(stub, length, 0): the stub page can no longer be unmapped, mapped over, remapped or
+        // mprotected, in this stub and in every stub forked from it. ENOSYS (Linux < 6.10) and
+        // EPERM (no sealing here, or a seccomp policy over the JVM refusing it) leave it unsealed.
+        a.movLoad(RSI, RBX, argOffset(ARG_SEAL_LENGTH)).testRegReg(RSI, RSI).jcc(Cond.E, noSeal);
+        a.movLoad(RDI, RBX, argOffset(ARG_SEAL_ADDRESS)).movImm(RDX, 0).movImm(RAX, SYS_MSEAL).syscall();
+        a.cmpImm(RAX, -Errno.ENOSYS).jcc(Cond.E, noSeal).cmpImm(RAX, -Errno.EPERM).jcc(Cond.E, noSeal);
+        a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
+        a.bind(noSeal);
+        // prctl(PR_CAPBSET_DROP, cap) for cap = n-1 .. 0: nothing can come back through execve.
+        a.movLoad(R12, RBX, argOffset(ARG_CAPBSET_COUNT));
+        a.bind(bsetLoop).testRegReg(R12, R12).jcc(Cond.E, bsetDone);
+        a.subImm(R12, 1);
+        a.movImm(RAX, Amd64Sysno.SYS_PRCTL).movImm(RDI, Prctl.PR_CAPBSET_DROP).movRegReg(RSI, R12);
+        a.movImm(RDX, 0).movImm(R10, 0).movImm(R8, 0).syscall();
+        a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
+        a.jmp(bsetLoop);
+        a.bind(bsetDone);
+        // capset(&header, &data): no effective, permitted or inheritable capability (and so no
+        // ambient one). Before the filter, which does not allow capset.
+        a.movImm(RAX, Amd64Sysno.SYS_CAPSET).lea(RDI, RBX, argOffset(ARG_CAP_HEADER)).lea(RSI, RBX, argOffset(ARG_CAP_DATA));
+        a.syscall();
+        a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
         // prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0): required for an unprivileged seccomp filter.
         a.movImm(RAX, Amd64Sysno.SYS_PRCTL).movImm(RDI, Prctl.PR_SET_NO_NEW_PRIVS).movImm(RSI, 1);
         a.movImm(RDX, 0).movImm(R10, 0).movImm(R8, 0).syscall();

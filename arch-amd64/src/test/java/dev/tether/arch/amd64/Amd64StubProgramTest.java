@@ -14,6 +14,7 @@ import dev.tether.spi.StubProgram;
 import dev.tether.spi.support.Assembler.Line;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -33,12 +34,13 @@ class Amd64StubProgramTest extends StubProgramContract {
     /** The trampoline's syscalls: the parent's, then the child's (spec §2.2, §11.2). */
     private static final List<String> TRAMPOLINE_SYSCALLS = List.of(
             "rt_sigprocmask", "clone", "rt_sigprocmask",
-            "setsid", "rt_sigaction", "rt_sigprocmask", "rseq", "prctl", "seccomp", "arch_prctl", "exit");
+            "setsid", "rt_sigaction", "rt_sigprocmask", "rseq", "mseal", "prctl", "capset", "prctl", "seccomp",
+            "arch_prctl", "exit");
 
     Amd64StubProgramTest() {
         super(new Amd64StubProgram(), Amd64StubProgram.assembleStub(), Amd64StubProgram.assembleTrampoline(),
                 new Facts("amd64", GnuBinutils.X86_64, new Amd64SyscallTable(),
-                        Pattern.compile("^movq \\$(\\d+),%rax$"), "syscall", TRAMPOLINE_SYSCALLS));
+                        Pattern.compile("^movq \\$(\\d+),%rax$"), "syscall", TRAMPOLINE_SYSCALLS, Map.of(462, "mseal")));
     }
 
     @Test
@@ -92,10 +94,35 @@ class Amd64StubProgramTest extends StubProgramContract {
         assertEquals(new TreeSet<>(List.of(StubProgram.ARG_CLONE_FLAGS, StubProgram.ARG_STUB_ENTRY, StubProgram.ARG_PPID,
                 StubProgram.ARG_FPROG, StubProgram.ARG_SECCOMP_FLAGS, StubProgram.ARG_RSEQ_OFFSET, StubProgram.ARG_RSEQ_LEN,
                 StubProgram.ARG_RSEQ_SIG, StubProgram.ARG_CPUID_FAULT, StubProgram.ARG_FULL_SIGSET,
-                StubProgram.ARG_SAVED_SIGSET, StubProgram.ARG_SIGACTION_DFL)), words);
+                StubProgram.ARG_SAVED_SIGSET, StubProgram.ARG_SIGACTION_DFL, StubProgram.ARG_SEAL_ADDRESS,
+                StubProgram.ARG_SEAL_LENGTH, StubProgram.ARG_CAPBSET_COUNT, StubProgram.ARG_CAP_HEADER,
+                StubProgram.ARG_CAP_DATA)), words);
         // The child ends by loading the ppid into r15 and jumping to the stub entry.
         assertTrue(texts(assembledTrampoline).contains("mov 16(%rbx),%r15"));
         assertTrue(texts(assembledTrampoline).contains("jmp *%rax"));
+    }
+
+    @Test
+    void capabilityStepsEndTheChildOnFailureAndMsealToleratesOnlyEnosysAndEperm() {
+        List<String> child = texts(assembledTrampoline, assembledTrampoline.offsetOf("no_rseq"), assembledTrampoline.code().length);
+        // mseal: -ENOSYS (38) and -EPERM (1) skip the sealing, any other error ends the child.
+        int mseal = child.indexOf("movq $462,%rax");
+        assertEquals(List.of("syscall", "cmp $-38,%rax", "je no_seal", "cmp $-1,%rax", "je no_seal", "test %rax,%rax",
+                "jne exit_neg"), child.subList(mseal + 1, mseal + 8));
+        // The bounding-set loop counts r12 down from args[ARG_CAPBSET_COUNT] and stops at 0.
+        int bset = child.indexOf("mov " + 8 * StubProgram.ARG_CAPBSET_COUNT + "(%rbx),%r12");
+        assertEquals(List.of("test %r12,%r12", "je bset_done", "sub $1,%r12", "movq $157,%rax", "movq $24,%rdi",
+                "mov %r12,%rsi"), child.subList(bset + 1, bset + 7));
+        assertEquals(List.of("syscall", "test %rax,%rax", "jne exit_neg", "jmp bset_loop"),
+                child.subList(bset + 10, bset + 14));
+        // capset(&args[ARG_CAP_HEADER], &args[ARG_CAP_DATA]), then NO_NEW_PRIVS and the filter.
+        int capset = child.indexOf("movq $126,%rax");
+        assertEquals(List.of("lea " + 8 * StubProgram.ARG_CAP_HEADER + "(%rbx),%rdi",
+                "lea " + 8 * StubProgram.ARG_CAP_DATA + "(%rbx),%rsi", "syscall", "test %rax,%rax", "jne exit_neg",
+                "movq $157,%rax", "movq $38,%rdi"), child.subList(capset + 1, capset + 8));
+        // exit_neg: exit(-rax)
+        assertEquals(List.of("mov %rax,%rdi", "neg %rdi", "movq $60,%rax", "syscall", "hlt"),
+                texts(assembledTrampoline, assembledTrampoline.offsetOf("exit_neg"), assembledTrampoline.code().length));
     }
 
     @Test

@@ -7,6 +7,8 @@ import dev.tether.spi.support.Assembler.Line;
 import dev.tether.spi.support.Assembler.Program;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,6 +51,15 @@ public final class ProgramText {
      * decimal) put in the syscall-number register, named by {@code table}.
      */
     public static List<String> syscallSequence(Program p, SyscallTable table, Pattern setNumber, String syscallText) {
+        return syscallSequence(p, table, Map.of(), setNumber, syscallText);
+    }
+
+    /**
+     * {@link #syscallSequence(Program, SyscallTable, Pattern, String)}, naming numbers the table
+     * lacks (syscalls newer than the headers it was generated from) by {@code newer}.
+     */
+    public static List<String> syscallSequence(Program p, SyscallTable table, Map<Integer, String> newer,
+            Pattern setNumber, String syscallText) {
         List<String> out = new ArrayList<>();
         Integer nr = null;
         for (Line l : p.lines()) {
@@ -58,8 +69,8 @@ public final class ProgramText {
             } else if (l.text().equals(syscallText)) {
                 assertNotNull(nr, "\"" + syscallText + "\" at " + l.offset() + " before any syscall number is set");
                 int n = nr;
-                out.add(table.name(n).orElseThrow(() -> new AssertionError("syscall " + n + " at " + l.offset()
-                        + " is not in the " + table.arch() + " table")));
+                out.add(table.name(n).or(() -> Optional.ofNullable(newer.get(n))).orElseThrow(() -> new AssertionError(
+                        "syscall " + n + " at " + l.offset() + " is not in the " + table.arch() + " table")));
             }
         }
         return out;

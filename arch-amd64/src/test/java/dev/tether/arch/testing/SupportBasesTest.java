@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.spi.StubProgram;
 import dev.tether.spi.support.AssembledStubProgram;
 import dev.tether.spi.support.Assembler;
 import dev.tether.spi.support.GeneratedSyscallTable;
@@ -169,8 +170,9 @@ class SupportBasesTest {
         assertEquals(0x10000, p.stubPlacementStart(4096));
         assertEquals(0, p.stubPlacementStart(1 << 17), "rounded down to the page");
 
-        assertEquals(8 * 15, TinyStubProgram.offsetOfWord(15));
-        assertThrows(IllegalArgumentException.class, () -> TinyStubProgram.offsetOfWord(16));
+        int last = StubProgram.ARG_WORDS - 1;
+        assertEquals(8 * last, TinyStubProgram.offsetOfWord(last));
+        assertThrows(IllegalArgumentException.class, () -> TinyStubProgram.offsetOfWord(last + 1));
         assertThrows(IllegalArgumentException.class, () -> TinyStubProgram.offsetOfWord(-1));
     }
 }

@@ -43,6 +43,11 @@ public final class Arm64StubProgram extends AssembledStubProgram {
     static final int BRK_DONE = 3;
     /** -MAX_ERRNO (include/linux/err.h): results in [-4095, -1] are errors. */
     static final int MAX_ERRNO = 4095;
+    /**
+     * mseal(2), Linux 6.10+ ({@code __NR_mseal} of include/uapi/asm-generic/unistd.h): newer than
+     * the headers {@link Arm64Sysno} is generated from.
+     */
+    static final int SYS_MSEAL = 462;
 
     /**
      * First address to try for the stub: 16 pages below 0xfffffffff000, 48-bit VA (spec §4.3).
@@ -116,6 +121,9 @@ public final class Arm64StubProgram extends AssembledStubProgram {
         Label child = a.label("child");
         Label sigloop = a.label("sigloop");
         Label noRseq = a.label("no_rseq");
+        Label noSeal = a.label("no_seal");
+        Label bsetLoop = a.label("bset_loop");
+        Label bsetDone = a.label("bset_done");
         Label noFilter = a.label("no_filter");
         Label exitNotuniq = a.label("exit_notuniq");
         Label exitNeg = a.label("exit_neg");
@@ -168,6 +176,28 @@ public final class Arm64StubProgram extends AssembledStubProgram {
         a.movz(X8, Arm64Sysno.SYS_RSEQ).svc(0);
         a.cbnz(X0, exitNeg);
         a.bind(noRseq);
+        // mseal(stub, length, 0): the stub page can no longer be unmapped, mapped over, remapped or
+        // mprotected, in this stub and in every stub forked from it. ENOSYS (Linux < 6.10) and
+        // EPERM (no sealing here, or a seccomp policy over the JVM refusing it) leave it unsealed.
+        a.ldr(X1, X19, argOffset(ARG_SEAL_LENGTH)).cbz(X1, noSeal);
+        a.ldr(X0, X19, argOffset(ARG_SEAL_ADDRESS)).movz(X2, 0).movz(X8, SYS_MSEAL).svc(0);
+        a.cmnImm(X0, Errno.ENOSYS).bcond(Cond.EQ, noSeal).cmnImm(X0, Errno.EPERM).bcond(Cond.EQ, noSeal);
+        a.cbnz(X0, exitNeg);
+        a.bind(noSeal);
+        // prctl(PR_CAPBSET_DROP, cap) for cap = n-1 .. 0: nothing can come back through execve.
+        a.ldr(X20, X19, argOffset(ARG_CAPBSET_COUNT));
+        a.bind(bsetLoop).cbz(X20, bsetDone);
+        a.subImm(X20, X20, 1);
+        a.movz(X0, Prctl.PR_CAPBSET_DROP).movReg(X1, X20).movz(X2, 0).movz(X3, 0).movz(X4, 0);
+        a.movz(X8, Arm64Sysno.SYS_PRCTL).svc(0);
+        a.cbnz(X0, exitNeg);
+        a.b(bsetLoop);
+        a.bind(bsetDone);
+        // capset(&header, &data): no effective, permitted or inheritable capability (and so no
+        // ambient one). Before the filter, which does not allow capset.
+        a.addImm(X0, X19, argOffset(ARG_CAP_HEADER)).addImm(X1, X19, argOffset(ARG_CAP_DATA));
+        a.movz(X8, Arm64Sysno.SYS_CAPSET).svc(0);
+        a.cbnz(X0, exitNeg);
         // prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0): required for an unprivileged seccomp filter.
         a.movz(X0, Prctl.PR_SET_NO_NEW_PRIVS).movz(X1, 1).movz(X2, 0).movz(X3, 0).movz(X4, 0);
         a.movz(X8, Arm64Sysno.SYS_PRCTL).svc(0);

@@ -14,6 +14,7 @@ import dev.tether.spi.MachineCode;
 import dev.tether.spi.StubProgram;
 import dev.tether.spi.support.Assembler.Line;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -33,12 +34,12 @@ class Arm64StubProgramTest extends StubProgramContract {
     /** The trampoline's syscalls: the parent's, then the child's; no arch_prctl (spec §2.2, §11.2). */
     private static final List<String> TRAMPOLINE_SYSCALLS = List.of(
             "rt_sigprocmask", "clone", "rt_sigprocmask",
-            "setsid", "rt_sigaction", "rt_sigprocmask", "rseq", "prctl", "seccomp", "exit");
+            "setsid", "rt_sigaction", "rt_sigprocmask", "rseq", "mseal", "prctl", "capset", "prctl", "seccomp", "exit");
 
     Arm64StubProgramTest() {
         super(new Arm64StubProgram(), Arm64StubProgram.assembleStub(), Arm64StubProgram.assembleTrampoline(),
                 new Facts("arm64", GnuBinutils.AARCH64, new Arm64SyscallTable(),
-                        Pattern.compile("^movz x8, #(\\d+)$"), "svc #0", TRAMPOLINE_SYSCALLS));
+                        Pattern.compile("^movz x8, #(\\d+)$"), "svc #0", TRAMPOLINE_SYSCALLS, Map.of(462, "mseal")));
     }
 
     @Test
@@ -94,10 +95,34 @@ class Arm64StubProgramTest extends StubProgramContract {
         assertEquals(new TreeSet<>(List.of(StubProgram.ARG_CLONE_FLAGS, StubProgram.ARG_STUB_ENTRY, StubProgram.ARG_PPID,
                 StubProgram.ARG_FPROG, StubProgram.ARG_SECCOMP_FLAGS, StubProgram.ARG_RSEQ_OFFSET, StubProgram.ARG_RSEQ_LEN,
                 StubProgram.ARG_RSEQ_SIG, StubProgram.ARG_FULL_SIGSET, StubProgram.ARG_SAVED_SIGSET,
-                StubProgram.ARG_SIGACTION_DFL)), words);
+                StubProgram.ARG_SIGACTION_DFL, StubProgram.ARG_SEAL_ADDRESS, StubProgram.ARG_SEAL_LENGTH,
+                StubProgram.ARG_CAPBSET_COUNT, StubProgram.ARG_CAP_HEADER, StubProgram.ARG_CAP_DATA)), words);
         List<String> all = texts(assembledTrampoline);
         assertTrue(all.contains("ldr x7, [x19, #16]"), "x7 = ppid");
         assertTrue(all.contains("mrs x0, tpidr_el0"), "thread pointer");
+    }
+
+    @Test
+    void capabilityStepsEndTheChildOnFailureAndMsealToleratesOnlyEnosysAndEperm() {
+        List<String> child = texts(assembledTrampoline, assembledTrampoline.offsetOf("no_rseq"), assembledTrampoline.code().length);
+        // mseal: -ENOSYS (38) and -EPERM (1) skip the sealing, any other error ends the child.
+        int mseal = child.indexOf("movz x8, #462");
+        assertEquals(List.of("svc #0", "cmn x0, #38", "b.eq no_seal", "cmn x0, #1", "b.eq no_seal", "cbnz x0, exit_neg"),
+                child.subList(mseal + 1, mseal + 7));
+        // The bounding-set loop counts x20 down from args[ARG_CAPBSET_COUNT] and stops at 0.
+        int bset = child.indexOf("ldr x20, [x19, #" + 8 * StubProgram.ARG_CAPBSET_COUNT + "]");
+        assertEquals(List.of("cbz x20, bset_done", "sub x20, x20, #1", "movz x0, #24", "mov x1, x20"),
+                child.subList(bset + 1, bset + 5));
+        assertEquals(List.of("movz x8, #167", "svc #0", "cbnz x0, exit_neg", "b bset_loop"),
+                child.subList(bset + 8, bset + 12));
+        // capset(&args[ARG_CAP_HEADER], &args[ARG_CAP_DATA]), then NO_NEW_PRIVS and the filter.
+        int capset = child.indexOf("movz x8, #91");
+        assertEquals(List.of("add x0, x19, #" + 8 * StubProgram.ARG_CAP_HEADER, "add x1, x19, #" + 8 * StubProgram.ARG_CAP_DATA),
+                child.subList(capset - 2, capset));
+        assertEquals(List.of("svc #0", "cbnz x0, exit_neg", "movz x0, #38"), child.subList(capset + 1, capset + 4));
+        // exit_neg: exit(-x0)
+        assertEquals(List.of("neg x0, x0", "movz x8, #93", "svc #0", "hlt #0"),
+                texts(assembledTrampoline, assembledTrampoline.offsetOf("exit_neg"), assembledTrampoline.code().length));
     }
 
     @Test

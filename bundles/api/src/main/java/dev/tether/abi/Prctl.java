@@ -6,6 +6,8 @@ public final class Prctl {
     public static final int PR_GET_NO_NEW_PRIVS = 39;
     public static final int PR_SET_NO_NEW_PRIVS = 38;
     public static final int PR_GET_SECCOMP = 21;
+    /** Drops one capability from the calling thread's bounding set (needs CAP_SETPCAP). */
+    public static final int PR_CAPBSET_DROP = 24;
     /** seccomp(2) operation: install a filter. */
     public static final int SECCOMP_SET_MODE_FILTER = 1;
     /** seccomp(2) operation: is this action available? */

@@ -19,7 +19,12 @@ public interface Subprocess extends AutoCloseable {
     /** The stub process's pid. */
     int pid();
 
-    /** Runs one syscall through the calling thread's stub thread: the value, or -errno. */
+    /**
+     * Runs one syscall through the calling thread's stub thread: the value, or -errno. The
+     * arguments are the caller's, unchecked: only the stub's seccomp filter limits them, and the
+     * kernel keeps the stub page itself from being unmapped, mapped over or mprotected where it
+     * supports sealing it (mseal, Linux 6.10+: the call returns -EPERM).
+     */
     long syscall(long sysno, long... args);
 
     /** {@link #syscall(long, long...)} by name. */
@@ -28,6 +33,10 @@ public interface Subprocess extends AutoCloseable {
     /**
      * Maps anonymous private memory: at {@code address} exactly (MAP_FIXED) when it is not 0,
      * wherever the kernel chooses otherwise. Returns the address.
+     *
+     * @throws IllegalArgumentException when a MAP_FIXED range overlaps the stub page
+     *     ({@link PlatformFacts#stubAddress()}, {@link PlatformFacts#stubLength()} bytes): mapping
+     *     over it would destroy the stub
      */
     long mapAnonymous(long address, long length, int prot);
 
@@ -35,13 +44,24 @@ public interface Subprocess extends AutoCloseable {
      * Maps {@code length} bytes of a file the JVM holds open ({@code fd}, valid in the stub
      * because stubs share the JVM's fd table through CLONE_FILES) at {@code address} (MAP_FIXED;
      * MAP_SHARED, so writes through either side are seen by the other). Returns the address.
+     *
+     * @throws IllegalArgumentException when the range overlaps the stub page
      */
     long mapFile(long address, long length, int prot, int fd, long offset);
 
-    /** munmap. */
+    /**
+     * munmap.
+     *
+     * @throws IllegalArgumentException when the range overlaps the stub page
+     */
     void unmap(long address, long length);
 
-    /** mprotect. */
+    /**
+     * mprotect.
+     *
+     * @throws IllegalArgumentException when the range overlaps the stub page, whose protection
+     *     never changes (writable stub code could be rewritten by whatever writes there)
+     */
     void protect(long address, long length, int prot);
 
     /** Copies {@code length} bytes of the subprocess's memory at {@code address} (process_vm_readv). */

@@ -15,10 +15,16 @@ package dev.tether.spi;
  * A C-ABI function {@code long trampoline(const uint64_t *args)} that the JVM calls through a
  * function pointer. It blocks all signals in the calling thread, does the raw clone, restores the
  * mask and returns the child's pid or -errno. In the child it runs: setsid; every signal 1..64 to
- * SIG_DFL; unmask all; unregister rseq; PR_SET_NO_NEW_PRIVS; install the seccomp filter;
- * ARCH_SET_CPUID(0) where the arch has it; then it jumps to the stub with the expected parent pid
- * in R15/X7. A failing step makes the child exit with the errno as its status. The argument block
- * is an array of 64-bit words, indexed by the {@code ARG_*} constants below.
+ * SIG_DFL; unmask all; unregister rseq; seal the stub page (mseal, Linux 6.10+; skipped where the
+ * kernel answers ENOSYS or EPERM); drop capabilities 0..n-1 from the bounding set
+ * (PR_CAPBSET_DROP); capset with all-zero effective, permitted and inheritable sets (which also
+ * empties the ambient set); PR_SET_NO_NEW_PRIVS; install the seccomp filter; ARCH_SET_CPUID(0)
+ * where the arch has it; then it jumps to the stub with the expected parent pid in R15/X7. The
+ * capability steps come before the filter, which allows neither prctl(PR_CAPBSET_DROP) nor
+ * capset; the later steps need no capability (with NO_NEW_PRIVS, installing a filter needs no
+ * CAP_SYS_ADMIN). A failing step (but the tolerated mseal answers) makes the child exit with the
+ * errno as its status, so no stub ever runs with the JVM's capabilities or without its filter.
+ * The argument block is an array of 64-bit words, indexed by the {@code ARG_*} constants below.
  */
 @org.osgi.annotation.versioning.ConsumerType
 public interface StubProgram {
@@ -46,8 +52,29 @@ public interface StubProgram {
     int ARG_SAVED_SIGSET = 10;
     /** Word index: first of four zero words, a {@code struct sigaction} for SIG_DFL. */
     int ARG_SIGACTION_DFL = 11;
+    /** Word index: start of the stub mapping to seal with {@code mseal(2)} in the child. */
+    int ARG_SEAL_ADDRESS = 15;
+    /** Word index: length of the stub mapping to seal, 0 for no sealing (skip). */
+    int ARG_SEAL_LENGTH = 16;
+    /**
+     * Word index: how many capabilities to drop from the bounding set, numbers 0..n-1
+     * ({@code CAP_LAST_CAP + 1} of the running kernel), or 0 to leave it (the caller lacks
+     * CAP_SETPCAP, so the drop would fail).
+     */
+    int ARG_CAPBSET_COUNT = 17;
+    /**
+     * Word index: a {@code struct __user_cap_header_struct} for capset, filled by core: the u32
+     * {@code version = _LINUX_CAPABILITY_VERSION_3}, then the int {@code pid = 0} (the calling
+     * thread; include/uapi/linux/capability.h).
+     */
+    int ARG_CAP_HEADER = 18;
+    /**
+     * Word index: first of three zero words, the two {@code struct __user_cap_data_struct}s
+     * (effective, permitted, inheritable: 6 x u32) that capset sets: no capability at all.
+     */
+    int ARG_CAP_DATA = 19;
     /** Number of words in the argument block. */
-    int ARG_WORDS = 16;
+    int ARG_WORDS = 22;
 
     /** Tether's name of the architecture. */
     String arch();

@@ -378,6 +378,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
             args.putLong(8L * StubProgram.ARG_RSEQ_SIG, program.rseqSignature() & 0xffffffffL);
             args.putLong(8L * StubProgram.ARG_CPUID_FAULT, cpuidFaulting ? 1 : 0);
             args.putLong(8L * StubProgram.ARG_FULL_SIGSET, -1L);
+            StubLockdown.fill(args, stubAddress, stubLength); // seal the stub page, drop every capability
             pid = Sys.callFunction(trampolineAddress, args.address());
         }
         if (pid < 0) {

@@ -244,6 +244,7 @@ final class SubprocessImpl implements Subprocess {
 
     @Override
     public long mapAnonymous(long address, long length, int prot) {
+        StubPageGuard.check(this, "mapAnonymous", address, address != 0 ? length : 0); // only MAP_FIXED replaces
         int flags = Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | (address != 0 ? Mman.MAP_FIXED : 0);
         return checked(String.format("mmap(0x%x, %d, prot=%d, anonymous)", address, length, prot),
                 syscall(platform.syscallNumber("mmap"), address, length, prot, flags, -1, 0));
@@ -251,6 +252,7 @@ final class SubprocessImpl implements Subprocess {
 
     @Override
     public long mapFile(long address, long length, int prot, int fd, long offset) {
+        StubPageGuard.check(this, "mapFile", address, length);
         // MAP_SHARED | MAP_FIXED as gVisor's MapFile (spec §5.7); fd is valid in the stub
         // because every stub shares the JVM's fd table (CLONE_FILES).
         return checked(String.format("mmap(0x%x, %d, prot=%d, fd=%d, offset=%d)", address, length, prot, fd, offset),
@@ -259,11 +261,13 @@ final class SubprocessImpl implements Subprocess {
 
     @Override
     public void unmap(long address, long length) {
+        StubPageGuard.check(this, "unmap", address, length);
         checked(String.format("munmap(0x%x, %d)", address, length), syscall(platform.syscallNumber("munmap"), address, length));
     }
 
     @Override
     public void protect(long address, long length, int prot) {
+        StubPageGuard.check(this, "protect", address, length);
         checked(String.format("mprotect(0x%x, %d, %d)", address, length, prot),
                 syscall(platform.syscallNumber("mprotect"), address, length, prot));
     }

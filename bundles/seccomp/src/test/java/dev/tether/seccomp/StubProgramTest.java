@@ -45,7 +45,13 @@ class StubProgramTest {
         return Program.fromArrays(insns);
     }
 
+    /** gVisor's rule set exactly ({@link StubPolicy#seed}), the one its program was built from. */
     static Policy stubPolicy(Action dflt) {
+        return StubPolicy.seed(Fixtures.AMD64, Fixtures.AMD64_RULES, dflt, StubPolicy.SEED_PROCESS_CLONE_FLAGS);
+    }
+
+    /** What Tether installs ({@link StubPolicy#build}): the seed with kill's target narrowed. */
+    static Policy tetherPolicy(Action dflt) {
         return StubPolicy.build(Fixtures.AMD64, Fixtures.AMD64_RULES, dflt, StubPolicy.SEED_PROCESS_CLONE_FLAGS);
     }
 
@@ -86,8 +92,46 @@ class StubProgramTest {
                 () -> StubPolicy.build(Fixtures.ARM64, Fixtures.AMD64_RULES, Action.KILL_THREAD, 0x409));
         assertTrue(e.getMessage().contains("arm64") && e.getMessage().contains("amd64"), e.getMessage());
         // Contained mode: a different exit signal only changes rule A.
-        Policy contained = StubPolicy.build(Fixtures.AMD64, Fixtures.AMD64_RULES, Action.KILL_THREAD, 0x400 | 17);
+        Policy contained = StubPolicy.seed(Fixtures.AMD64, Fixtures.AMD64_RULES, Action.KILL_THREAD, 0x400 | 17);
         assertEquals(Rule.of(Matcher.eq(0x411)), contained.ruleSets().get(0).find(56).anyOf().get(0));
+    }
+
+    @Test
+    void tetherNarrowsOnlyKillsTargetToOneProcessOrTheCallersGroup() {
+        Policy seed = stubPolicy(Action.KILL_THREAD);
+        Policy tether = tetherPolicy(Action.KILL_THREAD);
+        assertEquals(List.of(Rule.of(Matcher.le(0x7fffffff), Matcher.eq(19))), tether.ruleSets().get(0).find(62).anyOf());
+        // Everything else is the seed's: replace kill's rule and the policies are equal.
+        List<RuleSet> sets = new ArrayList<>(tether.ruleSets());
+        List<SyscallRule> allow = new ArrayList<>(sets.get(0).syscalls());
+        allow.set(allow.indexOf(sets.get(0).find(62)), seed.ruleSets().get(0).find(62));
+        sets.set(0, new RuleSet(sets.get(0).action(), sets.get(0).vsyscall(), allow));
+        assertEquals(seed, new Policy(tether.defaultAction(), tether.badArchAction(), sets));
+        // Legacy mode has no kill rule to narrow.
+        assertEquals(stubPolicy(Action.ALLOW), tetherPolicy(Action.ALLOW));
+
+        Program compiled = SeccompCompiler.compile(tether, X86_64);
+        long[][] cases = {
+            // {pid, allowed by Tether}
+            {1234, 1}, {1, 1}, {0, 1}, {0x7fffffff, 1}, // one process; 0 = the caller's own group
+            {-1, 0},                                     // every process the caller may signal
+            {0xffffffffL, 0},                            // -1 as an int with the high half clear
+            {-1234, 0}, {0x80000000L, 0},                // another process group
+            {0x100000000L + 1234, 0},                    // a pid the kernel would get by truncation
+        };
+        for (long[] c : cases) {
+            SeccompData d = SeccompData.of(62, X86_64, 0, c[0], 19);
+            Action want = c[1] == 1 ? Action.ALLOW : Action.KILL_THREAD;
+            assertEquals(want, tether.evaluate(d, X86_64), () -> "kill(0x" + Long.toHexString(c[0]) + ", SIGSTOP)");
+            assertEquals(want.value(), Interpreter.run(compiled, d.toBytes(LE), LE).value(), () -> "compiled, " + d);
+            assertEquals(Action.ALLOW, seed.evaluate(d, X86_64), () -> "the seed allows every target: " + d);
+        }
+        // Any other signal stays forbidden, as in the seed.
+        assertEquals(Action.KILL_THREAD, tether.evaluate(SeccompData.of(62, X86_64, 0, 1234, 9), X86_64));
+        // And the compiled program agrees with the policy on every input the seed's tests use.
+        for (SeccompData d : stubInputs()) {
+            assertEquals(tether.evaluate(d, X86_64).value(), Interpreter.run(compiled, d.toBytes(LE), LE).value(), d::toString);
+        }
     }
 
     /** Inputs: every syscall 0..1023 with zero arguments, plus the values the rules test and their neighbours. */
