@@ -177,14 +177,24 @@ final class Tracee {
         }
     }
 
-    /** Reaps the threads of this leader's group that have exited (zombies), whoever traces them. */
+    /**
+     * Reaps the threads of this leader's group that have exited (zombies), whoever traces them.
+     * Each is looked at with WNOWAIT first and reaped only if what it reports is an exit: for a
+     * tracee, wait reports ptrace stops whatever the options (wait(2): WUNTRACED is implied for
+     * traced children), and consuming a stop here would leave its tracer waiting for it forever
+     * (a stub thread just cloned with CLONE_PTRACE, whose first SIGSTOP its tracer awaits).
+     */
     private void reapExitedSiblings() {
         for (int other : GroupReaper.tasks(tgid)) {
             if (other == tid) {
                 continue;
             }
             try {
-                Sys.waitid(other, Wait.WEXITED | Wait.WNOHANG | Wait.__WALL);
+                long r = Sys.waitid(other, Wait.WEXITED | Wait.WNOHANG | Wait.WNOWAIT | Wait.__WALL);
+                int code = r == -1 ? 0 : (int) (r >>> 32);
+                if (code == Wait.CLD_EXITED || code == Wait.CLD_KILLED || code == Wait.CLD_DUMPED) {
+                    Sys.wait4(other, WAIT_OPTIONS | Wait.WNOHANG); // a zombie: reaps it, nothing else
+                }
             } catch (LinuxException e) {
                 // ECHILD: not traced by this JVM (a spare), or gone meanwhile
             }

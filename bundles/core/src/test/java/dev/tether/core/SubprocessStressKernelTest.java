@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tether.api.FailureMode;
 import dev.tether.api.Subprocess;
@@ -178,7 +179,12 @@ class SubprocessStressKernelTest {
                 }
             }
         });
-        assertTrue(inUse.await(60, TimeUnit.SECONDS));
+        if (!inUse.await(60, TimeUnit.SECONDS)) {
+            platform.close();
+            closed.countDown();
+            release.countDown();
+            fail("not every worker got a subprocess in use; errors: " + errors);
+        }
         platform.close();
         assertEquals(0, census().stubProcesses(), "no stub survives the shutdown");
         closed.countDown();
