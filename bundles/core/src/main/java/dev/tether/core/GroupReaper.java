@@ -165,12 +165,12 @@ final class GroupReaper {
         return out;
     }
 
-    /** Yields for the first rounds without news (a SIGKILLed thread exits in microseconds), then sleeps up to 1 ms. */
+    /** Yields for the first rounds without news (a SIGKILLed thread exits in microseconds), then sleeps up to 0.2 ms. */
     private static void pause(int idleRounds) {
         if (idleRounds < 8) {
             Sys.yield();
         } else {
-            LockSupport.parkNanos(Math.min(1_000_000L, 10_000L << Math.min(7, idleRounds - 8)));
+            LockSupport.parkNanos(Math.min(200_000L, 10_000L << Math.min(5, idleRounds - 8)));
         }
     }
 }
