@@ -79,6 +79,20 @@ final class InContainer {
         }
     }
 
+    /**
+     * Like {@link #await}, but checks {@code condition} without pause, so that the first time it
+     * holds is seen at once: for tests of what is true at the moment a change becomes visible.
+     */
+    static void spinUntil(String what, long timeoutMs, BooleanSupplier condition, Supplier<String> state) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out after " + timeoutMs + " ms waiting for " + what + "; state: " + state.get());
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     /** Whether a process (not a zombie) with this pid exists. */
     static boolean running(int pid) {
         try {
