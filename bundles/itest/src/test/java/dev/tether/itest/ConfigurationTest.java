@@ -82,9 +82,11 @@ public class ConfigurationTest extends TetherTestSupport {
         logReader.removeLogListener(listener);
         unconfigure(configAdmin);
         StubPlatform p = platform();
+        // the deletion has reached the component (no service.pid) and the defaults are back
         await("the default configuration", CONFIG_MS, () -> {
             Map<String, Object> props = properties();
-            return "CONTAINED".equals(props.get("failureMode")) && Integer.valueOf(16).equals(props.get("poolSize"))
+            return !props.containsKey("service.pid")
+                    && "CONTAINED".equals(props.get("failureMode")) && Integer.valueOf(16).equals(props.get("poolSize"))
                     && "".equals(props.get("stubAddress")) && Boolean.FALSE.equals(props.get("logInjections"));
         }, () -> String.valueOf(properties()));
         assertEquals(FailureMode.CONTAINED, p.facts().failureMode());
