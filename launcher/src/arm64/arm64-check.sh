@@ -283,7 +283,9 @@ build_guest() {
 MVN=(mvn -B -q -Dstyle.color=never)
 
 mvn_offline_first() {
-    # Offline first (the usual case: everything is in ~/.m2); online when that fails.
+    # Offline first (the usual case: everything is in the local Maven repository already, after
+    # `mvn verify`); online when that fails (a fresh repository: the JUnit console jar, plugins).
+    # From the checkout root, so that its .mvn/maven.config (e.g. -Dmaven.repo.local) applies.
     local what=$1
     shift
     echo "+ mvn -o $*" >>"$BUILD_LOG"
@@ -308,13 +310,18 @@ junit_console_jar() {
     [[ -f "$JUNIT_JAR" ]] || die "dependency:copy did not produce $JUNIT_JAR"
 }
 
-# The core module's test class path (jars in ~/.m2), as Maven resolves it. A Maven start costs
-# ~10 s on a busy host, so the answer is kept, keyed by the POMs that decide it, and reused while
-# every entry still exists.
-core_test_classpath() {
-    local dest=$1 key saved=$CACHE/core-test.classpath
-    key=$(cat "$REPO/pom.xml" "$REPO/bundles/core/pom.xml" | sha256sum | cut -c1-16)
-    if [[ $BUILD == 0 && -f "$saved" && $(head -n 1 "$saved") == "key=$key" ]]; then
+# Compiles core and its tests and writes their test class path to DEST, all inside the reactor
+# (-am): Tether's own modules are their target/classes directories, compiled by this same Maven
+# call, so nothing has to be installed in the local Maven repository (a fresh machine has none of
+# dev.tether.* there), and the tests run against this checkout's code, never a stale SNAPSHOT.
+# A Maven start costs ~10-30 s on a busy host, so the answer is kept, keyed by the POMs that decide
+# it, and reused while every entry still exists, core's classes are built, and --build was not given.
+core_test_classpath() { # core_test_classpath DEST
+    local dest=$1 key saved=$CACHE/core-test.classpath core=$REPO/bundles/core/target
+    key=$( { echo "reactor"; find "$REPO" \( -name target -o -name .git \) -prune -o -name pom.xml -print |
+        LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-16)
+    if [[ $BUILD == 0 && -d "$core/test-classes/dev" && -d "$core/classes/dev" && -f "$saved" &&
+        $(head -n 1 "$saved") == "key=$key" ]]; then
         local e ok=1
         while IFS= read -r -d: e || [[ -n "$e" ]]; do
             e=${e%$'\n'}
@@ -325,8 +332,14 @@ core_test_classpath() {
             return 0
         fi
     fi
-    mvn_offline_first "resolving the core test class path" -pl bundles/core dependency:build-classpath \
-        -Dmdep.outputFile="$dest" -Dmdep.includeScope=test
+    # The relative outputFile is each module's own (Maven resolves it against the module's basedir);
+    # core's is the one wanted.
+    step "compiling core and its tests in the reactor: mvn -pl bundles/core -am test-compile dependency:build-classpath"
+    rm -f "$core/arm64-check.classpath"
+    mvn_offline_first "compiling bundles/core and resolving its test class path" -pl bundles/core -am \
+        test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/arm64-check.classpath
+    [[ -s "$core/arm64-check.classpath" ]] || die "Maven wrote no $core/arm64-check.classpath"
+    cp "$core/arm64-check.classpath" "$dest"
     { echo "key=$key"; cat "$dest"; echo; } >"$saved"
 }
 
@@ -363,17 +376,13 @@ build_payload() {
     fi
     local cp_guest="" selects=""
     if [[ $RUN_TESTS == 1 ]]; then
-        if [[ $BUILD == 1 || ! -d "$core/test-classes/dev" || ! -d "$core/classes/dev" ]]; then
-            step "building core and its tests: mvn -pl bundles/core install -DskipTests"
-            mvn_offline_first "building bundles/core" -pl bundles/core install -DskipTests
-        fi
+        core_test_classpath "$RUN/core.cp"
         [[ -d "$core/test-classes" ]] || die "no $core/test-classes"
         local first
         first=$(find "$core/test-classes" -name '*.class' -print -quit)
         [[ -z "$first" ]] || warn_stale "bundles/core/target/test-classes" "$first" \
             'bundles/*/src/main/*' 'arch-*/src/main/*' 'bundles/core/src/test/*'
         junit_console_jar
-        core_test_classpath "$RUN/core.cp"
         cp "$JUNIT_JAR" "$p/tether/test/junit-platform-console-standalone.jar"
         cp -r "$core/classes" "$p/tether/test/classes"
         cp -r "$core/test-classes" "$p/tether/test/test-classes"
@@ -386,17 +395,7 @@ build_payload() {
             # path makes the launcher refuse to start ("engine registered more than once").
             case $e in */org/junit/* | */org/opentest4j/* | */org/apiguardian/*) continue ;; esac
             i=$((i + 1))
-            # A Tether module's own target/ jar is at least as new as its copy in ~/.m2 (install
-            # copies it there; `package -am`, as ./tether runs it, does not), so prefer it: the
-            # test classes were compiled against the reactor, not against ~/.m2.
-            if [[ -f "$e" && $e == */dev/tether/* ]]; then
-                local own
-                own=$(find "$REPO" -mindepth 3 -maxdepth 4 -path "*/target/${e##*/}" -not -path '*/src/*' -print -quit)
-                if [[ -n "$own" ]]; then
-                    echo "class path: ${own#"$REPO"/} instead of $e" >>"$BUILD_LOG"
-                    e=$own
-                fi
-            fi
+            # Tether's own modules are target/classes directories (reactor), the rest jars.
             if [[ -d "$e" ]]; then
                 cp -r "$e" "$p/tether/test/lib/$i"
                 cp_guest+=":/tether/test/lib/$i"

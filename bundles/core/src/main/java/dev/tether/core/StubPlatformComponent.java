@@ -12,8 +12,14 @@ import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.RegisterLayout;
 import dev.tether.spi.StubProgram;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.osgi.annotation.bundle.Capability;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -44,6 +50,19 @@ import org.osgi.service.metatype.annotations.Designate;
  * refused with the old one untouched, DESIGN rule 7), then the old one is closed. Calls that hold
  * on to the old platform's stubs get {@link PlatformClosedException}.
  *
+ * <h2>The service's properties follow the platform</h2>
+ * The service carries the configuration as its properties (what DS would publish: the component
+ * properties but the private ones). The component registers the service itself, so that it can
+ * keep this promise, which DS alone cannot (SCR updates the properties only after
+ * {@code modified} returned, when the new platform is already in use): <b>a consumer that sees
+ * the new platform sees the new properties too</b>. The new platform and the new properties are
+ * published together: a call from another thread that would reach the new platform waits until
+ * the properties are set (microseconds; the framework tells the service's listeners in that time,
+ * and a listener that calls the service from the publishing thread reaches the new platform; it
+ * must not wait for another thread that calls the service). A live change (pool size, pre-fork,
+ * logging) is applied first, then published in the properties. A refused change leaves the
+ * properties as they were, like the platform.
+ *
  * <h2>Fail-stop (DESIGN rule 5)</h2>
  * A fail-stop platform that made stubs cannot be torn down without killing the JVM. Then a
  * replacement is refused (the old platform stays, the reason is logged and thrown to Config
@@ -53,7 +72,11 @@ import org.osgi.service.metatype.annotations.Designate;
  * Every {@link PlatformListener} service of this bundle (the metrics MBean) plus the component's
  * own {@link PlatformLog} observe the platform's work.
  */
-@Component(service = StubPlatform.class, configurationPid = StubPlatformComponent.PID, immediate = true)
+// No service for DS to register: the component registers StubPlatform itself (see above), and
+// declares the capability that bnd would have derived from service = StubPlatform.class.
+@Component(service = {}, configurationPid = StubPlatformComponent.PID, immediate = true)
+@Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"dev.tether.api.StubPlatform\"",
+        uses = StubPlatform.class)
 @Designate(ocd = StubPlatformConfig.class)
 public final class StubPlatformComponent implements StubPlatform {
     /** The configuration PID: {@code etc/dev.tether.core.cfg} in Karaf. */
@@ -79,6 +102,15 @@ public final class StubPlatformComponent implements StubPlatform {
     private final Object swap = new Object();
     private volatile StubPlatformImpl impl;
     private Settings settings;
+    /** The StubPlatform service, while it is registered (never outside OSGi). Guarded by {@link #swap}. */
+    private ServiceRegistration<StubPlatform> registration;
+    /**
+     * Held while a new platform and its properties are being published; {@link #publishing} names
+     * the thread that does it (null otherwise). A call from another thread that finds a
+     * publication under way waits for it (see {@link #platform()}).
+     */
+    private final Object publish = new Object();
+    private volatile Thread publishing;
 
     /** For DS, which injects the references into the fields. */
     public StubPlatformComponent() {
@@ -92,8 +124,12 @@ public final class StubPlatformComponent implements StubPlatform {
         this.contribution = contribution;
     }
 
+    /**
+     * Creates the platform, then registers the StubPlatform service with the component's
+     * properties. {@code context} is null outside OSGi (tests): then nothing is registered.
+     */
     @Activate
-    void activate(StubPlatformConfig config) {
+    void activate(BundleContext context, Map<String, Object> properties, StubPlatformConfig config) {
         log.syscallNames(nr -> nr >= 0 && nr <= Integer.MAX_VALUE
                 ? table.name((int) nr).map(n -> n + " (" + nr + ")").orElse("syscall " + nr) : "syscall " + nr);
         log.logInjections(config.logInjections());
@@ -111,11 +147,14 @@ public final class StubPlatformComponent implements StubPlatform {
             settings = s;
             impl = p;
             p.setListener(listeners());
+            if (context != null) {
+                registration = context.registerService(StubPlatform.class, this, serviceProperties(properties));
+            }
         }
     }
 
     @Modified
-    void modified(StubPlatformConfig config) {
+    void modified(Map<String, Object> properties, StubPlatformConfig config) {
         log.logInjections(config.logInjections());
         Settings next;
         try {
@@ -132,6 +171,8 @@ public final class StubPlatformComponent implements StubPlatform {
                     log.info("subprocess pool reconfigured: size " + next.poolSize() + ", pre-fork " + next.prefork());
                 }
                 settings = next;
+                // applied first, then published: who sees the new pool size in the properties gets it
+                publish(old, properties);
                 return;
             }
             StubPlatformImpl fresh;
@@ -153,9 +194,9 @@ public final class StubPlatformComponent implements StubPlatform {
             }
             PlatformStatus.closed();
             fresh.setListener(listeners());
-            impl = fresh;
             settings = next;
             log.info("stub platform replaced for the new configuration (" + describe(fresh.facts()) + ")");
+            publish(fresh, properties);
         }
     }
 
@@ -163,6 +204,15 @@ public final class StubPlatformComponent implements StubPlatform {
     void deactivate() {
         StubPlatformImpl p;
         synchronized (swap) {
+            // as DS would: the service goes first (its users let go of it), then the platform
+            if (registration != null) {
+                try {
+                    registration.unregister();
+                } catch (IllegalStateException alreadyGone) {
+                    // the framework unregistered it (the bundle is stopping)
+                }
+                registration = null;
+            }
             p = impl;
             impl = null;
         }
@@ -179,6 +229,36 @@ public final class StubPlatformComponent implements StubPlatform {
             PlatformStatus.refused(e.getMessage());
             log.error("stub platform " + p.facts().arch() + " not torn down: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Makes {@code p} the platform behind the service and sets the service's properties, as one
+     * step for every other thread (see the class comment). Called with {@link #swap} held.
+     */
+    private void publish(StubPlatformImpl p, Map<String, Object> properties) {
+        synchronized (publish) {
+            publishing = Thread.currentThread();
+            try {
+                impl = p;
+                if (registration != null) {
+                    // synchronous: the service's listeners hear of it now, on this thread
+                    registration.setProperties(serviceProperties(properties));
+                }
+            } finally {
+                publishing = null;
+            }
+        }
+    }
+
+    /** The component properties the service carries: all but the private ones (".name"), as DS does. */
+    private static Dictionary<String, Object> serviceProperties(Map<String, Object> properties) {
+        Dictionary<String, Object> d = new Hashtable<>();
+        properties.forEach((k, v) -> {
+            if (!k.startsWith(".") && v != null) {
+                d.put(k, v);
+            }
+        });
+        return d;
     }
 
     private StubPlatformImpl create(Settings s) {
@@ -231,6 +311,15 @@ public final class StubPlatformComponent implements StubPlatform {
 
     private StubPlatformImpl platform() {
         StubPlatformImpl p = impl;
+        Thread t = publishing;
+        if (t != null && t != Thread.currentThread()) {
+            // a new platform is being published: wait until its properties are set too. (impl is
+            // written after publishing, so a thread that read the new impl and then a null
+            // publishing comes after the properties.)
+            synchronized (publish) {
+                p = impl;
+            }
+        }
         if (p == null) {
             throw new PlatformClosedException("the stub platform service was unregistered (its arch bundle went away)");
         }

@@ -24,6 +24,16 @@ final class Configs {
                 });
     }
 
+    /** Activates {@code c} as DS would, with {@code values} as its configuration, outside OSGi (nothing is registered). */
+    static void activate(StubPlatformComponent c, Map<String, Object> values) {
+        c.activate(null, values, of(values));
+    }
+
+    /** A configuration change, as DS would tell {@code c}. */
+    static void modify(StubPlatformComponent c, Map<String, Object> values) {
+        c.modified(values, of(values));
+    }
+
     static StubPlatformComponent component() {
         return new StubPlatformComponent(HostArch.layout(), HostArch.program(), HostArch.table(), HostArch.contribution());
     }

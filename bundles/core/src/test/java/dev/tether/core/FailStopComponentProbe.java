@@ -16,11 +16,11 @@ public final class FailStopComponentProbe {
 
     public static void main(String[] args) {
         StubPlatformComponent c = Configs.component();
-        c.activate(Configs.of(Map.of("failureMode", FailureMode.FAIL_STOP)));
+        Configs.activate(c, Map.of("failureMode", FailureMode.FAIL_STOP));
         Stub stub = c.createStub();
         System.out.println("STUB " + stub.pid());
         try {
-            c.modified(Configs.of(Map.of()));
+            Configs.modify(c, Map.of());
             System.out.println("NOT REFUSED");
         } catch (TetherException e) {
             System.out.println("REFUSED: " + e.getMessage());

@@ -30,20 +30,20 @@ class StubPlatformComponentKernelTest {
     @Test
     void poolChangesApplyToTheRunningPlatform() {
         StubPlatformComponent c = Configs.component();
-        c.activate(Configs.of(Map.of()));
+        Configs.activate(c, Map.of());
         try {
             PlatformFacts facts = c.facts();
             Stub witness = c.createStub();
-            c.modified(Configs.of(Map.of("poolSize", 0)));
+            Configs.modify(c, Map.of("poolSize", 0));
             Subprocess s = c.newSubprocess();
             assertEquals(s.pid(), s.syscall("getpid"));
             s.close();
             assertFalse(c.subprocesses().contains(s), "pool size 0: destroyed on release");
-            c.modified(Configs.of(Map.of("poolSize", 2)));
+            Configs.modify(c, Map.of("poolSize", 2));
             Subprocess pooled = c.newSubprocess();
             pooled.close();
             assertTrue(c.subprocesses().contains(pooled), "pool size 2: pooled on release");
-            c.modified(Configs.of(Map.of("poolSize", 0)));
+            Configs.modify(c, Map.of("poolSize", 0));
             assertFalse(c.subprocesses().contains(pooled), "the pool shrank to 0");
             assertTrue(witness.alive(), "same platform: its stub lives");
             assertEquals(facts, c.facts());
@@ -56,27 +56,27 @@ class StubPlatformComponentKernelTest {
     @Test
     void structuralChangesReplaceThePlatformAndBadOnesChangeNothing() {
         StubPlatformComponent c = Configs.component();
-        c.activate(Configs.of(Map.of()));
+        Configs.activate(c, Map.of());
         try {
             Stub before = c.createStub();
             PlatformFacts facts = c.facts();
             IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                    () -> c.modified(Configs.of(Map.of("stubAddress", "0x" + Long.toHexString(facts.stubAddress() + 1)))));
+                    () -> Configs.modify(c, Map.of("stubAddress", "0x" + Long.toHexString(facts.stubAddress() + 1))));
             assertTrue(bad.getMessage().contains("page-aligned"), bad.getMessage());
             IllegalArgumentException notANumber = assertThrows(IllegalArgumentException.class,
-                    () -> c.modified(Configs.of(Map.of("stubAddress", "top"))));
+                    () -> Configs.modify(c, Map.of("stubAddress", "top")));
             assertTrue(notANumber.getMessage().contains("stubAddress \"top\""), notANumber.getMessage());
             assertEquals(facts, c.facts(), "refused: nothing changed");
             assertTrue(before.alive());
 
-            c.modified(Configs.of(Map.of("tracerThreads", 3)));
+            Configs.modify(c, Map.of("tracerThreads", 3));
             assertEquals(3, c.facts().tracerThreads());
             assertFalse(before.alive(), "the old platform's stub went with it");
             assertThrows(PlatformClosedException.class, () -> before.inject("getpid"));
 
-            c.modified(Configs.of(Map.of("failureMode", FailureMode.FAIL_STOP)));
+            Configs.modify(c, Map.of("failureMode", FailureMode.FAIL_STOP));
             assertEquals(FailureMode.FAIL_STOP, c.facts().failureMode());
-            c.modified(Configs.of(Map.of()));
+            Configs.modify(c, Map.of());
             assertEquals(FailureMode.CONTAINED, c.facts().failureMode(), "no fail-stop stub was made: it could go");
             try (Stub after = c.createStub()) {
                 assertEquals(after.pid(), after.inject("getpid"));

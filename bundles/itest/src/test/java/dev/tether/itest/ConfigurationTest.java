@@ -3,6 +3,7 @@ package dev.tether.itest;
 import static dev.tether.itest.InContainer.await;
 import static dev.tether.itest.InContainer.configure;
 import static dev.tether.itest.InContainer.running;
+import static dev.tether.itest.InContainer.spinUntil;
 import static dev.tether.itest.InContainer.unconfigure;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -31,6 +32,8 @@ import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.log.LogEntry;
@@ -79,9 +82,11 @@ public class ConfigurationTest extends TetherTestSupport {
         logReader.removeLogListener(listener);
         unconfigure(configAdmin);
         StubPlatform p = platform();
+        // the deletion has reached the component (no service.pid) and the defaults are back
         await("the default configuration", CONFIG_MS, () -> {
             Map<String, Object> props = properties();
-            return "CONTAINED".equals(props.get("failureMode")) && Integer.valueOf(16).equals(props.get("poolSize"))
+            return !props.containsKey("service.pid")
+                    && "CONTAINED".equals(props.get("failureMode")) && Integer.valueOf(16).equals(props.get("poolSize"))
                     && "".equals(props.get("stubAddress")) && Boolean.FALSE.equals(props.get("logInjections"));
         }, () -> String.valueOf(properties()));
         assertEquals(FailureMode.CONTAINED, p.facts().failureMode());
@@ -119,16 +124,33 @@ public class ConfigurationTest extends TetherTestSupport {
         Stub before = p.createStub();
         int pid = before.pid();
 
-        configure(configAdmin, "failureMode", "FAIL_STOP");
-        await("failure mode FAIL_STOP", CONFIG_MS, () -> p.facts().failureMode() == FailureMode.FAIL_STOP, () -> "" + p.facts());
-        assertEquals("the service's properties follow", "FAIL_STOP", properties().get("failureMode"));
+        // The promise: who sees the new platform sees the new properties too (the component publishes
+        // both together). Checked by the first look at the new platform, from a thread that polls without
+        // pause (so the look comes as early as it can), and by the service's listeners: told of the new
+        // properties, they already find the new platform behind the service.
+        List<String> heard = new CopyOnWriteArrayList<>();
+        ServiceListener listener = e -> {
+            if (e.getType() == ServiceEvent.MODIFIED) {
+                heard.add(e.getServiceReference().getProperty("failureMode") + " -> " + p.facts().failureMode());
+            }
+        };
+        context.addServiceListener(listener, "(objectClass=" + StubPlatform.class.getName() + ")");
+        try {
+            configure(configAdmin, "failureMode", "FAIL_STOP");
+            spinUntil("failure mode FAIL_STOP", CONFIG_MS, () -> p.facts().failureMode() == FailureMode.FAIL_STOP, () -> "" + p.facts());
+            assertEquals("the service's properties follow the platform", "FAIL_STOP", properties().get("failureMode"));
+        } finally {
+            context.removeServiceListener(listener);
+        }
+        assertEquals("a listener told of the new properties finds the new platform", List.of("FAIL_STOP -> FAIL_STOP"), heard);
         // the seed's semantics: process clone flags CLONE_FILES|SIGKILL = 0x409 (no stub is made in this
         // mode here: one could not be torn down until the JVM exits)
         assertTrue("fail-stop stubs are cloned with exit signal SIGKILL",
                 RuleFile.write(p.stubPolicy(Action.KILL_THREAD), table).contains("\"0x409\""));
         assertFalse("the old platform's stub was torn down with it", before.alive());
         assertFalse("stub " + pid + " is gone", running(pid));
-        assertTrue("the replacement was logged", logged(LogLevel.INFO, "stub platform replaced"));
+        // the log entry is made before the new platform is published, but LogListeners hear of it asynchronously
+        await("the replacement in the log", CONFIG_MS, () -> logged(LogLevel.INFO, "stub platform replaced"), this::messages);
 
         configure(configAdmin, "failureMode", "CONTAINED");
         await("failure mode CONTAINED", CONFIG_MS, () -> p.facts().failureMode() == FailureMode.CONTAINED, () -> "" + p.facts());
@@ -204,6 +226,7 @@ public class ConfigurationTest extends TetherTestSupport {
             configure(configAdmin, "stubAddress", String.format("0x%x", before.stubAddress() + 1));
             await("the refusal in the log", CONFIG_MS, () -> logged(LogLevel.ERROR, "must be page-aligned"), this::messages);
             assertEquals("a refused value changes nothing", before, p.facts());
+            assertEquals("a refused value changes nothing: the properties neither", "", properties().get("stubAddress"));
             assertTrue("a refused value changes nothing: the stub lives", witness.alive());
         } finally {
             witness.close();

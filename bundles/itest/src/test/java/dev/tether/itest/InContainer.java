@@ -14,6 +14,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
@@ -61,10 +62,20 @@ final class InContainer {
         c.update(props);
     }
 
-    /** Deletes the platform's configuration: back to the defaults. */
-    static void unconfigure(ConfigurationAdmin admin) throws IOException {
-        Configuration c = admin.getConfiguration(PID, "?");
-        c.delete();
+    /**
+     * Deletes the platform's configuration, if there is one: back to the defaults. The deletion
+     * reaches the component asynchronously; the service's properties lose {@code service.pid}
+     * when it has. (Wait for that before configuring again: a configuration created while SCR
+     * has not yet seen the deletion of the last one is taken for the old one, and its changes
+     * are dropped as stale, Felix SCR 2.2 comparing change counts.)
+     */
+    static void unconfigure(ConfigurationAdmin admin) throws IOException, InvalidSyntaxException {
+        Configuration[] existing = admin.listConfigurations("(service.pid=" + PID + ")");
+        if (existing != null) {
+            for (Configuration c : existing) {
+                c.delete();
+            }
+        }
     }
 
     /** Waits up to {@code timeoutMs} for {@code condition}; fails with {@code what} and the last state. */
@@ -76,6 +87,20 @@ final class InContainer {
                 throw new AssertionError("timed out after " + timeoutMs + " ms waiting for " + what + "; state: " + state.get());
             }
             Thread.sleep(10);
+        }
+    }
+
+    /**
+     * Like {@link #await}, but checks {@code condition} without pause, so that the first time it
+     * holds is seen at once: for tests of what is true at the moment a change becomes visible.
+     */
+    static void spinUntil(String what, long timeoutMs, BooleanSupplier condition, Supplier<String> state) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out after " + timeoutMs + " ms waiting for " + what + "; state: " + state.get());
+            }
+            Thread.onSpinWait();
         }
     }
 
