@@ -27,11 +27,14 @@ import java.util.Set;
  * Everything else is an error: unknown keys, duplicate keys, a syscall listed twice in one rule
  * set, an empty {@code anyOf} (leave it out for "any arguments"), more than six arguments, values
  * outside 0..2^64-1, syscall names the table does not know, numbers outside 0..2^31-1 (the
- * {@code int nr} of {@code struct seccomp_data}). Every error is a {@link RuleFileException}
+ * {@code int nr} of {@code struct seccomp_data}), arrays and objects nested more than
+ * {@value #MAX_DEPTH} deep. Every error is a {@link RuleFileException}
  * naming the JSON path and line and column.
  */
 public final class RuleFile {
     private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    /** How deep arrays and objects may nest in a rule file (the format itself needs 9 levels). */
+    public static final int MAX_DEPTH = Json.MAX_DEPTH;
     /** Values below this are written as JSON integers, larger ones as hex strings. */
     private static final long WRITE_DECIMAL_BELOW = 256;
 

@@ -169,6 +169,26 @@ class RuleFileTest {
     }
 
     @Test
+    void deepNestingIsAnErrorNotAStackOverflow() {
+        // 2,000 nested arrays in 4 KB: a recursive parser without a limit overflows the stack.
+        int depth = 2000;
+        String json = "{\"defaultAction\": \"allow\", \"ruleSets\": " + "[".repeat(depth) + "]".repeat(depth) + "}";
+        RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(json, AMD64));
+        int at = json.indexOf('[') + RuleFile.MAX_DEPTH - 1; // the bracket that opens level MAX_DEPTH + 1
+        assertEquals(1, e.line());
+        assertEquals(at + 1, e.column(), e::getMessage);
+        assertEquals("ruleSets" + "[0]".repeat(RuleFile.MAX_DEPTH - 1), e.path());
+        assertEquals("nesting deeper than " + RuleFile.MAX_DEPTH + " levels of arrays and objects", e.problem());
+        // objects count as well; the deepest legal rule file needs 9 levels
+        String objects = "{\"a\": ".repeat(depth) + "1" + "}".repeat(depth);
+        assertThrows(RuleFileException.class, () -> RuleFile.parse(objects, AMD64));
+        String limit = "{\"defaultAction\": \"allow\", \"ruleSets\": " + "[".repeat(RuleFile.MAX_DEPTH - 1)
+                + "]".repeat(RuleFile.MAX_DEPTH - 1) + "}";
+        RuleFileException atLimit = assertThrows(RuleFileException.class, () -> RuleFile.parse(limit, AMD64));
+        assertTrue(atLimit.problem().startsWith("expected an object but found an array"), atLimit::getMessage);
+    }
+
+    @Test
     void programTooLargeIsACompileTimeError() {
         // 300 syscalls, each with three rules comparing all six arguments: far over 4096.
         StringBuilder sb = new StringBuilder("{\"defaultAction\": \"kill_process\", \"ruleSets\": [{\"action\": \"allow\", \"syscalls\": [");
