@@ -412,11 +412,10 @@ final class Json {
                             throw error(path, pos, "incomplete \\u escape");
                         }
                         String hex = s.substring(pos + 2, pos + 6);
-                        try {
-                            sb.append((char) Integer.parseInt(hex, 16));
-                        } catch (NumberFormatException ex) {
+                        if (!RuleFile.allDigits(hex, 16)) { // parseInt alone takes "+041" and fullwidth digits
                             throw error(path, pos, "bad \\u escape \"\\u" + hex + "\"");
                         }
+                        sb.append((char) Integer.parseInt(hex, 16));
                         pos += 4;
                         break;
                     }

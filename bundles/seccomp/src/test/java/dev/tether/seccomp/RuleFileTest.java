@@ -242,6 +242,10 @@ class RuleFileTest {
             assertTrue(e.problem().startsWith("bad number "), e::getMessage);
             assertTrue(e.problem().endsWith("(expected decimal digits or 0x followed by hex digits)"), e::getMessage);
         }
+        // a \\u escape takes four ASCII hex digits: parseInt alone took "+041" (as 'A')
+        RuleFileException u = assertThrows(RuleFileException.class,
+                () -> RuleFile.parse("{\"defaultAction\": \"\\u+041\", \"ruleSets\": []}", AMD64));
+        assertEquals("bad \\u escape \"\\u+041\"", u.problem());
         RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(withArg0("{\"eq\": \"" + arabicOne + "\"}"), AMD64));
         assertEquals("bad number \"\\u0661\" (expected decimal digits or 0x followed by hex digits)", e.problem(),
                 "non-ASCII characters are shown escaped");
