@@ -1,0 +1,118 @@
+package dev.tether.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad input to the {@code tether seccomp} commands, as users reproduced it: each gets a clear
+ * one-line error naming what was wrong, exit 2 for bad usage, no stack trace, no partial output,
+ * and the other files of the same call keep their results.
+ */
+class SeccompBadInputTest {
+    static Path dir;
+    static Path small;
+
+    @BeforeAll
+    static void files() throws IOException {
+        dir = Cli.tempDir("bad-input");
+        small = Files.writeString(dir.resolve("small.json"), SeccompCommandsTest.SMALL);
+    }
+
+    /** No Java stack trace or exception class name in what a user sees. */
+    static void assertNoStackTrace(Cli.Result r) {
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception") || r.err().contains("Error:")
+                || r.out().contains("\tat "), r::toString);
+    }
+
+    static Path deepFile(String name, int depth) throws IOException {
+        return Files.writeString(dir.resolve(name),
+                "{\"defaultAction\": \"allow\", \"ruleSets\": " + "[".repeat(depth) + "]".repeat(depth) + "}");
+    }
+
+    @Test
+    void inputIsReadUpToAStatedLimit() throws IOException {
+        // a sparse 3 GiB file: Files.readString threw OutOfMemoryError
+        Path huge = dir.resolve("huge.json");
+        try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
+        try {
+            // /dev/zero has size 0 in stat and never ends
+            for (Path p : List.of(huge, Path.of("/dev/zero"))) {
+                Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", p.toString(), small.toString());
+                assertEquals(Main.FAILED, r.rc(), r::toString);
+                List<String> lines = r.out().lines().toList();
+                assertEquals(2, lines.size(), r::toString);
+                assertEquals(SeccompSupport.errorJson(p.toString(), "larger than the limit of 4 MiB (4194304 bytes) for a rule file"),
+                        lines.get(0));
+                Cli.Result e = Cli.run("seccomp", "eval", "--arch", "amd64", p.toString(), "--nr", "0");
+                assertEquals(Main.FAILED, e.rc(), e::toString);
+                assertTrue(e.err().contains(p + ": larger than the limit of 4 MiB"), e::toString);
+                Cli.Result x = Cli.run("seccomp", "explain", p.toString());
+                assertEquals(Main.FAILED, x.rc(), x::toString);
+                assertTrue(x.err().contains(p + ": larger than the limit of 4 MiB (4194304 bytes) for a compiled program"), x::toString);
+                assertNoStackTrace(x);
+            }
+        } finally {
+            Files.delete(huge);
+        }
+    }
+
+    /** A stream that fails every write, as /dev/full does. */
+    static final class Full extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            throw new IOException("No space left on device");
+        }
+    }
+
+    private static int run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd));
+        return p.exitValue();
+    }
+
+    private static String output(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd));
+        assertEquals(0, p.exitValue(), text);
+        return text;
+    }
+
+    @Test
+    void explainReadsABoundedAndShallowJsonProgram() throws IOException {
+        Path deep = Files.writeString(dir.resolve("deep.prog.json"), "[".repeat(100_000) + "]".repeat(100_000) + "\n");
+        Cli.Result r = Cli.run("seccomp", "explain", deep.toString());
+        assertEquals(Main.FAILED, r.rc(), r::toString);
+        assertTrue(r.err().contains("nesting deeper than 64"), r::toString);
+        assertNoStackTrace(r);
+        Path big = Files.writeString(dir.resolve("bignum.prog.json"), "[[6, 0, 0, " + "9".repeat(1_000_000) + "]]\n");
+        Cli.Result b = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> Cli.run("seccomp", "explain", big.toString()));
+        assertEquals(Main.FAILED, b.rc(), b::toString);
+        assertTrue(b.err().length() < 600, () -> b.err().length() + " characters");
+        Path arabic = Files.writeString(dir.resolve("arabic.prog.json"), "[[6, 0, 0, \u0661]]\n");
+        Cli.Result a = Cli.run("seccomp", "explain", arabic.toString());
+        assertEquals(Main.FAILED, a.rc(), a::toString);
+        assertNoStackTrace(a);
+    }
+}
