@@ -100,6 +100,38 @@ class SeccompBadInputTest {
     }
 
     @Test
+    void numbersOnTheCommandLineAreAsciiDigits() {
+        String f = small.toString();
+        for (String[] bad : new String[][] {
+            {"--name", "kill", "--arg1", "\u0669"},   // ARABIC-INDIC DIGIT NINE
+            {"--name", "kill", "--arg1", "+9"},
+            {"--name", "kill", "--arg1", "9_0"},
+            {"--name", "kill", "--arg1", "0x\uff21"}, // FULLWIDTH A
+            {"--name", "kill", "--arg1", "9".repeat(1_000_000)},
+            {"--nr", "\u0661"},
+            {"--nr", "1".repeat(1_000_000)}}) {
+            Cli.Result r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> Cli.run(Stream.concat(Stream.of("seccomp", "eval", "--arch", "amd64", f), Stream.of(bad)).toArray(String[]::new)));
+            assertEquals(Main.USAGE, r.rc(), r::toString);
+            assertTrue(r.err().length() < 600, () -> r.err().length() + " characters of error:\n" + r.err().substring(0, 600));
+            assertNoStackTrace(r);
+        }
+        Cli.Result nine = Cli.run("seccomp", "eval", "--arch", "amd64", f, "--name", "kill", "--arg1", "9");
+        assertEquals("errno:1", nine.out().trim(), nine::toString);
+        Cli.Result neg = Cli.run("seccomp", "eval", "--arch", "amd64", f, "--nr", "-1", "--arg0", "-1", "--arg1", "0xFFFFFFFFFFFFFFFF");
+        assertEquals(Main.OK, neg.rc(), neg::toString);
+    }
+
+    @Test
+    void errorsQuoteAtMost80CharactersOfAValue() {
+        String name = "x".repeat(1_000_000);
+        Cli.Result r = Cli.run("seccomp", "eval", "--arch", "amd64", small.toString(), "--name", name);
+        assertEquals(Main.USAGE, r.rc(), r::toString);
+        assertTrue(r.err().contains("unknown syscall \"" + "x".repeat(80) + "...\" (1000000 characters) on amd64"), () -> r.err().substring(0, 300));
+        assertTrue(r.err().length() < 600, () -> r.err().length() + " characters");
+    }
+
+    @Test
     void explainReadsABoundedAndShallowJsonProgram() throws IOException {
         Path deep = Files.writeString(dir.resolve("deep.prog.json"), "[".repeat(100_000) + "]".repeat(100_000) + "\n");
         Cli.Result r = Cli.run("seccomp", "explain", deep.toString());
