@@ -49,6 +49,28 @@ class SeccompBadInputTest {
     }
 
     @Test
+    void explainRefusesSyscallRangesAndCountsItCannotRun() {
+        Path prog = dir.resolve("small.prog.json");
+        Cli.Result c = Cli.run("seccomp", "compile", "--arch", "amd64", "-o", prog.toString(), small.toString());
+        assertEquals(Main.OK, c.rc(), c::toString);
+        // --max-nr 2147483647: the loop counter wrapped and explain never ended
+        Cli.Result max = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> Cli.run("seccomp", "explain", "--max-nr", "2147483647", prog.toString()));
+        assertEquals(Main.USAGE, max.rc(), max::toString);
+        assertTrue(max.err().contains("--max-nr must be 0..65535, got 2147483647"), max::toString);
+        assertEquals("", max.out());
+        for (String[] bad : new String[][] {{"--max-nr", "-1"}, {"--top", "-1"}}) {
+            Cli.Result r = Cli.run("seccomp", "explain", bad[0], bad[1], prog.toString());
+            assertEquals(Main.USAGE, r.rc(), r::toString);
+            assertTrue(r.err().contains(bad[0] + " must be "), r::toString);
+            assertNoStackTrace(r);
+        }
+        Cli.Result ok = Cli.run("seccomp", "explain", "--max-nr", "3", "--top", "0", "--no-listing", prog.toString());
+        assertEquals(Main.OK, ok.rc(), ok::toString);
+        assertTrue(ok.out().contains("syscalls 0..3: "), ok::toString);
+    }
+
+    @Test
     void inputIsReadUpToAStatedLimit() throws IOException {
         // a sparse 3 GiB file: Files.readString threw OutOfMemoryError
         Path huge = dir.resolve("huge.json");
