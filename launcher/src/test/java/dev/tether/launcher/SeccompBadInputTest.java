@@ -107,6 +107,23 @@ class SeccompBadInputTest {
         }
     }
 
+    @Test
+    void aFailedWriteToStandardOutputIsAnError() {
+        for (String[] args : new String[][] {
+            {"seccomp", "compile", "--arch", "amd64", small.toString()},
+            {"seccomp", "compile", "--arch", "amd64", "--format", "raw", small.toString()},
+            {"seccomp", "stub-policy", "--arch", "amd64"},
+            {"seccomp", "eval", "--arch", "amd64", small.toString(), "--name", "ptrace"},
+            {"--help"}}) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int rc = Main.run(Main.checkedStream(new Full()), new PrintStream(err, true, StandardCharsets.UTF_8), args);
+            String e = err.toString(StandardCharsets.UTF_8);
+            assertEquals(Main.FAILED, rc, () -> String.join(" ", args) + ": " + e);
+            assertTrue(e.contains("cannot write to standard output: No space left on device"), e);
+            assertFalse(e.contains("\tat "), e);
+        }
+    }
+
     private static int run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd));
