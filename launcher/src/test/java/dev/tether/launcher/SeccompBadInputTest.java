@@ -49,6 +49,31 @@ class SeccompBadInputTest {
     }
 
     @Test
+    void aDeeplyNestedFileIsReportedOnItsOwnAndTheOthersStillCompile() throws IOException {
+        // 100,000 levels overflow any recursive parser's stack; the user's file had 2,000
+        Path deep = deepFile("deep.json", 100_000);
+        Path deep2k = deepFile("deep2k.json", 2_000);
+        Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", deep.toString(), small.toString(), deep2k.toString());
+        assertEquals(Main.FAILED, r.rc(), r::toString);
+        List<String> lines = r.out().lines().toList();
+        assertEquals(3, lines.size(), r::toString);
+        for (int i : new int[] {0, 2}) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> e = (Map<String, Object>) MiniJson.parse(lines.get(i));
+            assertTrue(((String) e.get("error")).contains("(line 1, column 103): nesting deeper than 64 levels of arrays and objects"),
+                    lines.get(i));
+        }
+        assertFalse(SeccompCommandsTest.programOf(lines.get(1)).isEmpty());
+        assertNoStackTrace(r);
+
+        Cli.Result text = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "text", deep.toString(), small.toString());
+        assertEquals(Main.FAILED, text.rc(), text::toString);
+        assertTrue(text.err().startsWith("tether seccomp compile: " + deep + ": ruleSets"), text::toString);
+        assertTrue(text.out().startsWith("# " + small + ": amd64"), text::toString);
+        assertNoStackTrace(text);
+    }
+
+    @Test
     void explainRefusesSyscallRangesAndCountsItCannotRun() {
         Path prog = dir.resolve("small.prog.json");
         Cli.Result c = Cli.run("seccomp", "compile", "--arch", "amd64", "-o", prog.toString(), small.toString());
@@ -68,6 +93,20 @@ class SeccompBadInputTest {
         Cli.Result ok = Cli.run("seccomp", "explain", "--max-nr", "3", "--top", "0", "--no-listing", prog.toString());
         assertEquals(Main.OK, ok.rc(), ok::toString);
         assertTrue(ok.out().contains("syscalls 0..3: "), ok::toString);
+    }
+
+    @Test
+    void anOutputFileThatCannotBeWrittenIsAUsageErrorWithoutATrace() {
+        String out = "/nonexistent/x.json";
+        for (String[] args : new String[][] {
+            {"seccomp", "compile", "--arch", "amd64", "-o", out, small.toString()},
+            {"seccomp", "stub-policy", "--arch", "amd64", "-o", out}}) {
+            Cli.Result r = Cli.run(args);
+            assertEquals(Main.USAGE, r.rc(), r::toString);
+            assertTrue(r.err().contains("-o " + out + ": no such directory: /nonexistent"), r::toString);
+            assertNoStackTrace(r);
+            assertEquals("", r.out());
+        }
     }
 
     @Test
@@ -124,6 +163,20 @@ class SeccompBadInputTest {
         }
     }
 
+    @Test
+    void anOutputFileIsWholeOrAbsent() throws IOException {
+        Path out = dir.resolve("whole.bpf");
+        Files.deleteIfExists(out);
+        Path bad = Files.writeString(dir.resolve("unknown.json"),
+                "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"allow\", \"syscalls\": [{\"name\": \"fooo\"}]}]}");
+        Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "raw", "-o", out.toString(), bad.toString());
+        assertEquals(Main.FAILED, r.rc(), r::toString);
+        assertFalse(Files.exists(out), "no empty output for a file that did not compile");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".whole.bpf")), "no temporary file left");
+        }
+    }
+
     private static int run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd));
@@ -136,6 +189,23 @@ class SeccompBadInputTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd));
         assertEquals(0, p.exitValue(), text);
         return text;
+    }
+
+    @Test
+    void rawFilesWithTheSameNameAreRefusedBeforeAnythingIsWritten() throws IOException {
+        Path out = Files.createDirectories(dir.resolve("rawsame"));
+        Path one = Files.createDirectories(dir.resolve("one")).resolve("x.json");
+        Path two = Files.createDirectories(dir.resolve("two")).resolve("x.json");
+        Files.writeString(one, SeccompCommandsTest.SMALL);
+        Files.writeString(two, "{\"defaultAction\": \"errno:38\", \"ruleSets\": []}");
+        Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "raw", "-o", out.toString(),
+                small.toString(), one.toString(), two.toString());
+        assertEquals(Main.USAGE, r.rc(), r::toString);
+        assertTrue(r.err().contains(one + " and " + two + " would both be written to " + out.resolve("x.json.bpf")), r::toString);
+        try (Stream<Path> written = Files.list(out)) {
+            assertEquals(0, written.count(), "nothing written");
+        }
+        assertNoStackTrace(r);
     }
 
     @Test
