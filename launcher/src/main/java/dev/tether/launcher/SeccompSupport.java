@@ -159,6 +159,25 @@ final class SeccompSupport {
     }
 
     /**
+     * {@code text} safe inside a C block comment: printable ASCII only ({@link #printable}), and
+     * no {@code *}{@code /} (which would end the comment) nor {@code /}{@code *} (which gcc
+     * -Wcomment warns about): a space goes between the two characters.
+     */
+    static String cComment(String text) {
+        String p = printable(text);
+        StringBuilder sb = new StringBuilder(p.length() + 8);
+        for (int i = 0; i < p.length(); i++) {
+            char c = p.charAt(i);
+            char prev = sb.length() == 0 ? 0 : sb.charAt(sb.length() - 1);
+            if ((prev == '*' && c == '/') || (prev == '/' && c == '*')) {
+                sb.append(' ');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    /**
      * Parses and compiles one rule file.
      *
      * @throws IllegalArgumentException (RuleFileException, SeccompCompileException, ...) naming
@@ -187,11 +206,15 @@ final class SeccompSupport {
 
     /**
      * {@code struct sock_filter NAME[] = {...};} plus its length, for C programs that install the
-     * filter themselves ({@code struct sock_fprog} wants an {@code unsigned short len}).
+     * filter themselves ({@code struct sock_fprog} wants an {@code unsigned short len}). The
+     * comment goes through {@link #cComment}; {@code name} must be a {@link #cName}.
      */
     static String programC(String name, String comment, Program p) {
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new IllegalArgumentException("not a C identifier: " + quoted(name));
+        }
         StringBuilder sb = new StringBuilder();
-        sb.append("/* ").append(comment).append(" */\n");
+        sb.append("/* ").append(cComment(comment)).append(" */\n");
         sb.append("struct sock_filter ").append(name).append("[] = {\n");
         for (int i = 0; i < p.size(); i++) {
             SockFilter f = p.get(i);
@@ -202,12 +225,16 @@ final class SeccompSupport {
         return sb.toString();
     }
 
-    /** A C identifier from a file name: {@code rules/stub.json} gives {@code stub_json}. */
+    /**
+     * A C identifier from a file name: {@code rules/stub.json} gives {@code stub_json}; every
+     * character but {@code [A-Za-z0-9_]} becomes '_'.
+     */
     static String cName(Path file) {
         String base = file.getFileName() == null ? "filter" : file.getFileName().toString();
         StringBuilder sb = new StringBuilder();
         for (char c : base.toCharArray()) {
-            sb.append(Character.isLetterOrDigit(c) && c < 128 ? c : '_');
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            sb.append(ok ? c : '_');
         }
         if (sb.length() == 0 || Character.isDigit(sb.charAt(0))) {
             sb.insert(0, '_');

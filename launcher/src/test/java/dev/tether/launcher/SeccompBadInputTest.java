@@ -177,6 +177,34 @@ class SeccompBadInputTest {
         }
     }
 
+    /** The user's file name broke out of the C comment; gcc then compiled {@code int pwned = 1;}. */
+    @Test
+    void cOutputKeepsFileNamesInsideItsComment() throws Exception {
+        Path sub = Files.createDirectories(dir.resolve("c"));
+        // directories "a*" and " int pwned = 1; ", file "*.json": the path closes the comment
+        Path evil = sub.resolve("a*/ int pwned = 1; /*.json");
+        Files.createDirectories(evil.getParent());
+        Files.writeString(evil, SeccompCommandsTest.SMALL);
+        Path nl = Files.writeString(sub.resolve("b\n#error injected\n.json"), SeccompCommandsTest.SMALL);
+        Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "c", evil.toString(), nl.toString());
+        assertEquals(Main.OK, r.rc(), r::toString);
+        assertFalse(r.out().contains("*/ int pwned"), r::toString);
+        assertFalse(r.out().contains("\n#error"), r::toString);
+        assertTrue(r.out().contains("struct sock_filter __json[] = {"), r::toString);
+        assertTrue(r.out().contains("struct sock_filter b__error_injected__json[] = {"), r::toString);
+        for (String line : r.out().split("\n")) {
+            assertTrue(line.chars().allMatch(ch -> ch == '\t' || (ch >= 0x20 && ch < 0x7f)), () -> "not printable ASCII: " + line);
+        }
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/gcc")) && Files.isExecutable(Path.of("/usr/bin/nm")), "gcc and nm");
+        Path c = Files.writeString(sub.resolve("filters.c"), "#include <linux/filter.h>\n" + r.out());
+        Path o = sub.resolve("filters.o");
+        assertEquals(0, run("/usr/bin/gcc", "-Wall", "-Werror", "-c", "-o", o.toString(), c.toString()));
+        String symbols = output("/usr/bin/nm", o.toString());
+        assertTrue(symbols.contains(" __json\n"), symbols);
+        assertTrue(symbols.contains(" __json_len\n"), symbols);
+        assertFalse(symbols.lines().anyMatch(l -> l.endsWith(" pwned")), symbols);
+    }
+
     private static int run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd));
