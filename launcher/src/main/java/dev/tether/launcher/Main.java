@@ -106,6 +106,8 @@ public final class Main {
         }
     }
 
+    private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
+
     /**
      * The commands print what a person needs; the bundles' own log records (java.util.logging,
      * which the platform falls back to without an OSGi Log Service) would interleave with it. So
@@ -115,6 +117,11 @@ public final class Main {
     static void quietLogging() {
         if (System.getProperty("java.util.logging.config.file") != null) {
             return;
+        }
+        // One line per record ("SEVERE: configuration dev.tether.core refused, ..."), not the
+        // default two (date and class, then the message). Before anything touches the JDK logging.
+        if (System.getProperty(LOG_FORMAT) == null) {
+            System.setProperty(LOG_FORMAT, "%4$s: %5$s%6$s%n");
         }
         String wanted = System.getProperty("tether.log", "severe").toUpperCase(java.util.Locale.ROOT);
         java.util.logging.Level level;
