@@ -1,7 +1,14 @@
 package dev.tether.launcher;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
@@ -10,7 +17,8 @@ import picocli.CommandLine;
  * root). Exit codes: {@value #OK} success, {@value #FAILED} the command ran and failed (a rule file
  * that does not compile, a bundle that did not start), {@value #USAGE} bad usage (picocli's
  * {@code ExitCode.USAGE}), {@value #DISAGREE} {@code seccomp eval}: the compiled program and the
- * reference evaluator disagree.
+ * reference evaluator disagree. A command whose standard output could not be written (a full
+ * disk, /dev/full) fails with exit 1 and says so, whatever it printed.
  */
 public final class Main {
     public static final int OK = 0;
@@ -23,8 +31,82 @@ public final class Main {
 
     public static void main(String[] args) {
         quietLogging();
-        System.exit(run(System.out, System.err, args));
+        // System.out keeps only a flag when a write fails; this one also keeps why. Everything
+        // printed to System.out (Felix, Gogo) goes through it too, in order.
+        PrintStream stdout = new CheckedPrintStream(new Recorder(new BufferedOutputStream(
+                new FileOutputStream(FileDescriptor.out), 8192)), Charset.defaultCharset());
+        System.setOut(stdout);
+        System.exit(run(stdout, System.err, args));
     }
+
+    /** A PrintStream over {@code sink} that remembers why a write failed (for tests: a full disk). */
+    static PrintStream checkedStream(OutputStream sink) {
+        return new CheckedPrintStream(new Recorder(sink), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Why writing to {@code out} failed, as ": reason" ("": unknown, or it did not fail). A
+     * PrintStream swallows write errors; {@link PrintStream#checkError()} tells that one happened.
+     */
+    static String writeFailure(PrintStream out) {
+        IOException e = out instanceof CheckedPrintStream c ? c.recorder.failure : null;
+        return e == null || e.getMessage() == null ? "" : ": " + e.getMessage();
+    }
+
+    /** A PrintStream whose recorder keeps the first write failure. */
+    private static final class CheckedPrintStream extends PrintStream {
+        private final Recorder recorder;
+
+        CheckedPrintStream(Recorder recorder, Charset charset) {
+            super(recorder, true, charset);
+            this.recorder = recorder;
+        }
+    }
+
+    /** Passes everything on, and keeps the first IOException on the way before rethrowing it. */
+    private static final class Recorder extends FilterOutputStream {
+        private volatile IOException failure;
+
+        Recorder(OutputStream out) {
+            super(out);
+        }
+
+        private IOException record(IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+            return e;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw record(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw record(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw record(e);
+            }
+        }
+    }
+
+    private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
 
     /**
      * The commands print what a person needs; the bundles' own log records (java.util.logging,
@@ -35,6 +117,11 @@ public final class Main {
     static void quietLogging() {
         if (System.getProperty("java.util.logging.config.file") != null) {
             return;
+        }
+        // One line per record ("SEVERE: configuration dev.tether.core refused, ..."), not the
+        // default two (date and class, then the message). Before anything touches the JDK logging.
+        if (System.getProperty(LOG_FORMAT) == null) {
+            System.setProperty(LOG_FORMAT, "%4$s: %5$s%6$s%n");
         }
         String wanted = System.getProperty("tether.log", "severe").toUpperCase(java.util.Locale.ROOT);
         java.util.logging.Level level;
@@ -80,6 +167,10 @@ public final class Main {
         });
         int rc = cl.execute(args);
         out.flush();
+        if (out.checkError() && rc == OK) {
+            err.println("tether: cannot write to standard output" + writeFailure(out));
+            rc = FAILED;
+        }
         err.flush();
         return rc;
     }

@@ -11,10 +11,17 @@ import java.util.Map;
  * {@code seccomp compile --format json}. Objects become {@code Map<String,Object>}, arrays
  * {@code List<Object>}, numbers {@code BigInteger} (integers only: the format has no fractions),
  * plus String, Boolean and null. Rule files are parsed by the seccomp bundle, not here.
+ * Arrays and objects nest at most {@value #MAX_DEPTH} deep (a program line needs 2), integers
+ * have at most {@value #MAX_DIGITS} ASCII digits (2^64-1 has 20): both are refused with an error
+ * before they can overflow the stack or take a quadratic BigInteger parse.
  */
 final class MiniJson {
+    static final int MAX_DEPTH = 64;
+    static final int MAX_DIGITS = 20;
+
     private final String text;
     private int pos;
+    private int depth;
 
     private MiniJson(String text) {
         this.text = text;
@@ -90,12 +97,20 @@ final class MiniJson {
         throw error("a value");
     }
 
+    private void enter() {
+        if (++depth > MAX_DEPTH) {
+            throw problem("nesting deeper than " + MAX_DEPTH + " levels of arrays and objects");
+        }
+    }
+
     private Map<String, Object> object() {
+        enter();
         Map<String, Object> m = new LinkedHashMap<>();
         pos++; // {
         ws();
         if (peek() == '}') {
             pos++;
+            depth--;
             return m;
         }
         while (true) {
@@ -112,17 +127,20 @@ final class MiniJson {
                 pos++;
             } else {
                 expect('}');
+                depth--;
                 return m;
             }
         }
     }
 
     private List<Object> array() {
+        enter();
         List<Object> list = new ArrayList<>();
         pos++; // [
         ws();
         if (peek() == ']') {
             pos++;
+            depth--;
             return list;
         }
         while (true) {
@@ -132,6 +150,7 @@ final class MiniJson {
                 pos++;
             } else {
                 expect(']');
+                depth--;
                 return list;
             }
         }
@@ -164,11 +183,11 @@ final class MiniJson {
                     if (pos + 4 > text.length()) {
                         throw error("4 hex digits");
                     }
-                    try {
-                        sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                    } catch (NumberFormatException ex) {
+                    String hex = text.substring(pos, pos + 4);
+                    if (!hex.chars().allMatch(h -> (h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F'))) {
                         throw error("4 hex digits");
                     }
+                    sb.append((char) Integer.parseInt(hex, 16));
                     pos += 4;
                     break;
                 default:
@@ -183,17 +202,21 @@ final class MiniJson {
         if (peek() == '-') {
             pos++;
         }
-        while (pos < text.length() && Character.isDigit(text.charAt(pos))) {
+        int digits = pos;
+        while (pos < text.length() && text.charAt(pos) >= '0' && text.charAt(pos) <= '9') {
             pos++;
         }
         if (pos < text.length() && ".eE".indexOf(text.charAt(pos)) >= 0) {
             throw error("an integer");
         }
-        try {
-            return new BigInteger(text.substring(start, pos));
-        } catch (NumberFormatException e) {
-            throw error("a number");
+        if (pos == digits) {
+            throw error("a digit");
         }
+        if (pos - digits > MAX_DIGITS) {
+            pos = digits;
+            throw error("an integer of at most " + MAX_DIGITS + " digits");
+        }
+        return new BigInteger(text.substring(start, pos));
     }
 
     private void ws() {
@@ -214,6 +237,10 @@ final class MiniJson {
     }
 
     private IllegalArgumentException error(String expected) {
+        return problem("expected " + expected);
+    }
+
+    private IllegalArgumentException problem(String what) {
         int line = 1;
         int col = 1;
         for (int i = 0; i < pos && i < text.length(); i++) {
@@ -224,6 +251,6 @@ final class MiniJson {
                 col++;
             }
         }
-        return new IllegalArgumentException("JSON line " + line + ", column " + col + ": expected " + expected);
+        return new IllegalArgumentException("JSON line " + line + ", column " + col + ": " + what);
     }
 }

@@ -84,24 +84,64 @@ final class SeccompCommand implements Callable<Integer> {
 
     /**
      * A 64-bit value: decimal, {@code 0x} hex (both up to 2^64-1) or a negative decimal (two's
-     * complement, as a C {@code long} argument would be passed).
+     * complement, as a C {@code long} argument would be passed). ASCII digits only, no '+':
+     * Java's parsers also take other scripts' digits and a sign, which the documented syntax
+     * does not have. Too many digits are refused without a parse.
      */
     static final class U64Converter implements ITypeConverter<Long> {
-        private static final BigInteger MIN = BigInteger.valueOf(Long.MIN_VALUE);
-        private static final BigInteger MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
-
         @Override
         public Long convert(String value) {
-            String s = value.trim().toLowerCase(Locale.ROOT).replace("_", "");
-            try {
-                BigInteger b = s.startsWith("0x") ? new BigInteger(s.substring(2), 16) : new BigInteger(s);
-                if (b.compareTo(MIN) < 0 || b.compareTo(MAX) > 0 || (s.startsWith("0x") && b.signum() < 0)) {
-                    throw new TypeConversionException("'" + value + "' does not fit in 64 bits");
-                }
-                return b.longValue();
-            } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + value + "' is not a number (decimal or 0x hex)");
+            Long v = parse(value, false);
+            if (v == null) {
+                throw new TypeConversionException(SeccompSupport.quoted(value) + " does not fit in 64 bits");
             }
+            return v;
+        }
+
+        /**
+         * {@code value} as a 64-bit value, null when it does not fit in 64 bits (or, with
+         * {@code int32}, in 32 signed bits).
+         *
+         * @throws TypeConversionException when it is not written as documented
+         */
+        static Long parse(String value, boolean int32) {
+            String s = value.trim();
+            boolean negative = s.startsWith("-");
+            boolean hex = !negative && (s.startsWith("0x") || s.startsWith("0X"));
+            String digits = negative ? s.substring(1) : hex ? s.substring(2) : s;
+            int radix = hex ? 16 : 10;
+            boolean ok = !digits.isEmpty();
+            for (int i = 0; ok && i < digits.length(); i++) {
+                char c = digits.charAt(i);
+                ok = (c >= '0' && c <= '9') || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+            }
+            if (!ok) {
+                throw new TypeConversionException(SeccompSupport.quoted(value)
+                        + " is not a number (decimal digits, 0x and hex digits, or - and decimal digits)");
+            }
+            String significant = digits.replaceFirst("^0+(?=.)", "");
+            if (significant.length() > 20) {
+                return null;
+            }
+            BigInteger b = new BigInteger(significant, radix);
+            if (negative) {
+                b = b.negate();
+            }
+            BigInteger min = int32 ? BigInteger.valueOf(Integer.MIN_VALUE) : BigInteger.valueOf(Long.MIN_VALUE);
+            BigInteger max = int32 ? BigInteger.valueOf(Integer.MAX_VALUE) : BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+            return b.compareTo(min) < 0 || b.compareTo(max) > 0 ? null : b.longValue();
+        }
+    }
+
+    /** A 32-bit signed value written as {@link U64Converter} describes. */
+    static final class IntConverter implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            Long v = U64Converter.parse(value, true);
+            if (v == null) {
+                throw new TypeConversionException(SeccompSupport.quoted(value) + " does not fit in 32 bits (an int)");
+            }
+            return v.intValue();
         }
     }
 }

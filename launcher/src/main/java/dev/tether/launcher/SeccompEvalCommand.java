@@ -52,7 +52,8 @@ final class SeccompEvalCommand implements Callable<Integer> {
     Syscall syscall;
 
     static final class Syscall {
-        @Option(names = "--nr", paramLabel = "N", required = true, description = "System call number.")
+        @Option(names = "--nr", paramLabel = "N", required = true, converter = SeccompCommand.IntConverter.class,
+                description = "System call number.")
         Integer nr;
 
         @Option(names = "--name", paramLabel = "NAME", required = true, description = "System call name (for --arch).")
@@ -91,7 +92,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
             OptionalInt n = table.number(syscall.name);
             if (n.isEmpty()) {
                 throw new ParameterException(spec.commandLine(),
-                        "unknown syscall \"" + syscall.name + "\" on " + table.arch());
+                        "unknown syscall " + SeccompSupport.quoted(syscall.name) + " on " + table.arch());
             }
             nr = n.getAsInt();
         } else {
@@ -103,7 +104,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
             policy = RuleFile.parse(SeccompSupport.readText(file), table);
             program = SeccompCompiler.compile(policy, table.auditArch());
         } catch (IllegalArgumentException e) {
-            throw CliException.failed(file + ": " + e.getMessage());
+            throw CliException.failed(SeccompSupport.printable(file.toString()) + ": " + e.getMessage());
         }
         SeccompData data = SeccompData.of(nr, badArch ? AUDIT_ARCH_I386 : table.auditArch(), ip,
                 arg0, arg1, arg2, arg3, arg4, arg5);

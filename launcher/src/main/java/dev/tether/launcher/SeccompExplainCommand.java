@@ -14,9 +14,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code tether seccomp explain PROGRAM}: listing and execution statistics of a compiled program. */
 @Command(name = "explain", mixinStandardHelpOptions = true,
@@ -34,12 +37,16 @@ final class SeccompExplainCommand implements Callable<Integer> {
                     + "program checks first, else the host's).")
     HostArch arch;
 
-    @Option(names = "--top", paramLabel = "N", defaultValue = "10",
-            description = "How many of the costliest syscalls to list (default: ${DEFAULT-VALUE}).")
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--top", paramLabel = "N", defaultValue = "10", converter = SeccompCommand.IntConverter.class,
+            description = "How many of the costliest syscalls to list, 0 or more (default: ${DEFAULT-VALUE}).")
     int top;
 
     @Option(names = "--max-nr", paramLabel = "MAX-NR", defaultValue = "" + Explain.DEFAULT_MAX_NR,
-            description = "Highest syscall number to run (default: ${DEFAULT-VALUE}).")
+            converter = SeccompCommand.IntConverter.class,
+            description = "Highest syscall number to run, 0.." + Explain.MAX_NR + " (default: ${DEFAULT-VALUE}).")
     int maxNr;
 
     @Option(names = "--no-listing", description = "Statistics only.")
@@ -50,6 +57,12 @@ final class SeccompExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (maxNr < 0 || maxNr > Explain.MAX_NR) {
+            throw new ParameterException(spec.commandLine(), "--max-nr must be 0.." + Explain.MAX_NR + ", got " + maxNr);
+        }
+        if (top < 0) {
+            throw new ParameterException(spec.commandLine(), "--top must be 0 or more, got " + top);
+        }
         PrintStream out = parent.root.out;
         List<SeccompSupport.Named> programs;
         try {
@@ -62,11 +75,12 @@ final class SeccompExplainCommand implements Callable<Integer> {
                 // the checks the kernel makes when the filter is installed
                 Validator.checkSeccomp(n.program());
             } catch (BpfException e) {
-                throw CliException.failed(n.name() + ": not a valid seccomp program: " + e.getMessage());
+                throw CliException.failed(SeccompSupport.printable(n.name()) + ": not a valid seccomp program: " + e.getMessage());
             }
             HostArch a = arch != null ? arch : detect(n.program());
             SyscallTable table = SeccompSupport.table(a);
-            out.printf("# %s: %d instructions, explained for %s (audit arch 0x%08x)%n", n.name(), n.program().size(),
+            out.printf("# %s: %d instructions, explained for %s (audit arch 0x%08x)%n", SeccompSupport.printable(n.name()),
+                    n.program().size(),
                     a, table.auditArch());
             if (!noListing) {
                 out.print(Disassembler.disassembleSeccomp(n.program(), nr -> table.name(nr).orElse(null)));

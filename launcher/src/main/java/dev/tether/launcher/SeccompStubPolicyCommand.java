@@ -7,13 +7,15 @@ import dev.tether.seccomp.RuleFile;
 import dev.tether.seccomp.StubPolicy;
 import dev.tether.seccomp.SyscallTable;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code tether seccomp stub-policy}: the stub's own seccomp policy, as a rule file. */
 @Command(name = "stub-policy", mixinStandardHelpOptions = true,
@@ -24,6 +26,9 @@ import picocli.CommandLine.ParentCommand;
 final class SeccompStubPolicyCommand implements Callable<Integer> {
     @ParentCommand
     SeccompCommand parent;
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     SeccompCommand.ArchOption arch;
@@ -43,7 +48,10 @@ final class SeccompStubPolicyCommand implements Callable<Integer> {
     Path output;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
+        if (output != null) {
+            OutputFile.check(spec.commandLine(), "-o", output);
+        }
         HostArch a = arch.get();
         SyscallTable table = SeccompSupport.table(a);
         Policy policy = StubPolicy.build(table, SeccompSupport.contribution(a), defaultAction,
@@ -53,9 +61,16 @@ final class SeccompStubPolicyCommand implements Callable<Integer> {
             text += "\n";
         }
         if (output == null) {
-            parent.root.out.print(text);
+            parent.root.out.print(text); // a failed write is reported by Main
         } else {
-            Files.writeString(output, text);
+            try (OutputFile f = OutputFile.create("-o", output)) {
+                try {
+                    f.stream().write(text.getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    throw f.failed(e);
+                }
+                f.commit();
+            }
         }
         return Main.OK;
     }

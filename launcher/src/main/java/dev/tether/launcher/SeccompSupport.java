@@ -8,10 +8,16 @@ import dev.tether.seccomp.SeccompCompiler;
 import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallTable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -32,6 +38,15 @@ final class SeccompSupport {
      * little-endian on both arches Tether supports (amd64, arm64 Linux is LE).
      */
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    /** The most bytes read from a rule file: {@link RuleFile#MAX_INPUT_CHARS}, 4 MiB. */
+    static final int MAX_RULE_FILE_BYTES = RuleFile.MAX_INPUT_CHARS;
+    /**
+     * The most bytes read from a compiled program file, 4 MiB: a program is at most 32 KiB raw
+     * or about 100 KB as a JSON line, so this holds dozens of the largest.
+     */
+    static final int MAX_PROGRAM_BYTES = 4 << 20;
+    /** How much of a value an error message quotes. */
+    static final int SHOWN_CHARS = 80;
 
     private SeccompSupport() {
     }
@@ -59,20 +74,107 @@ final class SeccompSupport {
     }
 
     /**
-     * Reads a text file.
+     * Reads at most {@code limit} bytes of a file, in a bounded way: a file that has more (a huge
+     * file, /dev/zero, whose size stat reports as 0) is refused after {@code limit + 1} bytes.
      *
-     * @throws IllegalArgumentException naming the file and the problem
+     * @param what what the file should be, for the message ("rule file")
+     * @throws IllegalArgumentException naming the problem, without the file name
+     */
+    static byte[] readBytes(Path file, int limit, String what) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(limit + 1);
+            if (bytes.length > limit) {
+                throw new IllegalArgumentException("larger than the limit of " + (limit >> 20) + " MiB (" + limit
+                        + " bytes) for a " + what);
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(describe(e));
+        }
+    }
+
+    /** An I/O failure as a few words: "no such file", "permission denied", "Is a directory". */
+    static String describe(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return "cannot read: " + f.getReason();
+        }
+        return "cannot read: " + e.getMessage();
+    }
+
+    /**
+     * Reads a rule file: at most {@link #MAX_RULE_FILE_BYTES}, strict UTF-8.
+     *
+     * @throws IllegalArgumentException naming the problem, without the file name
      */
     static String readText(Path file) {
+        byte[] bytes = readBytes(file, MAX_RULE_FILE_BYTES, "rule file");
         try {
-            return Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("no such file");
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("not UTF-8 text");
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read: " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code text} quoted for an error message: at most {@value #SHOWN_CHARS} characters of it
+     * (then "..." and its length), with quotes, backslashes, control and non-ASCII characters
+     * escaped, so that a one-megabyte argument does not make a one-megabyte error line.
+     */
+    static String quoted(String text) {
+        boolean cut = text.length() > SHOWN_CHARS;
+        String part = cut ? text.substring(0, SHOWN_CHARS) : text;
+        StringBuilder sb = new StringBuilder(part.length() + 32).append('"');
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c >= 0x20 && c < 0x7f) {
+                sb.append(c);
+            } else {
+                sb.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return cut ? sb.append("...\" (").append(text.length()).append(" characters)").toString() : sb.append('"').toString();
+    }
+
+    /**
+     * {@code text} as one line of printable ASCII, for text that is not quoted: characters
+     * outside it become '?'. File names go through it into listings and messages, so that a name
+     * with a newline or a terminal escape cannot forge lines.
+     */
+    static String printable(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * {@code text} safe inside a C block comment: printable ASCII only ({@link #printable}), and
+     * no {@code *}{@code /} (which would end the comment) nor {@code /}{@code *} (which gcc
+     * -Wcomment warns about): a space goes between the two characters.
+     */
+    static String cComment(String text) {
+        String p = printable(text);
+        StringBuilder sb = new StringBuilder(p.length() + 8);
+        for (int i = 0; i < p.length(); i++) {
+            char c = p.charAt(i);
+            char prev = sb.length() == 0 ? 0 : sb.charAt(sb.length() - 1);
+            if ((prev == '*' && c == '/') || (prev == '/' && c == '*')) {
+                sb.append(' ');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
     }
 
     /**
@@ -104,11 +206,15 @@ final class SeccompSupport {
 
     /**
      * {@code struct sock_filter NAME[] = {...};} plus its length, for C programs that install the
-     * filter themselves ({@code struct sock_fprog} wants an {@code unsigned short len}).
+     * filter themselves ({@code struct sock_fprog} wants an {@code unsigned short len}). The
+     * comment goes through {@link #cComment}; {@code name} must be a {@link #cName}.
      */
     static String programC(String name, String comment, Program p) {
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new IllegalArgumentException("not a C identifier: " + quoted(name));
+        }
         StringBuilder sb = new StringBuilder();
-        sb.append("/* ").append(comment).append(" */\n");
+        sb.append("/* ").append(cComment(comment)).append(" */\n");
         sb.append("struct sock_filter ").append(name).append("[] = {\n");
         for (int i = 0; i < p.size(); i++) {
             SockFilter f = p.get(i);
@@ -119,12 +225,16 @@ final class SeccompSupport {
         return sb.toString();
     }
 
-    /** A C identifier from a file name: {@code rules/stub.json} gives {@code stub_json}. */
+    /**
+     * A C identifier from a file name: {@code rules/stub.json} gives {@code stub_json}; every
+     * character but {@code [A-Za-z0-9_]} becomes '_'.
+     */
     static String cName(Path file) {
         String base = file.getFileName() == null ? "filter" : file.getFileName().toString();
         StringBuilder sb = new StringBuilder();
         for (char c : base.toCharArray()) {
-            sb.append(Character.isLetterOrDigit(c) && c < 128 ? c : '_');
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            sb.append(ok ? c : '_');
         }
         if (sb.length() == 0 || Character.isDigit(sb.charAt(0))) {
             sb.insert(0, '_');
@@ -143,11 +253,9 @@ final class SeccompSupport {
     static List<Named> readPrograms(Path file) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage());
+            bytes = readBytes(file, MAX_PROGRAM_BYTES, "compiled program");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
         List<Named> list = new ArrayList<>();
         boolean raw = false;
@@ -195,7 +303,8 @@ final class SeccompSupport {
             Object name = m.get("file");
             String label = name instanceof String ? (String) name : file.toString();
             if (m.containsKey("error")) {
-                throw new IllegalArgumentException(where + ": " + label + " did not compile: " + m.get("error"));
+                throw new IllegalArgumentException(where + ": " + printable(label) + " did not compile: "
+                        + (m.get("error") instanceof String e ? quoted(e) : "?"));
             }
             if (!m.containsKey("program")) {
                 throw new IllegalArgumentException(where + ": no \"program\"");

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,13 +28,19 @@ class LauncherIT {
     }
 
     static Run java(String... args) throws IOException, InterruptedException {
+        return java(null, args);
+    }
+
+    /** Runs the jar with its standard output going to {@code stdout} (null: a file that is read back). */
+    static Run java(Path stdout, String... args) throws IOException, InterruptedException {
         Path jar = Cli.runtime().resolve("tether-launcher.jar");
         assertTrue(Files.isRegularFile(jar), jar + " was not built");
         Path dir = Cli.tempDir("it");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve("out").toFile())
+        Path out = stdout != null ? stdout : dir.resolve("out");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
                 .redirectError(dir.resolve("err").toFile()).start();
         try {
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -43,7 +50,7 @@ class LauncherIT {
             p.destroyForcibly();
             p.waitFor();
         }
-        return new Run(p.exitValue(), Files.readString(dir.resolve("out"), StandardCharsets.UTF_8),
+        return new Run(p.exitValue(), stdout != null ? "" : Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(dir.resolve("err"), StandardCharsets.UTF_8));
     }
 
@@ -78,5 +85,21 @@ class LauncherIT {
         Run bad = java("seccomp", "compile", "--format", "nope", rules.toString());
         assertEquals(Main.USAGE, bad.rc(), bad::toString);
         assertEquals("", bad.out());
+    }
+
+    /** {@code > /dev/full}: System.out swallowed the write error and the command exited 0. */
+    @Test
+    void aFullDiskOnStandardOutputFailsTheCommand() throws Exception {
+        Path full = Path.of("/dev/full");
+        Assumptions.assumeTrue(Files.isWritable(full), "/dev/full");
+        Path dir = Cli.tempDir("it");
+        Path rules = Files.writeString(dir.resolve("rules.json"),
+                "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"errno:1\", \"syscalls\": [{\"name\": \"ptrace\"}]}]}");
+        for (String[] args : new String[][] {{"seccomp", "compile", rules.toString()}, {"seccomp", "stub-policy"}, {"--help"}}) {
+            Run r = java(full, args);
+            assertEquals(Main.FAILED, r.rc(), r::toString);
+            assertTrue(r.err().contains("cannot write to standard output: No space left on device"), r::toString);
+            assertFalse(r.err().contains("\tat "), r::toString);
+        }
     }
 }

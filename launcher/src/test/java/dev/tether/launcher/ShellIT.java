@@ -52,6 +52,53 @@ class ShellIT {
         assertFalse(Files.exists(Path.of("/proc/" + pid)), "subprocess " + pid + " is gone with the framework");
     }
 
+    /**
+     * A refused configuration value, set through Config Admin from the console as an operator
+     * would: one line naming the property and its range on the console, no stack trace (both
+     * the component's log and SCR's report of what its modified method threw printed one).
+     */
+    @Test
+    void aRefusedConfigurationValueIsOneLineWithoutAStackTrace() throws Exception {
+        Path jar = Cli.runtime().resolve("tether-launcher.jar");
+        Path dir = Cli.tempDir("shell");
+        Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString(), "shell"))
+                .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile()).start();
+        try {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(String.join("\n",
+                        "ref = $.context getServiceReference org.osgi.service.cm.ConfigurationAdmin",
+                        "ca = $.context getService $ref",
+                        "cfg = $ca getConfiguration dev.tether.core \"?\"",
+                        "props = new java.util.Hashtable",
+                        "$props put poolSize (new java.lang.Integer -1)",
+                        "$cfg update $props",
+                        "").getBytes(StandardCharsets.UTF_8));
+                in.flush();
+                awaitLine(dir.resolve("err"), Pattern.compile("(poolSize must be 0[^\n]*)"));
+                // a value SCR cannot convert to the int the component asks for
+                in.write("$props put poolSize abc\n$cfg update $props\n".getBytes(StandardCharsets.UTF_8));
+                in.flush();
+                awaitLine(dir.resolve("err"), Pattern.compile("(poolSize must be an integer[^\n]*)"));
+                in.write("tether:spawn\nexit\n".getBytes(StandardCharsets.UTF_8));
+            }
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "tether shell did not stop on exit");
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        String out = Files.readString(dir.resolve("out"), StandardCharsets.UTF_8);
+        String err = Files.readString(dir.resolve("err"), StandardCharsets.UTF_8);
+        String all = "--- out ---\n" + out + "\n--- err ---\n" + err;
+        assertEquals(Main.OK, p.exitValue(), all);
+        List<String> refused = err.lines().filter(l -> l.contains("poolSize")).toList();
+        assertEquals(List.of("SEVERE: configuration dev.tether.core refused, the platform stays as it was: poolSize must be 0..4096, got -1",
+                "SEVERE: configuration dev.tether.core refused, the platform stays as it was: poolSize must be an integer 0..4096: "
+                        + "For input string: \"abc\""), refused, all);
+        assertFalse(err.contains("\tat ") || err.contains("Exception"), all);
+        assertTrue(Pattern.compile("(?m)^(?:g! )*\\d+$").matcher(out).find(), "the platform still spawns:\n" + all);
+    }
+
     private static String awaitLine(Path file, Pattern pattern) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < end) {

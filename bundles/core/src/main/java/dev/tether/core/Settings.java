@@ -49,11 +49,45 @@ public record Settings(FailureMode failureMode, int tracerThreads, int poolSize,
     /**
      * The settings of a configuration (PID {@code dev.tether.core}).
      *
-     * @throws IllegalArgumentException naming the property and the value when one is invalid
+     * @throws IllegalArgumentException naming the property, its allowed values and the value when
+     *     one is invalid, e.g. {@code poolSize must be 0..4096, got -1}
      */
     public static Settings of(StubPlatformConfig config) {
-        return new Settings(config.failureMode(), config.tracerThreads(), config.poolSize(), config.prefork(),
-                parseAddress(config.stubAddress()));
+        FailureMode mode = property("failureMode", "CONTAINED or FAIL_STOP", config::failureMode);
+        if (mode == null) {
+            throw new IllegalArgumentException("failureMode is required: CONTAINED or FAIL_STOP");
+        }
+        int threads = property("tracerThreads", "an integer 1..64", config::tracerThreads);
+        requireRange("tracerThreads", threads, 1, 64);
+        int pool = property("poolSize", "an integer 0..4096", config::poolSize);
+        requireRange("poolSize", pool, 0, 4096);
+        int prefork = property("prefork", "an integer 0..poolSize", config::prefork);
+        if (prefork < 0 || prefork > pool) {
+            throw new IllegalArgumentException("prefork must be 0..poolSize (" + pool + "), got " + prefork);
+        }
+        String address = property("stubAddress", "an address (0x... or decimal)", config::stubAddress);
+        return new Settings(mode, threads, pool, prefork, parseAddress(address));
+    }
+
+    /** A configured value; one SCR cannot convert (a ComponentException) is refused naming the property. */
+    private static <T> T property(String name, String expected, java.util.function.Supplier<T> value) {
+        try {
+            return value.get();
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            String why = String.valueOf(root.getMessage()).replaceFirst("^[\\w.$]+(Exception|Error): ", "");
+            throw new IllegalArgumentException(name + " must be " + expected + ": "
+                    + (why.length() > 120 ? why.substring(0, 120) + "... (" + why.length() + " characters)" : why));
+        }
+    }
+
+    private static void requireRange(String property, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(property + " must be " + min + ".." + max + ", got " + value);
+        }
     }
 
     /**

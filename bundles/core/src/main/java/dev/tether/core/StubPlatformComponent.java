@@ -140,7 +140,14 @@ public final class StubPlatformComponent implements StubPlatform {
             p = create(s);
         } catch (RuntimeException e) {
             PlatformStatus.startFailed(e);
-            log.error("no " + layout.arch() + " stub platform: " + e.getMessage(), e);
+            if (e instanceof IllegalArgumentException) {
+                // A refused configuration value: its message says it all. SCR logs what activate
+                // throws with the stack trace, on the console of `tether shell`: there is none.
+                log.error("no " + layout.arch() + " stub platform: " + e.getMessage(), null);
+                e.setStackTrace(new StackTraceElement[0]);
+            } else {
+                log.error("no " + layout.arch() + " stub platform: " + e.getMessage(), e);
+            }
             throw e;
         }
         synchronized (swap) {
@@ -160,8 +167,8 @@ public final class StubPlatformComponent implements StubPlatform {
         try {
             next = Settings.of(config);
         } catch (IllegalArgumentException e) {
-            log.error("configuration " + PID + " refused, the platform stays as it was: " + e.getMessage(), e);
-            throw e;
+            refused(e);
+            return;
         }
         synchronized (swap) {
             StubPlatformImpl old = impl;
@@ -178,6 +185,9 @@ public final class StubPlatformComponent implements StubPlatform {
             StubPlatformImpl fresh;
             try {
                 fresh = create(next);
+            } catch (IllegalArgumentException e) {
+                refused(e); // a stub address that cannot be used
+                return;
             } catch (RuntimeException e) {
                 log.error("configuration " + PID + " refused, the platform stays as it was: " + e.getMessage(), e);
                 throw e;
@@ -198,6 +208,15 @@ public final class StubPlatformComponent implements StubPlatform {
             log.info("stub platform replaced for the new configuration (" + describe(fresh.facts()) + ")");
             publish(fresh, properties);
         }
+    }
+
+    /**
+     * A refused configuration value: one log line naming the property and its range, and no
+     * exception, which SCR would only log again with its stack trace (DS 112.5.12: SCR logs what
+     * a modified method throws, and goes on).
+     */
+    private void refused(IllegalArgumentException e) {
+        log.error("configuration " + PID + " refused, the platform stays as it was: " + e.getMessage(), null);
     }
 
     @Deactivate

@@ -42,6 +42,25 @@ class SettingsTest {
                 .getMessage().contains("65"));
     }
 
+    /** An operator's value is refused naming the configuration property, what it may be, and what it was. */
+    @Test
+    void aBadConfigurationValueNamesItsPropertyAndRange() {
+        assertEquals("poolSize must be 0..4096, got -1", badConfig(Map.of("poolSize", -1)));
+        assertEquals("poolSize must be 0..4096, got 4097", badConfig(Map.of("poolSize", 4097)));
+        assertEquals("tracerThreads must be 1..64, got 0", badConfig(Map.of("tracerThreads", 0)));
+        assertEquals("prefork must be 0..poolSize (16), got 17", badConfig(Map.of("prefork", 17)));
+        assertEquals("prefork must be 0..poolSize (16), got -1", badConfig(Map.of("prefork", -1)));
+        assertTrue(badConfig(Map.of("stubAddress", "top")).startsWith("stubAddress \"top\" is not an address"));
+        // a value that cannot be converted (SCR: ComponentException; this test's proxy: ClassCastException)
+        assertTrue(badConfig(Map.of("poolSize", "abc")).startsWith("poolSize must be an integer 0..4096: "));
+        assertTrue(badConfig(Map.of("failureMode", "BOGUS")).startsWith("failureMode must be CONTAINED or FAIL_STOP: "));
+        assertTrue(badConfig(Map.of("poolSize", "x".repeat(100_000))).length() < 300, "a huge value is cut short");
+    }
+
+    private static String badConfig(Map<String, Object> values) {
+        return assertThrows(IllegalArgumentException.class, () -> Settings.of(Configs.of(values))).getMessage();
+    }
+
     @Test
     void onlyPoolSettingsLeaveTheStructure() {
         Settings base = new Settings(FailureMode.CONTAINED, 2, 16, 0, 0);

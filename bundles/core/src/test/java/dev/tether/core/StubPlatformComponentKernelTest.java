@@ -60,12 +60,9 @@ class StubPlatformComponentKernelTest {
         try {
             Stub before = c.createStub();
             PlatformFacts facts = c.facts();
-            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                    () -> Configs.modify(c, Map.of("stubAddress", "0x" + Long.toHexString(facts.stubAddress() + 1))));
-            assertTrue(bad.getMessage().contains("page-aligned"), bad.getMessage());
-            IllegalArgumentException notANumber = assertThrows(IllegalArgumentException.class,
-                    () -> Configs.modify(c, Map.of("stubAddress", "top")));
-            assertTrue(notANumber.getMessage().contains("stubAddress \"top\""), notANumber.getMessage());
+            // refused values are logged (ConfigurationRefusalKernelTest), not thrown: SCR would log them again
+            Configs.modify(c, Map.of("stubAddress", "0x" + Long.toHexString(facts.stubAddress() + 1)));
+            Configs.modify(c, Map.of("stubAddress", "top"));
             assertEquals(facts, c.facts(), "refused: nothing changed");
             assertTrue(before.alive());
 

@@ -82,7 +82,9 @@ public record Action(int value) {
 
     /**
      * Parses the rule-file spelling: {@code allow, kill_thread, kill_process, trap, log,
-     * errno:N, trace:N} or a raw {@code 0x...} value.
+     * errno:N, trace:N} (N: ASCII decimal digits, 0..65535) or a raw {@code 0x...} value (ASCII
+     * hex digits, at most 32 bits). Case and surrounding blanks do not matter; signs and
+     * non-ASCII digits are refused.
      *
      * @throws IllegalArgumentException naming what was wrong
      */
@@ -96,25 +98,43 @@ public record Action(int value) {
             case "log": return LOG;
             default: break;
         }
-        try {
-            if (s.startsWith("errno:")) {
-                return errno(Integer.parseInt(s.substring(6)));
-            }
-            if (s.startsWith("trace:")) {
-                return trace(Integer.parseInt(s.substring(6)));
-            }
-            if (s.startsWith("0x")) {
-                long v = Long.parseLong(s.substring(2), 16);
-                if (v < 0 || v > 0xffffffffL) {
-                    throw new IllegalArgumentException("raw action " + text + " does not fit in 32 bits");
-                }
-                return raw((int) v);
-            }
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad number in action \"" + text + "\"", e);
+        if (s.startsWith("errno:")) {
+            return errno(data(text, "errno", s.substring(6)));
         }
-        throw new IllegalArgumentException("unknown action \"" + text
-                + "\" (expected allow, kill_thread, kill_process, trap, log, errno:N, trace:N or 0x...)");
+        if (s.startsWith("trace:")) {
+            return trace(data(text, "trace", s.substring(6)));
+        }
+        if (s.startsWith("0x")) {
+            String digits = significant(text, s.substring(2), 16);
+            if (digits.length() > 8) {
+                throw new IllegalArgumentException("raw action " + Json.shown(text) + " does not fit in 32 bits");
+            }
+            return raw((int) Long.parseLong(digits, 16));
+        }
+        throw new IllegalArgumentException("unknown action " + Json.quoted(text)
+                + " (expected allow, kill_thread, kill_process, trap, log, errno:N, trace:N or 0x...)");
+    }
+
+    /** The N of errno:N or trace:N: decimal digits, 0..65535. */
+    private static int data(String text, String what, String digits) {
+        String d = significant(text, digits, 10);
+        if (d.length() > 9) { // not parsed: out of range whatever the digits
+            throw new IllegalArgumentException(what + " data " + Json.shown(digits) + " is out of range 0..65535");
+        }
+        return checkData(what, Integer.parseInt(d));
+    }
+
+    /** {@code digits} without leading zeros, after checking they are ASCII digits of {@code radix}. */
+    private static String significant(String text, String digits, int radix) {
+        if (digits.isEmpty() || !RuleFile.allDigits(digits, radix)) {
+            throw new IllegalArgumentException("bad number in action " + Json.quoted(text)
+                    + (radix == 16 ? " (expected 0x followed by hex digits)" : " (expected decimal digits)"));
+        }
+        int first = 0;
+        while (first < digits.length() - 1 && digits.charAt(first) == '0') {
+            first++;
+        }
+        return digits.substring(first);
     }
 
     /** The rule-file spelling; {@code parse(toString())} gives this action back. */

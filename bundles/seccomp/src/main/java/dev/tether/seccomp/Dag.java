@@ -1,8 +1,10 @@
 package dev.tether.seccomp;
 
 import dev.tether.bpf.JumpCondition;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -156,6 +158,13 @@ final class Dag {
         }
     }
 
+    /**
+     * How many excluded values ({@code !=} facts) are kept per variable. Facts only let tests be
+     * skipped, so dropping some is sound; the bound keeps copying and meeting them linear in the
+     * number of tests (a syscall with 20,000 {@code eq} rules made it quadratic: minutes).
+     */
+    static final int MAX_NOT_EQUAL = 256;
+
     /** What is known about one tested variable (a word, or a word under a mask), unsigned. */
     private static final class VarFact {
         long min;
@@ -250,9 +259,11 @@ final class Dag {
                         v.ones = t.k;
                         v.zeros = ~t.k;
                     } else {
-                        Set<Integer> s = new HashSet<>(v.notEq);
-                        s.add(t.k);
-                        v.notEq = s;
+                        if (v.notEq.size() < MAX_NOT_EQUAL && !v.notEq.contains(t.k)) {
+                            Set<Integer> s = new HashSet<>(v.notEq);
+                            s.add(t.k);
+                            v.notEq = s;
+                        }
                         if (v.min == uk) {
                             v.min++;
                         }
@@ -304,13 +315,33 @@ final class Dag {
                 r.max = Math.max(a.max, b.max);
                 r.ones = a.ones & b.ones;
                 r.zeros = a.zeros & b.zeros;
-                Set<Integer> s = new HashSet<>(a.notEq);
-                s.retainAll(b.notEq);
-                r.notEq = s;
+                r.notEq = intersection(a.notEq, b.notEq);
                 m.put(e.getKey(), r);
             }
             return new Facts(m);
         }
+    }
+
+    /** {@code a} and {@code b}'s common elements, sharing one of them when it is all of them. */
+    private static Set<Integer> intersection(Set<Integer> a, Set<Integer> b) {
+        if (a == b || a.isEmpty()) {
+            return a;
+        }
+        if (b.isEmpty()) {
+            return b;
+        }
+        Set<Integer> small = a.size() <= b.size() ? a : b;
+        Set<Integer> large = small == a ? b : a;
+        if (large.containsAll(small)) {
+            return small;
+        }
+        Set<Integer> s = new HashSet<>();
+        for (Integer k : small) {
+            if (large.contains(k)) {
+                s.add(k);
+            }
+        }
+        return s;
     }
 
     /** The tests reachable from {@code entry}, in layout order (decreasing order). */
@@ -333,17 +364,31 @@ final class Dag {
     }
 
     /**
+     * How many decided tests {@link #optimize} may step over in one round before it bounds each
+     * edge's walk to {@link #MAX_SKIPPED_PER_EDGE}. A chain of N decided tests is walked from each
+     * of up to N edges: quadratic (a syscall with 20,000 {@code eq} rules: 2*10^8 steps, minutes
+     * with the rest). Programs that fit in 4096 instructions need at most a few million steps, so
+     * they are threaded as before; larger ones get a linear round, and an error for their size.
+     */
+    static final long WALK_BUDGET = 1L << 22;
+    /** The walk of one edge once the round's {@link #WALK_BUDGET} is spent. */
+    static final int MAX_SKIPPED_PER_EDGE = 64;
+
+    /**
      * Jump threading with path facts: an edge into a test whose outcome is implied by what is
      * known on that edge is redirected to the outcome, repeatedly, then the DAG is rebuilt with
-     * hash-consing. Only removes tests from paths, never adds any.
+     * hash-consing. Only removes tests from paths, never adds any. At most 8 rounds, each of them
+     * linear in the number of tests once {@link #WALK_BUDGET} is spent (and the facts kept are
+     * bounded: {@link #MAX_NOT_EQUAL}).
      */
     static Node optimize(Node entry, Factory factory) {
         for (int round = 0; round < 8 && entry instanceof Test; round++) {
             boolean changed = false;
+            long budget = WALK_BUDGET;
             Map<Node, Facts> in = new IdentityHashMap<>();
             in.put(entry, Facts.NONE);
             for (Test n : tests(entry)) {
-                Facts f = in.get(n);
+                Facts f = in.remove(n); // n's facts are complete: its predecessors come before it
                 if (f == null) {
                     continue; // no longer reachable after redirections in this round
                 }
@@ -351,12 +396,13 @@ final class Dag {
                     Facts fe = f.with(n, taken);
                     Node succ = taken ? n.t : n.f;
                     Node s = succ;
-                    while (s instanceof Test st) {
+                    for (int skipped = 0; s instanceof Test st && (budget > 0 || skipped < MAX_SKIPPED_PER_EDGE); skipped++) {
                         Boolean d = fe.decide(st);
                         if (d == null) {
                             break;
                         }
                         s = d ? st.t : st.f;
+                        budget--;
                     }
                     if (s != succ) {
                         if (taken) {
@@ -372,7 +418,7 @@ final class Dag {
                     }
                 }
             }
-            entry = canonicalize(entry, factory.fresh(), new IdentityHashMap<>());
+            entry = canonicalize(entry, factory.fresh());
             if (!changed) {
                 break;
             }
@@ -380,19 +426,41 @@ final class Dag {
         return entry;
     }
 
-    private static Node canonicalize(Node n, Factory f, Map<Node, Node> memo) {
-        if (!(n instanceof Test t)) {
-            return n;
+    /**
+     * The DAG rebuilt bottom-up through {@code f} (hash-consing, folding), each test keeping its
+     * order. Iterative: a syscall with thousands of rules is a chain thousands of tests deep,
+     * deeper than the thread's stack would allow a recursion to go.
+     */
+    private static Node canonicalize(Node entry, Factory f) {
+        if (!(entry instanceof Test)) {
+            return entry;
         }
-        Node done = memo.get(n);
-        if (done != null) {
-            return done;
+        Map<Node, Node> memo = new IdentityHashMap<>();
+        Deque<Test> stack = new ArrayDeque<>();
+        stack.push((Test) entry);
+        while (!stack.isEmpty()) {
+            Test t = stack.peek();
+            if (memo.containsKey(t)) {
+                stack.pop();
+                continue;
+            }
+            boolean ready = true;
+            for (Node s : new Node[] {t.f, t.t}) {
+                if (s instanceof Test st && !memo.containsKey(st)) {
+                    stack.push(st);
+                    ready = false;
+                }
+            }
+            if (ready) {
+                stack.pop();
+                memo.put(t, f.test(t.word, t.mask, t.op, t.k, canonical(t.t, memo), canonical(t.f, memo), t.order));
+            }
         }
-        Node tt = canonicalize(t.t, f, memo);
-        Node ff = canonicalize(t.f, f, memo);
-        Node r = f.test(t.word, t.mask, t.op, t.k, tt, ff, t.order);
-        memo.put(n, r);
-        return r;
+        return memo.get(entry);
+    }
+
+    private static Node canonical(Node n, Map<Node, Node> memo) {
+        return n instanceof Test ? memo.get(n) : n;
     }
 
     /** For sanity checks and debugging: a readable dump. */

@@ -28,6 +28,12 @@ import java.util.Set;
 public final class Explain {
     /** Highest syscall number explained by default. */
     public static final int DEFAULT_MAX_NR = 1023;
+    /**
+     * The highest syscall number that can be explained: every number up to it is run, so the
+     * range is bounded (Linux numbers stay below 1024; x32's start at 0x40000000 and are not
+     * explained).
+     */
+    public static final int MAX_NR = 65535;
     /** Cap on the inputs explored per syscall number. */
     public static final int MAX_INPUTS_PER_SYSCALL = 256;
     /** seccomp_data is in the native order: little-endian on amd64 and arm64. */
@@ -67,10 +73,15 @@ public final class Explain {
         }
 
         /**
-         * A readable summary: totals, then the syscalls with the most expensive worst case
-         * (names from {@code table} when given).
+         * A readable summary: totals, then the {@code top} syscalls with the most expensive worst
+         * case (names from {@code table} when given).
+         *
+         * @throws IllegalArgumentException if {@code top} is negative
          */
         public String format(SyscallTable table, int top) {
+            if (top < 0) {
+                throw new IllegalArgumentException("the number of syscalls to list must be 0 or more, got " + top);
+            }
             StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT, "instructions: %d (limit %d)%n", instructions, Bpf.BPF_MAXINSNS));
             sb.append(String.format(Locale.ROOT, "syscalls 0..%d: %d inputs, executed max %d, mean %.2f; foreign arch: %d%n",
@@ -91,8 +102,16 @@ public final class Explain {
         return of(program, auditArch, DEFAULT_MAX_NR);
     }
 
-    /** The statistics of {@code program} for syscall numbers 0..maxNr on {@code auditArch}. */
+    /**
+     * The statistics of {@code program} for syscall numbers 0..maxNr on {@code auditArch}.
+     *
+     * @throws IllegalArgumentException if {@code maxNr} is outside 0..{@value #MAX_NR}
+     */
     public static Report of(Program program, int auditArch, int maxNr) {
+        if (maxNr < 0 || maxNr > MAX_NR) {
+            // (nr <= Integer.MAX_VALUE is always true: the loop below would never end)
+            throw new IllegalArgumentException("highest syscall number " + maxNr + " is out of range 0.." + MAX_NR);
+        }
         List<SyscallCost> costs = new ArrayList<>();
         long total = 0;
         int inputs = 0;

@@ -9,10 +9,66 @@ import java.util.Map;
 /**
  * A small strict JSON reader (RFC 8259) that remembers where every value and key starts, so that
  * rule-file errors can name a JSON path and a line and column. Numbers are kept as text, so that
- * integers up to 2^64-1 stay exact.
+ * integers up to 2^64-1 stay exact. Arrays and objects nest at most {@value #MAX_DEPTH} deep (the
+ * reader is recursive: without a limit a few kilobytes of brackets overflow the stack).
  */
 final class Json {
+    /** How deep arrays and objects may nest; the deepest rule file needs 9 levels. */
+    static final int MAX_DEPTH = 64;
+    /** How much of a value an error message quotes. */
+    static final int SHOWN_CHARS = 80;
+
     private Json() {
+    }
+
+    /**
+     * {@code text} for an error message: as it is when it has at most {@value #SHOWN_CHARS}
+     * characters, else its start, "..." and its length, so that a one-megabyte value does not
+     * make a one-megabyte message.
+     */
+    static String shown(String text) {
+        if (text.length() <= SHOWN_CHARS) {
+            return text;
+        }
+        return text.substring(0, cut(text)) + "... (" + text.length() + " characters)";
+    }
+
+    /**
+     * {@code text} quoted for an error message, at most {@value #SHOWN_CHARS} characters of it
+     * (then "..." and its length), with quotes, backslashes, control characters and non-ASCII
+     * characters escaped as in JSON, so that the message is one printable line.
+     */
+    static String quoted(String text) {
+        boolean cutShort = text.length() > SHOWN_CHARS;
+        String part = cutShort ? text.substring(0, cut(text)) : text;
+        StringBuilder sb = new StringBuilder(part.length() + 32).append('"');
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            switch (c) {
+                case '"': sb.append("\\\""); break;
+                case '\\': sb.append("\\\\"); break;
+                case '\n': sb.append("\\n"); break;
+                case '\r': sb.append("\\r"); break;
+                case '\t': sb.append("\\t"); break;
+                default:
+                    if (c < 0x20 || c >= 0x7f) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+            }
+        }
+        if (cutShort) {
+            sb.append("...\" (").append(text.length()).append(" characters)");
+        } else {
+            sb.append('"');
+        }
+        return sb.toString();
+    }
+
+    /** Where to cut a long text: after {@value #SHOWN_CHARS} characters, not inside a surrogate pair. */
+    private static int cut(String text) {
+        return Character.isHighSurrogate(text.charAt(SHOWN_CHARS - 1)) ? SHOWN_CHARS - 1 : SHOWN_CHARS;
     }
 
     /** A parsed value with its JSON path and position. */
@@ -144,9 +200,10 @@ final class Json {
         return v;
     }
 
-    /** Path of member {@code key} of the object at {@code path}. */
+    /** Path of member {@code key} of the object at {@code path} (a long key is cut short). */
     static String child(String path, String key) {
-        return path.isEmpty() ? key : path + "." + key;
+        String k = key.length() <= SHOWN_CHARS ? key : key.substring(0, cut(key)) + "...";
+        return path.isEmpty() ? k : path + "." + k;
     }
 
     /** Path of item {@code i} of the array at {@code path}. */
@@ -157,6 +214,8 @@ final class Json {
     private static final class Parser {
         final String s;
         int pos;
+        /** Arrays and objects open around the current position. */
+        int depth;
         final int[] lineStarts;
 
         Parser(String s) {
@@ -189,8 +248,11 @@ final class Json {
                 return "end of input";
             }
             char c = s.charAt(at);
-            if (c < 0x20) {
+            if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
                 return String.format("control character U+%04X", (int) c);
+            }
+            if (c >= 0x7f) {
+                return String.format("'\\u%04x'", (int) c);
             }
             return "'" + c + "'";
         }
@@ -234,12 +296,21 @@ final class Json {
             pos += word.length();
         }
 
+        /** Enters an array or object at {@code pos}; refuses to nest deeper than {@value Json#MAX_DEPTH}. */
+        void enter(String path) {
+            if (++depth > MAX_DEPTH) {
+                throw error(path, pos, "nesting deeper than " + MAX_DEPTH + " levels of arrays and objects");
+            }
+        }
+
         Obj object(String path) {
+            enter(path);
             Obj o = new Obj(path, line(pos), column(pos));
             pos++; // {
             skipWhitespace();
             if (pos < s.length() && s.charAt(pos) == '}') {
                 pos++;
+                depth--;
                 return o;
             }
             while (true) {
@@ -251,7 +322,7 @@ final class Json {
                 String key = string(path);
                 String childPath = child(path, key);
                 if (o.members.containsKey(key)) {
-                    throw error(childPath, keyAt, "duplicate key \"" + key + "\"");
+                    throw error(childPath, keyAt, "duplicate key " + quoted(key));
                 }
                 skipWhitespace();
                 if (pos >= s.length() || s.charAt(pos) != ':') {
@@ -268,6 +339,7 @@ final class Json {
                 }
                 if (pos < s.length() && s.charAt(pos) == '}') {
                     pos++;
+                    depth--;
                     return o;
                 }
                 throw error(path, pos, "expected ',' or '}' but found " + describe(pos));
@@ -275,11 +347,13 @@ final class Json {
         }
 
         Arr array(String path) {
+            enter(path);
             Arr a = new Arr(path, line(pos), column(pos));
             pos++; // [
             skipWhitespace();
             if (pos < s.length() && s.charAt(pos) == ']') {
                 pos++;
+                depth--;
                 return a;
             }
             while (true) {
@@ -292,6 +366,7 @@ final class Json {
                 }
                 if (pos < s.length() && s.charAt(pos) == ']') {
                     pos++;
+                    depth--;
                     return a;
                 }
                 throw error(path, pos, "expected ',' or ']' but found " + describe(pos));
@@ -337,11 +412,10 @@ final class Json {
                             throw error(path, pos, "incomplete \\u escape");
                         }
                         String hex = s.substring(pos + 2, pos + 6);
-                        try {
-                            sb.append((char) Integer.parseInt(hex, 16));
-                        } catch (NumberFormatException ex) {
+                        if (!RuleFile.allDigits(hex, 16)) { // parseInt alone takes "+041" and fullwidth digits
                             throw error(path, pos, "bad \\u escape \"\\u" + hex + "\"");
                         }
+                        sb.append((char) Integer.parseInt(hex, 16));
                         pos += 4;
                         break;
                     }

@@ -1,10 +1,8 @@
 package dev.tether.seccomp;
 
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -24,14 +22,26 @@ import java.util.Set;
  * ACTION = "allow" | "kill_thread" | "kill_process" | "trap" | "log" | "errno:N" | "trace:N" | "0x..." (raw)
  * </pre>
  *
- * Everything else is an error: unknown keys, duplicate keys, a syscall listed twice in one rule
+ * Numbers are written with ASCII digits only, without a sign: {@code "0x"} (or {@code "0X"}) then
+ * hex digits, or decimal digits; {@code N} in an action is decimal digits.
+ *
+ * <p>Everything else is an error: unknown keys, duplicate keys, a syscall listed twice in one rule
  * set, an empty {@code anyOf} (leave it out for "any arguments"), more than six arguments, values
  * outside 0..2^64-1, syscall names the table does not know, numbers outside 0..2^31-1 (the
- * {@code int nr} of {@code struct seccomp_data}). Every error is a {@link RuleFileException}
- * naming the JSON path and line and column.
+ * {@code int nr} of {@code struct seccomp_data}), arrays and objects nested more than
+ * {@value #MAX_DEPTH} deep, a text longer than {@value #MAX_INPUT_CHARS} characters. Every error
+ * is a {@link RuleFileException} naming the JSON path and line and column; it quotes at most 80
+ * characters of an offending value.
  */
 public final class RuleFile {
-    private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    /**
+     * The most a rule file may hold, 4 MiB: as characters for {@link #parse}, as bytes for the
+     * {@code tether seccomp} commands that read one. The stub's own policy is about 4 KB.
+     */
+    public static final int MAX_INPUT_CHARS = 4 << 20;
+    /** How deep arrays and objects may nest in a rule file (the format itself needs 9 levels). */
+    public static final int MAX_DEPTH = Json.MAX_DEPTH;
+    private static final String U64_RANGE = "0..18446744073709551615 (2^64-1)";
     /** Values below this are written as JSON integers, larger ones as hex strings. */
     private static final long WRITE_DECIMAL_BELOW = 256;
 
@@ -46,6 +56,10 @@ public final class RuleFile {
      * @throws RuleFileException naming the place and the problem
      */
     public static Policy parse(String json, SyscallTable table) {
+        if (json.length() > MAX_INPUT_CHARS) {
+            throw new RuleFileException("$", 1, 1, "a rule file of " + json.length() + " characters is larger than the limit of "
+                    + MAX_INPUT_CHARS + " (4 MiB)");
+        }
         Json.Value root = Json.parse(json);
         Json.Obj top = object(root);
         checkKeys(top, Set.of("defaultAction", "badArchAction", "ruleSets"));
@@ -111,18 +125,21 @@ public final class RuleFile {
             }
             OptionalInt n = table.number(s.value);
             if (n.isEmpty()) {
-                throw name.value.error("unknown syscall \"" + s.value + "\" on " + table.arch());
+                throw name.value.error("unknown syscall " + Json.quoted(s.value) + " on " + table.arch());
             }
             nr = n.getAsInt();
         } else {
             if (!(nrm.value instanceof Json.Num num) || !num.isInteger()) {
                 throw nrm.value.error("expected a syscall number (an integer) but found " + describeValue(nrm.value));
             }
-            BigInteger b = new BigInteger(num.text);
-            if (b.signum() < 0 || b.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) > 0) {
-                throw nrm.value.error("syscall number " + num.text + " is out of range 0.." + Integer.MAX_VALUE);
+            // JSON digits are ASCII; more than 10 of them (no leading zeros in JSON) is out of range
+            // whatever they are, so a number of a million digits is never parsed.
+            String t = num.text;
+            long n = t.startsWith("-") || t.length() > 10 ? -1 : Long.parseLong(t);
+            if (n < 0 || n > Integer.MAX_VALUE) {
+                throw nrm.value.error("syscall number " + Json.shown(t) + " is out of range 0.." + Integer.MAX_VALUE);
             }
-            nr = b.intValue();
+            nr = (int) n;
         }
         Json.Member anyOf = o.members.get("anyOf");
         if (anyOf == null) {
@@ -200,41 +217,72 @@ public final class RuleFile {
         }
     }
 
-    /** A 64-bit value: integer or string (hex "0x..." or decimal), 0 .. 2^64-1, exact. */
+    /**
+     * A 64-bit value: integer or string (hex "0x..." or decimal), 0 .. 2^64-1, exact. The digits
+     * are checked and counted before they are parsed: a value of a million digits is out of
+     * range whatever its digits are, and parsing it (BigInteger is quadratic) would take minutes.
+     */
     private static long value(Json.Value v) {
-        BigInteger b;
-        String shown;
         if (v instanceof Json.Num n) {
             if (!n.isInteger()) {
-                throw v.error("value " + n.text + " is not an integer");
+                throw v.error("value " + Json.shown(n.text) + " is not an integer");
             }
-            b = new BigInteger(n.text);
-            shown = n.text;
-        } else if (v instanceof Json.Str s) {
-            String t = s.value.trim().toLowerCase(Locale.ROOT);
-            shown = "\"" + s.value + "\"";
-            try {
-                if (t.startsWith("0x")) {
-                    if (t.length() == 2 || t.charAt(2) == '-' || t.charAt(2) == '+') {
-                        throw new NumberFormatException();
-                    }
-                    b = new BigInteger(t.substring(2), 16);
-                } else {
-                    if (t.isEmpty() || t.charAt(0) == '+') {
-                        throw new NumberFormatException();
-                    }
-                    b = new BigInteger(t, 10);
-                }
-            } catch (NumberFormatException e) {
-                throw v.error("bad number " + shown + " (expected decimal digits or 0x followed by hex digits)");
+            // JSON: -?[0-9]+ here, no leading zeros; "-0" is 0
+            String t = n.text;
+            boolean negative = t.startsWith("-");
+            Long value = unsigned(negative ? t.substring(1) : t, 10);
+            if (value == null || (negative && value != 0)) {
+                throw v.error("value " + Json.shown(t) + " is out of range " + U64_RANGE);
             }
-        } else {
+            return value;
+        }
+        if (!(v instanceof Json.Str s)) {
             throw v.error("expected a value (an integer or a \"0x...\" string) but found " + v.typeName());
         }
-        if (b.signum() < 0 || b.compareTo(U64_MAX) > 0) {
-            throw v.error("value " + shown + " is out of range 0.." + U64_MAX + " (2^64-1)");
+        String t = s.value;
+        boolean hex = t.startsWith("0x") || t.startsWith("0X");
+        String digits = hex ? t.substring(2) : t;
+        if (digits.isEmpty() || !allDigits(digits, hex ? 16 : 10)) {
+            throw v.error("bad number " + Json.quoted(t) + " (expected decimal digits or 0x followed by hex digits)");
         }
-        return b.longValue();
+        Long value = unsigned(digits, hex ? 16 : 10);
+        if (value == null) {
+            throw v.error("value " + Json.quoted(t) + " is out of range " + U64_RANGE);
+        }
+        return value;
+    }
+
+    /**
+     * Non-empty ASCII {@code digits} in {@code radix} 10 or 16 as an unsigned 64-bit value, or
+     * null when they are above 2^64-1. Leading zeros do not count; more significant digits than
+     * 2^64-1 has (20 decimal, 16 hex) are out of range without being parsed.
+     */
+    private static Long unsigned(String digits, int radix) {
+        int first = 0;
+        while (first < digits.length() - 1 && digits.charAt(first) == '0') {
+            first++;
+        }
+        String significant = digits.substring(first);
+        if (significant.length() > (radix == 16 ? 16 : 20)) {
+            return null;
+        }
+        try {
+            return Long.parseUnsignedLong(significant, radix);
+        } catch (NumberFormatException e) {
+            return null; // 20 decimal digits above 18446744073709551615
+        }
+    }
+
+    /** Whether {@code text} is made of ASCII digits of {@code radix} (10, or 16 in either case). */
+    static boolean allDigits(String text, int radix) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean ok = (c >= '0' && c <= '9') || (radix == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Action action(Json.Value v) {
@@ -249,7 +297,7 @@ public final class RuleFile {
     }
 
     private static String describeValue(Json.Value v) {
-        return v instanceof Json.Num n ? n.text : v.typeName();
+        return v instanceof Json.Num n ? Json.shown(n.text) : v.typeName();
     }
 
     private static Json.Obj object(Json.Value v) {
@@ -278,7 +326,7 @@ public final class RuleFile {
         for (Json.Member m : o.members.values()) {
             if (!allowed.contains(m.key)) {
                 throw new RuleFileException(Json.child(o.path, m.key), m.line, m.column,
-                        "unknown key \"" + m.key + "\" (expected " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+                        "unknown key " + Json.quoted(m.key) + " (expected " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
             }
         }
     }

@@ -62,7 +62,11 @@ import java.util.TreeSet;
  * do not match, the later sets are tested.
  *
  * <p>Programs longer than {@value Bpf#BPF_MAXINSNS} instructions are refused with a
- * {@link SeccompCompileException}.
+ * {@link SeccompCompileException}, and so are policies with more than {@value #MAX_RULES} rules
+ * in all (entries of {@code anyOf} lists, over all rule sets and syscalls). Compiling takes time
+ * and memory roughly linear in the number of rules (about a second for 20,000 in one syscall);
+ * the limit bounds it. Far fewer rules fill 4096 instructions unless most of them repeat or
+ * contain one another.
  */
 public final class SeccompCompiler {
     /** seccomp_data offsets (include/uapi/linux/seccomp.h, spec §7.1). */
@@ -74,6 +78,8 @@ public final class SeccompCompiler {
     private static final int IP_HI_BIT63 = 0x80000000;
     /** Flush shared returns once a pending jump to them is this far back (< 255 leaves room for trampolines). */
     private static final int POOL_REACH = 200;
+    /** The most rules ({@code anyOf} entries, over all rule sets and syscalls) a policy may have. */
+    public static final int MAX_RULES = 65_536;
 
     private SeccompCompiler() {
     }
@@ -140,10 +146,19 @@ public final class SeccompCompiler {
 
         Program compile() {
             Set<Integer> nrs = new TreeSet<>();
+            long rules = 0;
+            Map<Integer, Integer> rulesPerSyscall = new HashMap<>();
             for (RuleSet set : policy.ruleSets()) {
                 for (SyscallRule s : set.syscalls()) {
                     nrs.add(s.nr());
+                    rules += s.anyOf().size();
+                    rulesPerSyscall.merge(s.nr(), s.anyOf().size(), Integer::sum);
                 }
+            }
+            if (rules > MAX_RULES) {
+                Map.Entry<Integer, Integer> most = Collections.max(rulesPerSyscall.entrySet(), Map.Entry.comparingByValue());
+                throw new SeccompCompileException("too many rules: " + rules + " (anyOf entries over all rule sets), the compiler"
+                        + " takes at most " + MAX_RULES + "; syscall " + most.getKey() + " has " + most.getValue());
             }
             for (int nr : nrs) {
                 Dag.Factory f = dispatch.fresh();
@@ -183,9 +198,13 @@ public final class SeccompCompiler {
             if (root instanceof Test && !Dag.tests(root).stream().allMatch(placed::contains)) {
                 throw new IllegalStateException("internal error: unplaced nodes in the seccomp DAG");
             }
+            if (order.size() > Bpf.BPF_MAXINSNS) {
+                // every test lowers to at least its jump: not worth lowering
+                throw tooLarge("more than " + order.size());
+            }
             Program p = lower(root);
             if (p.size() > Bpf.BPF_MAXINSNS) {
-                throw tooLarge(p.size());
+                throw tooLarge(String.valueOf(p.size()));
             }
             try {
                 Validator.checkSeccomp(p);
@@ -195,13 +214,17 @@ public final class SeccompCompiler {
             return p;
         }
 
-        private SeccompCompileException tooLarge(int size) {
-            List<Map.Entry<Integer, Node>> big = new ArrayList<>(chains.entrySet());
-            big.sort((a, b) -> Integer.compare(Dag.tests(b.getValue()).size(), Dag.tests(a.getValue()).size()));
+        private SeccompCompileException tooLarge(String size) {
+            Map<Integer, Integer> tests = new HashMap<>();
+            for (Map.Entry<Integer, Node> e : chains.entrySet()) {
+                tests.put(e.getKey(), Dag.tests(e.getValue()).size());
+            }
+            List<Integer> big = new ArrayList<>(tests.keySet());
+            big.sort((a, b) -> Integer.compare(tests.get(b), tests.get(a)));
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < Math.min(3, big.size()); i++) {
-                sb.append(i == 0 ? "" : ", ").append("syscall ").append(big.get(i).getKey()).append(" (")
-                        .append(Dag.tests(big.get(i).getValue()).size()).append(" tests)");
+                sb.append(i == 0 ? "" : ", ").append("syscall ").append(big.get(i)).append(" (")
+                        .append(tests.get(big.get(i))).append(" tests)");
             }
             return new SeccompCompileException("seccomp program too large: " + size + " instructions, the kernel accepts at most "
                     + Bpf.BPF_MAXINSNS + " (BPF_MAXINSNS); " + policy.ruleSets().size() + " rule sets over " + chains.size()

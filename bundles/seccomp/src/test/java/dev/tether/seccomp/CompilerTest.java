@@ -161,4 +161,69 @@ class CompilerTest {
             }
         }
     }
+    /**
+     * One syscall with 20,000 rules (the DAG is a chain 40,000 tests deep before jump threading
+     * collapses it): compiles without overflowing the stack, and the program gives the rule
+     * model's verdicts. Rule i: {@code arg0 == i % 64 && arg1 <= i % 5}.
+     */
+    @Test
+    void twentyThousandRulesForOneSyscall() {
+        List<Rule> anyOf = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            anyOf.add(Rule.of(Matcher.eq(i % 64), Matcher.le(i % 5)));
+        }
+        Policy p = new Policy(Action.KILL_THREAD, null, List.of(
+                RuleSet.of(Action.ALLOW, new SyscallRule(7, false, anyOf)),
+                RuleSet.of(Action.errno(1), SyscallRule.any(7), SyscallRule.any(8))));
+        Program prog = SeccompCompiler.compile(p, ARCH);
+        assertDoesNotThrow(() -> Validator.checkSeccomp(prog));
+        int allowed = 0;
+        for (int nr = 6; nr <= 9; nr++) {
+            for (long a0 : new long[] {0, 1, 5, 63, 64, 65, 1L << 32, (1L << 32) + 5, -1}) {
+                for (long a1 : new long[] {0, 3, 4, 5, 6, 1L << 32, -1}) {
+                    SeccompData d = SeccompData.of(nr, ARCH, 0, a0, a1);
+                    int want = p.evaluate(d, ARCH).value();
+                    assertEquals(want, run(prog, d).value(), d::toString);
+                    allowed += want == Action.RET_ALLOW ? 1 : 0;
+                }
+            }
+        }
+        assertEquals(4 * 3, allowed, "arg0 in {0, 1, 5, 63} and arg1 in {0, 3, 4} are allowed for syscall 7");
+        // 20,000 identical rules collapse into one.
+        List<Rule> same = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            same.add(Rule.of(Matcher.eq(3), Matcher.maskedEq(0xf0, 0x10)));
+        }
+        Policy q = new Policy(Action.KILL_THREAD, null, List.of(RuleSet.of(Action.ALLOW, new SyscallRule(7, false, same))));
+        Program one = SeccompCompiler.compile(q, ARCH);
+        Program single = SeccompCompiler.compile(new Policy(Action.KILL_THREAD, null,
+                List.of(RuleSet.of(Action.ALLOW, SyscallRule.anyOf(7, same.get(0))))), ARCH);
+        assertEquals(single, one);
+    }
+
+    /** 20,000 different values for one argument cannot fit in 4096 instructions: a clean error. */
+    @Test
+    void twentyThousandDifferentRulesAreTooLargeNotAStackOverflow() {
+        List<Rule> anyOf = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            anyOf.add(Rule.of(Matcher.eq(i * 3L)));
+        }
+        Policy p = new Policy(Action.KILL_THREAD, null, List.of(RuleSet.of(Action.ALLOW, new SyscallRule(16, false, anyOf))));
+        SeccompCompileException e = assertThrows(SeccompCompileException.class, () -> SeccompCompiler.compile(p, ARCH));
+        assertTrue(e.getMessage().startsWith("seccomp program too large: "), e.getMessage());
+    }
+    @Test
+    void aPolicyOverTheRuleLimitIsRefusedBeforeItIsCompiled() {
+        List<Rule> half = new ArrayList<>();
+        for (int i = 0; i < SeccompCompiler.MAX_RULES / 2; i++) {
+            half.add(Rule.of(Matcher.eq(i)));
+        }
+        List<Rule> more = new ArrayList<>(half);
+        more.add(Rule.of(Matcher.ne(1)));
+        Policy p = new Policy(Action.KILL_THREAD, null, List.of(RuleSet.of(Action.ALLOW, new SyscallRule(1, false, half)),
+                RuleSet.of(Action.ALLOW, new SyscallRule(2, false, more))));
+        SeccompCompileException e = assertThrows(SeccompCompileException.class, () -> SeccompCompiler.compile(p, ARCH));
+        assertEquals("too many rules: 65537 (anyOf entries over all rule sets), the compiler takes at most 65536; syscall 2 has 32769",
+                e.getMessage());
+    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.tether.bpf.Interpreter;
 import dev.tether.bpf.Program;
 import java.nio.ByteOrder;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ExplainTest {
@@ -48,5 +49,19 @@ class ExplainTest {
         assertEquals(0x3333333300000005L, Explain.withWord(d, 16, 5).argsArray()[0]);
         assertEquals(0x0000000944444444L, Explain.withWord(d, 20, 9).argsArray()[0]);
         assertEquals(9L << 32, Explain.withWord(d, 60, 9).argsArray()[5]);
+    }
+    @Test
+    void syscallRangeIsCheckedAndTheLastNumberEnds() {
+        Program p = SeccompCompiler.compile(new Policy(Action.ALLOW, null, List.of()), ARCH);
+        // nr <= Integer.MAX_VALUE is always true: a loop on it never ended.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Explain.of(p, ARCH, Integer.MAX_VALUE));
+        assertEquals("highest syscall number 2147483647 is out of range 0.." + Explain.MAX_NR, e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Explain.of(p, ARCH, -1));
+        assertEquals(Explain.MAX_NR + 1, Explain.of(p, ARCH, Explain.MAX_NR).perSyscall().size());
+        assertEquals(1, Explain.of(p, ARCH, 0).perSyscall().size());
+        Explain.Report r = Explain.of(p, ARCH, 3);
+        assertThrows(IllegalArgumentException.class, () -> r.format(null, -1));
+        assertEquals(2 + 1, r.format(null, 0).split("\n").length);
+        assertEquals(2 + 1 + 4, r.format(null, Integer.MAX_VALUE).split("\n").length);
     }
 }

@@ -2,6 +2,7 @@ package dev.tether.seccomp;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -166,6 +167,120 @@ class RuleFileTest {
                 """;
         RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(json, AMD64));
         assertEquals("ruleSets[0].syscalls[2].name (line 7, column 20): unknown syscall \"fooo\" on amd64", e.getMessage());
+    }
+
+    @Test
+    void deepNestingIsAnErrorNotAStackOverflow() {
+        // 2,000 nested arrays in 4 KB: a recursive parser without a limit overflows the stack.
+        int depth = 2000;
+        String json = "{\"defaultAction\": \"allow\", \"ruleSets\": " + "[".repeat(depth) + "]".repeat(depth) + "}";
+        RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(json, AMD64));
+        int at = json.indexOf('[') + RuleFile.MAX_DEPTH - 1; // the bracket that opens level MAX_DEPTH + 1
+        assertEquals(1, e.line());
+        assertEquals(at + 1, e.column(), e::getMessage);
+        assertEquals("ruleSets" + "[0]".repeat(RuleFile.MAX_DEPTH - 1), e.path());
+        assertEquals("nesting deeper than " + RuleFile.MAX_DEPTH + " levels of arrays and objects", e.problem());
+        // objects count as well; the deepest legal rule file needs 9 levels
+        String objects = "{\"a\": ".repeat(depth) + "1" + "}".repeat(depth);
+        assertThrows(RuleFileException.class, () -> RuleFile.parse(objects, AMD64));
+        String limit = "{\"defaultAction\": \"allow\", \"ruleSets\": " + "[".repeat(RuleFile.MAX_DEPTH - 1)
+                + "]".repeat(RuleFile.MAX_DEPTH - 1) + "}";
+        RuleFileException atLimit = assertThrows(RuleFileException.class, () -> RuleFile.parse(limit, AMD64));
+        assertTrue(atLimit.problem().startsWith("expected an object but found an array"), atLimit::getMessage);
+    }
+
+    private static String withArg0(String matcher) {
+        return "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"allow\", \"syscalls\": ["
+                + "{\"name\": \"mmap\", \"anyOf\": [{\"args\": [" + matcher + "]}]}]}]}";
+    }
+
+    /**
+     * A number of millions of digits is out of range whatever its digits: it is refused from its
+     * length, without a BigInteger parse (quadratic in the digits: minutes for 3,000,000), and the
+     * error does not repeat it.
+     */
+    @Test
+    void hugeNumbersAreRefusedFromTheirLength() {
+        String digits = "9".repeat(3_000_000);
+        for (String value : List.of(digits, "\"" + digits + "\"", "\"0x" + digits + "\"")) {
+            RuleFileException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> assertThrows(RuleFileException.class, () -> RuleFile.parse(withArg0("{\"eq\": " + value + "}"), AMD64)));
+            assertTrue(e.problem().contains(" is out of range 0..18446744073709551615 (2^64-1)"), e::getMessage);
+            assertTrue(e.problem().matches("(?s).*\\.\\.\\.\"? \\(300000[02] characters\\).*"), e::getMessage);
+            assertTrue(e.getMessage().length() < 300, () -> e.getMessage().length() + " characters");
+        }
+        String nr = "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"allow\", \"syscalls\": [{\"nr\": " + digits + "}]}]}";
+        RuleFileException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> assertThrows(RuleFileException.class, () -> RuleFile.parse(nr, AMD64)));
+        assertTrue(e.problem().startsWith("syscall number 99999"), e::getMessage);
+        assertTrue(e.problem().endsWith("... (3000000 characters) is out of range 0..2147483647"), e::getMessage);
+        // leading zeros do not count: 0x followed by a million zeros and a one is 1
+        Policy one = RuleFile.parse(withArg0("{\"eq\": \"0x" + "0".repeat(1_000_000) + "1\"}"), AMD64);
+        assertEquals(Matcher.eq(1), one.ruleSets().get(0).syscalls().get(0).anyOf().get(0).args().get(0));
+    }
+
+    /** Only the documented syntax: ASCII digits, no sign, in values and in actions. */
+    @Test
+    void onlyAsciiDigitsWithoutASign() {
+        String arabicOne = "\u0661";  // ARABIC-INDIC DIGIT ONE: Character.isDigit, BigInteger and parseInt accept it
+        String fullwidthA = "\uff21"; // FULLWIDTH LATIN CAPITAL LETTER A: Character.digit(c, 16) == 10
+        for (String action : List.of("errno:+1", "errno:" + arabicOne, "trace:+7", "trace:" + arabicOne, "0x+7fff0000",
+                "0x7fff000" + fullwidthA, "errno:-1", "errno:", "errno: 1", "0x")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Action.parse(action), action);
+            assertTrue(e.getMessage().startsWith("bad number in action \""), e::getMessage);
+            RuleFileException r = assertThrows(RuleFileException.class,
+                    () -> RuleFile.parse("{\"defaultAction\": \"" + action + "\", \"ruleSets\": []}", AMD64), action);
+            assertEquals("defaultAction", r.path());
+        }
+        assertEquals(Action.errno(1), Action.parse("errno:1"));
+        assertEquals(Action.errno(1), Action.parse("errno:0001"));
+        assertEquals(Action.raw(0x7fff0000), Action.parse("0x7FFF0000"));
+        for (String value : List.of("\"" + arabicOne + "\"", "\"+1\"", "\"-0\"", "\"0x" + fullwidthA + "\"", "\"0x+1\"",
+                "\" 1\"", "\"1 \"", "\"\"", "\"0x\"", "\"1_000\"")) {
+            RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(withArg0("{\"eq\": " + value + "}"), AMD64),
+                    value);
+            assertTrue(e.problem().startsWith("bad number "), e::getMessage);
+            assertTrue(e.problem().endsWith("(expected decimal digits or 0x followed by hex digits)"), e::getMessage);
+        }
+        // a \\u escape takes four ASCII hex digits: parseInt alone took "+041" (as 'A')
+        RuleFileException u = assertThrows(RuleFileException.class,
+                () -> RuleFile.parse("{\"defaultAction\": \"\\u+041\", \"ruleSets\": []}", AMD64));
+        assertEquals("bad \\u escape \"\\u+041\"", u.problem());
+        RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(withArg0("{\"eq\": \"" + arabicOne + "\"}"), AMD64));
+        assertEquals("bad number \"\\u0661\" (expected decimal digits or 0x followed by hex digits)", e.problem(),
+                "non-ASCII characters are shown escaped");
+    }
+
+    /** An error quotes at most 80 characters of the value it is about, and says how long it was. */
+    @Test
+    void errorsDoNotRepeatAHugeValue() {
+        String name = "x".repeat(1_000_000);
+        String pre = "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"allow\", \"syscalls\": [";
+        RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(pre + "{\"name\": \"" + name + "\"}]}]}", AMD64));
+        assertEquals("unknown syscall \"" + "x".repeat(80) + "...\" (1000000 characters) on amd64", e.problem());
+        e = assertThrows(RuleFileException.class, () -> RuleFile.parse("{\"defaultAction\": \"" + name + "\", \"ruleSets\": []}", AMD64));
+        assertEquals("unknown action \"" + "x".repeat(80) + "...\" (1000000 characters) (expected allow, kill_thread, kill_process, "
+                + "trap, log, errno:N, trace:N or 0x...)", e.problem());
+        RuleFileException key = assertThrows(RuleFileException.class,
+                () -> RuleFile.parse("{\"defaultAction\": \"allow\", \"" + name + "\": 1}", AMD64));
+        assertTrue(key.getMessage().length() < 400, () -> key.getMessage().length() + " characters");
+        assertTrue(key.problem().startsWith("unknown key \"" + "x".repeat(80) + "...\" (1000000 characters)"), key::getMessage);
+        e = assertThrows(RuleFileException.class, () -> RuleFile.parse(withArg0("{\"eq\": \"1" + name + "\"}"), AMD64));
+        assertEquals("bad number \"1" + "x".repeat(79) + "...\" (1000001 characters) (expected decimal digits or 0x followed by hex digits)",
+                e.problem());
+        // a control character in a name is shown escaped, not printed
+        e = assertThrows(RuleFileException.class, () -> RuleFile.parse(pre + "{\"name\": \"a\\nb\\u001b[2J\"}]}]}", AMD64));
+        assertEquals("unknown syscall \"a\\nb\\u001b[2J\" on amd64", e.problem());
+    }
+
+    @Test
+    void aTextOverTheSizeLimitIsRefusedBeforeItIsRead() {
+        String big = "{\"defaultAction\": \"allow\", \"ruleSets\": []}" + " ".repeat(RuleFile.MAX_INPUT_CHARS);
+        RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(big, AMD64));
+        assertEquals("$ (line 1, column 1): a rule file of " + big.length() + " characters is larger than the limit of 4194304 (4 MiB)",
+                e.getMessage());
+        String fits = "{\"defaultAction\": \"allow\", \"ruleSets\": []}";
+        assertEquals(Action.ALLOW, RuleFile.parse(fits + " ".repeat(RuleFile.MAX_INPUT_CHARS - fits.length()), AMD64).defaultAction());
     }
 
     @Test
