@@ -364,7 +364,7 @@ final class SubprocessImpl implements Subprocess {
         markDead(e.getMessage());
         if (platform.facts().failureMode() == FailureMode.CONTAINED) {
             if (!master) {
-                // Kill and reap it now (DESIGN rule 6), not when the platform closes: a dead
+                // Kill and reap it now (README, "Failure modes"), not at platform close: a dead
                 // process whose zombie or PTRACE_EVENT_EXIT stop is left waiting helps nobody.
                 platform.reapDead(this);
             }
