@@ -35,6 +35,8 @@ import java.util.concurrent.locks.LockSupport;
 final class GroupReaper {
     /** How long a teardown may take before it gives up with an error (a dying process takes microseconds). */
     static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** __WALL (clone children and threads too) | WUNTRACED | WNOHANG: never blocks. */
+    private static final int POLL = Wait.__WALL | Wait.WUNTRACED | Wait.WNOHANG;
 
     private GroupReaper() {
     }
@@ -73,7 +75,7 @@ final class GroupReaper {
             for (int tid : order) {
                 long r;
                 try {
-                    r = Sys.wait4Full(tid, Tracee.WAIT_OPTIONS | Wait.WNOHANG);
+                    r = Sys.wait4Full(tid, POLL);
                 } catch (LinuxException e) {
                     if (e.errno() != Errno.ECHILD) {
                         throw e;
@@ -117,7 +119,7 @@ final class GroupReaper {
         while (true) {
             long r;
             try {
-                r = Sys.wait4Full(-pgid, Tracee.WAIT_OPTIONS | Wait.WNOHANG);
+                r = Sys.wait4Full(-pgid, POLL);
             } catch (LinuxException e) {
                 if (e.errno() == Errno.ECHILD) {
                     return any;
