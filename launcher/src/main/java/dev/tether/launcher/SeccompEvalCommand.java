@@ -102,13 +102,13 @@ final class SeccompEvalCommand implements Callable<Integer> {
         Program program;
         try {
             policy = RuleFile.parse(SeccompSupport.readText(file), table);
-            program = SeccompCompiler.compile(policy, table.auditArch());
+            program = SeccompCompiler.compile(policy, table);
         } catch (IllegalArgumentException e) {
             throw CliException.failed(SeccompSupport.printable(file.toString()) + ": " + e.getMessage());
         }
         SeccompData data = SeccompData.of(nr, badArch ? AUDIT_ARCH_I386 : table.auditArch(), ip,
                 arg0, arg1, arg2, arg3, arg4, arg5);
-        return evaluate(policy, program, data, table.auditArch(), verbose, out, parent.root.err,
+        return evaluate(policy, program, data, table, verbose, out, parent.root.err,
                 spec.qualifiedName() + ": " + file);
     }
 
@@ -116,11 +116,11 @@ final class SeccompEvalCommand implements Callable<Integer> {
      * Prints the program's verdict on {@code data}; exit code {@link Main#DISAGREE} with a loud
      * message on {@code err} when the rule model's verdict differs.
      */
-    static int evaluate(Policy policy, Program program, SeccompData data, int auditArch, boolean verbose,
+    static int evaluate(Policy policy, Program program, SeccompData data, SyscallTable table, boolean verbose,
             PrintStream out, PrintStream err, String label) {
         Interpreter.Result r = Interpreter.run(program, data.toBytes(SeccompSupport.ORDER), SeccompSupport.ORDER);
         Action compiled = Action.raw(r.value());
-        Action reference = policy.evaluate(data, auditArch);
+        Action reference = policy.evaluate(data, table);
         out.println(compiled);
         if (verbose) {
             out.printf("%s%nexecuted %d of %d instructions; the rule model agrees: %s%n", data, r.executed(),

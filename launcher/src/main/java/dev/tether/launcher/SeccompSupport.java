@@ -185,7 +185,7 @@ final class SeccompSupport {
      */
     static Program compileFile(Path file, SyscallTable table) {
         Policy policy = RuleFile.parse(readText(file), table);
-        return SeccompCompiler.compile(policy, table.auditArch());
+        return SeccompCompiler.compile(policy, table);
     }
 
     /** One line: {@code {"file": F, "program": [[code,jt,jf,k], ...]}}; k as unsigned decimal. */

@@ -166,6 +166,32 @@ class SeccompCommandsTest {
         assertVerdict("errno:1", f, "--arch", "arm64", "--nr", String.valueOf(ptraceArm));
     }
 
+    /**
+     * x32 (amd64): a syscall number from 0x40000000 up gets the bad-arch action (x32's ptrace is
+     * 1073742345 = 0x40000209), -1 does not; on arm64 such numbers are plain numbers.
+     */
+    @Test
+    void evalOfX32Syscalls() throws IOException {
+        String f = small.toString();
+        assertVerdict("kill_process", f, "--nr", "1073742345");
+        assertVerdict("kill_process", f, "--nr", "0x40000209");
+        assertVerdict("kill_process", f, "--nr", "0x7fffffff");
+        assertVerdict("kill_process", f, "--nr", "-2");
+        assertVerdict("allow", f, "--nr", "-1");
+        assertVerdict("allow", f, "--arch", "arm64", "--nr", "0x40000209");
+        // the rule file's own choice: x32 as an arch of its own, decided by the rules
+        Path own = Files.writeString(dir.resolve("x32-own.json"), "{\"defaultAction\": \"allow\", \"x32\": \"ruleSets\", \"ruleSets\": ["
+                + "{\"action\": \"errno:1\", \"syscalls\": [{\"name\": \"ptrace\"}, {\"nr\": \"0x40000209\"}]}]}");
+        assertVerdict("errno:1", own.toString(), "--nr", "0x40000209");
+        assertVerdict("allow", own.toString(), "--nr", "0x40000027");
+        // and the compiled programs differ by the check
+        List<int[]> guarded = programOf(Cli.run("seccomp", "compile", "--arch", "amd64", f).out().trim());
+        assertEquals(0x35, guarded.get(3)[0], "jge");
+        assertEquals(0x40000000, guarded.get(3)[3]);
+        List<int[]> arm = programOf(Cli.run("seccomp", "compile", "--arch", "arm64", f).out().trim());
+        assertEquals(guarded.size() - 2, arm.size(), "two instructions: jge 0x40000000, jeq -1");
+    }
+
     private static void assertVerdict(String expected, String... args) {
         String[] full = new String[args.length + 2];
         full[0] = "seccomp";
@@ -189,14 +215,14 @@ class SeccompCommandsTest {
         SeccompData ptrace = SeccompData.of(table.require("ptrace"), table.auditArch(), 0);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = SeccompEvalCommand.evaluate(policy, wrong, ptrace, table.auditArch(), false,
+        int rc = SeccompEvalCommand.evaluate(policy, wrong, ptrace, table, false,
                 new PrintStream(out, true), new PrintStream(err, true), "test");
         assertEquals(Main.DISAGREE, rc);
         assertEquals("allow", out.toString().trim());
         assertTrue(err.toString().contains("DISAGREEMENT") && err.toString().contains("the rules say errno:1"), err::toString);
 
         SeccompData read = SeccompData.of(table.require("read"), table.auditArch(), 0);
-        assertEquals(Main.OK, SeccompEvalCommand.evaluate(policy, wrong, read, table.auditArch(), false,
+        assertEquals(Main.OK, SeccompEvalCommand.evaluate(policy, wrong, read, table, false,
                 new PrintStream(out, true), new PrintStream(err, true), "test"));
     }
 
@@ -259,7 +285,13 @@ class SeccompCommandsTest {
             assertTrue(r.out().contains("instructions: " + size), r::toString);
             assertTrue(r.out().contains("executed max "), r::toString);
             assertTrue(r.out().contains("ptrace"), r::toString);
+            assertFalse(r.out().contains("; x32 ("), r::toString);
         }
+        // amd64: one x32 syscall is run too, and stops right after the x32 check
+        Path amd = dir.resolve("small.amd64.json");
+        Files.write(amd, Cli.run("seccomp", "compile", "--arch", "amd64", small.toString()).outBytes());
+        Cli.Result x = Cli.run("seccomp", "explain", "--no-listing", amd.toString());
+        assertTrue(x.out().contains("; foreign arch: 3; x32 (nr 0x40000000): 6\n"), x::toString);
         Cli.Result ruleFile = Cli.run("seccomp", "explain", small.toString());
         assertEquals(Main.FAILED, ruleFile.rc(), ruleFile::toString);
         assertTrue(ruleFile.err().contains("is a rule file, not a compiled program"), ruleFile::toString);

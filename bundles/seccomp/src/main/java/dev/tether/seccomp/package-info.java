@@ -7,6 +7,10 @@
  * <p>The verdict contract every compiled program implements, for a {@code seccomp_data}:
  * <ol>
  * <li>arch != the target's audit arch: the bad-arch action;</li>
+ * <li>on an arch with a {@link dev.tether.seccomp.ForeignAbi} (x32 on amd64), unless the policy
+ * leaves its syscalls to the rules ({@link dev.tether.seccomp.ForeignAbiSyscalls}):
+ * {@code nr >= syscallBit} (unsigned) and {@code nr != -1}: the bad-arch action, as libseccomp
+ * does;</li>
  * <li>for each rule set in order that lists the syscall number: skip it if it is {@code vsyscall}
  * and bit 63 of the instruction pointer is clear; if the syscall matches all arguments, or any of
  * its rules holds, that set's action; otherwise continue with the next set;</li>
