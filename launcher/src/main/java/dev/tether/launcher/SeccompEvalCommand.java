@@ -8,6 +8,7 @@ import dev.tether.seccomp.RuleFile;
 import dev.tether.seccomp.SeccompCompiler;
 import dev.tether.seccomp.SeccompData;
 import dev.tether.seccomp.SyscallTable;
+import dev.tether.seccomp.Verdict;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.OptionalInt;
@@ -25,12 +26,14 @@ import picocli.CommandLine.Spec;
 /**
  * {@code tether seccomp eval FILE --nr N|--name NAME ...}: the verdict of the compiled program on
  * one {@code seccomp_data}, computed by the BPF interpreter and checked against the reference
- * evaluator {@link Policy#evaluate}.
+ * evaluator {@link Policy#decide}, which also says what decided it.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Run a rule file's compiled program on one system call and print the verdict.",
             "The verdict (allow, errno:1, kill_thread, ...) comes from the BPF interpreter running the compiled",
-            "program; it is checked against the rule model's own evaluation (exit 3 if they disagree).",
+            "program; it is checked against the rule model's own evaluation (exit 3 if they disagree). A second",
+            "line says what decided it: a rule set and rule (ruleSets[I].syscalls[J].anyOf[K], as the",
+            "rule file's JSON paths count), the default action or the bad-arch action.",
             "Values: decimal, 0x hex or negative decimal (two's complement)."})
 final class SeccompEvalCommand implements Callable<Integer> {
     /** AUDIT_ARCH_I386 = EM_386 | __AUDIT_ARCH_LE (include/uapi/linux/audit.h): the "wrong arch" of --bad-arch. */
@@ -109,19 +112,22 @@ final class SeccompEvalCommand implements Callable<Integer> {
         SeccompData data = SeccompData.of(nr, badArch ? AUDIT_ARCH_I386 : table.auditArch(), ip,
                 arg0, arg1, arg2, arg3, arg4, arg5);
         return evaluate(policy, program, data, table, verbose, out, parent.root.err,
-                spec.qualifiedName() + ": " + file);
+                spec.qualifiedName() + ": " + SeccompSupport.printable(file.toString()));
     }
 
     /**
-     * Prints the program's verdict on {@code data}; exit code {@link Main#DISAGREE} with a loud
-     * message on {@code err} when the rule model's verdict differs.
+     * Prints the program's verdict on {@code data} and, on a second line, what in the policy
+     * decided it; exit code {@link Main#DISAGREE} with a loud message on {@code err} when the rule
+     * model's verdict differs.
      */
     static int evaluate(Policy policy, Program program, SeccompData data, SyscallTable table, boolean verbose,
             PrintStream out, PrintStream err, String label) {
         Interpreter.Result r = Interpreter.run(program, data.toBytes(SeccompSupport.ORDER), SeccompSupport.ORDER);
         Action compiled = Action.raw(r.value());
-        Action reference = policy.evaluate(data, table);
+        Verdict verdict = policy.decide(data, table);
+        Action reference = verdict.action();
         out.println(compiled);
+        out.println("decided by " + verdict.describe(policy, table, data));
         if (verbose) {
             out.printf("%s%nexecuted %d of %d instructions; the rule model agrees: %s%n", data, r.executed(),
                     program.size(), compiled.equals(reference) ? "yes" : "NO");

@@ -1,5 +1,6 @@
 package dev.tether.seccomp;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -60,25 +61,35 @@ public record Policy(Action defaultAction, Action badArchAction, List<RuleSet> r
      * compiled program is tested against.
      */
     public Action evaluate(SeccompData data, SyscallTable table) {
+        return decide(data, table).action();
+    }
+
+    /** {@link #evaluate}, saying which part of the policy gave the verdict. */
+    public Verdict decide(SeccompData data, SyscallTable table) {
         if (data.arch() != table.auditArch()) {
-            return badArchAction;
+            return new Verdict(badArchAction, Verdict.Reason.BAD_ARCH, -1, -1, -1, List.of());
         }
         Optional<ForeignAbi> guarded = guardedAbi(table);
         if (guarded.isPresent() && guarded.get().owns(data.nr())) {
-            return badArchAction;
+            return new Verdict(badArchAction, Verdict.Reason.FOREIGN_ABI, -1, -1, -1, List.of());
         }
-        for (RuleSet set : ruleSets) {
+        List<Integer> passed = new ArrayList<>();
+        for (int i = 0; i < ruleSets.size(); i++) {
+            RuleSet set = ruleSets.get(i);
             SyscallRule s = set.find(data.nr());
             if (s == null) {
                 continue;
             }
             if (set.vsyscall() && data.instructionPointer() >= 0) {
+                passed.add(i);
                 continue; // bit 63 clear: not a call from the vsyscall page
             }
-            if (s.test(data.argsArray(), data.instructionPointer())) {
-                return set.action();
+            int rule = s.matchAll() ? -1 : s.firstMatch(data.argsArray(), data.instructionPointer());
+            if (s.matchAll() || rule >= 0) {
+                return new Verdict(set.action(), Verdict.Reason.RULE_SET, i, set.syscalls().indexOf(s), rule, passed);
             }
+            passed.add(i);
         }
-        return defaultAction;
+        return new Verdict(defaultAction, Verdict.Reason.DEFAULT, -1, -1, -1, passed);
     }
 }

@@ -22,8 +22,9 @@
  *
  * <p>{@link dev.tether.seccomp.SeccompCompiler} turns a policy into a BPF program,
  * {@link dev.tether.seccomp.RuleFile} reads and writes the JSON rule files,
- * {@link dev.tether.seccomp.StubPolicy} is the ptrace stubs' own policy and
- * {@link dev.tether.seccomp.Explain} reports what a program costs.
+ * {@link dev.tether.seccomp.StubPolicy} is the ptrace stubs' own policy,
+ * {@link dev.tether.seccomp.Explain} reports what a program costs and
+ * {@link dev.tether.seccomp.Verdict} says which part of a policy decided a call.
  * {@link dev.tether.seccomp.SyscallTable} and
  * {@link dev.tether.seccomp.SeccompContribution} are implemented by the arch bundles and
  * registered as OSGi services (property {@code tether.arch}).

@@ -101,6 +101,8 @@ class CompilerTest {
             assertEquals(c[1], run(prog, d).value(), d::toString);
             assertEquals(c[1], p.evaluate(d, TABLE).value(), d::toString);
         }
+        Verdict v = p.decide(SeccompData.of(x32Ptrace, ARCH, 0), TABLE);
+        assertEquals(Verdict.Reason.FOREIGN_ABI, v.reason());
         assertEquals(6, run(prog, SeccompData.of(x32Ptrace, ARCH, 0)).executed(), "LD, JEQ, LD, JGE, JEQ, RET");
 
         // x32 as an arch of its own: no check, x32 numbers reach the rules (and the default)
@@ -112,7 +114,7 @@ class CompilerTest {
         }
         assertEquals(Action.RET_ERRNO | 1, run(ownProg, SeccompData.of(x32Ptrace, ARCH, 0)).value());
         assertEquals(Action.RET_ALLOW, run(ownProg, SeccompData.of(0x40000000 | 39, ARCH, 0)).value());
-        assertEquals(Action.errno(1), own.evaluate(SeccompData.of(x32Ptrace, ARCH, 0), TABLE));
+        assertEquals(Verdict.Reason.RULE_SET, own.decide(SeccompData.of(x32Ptrace, ARCH, 0), TABLE).reason());
         // the check costs one instruction on the path of a native syscall
         Program ownPlain = SeccompCompiler.compile(p.withForeignAbiSyscalls(ForeignAbiSyscalls.RULE_SETS), TABLE);
         assertEquals(run(ownPlain, SeccompData.of(ptrace, ARCH, 0)).executed() + 1, run(prog, SeccompData.of(ptrace, ARCH, 0)).executed());
