@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
             "program; it is checked against the rule model's own evaluation (exit 3 if they disagree). A second",
             "line says what decided it: a rule set and rule (ruleSets[I].syscalls[J].anyOf[K], as the",
             "rule file's JSON paths count), the default action or the bad-arch action.",
-            "Values: decimal, 0x hex or negative decimal (two's complement)."})
+            "Values: decimal, 0x hex or negative decimal (two's complement); --nr is 32 bits (0x40000209 is",
+            "x32's ptrace, 0xffffffff is -1)."})
 final class SeccompEvalCommand implements Callable<Integer> {
     /** AUDIT_ARCH_I386 = EM_386 | __AUDIT_ARCH_LE (include/uapi/linux/audit.h): the "wrong arch" of --bad-arch. */
     static final int AUDIT_ARCH_I386 = 0x40000003;
@@ -55,8 +56,8 @@ final class SeccompEvalCommand implements Callable<Integer> {
     Syscall syscall;
 
     static final class Syscall {
-        @Option(names = "--nr", paramLabel = "N", required = true, converter = SeccompCommand.IntConverter.class,
-                description = "System call number.")
+        @Option(names = "--nr", paramLabel = "N", required = true, converter = SeccompCommand.NrConverter.class,
+                description = "System call number: decimal (-2147483648..2147483647) or 0x hex (32 bits).")
         Integer nr;
 
         @Option(names = "--name", paramLabel = "NAME", required = true, description = "System call name (for --arch).")

@@ -246,7 +246,10 @@ class SeccompBadInputTest {
             {"--name", "kill", "--arg1", "0x\uff21"}, // FULLWIDTH A
             {"--name", "kill", "--arg1", "9".repeat(1_000_000)},
             {"--nr", "\u0661"},
-            {"--nr", "1".repeat(1_000_000)}}) {
+            {"--nr", "1".repeat(1_000_000)},
+            {"--nr", "0x\uff21"},
+            {"--nr", "0x" + "f".repeat(1_000_000)},
+            {"--nr", "0x100000000"}}) {
             Cli.Result r = assertTimeoutPreemptively(Duration.ofSeconds(60),
                     () -> Cli.run(Stream.concat(Stream.of("seccomp", "eval", "--arch", "amd64", f), Stream.of(bad)).toArray(String[]::new)));
             assertEquals(Main.USAGE, r.rc(), r::toString);

@@ -192,7 +192,9 @@ class SeccompCommandsTest {
         assertDecided("kill_process", x32, f, "--nr", "1073742345");
         assertDecided("kill_process", x32, f, "--nr", "0x40000209");
         assertDecided("kill_process", x32.replace("0x40000209", "0x7fffffff"), f, "--nr", "0x7fffffff");
-        assertDecided("kill_process", x32.replace("0x40000209", "0xfffffffe"), f, "--nr", "-2");
+        assertDecided("kill_process", x32.replace("0x40000209", "0x80000000"), f, "--nr", "0x80000000");
+        assertDecided("kill_process", x32.replace("0x40000209", "0xfffffffe"), f, "--nr", "0xfffffffe");
+        assertDecided("allow", "decided by defaultAction: no rule set lists syscall -1 (0xffffffff)", f, "--nr", "0xffffffff");
         assertDecided("allow", "decided by defaultAction: no rule set lists syscall -1 (0xffffffff)", f, "--nr", "-1");
         assertDecided("allow", "decided by defaultAction: no rule set lists syscall 1073742345 (0x40000209)", f,
                 "--arch", "arm64", "--nr", "0x40000209");
