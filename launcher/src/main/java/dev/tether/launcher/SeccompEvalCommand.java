@@ -11,6 +11,8 @@ import dev.tether.seccomp.SyscallTable;
 import dev.tether.seccomp.Verdict;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -95,8 +97,16 @@ final class SeccompEvalCommand implements Callable<Integer> {
         if (syscall.name != null) {
             OptionalInt n = table.number(syscall.name);
             if (n.isEmpty()) {
-                throw new ParameterException(spec.commandLine(),
-                        "unknown syscall " + SeccompSupport.quoted(syscall.name) + " on " + table.arch());
+                List<String> elsewhere = new ArrayList<>();
+                for (SyscallTable other : SeccompSupport.otherTables(table)) {
+                    if (other.number(syscall.name).isPresent()) {
+                        elsewhere.add(other.arch());
+                    }
+                }
+                throw new ParameterException(spec.commandLine(), elsewhere.isEmpty()
+                        ? "unknown syscall " + SeccompSupport.quoted(syscall.name) + " on " + table.arch()
+                        : "syscall " + SeccompSupport.quoted(syscall.name) + " is not on " + table.arch() + " (it is on "
+                                + String.join(", ", elsewhere) + ")");
             }
             nr = n.getAsInt();
         } else {
@@ -105,7 +115,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
         Policy policy;
         Program program;
         try {
-            policy = RuleFile.parse(SeccompSupport.readText(file), table);
+            policy = RuleFile.parse(SeccompSupport.readText(file), table, SeccompSupport.otherTables(table));
             program = SeccompCompiler.compile(policy, table);
         } catch (IllegalArgumentException e) {
             throw CliException.failed(SeccompSupport.printable(file.toString()) + ": " + e.getMessage());

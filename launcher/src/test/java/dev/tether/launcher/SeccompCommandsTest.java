@@ -213,6 +213,22 @@ class SeccompCommandsTest {
         assertEquals(guarded.size() - 2, arm.size(), "two instructions: jge 0x40000000, jeq -1");
     }
 
+    @Test
+    void aSyscallOfTheOtherArchIsSaidToBeThere() throws IOException {
+        Cli.Result r = Cli.run("seccomp", "eval", "--arch", "arm64", small.toString(), "--name", "open");
+        assertEquals(Main.USAGE, r.rc(), r::toString);
+        assertTrue(r.err().contains("syscall \"open\" is not on arm64 (it is on amd64)"), r::toString);
+        Path open = Files.writeString(dir.resolve("open.json"), "{\"defaultAction\": \"allow\", \"ruleSets\": ["
+                + "{\"action\": \"errno:1\", \"syscalls\": [{\"name\": \"open\"}]}]}");
+        Cli.Result c = Cli.run("seccomp", "compile", "--arch", "arm64", open.toString());
+        assertEquals(Main.FAILED, c.rc(), c::toString);
+        assertTrue(c.out().contains("syscall \\\"open\\\" is not on arm64 (it is on amd64)"), c::toString);
+        Cli.Result e = Cli.run("seccomp", "eval", "--arch", "arm64", open.toString(), "--nr", "0");
+        assertEquals(Main.FAILED, e.rc(), e::toString);
+        assertTrue(e.err().contains("syscall \"open\" is not on arm64 (it is on amd64)"), e::toString);
+        assertEquals(Main.OK, Cli.run("seccomp", "eval", "--arch", "amd64", open.toString(), "--nr", "0").rc());
+    }
+
     private static void assertDecided(String verdict, String decided, String... args) {
         Cli.Result r = assertVerdict(verdict, args);
         String[] lines = r.out().split("\n");

@@ -1,6 +1,7 @@
 package dev.tether.seccomp;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -36,7 +37,8 @@ import java.util.Set;
  *
  * <p>Everything else is an error: unknown keys, duplicate keys, a syscall listed twice in one rule
  * set, an empty {@code anyOf} (leave it out for "any arguments"), more than six arguments, values
- * outside 0..2^64-1, syscall names the table does not know, numbers outside 0..2^31-1 (the
+ * outside 0..2^64-1, syscall names the table does not know (a name another arch's table knows
+ * is said to be on that arch), numbers outside 0..2^31-1 (the
  * {@code int nr} of {@code struct seccomp_data}), arrays and objects nested more than
  * {@value #MAX_DEPTH} deep, a text longer than {@value #MAX_INPUT_CHARS} characters. Every error
  * is a {@link RuleFileException} naming the JSON path and line and column; it quotes at most 80
@@ -65,6 +67,19 @@ public final class RuleFile {
      * @throws RuleFileException naming the place and the problem
      */
     public static Policy parse(String json, SyscallTable table) {
+        return parse(json, table, List.of());
+    }
+
+    /**
+     * Reads a rule file; a syscall name {@code table} does not know but one of {@code otherArches}
+     * does is reported as "not on amd64 (it is on arm64)" rather than unknown.
+     *
+     * @param json the text
+     * @param table the architecture's syscall names
+     * @param otherArches the other architectures' tables, for error messages only
+     * @throws RuleFileException naming the place and the problem
+     */
+    public static Policy parse(String json, SyscallTable table, Collection<SyscallTable> otherArches) {
         if (json.length() > MAX_INPUT_CHARS) {
             throw new RuleFileException("$", 1, 1, "a rule file of " + json.length() + " characters is larger than the limit of "
                     + MAX_INPUT_CHARS + " (4 MiB)");
@@ -91,7 +106,7 @@ public final class RuleFile {
                 throw choice.value.error(e.getMessage());
             }
         }
-        Syscalls names = new Syscalls(table, foreign == ForeignAbiSyscalls.BAD_ARCH_ACTION ? abi : Optional.empty());
+        Syscalls names = new Syscalls(table, otherArches, foreign == ForeignAbiSyscalls.BAD_ARCH_ACTION ? abi : Optional.empty());
         Json.Arr sets = array(required(top, "ruleSets"));
         List<RuleSet> ruleSets = new ArrayList<>();
         for (Json.Value v : sets.items) {
@@ -101,7 +116,7 @@ public final class RuleFile {
     }
 
     /** How syscalls are named and numbered in one file. */
-    private record Syscalls(SyscallTable table, Optional<ForeignAbi> guarded) {
+    private record Syscalls(SyscallTable table, Collection<SyscallTable> others, Optional<ForeignAbi> guarded) {
     }
 
     private static RuleSet ruleSet(Json.Value v, Syscalls table) {
@@ -156,7 +171,7 @@ public final class RuleFile {
             }
             OptionalInt n = table.number(s.value);
             if (n.isEmpty()) {
-                throw name.value.error("unknown syscall " + Json.quoted(s.value) + " on " + table.arch());
+                throw name.value.error(unknownName(s.value, table, names.others()));
             }
             nr = n.getAsInt();
         } else {
@@ -209,6 +224,20 @@ public final class RuleFile {
         }
         Json.Member ip = o.members.get("ip");
         return new Rule(args, ip == null ? Matcher.any() : matcher(ip.value));
+    }
+
+    /** "unknown syscall", or "not on amd64 (it is on arm64)" when another arch's table knows the name. */
+    private static String unknownName(String name, SyscallTable table, Collection<SyscallTable> others) {
+        List<String> on = new ArrayList<>();
+        for (SyscallTable o : others) {
+            if (!o.arch().equals(table.arch()) && o.number(name).isPresent()) {
+                on.add(o.arch());
+            }
+        }
+        if (on.isEmpty()) {
+            return "unknown syscall " + Json.quoted(name) + " on " + table.arch();
+        }
+        return "syscall " + Json.quoted(name) + " is not on " + table.arch() + " (it is on " + String.join(", ", on) + ")";
     }
 
     private static final Set<String> MATCHER_KEYS = Set.of("any", "eq", "ne", "gt", "ge", "lt", "le", "maskedEq", "mask");

@@ -399,6 +399,20 @@ class RuleFileTest {
         assertEquals(0x40000209, arm.ruleSets().get(0).syscalls().get(0).nr());
     }
 
+    @Test
+    void aNameOnAnotherArchIsSaidToBeThere() {
+        String json = "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"errno:1\", \"syscalls\": [{\"name\": \"arch_prctl\"}]}]}";
+        RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(json, Fixtures.ARM64, List.of(Fixtures.AMD64)));
+        assertEquals("ruleSets[0].syscalls[0].name (line 1, column 85): syscall \"arch_prctl\" is not on arm64 (it is on amd64)",
+                e.getMessage());
+        // without the other tables, or for a name no table knows: unknown
+        e = assertThrows(RuleFileException.class, () -> RuleFile.parse(json, Fixtures.ARM64));
+        assertTrue(e.getMessage().endsWith("unknown syscall \"arch_prctl\" on arm64"), e::getMessage);
+        e = assertThrows(RuleFileException.class, () -> RuleFile.parse(json.replace("arch_prctl", "fooo"), Fixtures.ARM64,
+                List.of(Fixtures.AMD64, Fixtures.ARM64)));
+        assertTrue(e.getMessage().endsWith("unknown syscall \"fooo\" on arm64"), e::getMessage);
+    }
+
     static boolean listsX32(Policy p) {
         return p.ruleSets().stream().flatMap(s -> s.syscalls().stream()).anyMatch(s -> Fixtures.X32.owns(s.nr()));
     }
