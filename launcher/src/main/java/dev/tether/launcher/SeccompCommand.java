@@ -133,6 +133,25 @@ final class SeccompCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A syscall number, the 32 bits of {@code seccomp_data.nr}: decimal (-2147483648..2147483647)
+     * or {@code 0x} and at most 32 bits of hex ({@code 0xffffffff} is -1), with
+     * {@link U64Converter}'s rules for digits.
+     */
+    static final class NrConverter implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String s = value.trim();
+            boolean hex = s.startsWith("0x") || s.startsWith("0X");
+            Long v = U64Converter.parse(value, !hex);
+            if (v == null || (hex && Long.compareUnsigned(v, 0xffffffffL) > 0)) {
+                throw new TypeConversionException(SeccompSupport.quoted(value) + " does not fit in 32 bits"
+                        + (hex ? " (0x0..0xffffffff)" : " (-2147483648..2147483647, or 0x0..0xffffffff)"));
+            }
+            return (int) (long) v;
+        }
+    }
+
     /** A 32-bit signed value written as {@link U64Converter} describes. */
     static final class IntConverter implements ITypeConverter<Integer> {
         @Override

@@ -8,8 +8,11 @@ import dev.tether.seccomp.RuleFile;
 import dev.tether.seccomp.SeccompCompiler;
 import dev.tether.seccomp.SeccompData;
 import dev.tether.seccomp.SyscallTable;
+import dev.tether.seccomp.Verdict;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -25,13 +28,16 @@ import picocli.CommandLine.Spec;
 /**
  * {@code tether seccomp eval FILE --nr N|--name NAME ...}: the verdict of the compiled program on
  * one {@code seccomp_data}, computed by the BPF interpreter and checked against the reference
- * evaluator {@link Policy#evaluate}.
+ * evaluator {@link Policy#decide}, which also says what decided it.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Run a rule file's compiled program on one system call and print the verdict.",
             "The verdict (allow, errno:1, kill_thread, ...) comes from the BPF interpreter running the compiled",
-            "program; it is checked against the rule model's own evaluation (exit 3 if they disagree).",
-            "Values: decimal, 0x hex or negative decimal (two's complement)."})
+            "program; it is checked against the rule model's own evaluation (exit 3 if they disagree). A second",
+            "line says what decided it: a rule set and rule (ruleSets[I].syscalls[J].anyOf[K], as the",
+            "rule file's JSON paths count), the default action or the bad-arch action.",
+            "Values: decimal, 0x hex or negative decimal (two's complement); --nr is 32 bits (0x40000209 is",
+            "x32's ptrace, 0xffffffff is -1)."})
 final class SeccompEvalCommand implements Callable<Integer> {
     /** AUDIT_ARCH_I386 = EM_386 | __AUDIT_ARCH_LE (include/uapi/linux/audit.h): the "wrong arch" of --bad-arch. */
     static final int AUDIT_ARCH_I386 = 0x40000003;
@@ -52,8 +58,8 @@ final class SeccompEvalCommand implements Callable<Integer> {
     Syscall syscall;
 
     static final class Syscall {
-        @Option(names = "--nr", paramLabel = "N", required = true, converter = SeccompCommand.IntConverter.class,
-                description = "System call number.")
+        @Option(names = "--nr", paramLabel = "N", required = true, converter = SeccompCommand.NrConverter.class,
+                description = "System call number: decimal (-2147483648..2147483647) or 0x hex (32 bits).")
         Integer nr;
 
         @Option(names = "--name", paramLabel = "NAME", required = true, description = "System call name (for --arch).")
@@ -91,8 +97,16 @@ final class SeccompEvalCommand implements Callable<Integer> {
         if (syscall.name != null) {
             OptionalInt n = table.number(syscall.name);
             if (n.isEmpty()) {
-                throw new ParameterException(spec.commandLine(),
-                        "unknown syscall " + SeccompSupport.quoted(syscall.name) + " on " + table.arch());
+                List<String> elsewhere = new ArrayList<>();
+                for (SyscallTable other : SeccompSupport.otherTables(table)) {
+                    if (other.number(syscall.name).isPresent()) {
+                        elsewhere.add(other.arch());
+                    }
+                }
+                throw new ParameterException(spec.commandLine(), elsewhere.isEmpty()
+                        ? "unknown syscall " + SeccompSupport.quoted(syscall.name) + " on " + table.arch()
+                        : "syscall " + SeccompSupport.quoted(syscall.name) + " is not on " + table.arch() + " (it is on "
+                                + String.join(", ", elsewhere) + ")");
             }
             nr = n.getAsInt();
         } else {
@@ -101,27 +115,30 @@ final class SeccompEvalCommand implements Callable<Integer> {
         Policy policy;
         Program program;
         try {
-            policy = RuleFile.parse(SeccompSupport.readText(file), table);
-            program = SeccompCompiler.compile(policy, table.auditArch());
+            policy = RuleFile.parse(SeccompSupport.readText(file), table, SeccompSupport.otherTables(table));
+            program = SeccompCompiler.compile(policy, table);
         } catch (IllegalArgumentException e) {
             throw CliException.failed(SeccompSupport.printable(file.toString()) + ": " + e.getMessage());
         }
         SeccompData data = SeccompData.of(nr, badArch ? AUDIT_ARCH_I386 : table.auditArch(), ip,
                 arg0, arg1, arg2, arg3, arg4, arg5);
-        return evaluate(policy, program, data, table.auditArch(), verbose, out, parent.root.err,
-                spec.qualifiedName() + ": " + file);
+        return evaluate(policy, program, data, table, verbose, out, parent.root.err,
+                spec.qualifiedName() + ": " + SeccompSupport.printable(file.toString()));
     }
 
     /**
-     * Prints the program's verdict on {@code data}; exit code {@link Main#DISAGREE} with a loud
-     * message on {@code err} when the rule model's verdict differs.
+     * Prints the program's verdict on {@code data} and, on a second line, what in the policy
+     * decided it; exit code {@link Main#DISAGREE} with a loud message on {@code err} when the rule
+     * model's verdict differs.
      */
-    static int evaluate(Policy policy, Program program, SeccompData data, int auditArch, boolean verbose,
+    static int evaluate(Policy policy, Program program, SeccompData data, SyscallTable table, boolean verbose,
             PrintStream out, PrintStream err, String label) {
         Interpreter.Result r = Interpreter.run(program, data.toBytes(SeccompSupport.ORDER), SeccompSupport.ORDER);
         Action compiled = Action.raw(r.value());
-        Action reference = policy.evaluate(data, auditArch);
+        Verdict verdict = policy.decide(data, table);
+        Action reference = verdict.action();
         out.println(compiled);
+        out.println("decided by " + verdict.describe(policy, table, data));
         if (verbose) {
             out.printf("%s%nexecuted %d of %d instructions; the rule model agrees: %s%n", data, r.executed(),
                     program.size(), compiled.equals(reference) ? "yes" : "NO");

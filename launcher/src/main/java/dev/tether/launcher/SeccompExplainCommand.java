@@ -94,7 +94,7 @@ final class SeccompExplainCommand implements Callable<Integer> {
 
     /** The statistics part, also used by the demo. */
     static String explain(Program p, SyscallTable table, int maxNr, int top) {
-        return Explain.of(p, table.auditArch(), maxNr).format(table, top);
+        return Explain.of(p, table, maxNr).format(table, top);
     }
 
     /**

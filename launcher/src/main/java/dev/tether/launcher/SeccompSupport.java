@@ -62,6 +62,20 @@ final class SeccompSupport {
                 + arch.bundleName() + ".jar there, with META-INF/services/" + SyscallTable.class.getName() + "?)");
     }
 
+    /**
+     * The tables of the arches other than {@code table}'s that are on the class path, for "not on
+     * amd64 (it is on arm64)" messages.
+     */
+    static List<SyscallTable> otherTables(SyscallTable table) {
+        List<SyscallTable> out = new ArrayList<>();
+        for (SyscallTable t : ServiceLoader.load(SyscallTable.class, SeccompSupport.class.getClassLoader())) {
+            if (!t.arch().equals(table.arch())) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
     /** The seccomp contribution of {@code arch}. */
     static SeccompContribution contribution(HostArch arch) {
         for (SeccompContribution c : ServiceLoader.load(SeccompContribution.class, SeccompSupport.class.getClassLoader())) {
@@ -184,8 +198,8 @@ final class SeccompSupport {
      *         the problem, without the file name
      */
     static Program compileFile(Path file, SyscallTable table) {
-        Policy policy = RuleFile.parse(readText(file), table);
-        return SeccompCompiler.compile(policy, table.auditArch());
+        Policy policy = RuleFile.parse(readText(file), table, otherTables(table));
+        return SeccompCompiler.compile(policy, table);
     }
 
     /** One line: {@code {"file": F, "program": [[code,jt,jf,k], ...]}}; k as unsigned decimal. */

@@ -164,9 +164,79 @@ class SeccompCommandsTest {
         assertVerdict("kill_process", f, "--name", "ptrace", "--bad-arch");
         int ptraceArm = SeccompSupport.table(HostArch.arm64).require("ptrace");
         assertVerdict("errno:1", f, "--arch", "arm64", "--nr", String.valueOf(ptraceArm));
+        assertVerdict("errno:1", f, "--arch", "arm64", "--nr", "0x" + Integer.toHexString(ptraceArm));
     }
 
-    private static void assertVerdict(String expected, String... args) {
+    /** The second line says what decided, with the rule file's own JSON paths. */
+    @Test
+    void evalSaysWhatDecided() {
+        String f = small.toString();
+        assertDecided("errno:1", "decided by ruleSets[0].syscalls[0]: ptrace (101), any arguments", f, "--name", "ptrace");
+        assertDecided("errno:1", "decided by ruleSets[0].syscalls[1].anyOf[0]: kill (62) {arg1 == 0x9}", f, "--name", "kill", "--arg1", "9");
+        assertDecided("allow", "decided by defaultAction: kill (62) is listed by ruleSets[0] (no rule matched)", f, "--name", "kill");
+        assertDecided("errno:13", "decided by ruleSets[1].syscalls[0]: personality (135), any arguments", f, "--nr", "0x87");
+        assertDecided("allow", "decided by defaultAction: no rule set lists read (0)", f, "--name", "read");
+        assertDecided("kill_process", "decided by badArchAction: seccomp_data.arch 0x40000003 is not amd64's 0xc000003e", f,
+                "--name", "ptrace", "--bad-arch");
+        assertDecided("errno:1", "decided by ruleSets[0].syscalls[0]: ptrace (117), any arguments", f, "--arch", "arm64", "--name", "ptrace");
+    }
+
+    /**
+     * x32 (amd64): a syscall number from 0x40000000 up gets the bad-arch action (x32's ptrace is
+     * 1073742345 = 0x40000209), -1 does not; on arm64 such numbers are plain numbers.
+     */
+    @Test
+    void evalOfX32Syscalls() throws IOException {
+        String f = small.toString();
+        String x32 = "decided by badArchAction: nr 0x40000209 is an x32 syscall (0x40000000 and up; \"x32\": \"badArchAction\")";
+        assertDecided("kill_process", x32, f, "--nr", "1073742345");
+        assertDecided("kill_process", x32, f, "--nr", "0x40000209");
+        assertDecided("kill_process", x32.replace("0x40000209", "0x7fffffff"), f, "--nr", "0x7fffffff");
+        assertDecided("kill_process", x32.replace("0x40000209", "0x80000000"), f, "--nr", "0x80000000");
+        assertDecided("kill_process", x32.replace("0x40000209", "0xfffffffe"), f, "--nr", "0xfffffffe");
+        assertDecided("allow", "decided by defaultAction: no rule set lists syscall -1 (0xffffffff)", f, "--nr", "0xffffffff");
+        assertDecided("allow", "decided by defaultAction: no rule set lists syscall -1 (0xffffffff)", f, "--nr", "-1");
+        assertDecided("allow", "decided by defaultAction: no rule set lists syscall 1073742345 (0x40000209)", f,
+                "--arch", "arm64", "--nr", "0x40000209");
+        // the rule file's own choice: x32 as an arch of its own, decided by the rules
+        Path own = Files.writeString(dir.resolve("x32-own.json"), "{\"defaultAction\": \"allow\", \"x32\": \"ruleSets\", \"ruleSets\": ["
+                + "{\"action\": \"errno:1\", \"syscalls\": [{\"name\": \"ptrace\"}, {\"nr\": \"0x40000209\"}]}]}");
+        assertDecided("errno:1", "decided by ruleSets[0].syscalls[1]: syscall 1073742345 (0x40000209), any arguments", own.toString(),
+                "--nr", "0x40000209");
+        assertDecided("allow", "decided by defaultAction: no rule set lists syscall 1073741863 (0x40000027)", own.toString(),
+                "--nr", "0x40000027");
+        // and the compiled programs differ by the check
+        List<int[]> guarded = programOf(Cli.run("seccomp", "compile", "--arch", "amd64", f).out().trim());
+        assertEquals(0x35, guarded.get(3)[0], "jge");
+        assertEquals(0x40000000, guarded.get(3)[3]);
+        List<int[]> arm = programOf(Cli.run("seccomp", "compile", "--arch", "arm64", f).out().trim());
+        assertEquals(guarded.size() - 2, arm.size(), "two instructions: jge 0x40000000, jeq -1");
+    }
+
+    @Test
+    void aSyscallOfTheOtherArchIsSaidToBeThere() throws IOException {
+        Cli.Result r = Cli.run("seccomp", "eval", "--arch", "arm64", small.toString(), "--name", "open");
+        assertEquals(Main.USAGE, r.rc(), r::toString);
+        assertTrue(r.err().contains("syscall \"open\" is not on arm64 (it is on amd64)"), r::toString);
+        Path open = Files.writeString(dir.resolve("open.json"), "{\"defaultAction\": \"allow\", \"ruleSets\": ["
+                + "{\"action\": \"errno:1\", \"syscalls\": [{\"name\": \"open\"}]}]}");
+        Cli.Result c = Cli.run("seccomp", "compile", "--arch", "arm64", open.toString());
+        assertEquals(Main.FAILED, c.rc(), c::toString);
+        assertTrue(c.out().contains("syscall \\\"open\\\" is not on arm64 (it is on amd64)"), c::toString);
+        Cli.Result e = Cli.run("seccomp", "eval", "--arch", "arm64", open.toString(), "--nr", "0");
+        assertEquals(Main.FAILED, e.rc(), e::toString);
+        assertTrue(e.err().contains("syscall \"open\" is not on arm64 (it is on amd64)"), e::toString);
+        assertEquals(Main.OK, Cli.run("seccomp", "eval", "--arch", "amd64", open.toString(), "--nr", "0").rc());
+    }
+
+    private static void assertDecided(String verdict, String decided, String... args) {
+        Cli.Result r = assertVerdict(verdict, args);
+        String[] lines = r.out().split("\n");
+        assertEquals(2, lines.length, r::toString);
+        assertEquals(decided, lines[1], () -> String.join(" ", args));
+    }
+
+    private static Cli.Result assertVerdict(String expected, String... args) {
         String[] full = new String[args.length + 2];
         full[0] = "seccomp";
         full[1] = "eval";
@@ -177,7 +247,9 @@ class SeccompCommandsTest {
         }
         Cli.Result r = Cli.run(full);
         assertEquals(Main.OK, r.rc(), r::toString);
-        assertEquals(expected, r.out().trim(), () -> String.join(" ", args) + "\n" + r);
+        assertEquals(expected, r.out().split("\n")[0], () -> String.join(" ", args) + "\n" + r);
+        assertTrue(r.out().split("\n")[1].startsWith("decided by "), r::toString);
+        return r;
     }
 
     @Test
@@ -189,14 +261,14 @@ class SeccompCommandsTest {
         SeccompData ptrace = SeccompData.of(table.require("ptrace"), table.auditArch(), 0);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = SeccompEvalCommand.evaluate(policy, wrong, ptrace, table.auditArch(), false,
+        int rc = SeccompEvalCommand.evaluate(policy, wrong, ptrace, table, false,
                 new PrintStream(out, true), new PrintStream(err, true), "test");
         assertEquals(Main.DISAGREE, rc);
-        assertEquals("allow", out.toString().trim());
+        assertEquals("allow\ndecided by ruleSets[0].syscalls[0]: ptrace (101), any arguments", out.toString().trim());
         assertTrue(err.toString().contains("DISAGREEMENT") && err.toString().contains("the rules say errno:1"), err::toString);
 
         SeccompData read = SeccompData.of(table.require("read"), table.auditArch(), 0);
-        assertEquals(Main.OK, SeccompEvalCommand.evaluate(policy, wrong, read, table.auditArch(), false,
+        assertEquals(Main.OK, SeccompEvalCommand.evaluate(policy, wrong, read, table, false,
                 new PrintStream(out, true), new PrintStream(err, true), "test"));
     }
 
@@ -259,7 +331,13 @@ class SeccompCommandsTest {
             assertTrue(r.out().contains("instructions: " + size), r::toString);
             assertTrue(r.out().contains("executed max "), r::toString);
             assertTrue(r.out().contains("ptrace"), r::toString);
+            assertFalse(r.out().contains("; x32 ("), r::toString);
         }
+        // amd64: one x32 syscall is run too, and stops right after the x32 check
+        Path amd = dir.resolve("small.amd64.json");
+        Files.write(amd, Cli.run("seccomp", "compile", "--arch", "amd64", small.toString()).outBytes());
+        Cli.Result x = Cli.run("seccomp", "explain", "--no-listing", amd.toString());
+        assertTrue(x.out().contains("; foreign arch: 3; x32 (nr 0x40000000): 6\n"), x::toString);
         Cli.Result ruleFile = Cli.run("seccomp", "explain", small.toString());
         assertEquals(Main.FAILED, ruleFile.rc(), ruleFile::toString);
         assertTrue(ruleFile.err().contains("is a rule file, not a compiled program"), ruleFile::toString);

@@ -5,7 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.arch.testing.SyscallTableContract;
+import dev.tether.seccomp.ForeignAbi;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -14,7 +21,21 @@ class Amd64SyscallTableTest extends SyscallTableContract {
     Amd64SyscallTableTest() {
         // 0xc000003e = AUDIT_ARCH_X86_64; renameat3 does not exist anywhere
         super(new Amd64SyscallTable(),
-                new Facts("amd64", 0xc000003e, "unistd_64.h", "renameat3", Amd64SeccompContribution.class));
+                new Facts("amd64", 0xc000003e, "unistd_64.h", "renameat3", Amd64SeccompContribution.class,
+                        new ForeignAbi("x32", 0x40000000)));
+    }
+
+    /**
+     * The x32 bit against the kernel's own header, when it is installed (Debian linux-libc-dev):
+     * {@code #define __X32_SYSCALL_BIT 0x40000000} in asm/unistd.h.
+     */
+    @Test
+    void x32BitIsTheKernelHeaders() throws IOException {
+        Path header = Path.of("/usr/include/x86_64-linux-gnu/asm/unistd.h");
+        Assumptions.assumeTrue(Files.isReadable(header), header + " is not installed");
+        Matcher m = Pattern.compile("#define\\s+__X32_SYSCALL_BIT\\s+(0x[0-9a-fA-F]+)").matcher(Files.readString(header));
+        assertTrue(m.find(), "no __X32_SYSCALL_BIT in " + header);
+        assertEquals(Integer.decode(m.group(1)).intValue(), table.foreignAbi().orElseThrow().syscallBit());
     }
 
     /** Spec Appendix A, x86-64 column. */

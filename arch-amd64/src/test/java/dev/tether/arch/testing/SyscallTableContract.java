@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.seccomp.ForeignAbi;
 import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallTable;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -27,9 +29,10 @@ public abstract class SyscallTableContract {
      * @param sourceHeader a header that {@link SyscallTable#source()} must name
      * @param absentName a real Linux syscall this arch does not have
      * @param contribution the bundle's seccomp contribution, listed next to the table in META-INF/services
+     * @param foreignAbi the other ABI sharing the audit arch (x32 on amd64), or null
      */
     public record Facts(String arch, int auditArch, String sourceHeader, String absentName,
-            Class<? extends SeccompContribution> contribution) {
+            Class<? extends SeccompContribution> contribution, ForeignAbi foreignAbi) {
     }
 
     /** The table under test. */
@@ -73,6 +76,17 @@ public abstract class SyscallTableContract {
         assertEquals(facts.auditArch(), table.auditArch());
         assertTrue(table.source().contains(facts.sourceHeader()), table.source());
         assertTrue(table.toString().contains(table.all().size() + " syscalls"), table.toString());
+    }
+
+    @Test
+    void foreignAbiNumbersAreAboveTheTable() {
+        assertEquals(Optional.ofNullable(facts.foreignAbi()), table.foreignAbi());
+        table.foreignAbi().ifPresent(abi -> {
+            for (int nr : table.all().values()) {
+                assertTrue(!abi.owns(nr), "native syscall " + nr + " looks like an " + abi.name() + " one");
+            }
+            assertTrue(!abi.owns(-1), "-1 (a skipped syscall) is nobody's");
+        });
     }
 
     @Test

@@ -15,7 +15,7 @@ class Arm64SyscallTableTest extends SyscallTableContract {
     Arm64SyscallTableTest() {
         // 0xc00000b7 = AUDIT_ARCH_AARCH64; open(2) is x86-only, asm-generic has only openat
         super(new Arm64SyscallTable(),
-                new Facts("arm64", 0xc00000b7, "asm-generic/unistd.h", "open", Arm64SeccompContribution.class));
+                new Facts("arm64", 0xc00000b7, "asm-generic/unistd.h", "open", Arm64SeccompContribution.class, null));
     }
 
     /** Spec Appendix A, arm64 column. */

@@ -315,7 +315,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         List<dev.tether.seccomp.RuleSet> sets = new ArrayList<>(p.ruleSets());
         sets.add(new dev.tether.seccomp.RuleSet(Action.ALLOW, false,
                 List.of(dev.tether.seccomp.SyscallRule.any(table.require("mprotect")))));
-        return new Policy(p.defaultAction(), p.badArchAction(), sets);
+        return p.withRuleSets(sets);
     }
 
     /**
@@ -343,7 +343,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
      * padding; sock_filter *filter}, with the program bytes following the 16-byte header.
      */
     private NativeMemory compile(Policy policy) {
-        Program prog = SeccompCompiler.compile(policy, table.auditArch());
+        Program prog = SeccompCompiler.compile(policy, table);
         byte[] bytes = prog.toBytes(NativeMemory.order());
         NativeMemory m = NativeMemory.allocate(16 + bytes.length);
         m.putShort(0, (short) prog.size());
@@ -481,7 +481,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
      * forbids munmap keeps the JVM's image, as it would be killed trimming it.
      */
     private boolean allowsTrim(Policy policy) {
-        Program prog = SeccompCompiler.compile(policy, table.auditArch());
+        Program prog = SeccompCompiler.compile(policy, table);
         int munmap = table.require("munmap");
         long ip = stubAddress + program.stub().syscallOffset();
         for (long[] args : new long[][] {{0, stubAddress}, {stubAddress + stubLength, taskSize - stubAddress - stubLength}}) {

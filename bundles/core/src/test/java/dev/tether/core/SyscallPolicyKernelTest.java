@@ -74,7 +74,7 @@ class SyscallPolicyKernelTest {
         int fatal = 0;
         for (int nr = 0; nr <= 450; nr++) {
             long[] args = allowedArgs(policy, nr);
-            Action verdict = policy.evaluate(new SeccompData(nr, table.auditArch(), ip, args), table.auditArch());
+            Action verdict = policy.evaluate(new SeccompData(nr, table.auditArch(), ip, args), table);
             if (verdict.equals(Action.KILL_THREAD)) {
                 Stub stub = platform.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD);
                 try {

@@ -23,15 +23,16 @@ import java.util.Set;
  * that word set to k-1, k and k+1 (keeping the other words of the input that reached the
  * comparison), until no new input appears or {@value #MAX_INPUTS_PER_SYSCALL} inputs were run.
  * This reaches every rule whose matchers compare with constants, so max is the worst case over
- * the program's own decision points.
+ * the program's own decision points. On an arch with a {@link ForeignAbi} (x32 on amd64), one
+ * syscall of it (the first number, {@code syscallBit}) is run too.
  */
 public final class Explain {
     /** Highest syscall number explained by default. */
     public static final int DEFAULT_MAX_NR = 1023;
     /**
      * The highest syscall number that can be explained: every number up to it is run, so the
-     * range is bounded (Linux numbers stay below 1024; x32's start at 0x40000000 and are not
-     * explained).
+     * range is bounded (Linux numbers stay below 1024; x32's start at 0x40000000: one of them
+     * is run on its own, see {@link Report#foreignAbiExecuted}).
      */
     public static final int MAX_NR = 65535;
     /** Cap on the inputs explored per syscall number. */
@@ -64,9 +65,11 @@ public final class Explain {
      * @param max the most instructions executed by any input
      * @param mean the mean over all inputs run
      * @param inputs how many inputs were run in total
+     * @param foreignAbi the arch's foreign ABI whose first syscall number was run, or null
+     * @param foreignAbiExecuted instructions executed for that number (zero arguments), or -1
      */
     public record Report(int instructions, int auditArch, int badArchExecuted, List<SyscallCost> perSyscall,
-            int max, double mean, int inputs) {
+            int max, double mean, int inputs, ForeignAbi foreignAbi, int foreignAbiExecuted) {
         /** Copies the list. */
         public Report {
             perSyscall = List.copyOf(perSyscall);
@@ -84,8 +87,13 @@ public final class Explain {
             }
             StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT, "instructions: %d (limit %d)%n", instructions, Bpf.BPF_MAXINSNS));
-            sb.append(String.format(Locale.ROOT, "syscalls 0..%d: %d inputs, executed max %d, mean %.2f; foreign arch: %d%n",
+            sb.append(String.format(Locale.ROOT, "syscalls 0..%d: %d inputs, executed max %d, mean %.2f; foreign arch: %d",
                     perSyscall.size() - 1, inputs, max, mean, badArchExecuted));
+            if (foreignAbi != null) {
+                sb.append(String.format(Locale.ROOT, "; %s (nr 0x%x): %d", foreignAbi.name(), foreignAbi.syscallBit(),
+                        foreignAbiExecuted));
+            }
+            sb.append(System.lineSeparator());
             List<SyscallCost> sorted = new ArrayList<>(perSyscall);
             sorted.sort((a, b) -> a.max() != b.max() ? Integer.compare(b.max(), a.max()) : Integer.compare(a.nr(), b.nr()));
             sb.append(String.format(Locale.ROOT, "%-6s %-24s %6s %6s %8s%n", "nr", "name", "inputs", "max", "mean"));
@@ -108,6 +116,20 @@ public final class Explain {
      * @throws IllegalArgumentException if {@code maxNr} is outside 0..{@value #MAX_NR}
      */
     public static Report of(Program program, int auditArch, int maxNr) {
+        return of(program, auditArch, null, maxNr);
+    }
+
+    /**
+     * The statistics of {@code program} for syscall numbers 0..maxNr on {@code table}'s arch, plus
+     * the first syscall number of its {@link ForeignAbi} if it has one.
+     *
+     * @throws IllegalArgumentException if {@code maxNr} is outside 0..{@value #MAX_NR}
+     */
+    public static Report of(Program program, SyscallTable table, int maxNr) {
+        return of(program, table.auditArch(), table.foreignAbi().orElse(null), maxNr);
+    }
+
+    private static Report of(Program program, int auditArch, ForeignAbi foreignAbi, int maxNr) {
         if (maxNr < 0 || maxNr > MAX_NR) {
             // (nr <= Integer.MAX_VALUE is always true: the loop below would never end)
             throw new IllegalArgumentException("highest syscall number " + maxNr + " is out of range 0.." + MAX_NR);
@@ -130,7 +152,10 @@ public final class Explain {
             max = Math.max(max, mx);
         }
         int badArch = Interpreter.run(program, SeccompData.of(0, ~auditArch, 0).toBytes(NATIVE), NATIVE).executed();
-        return new Report(program.size(), auditArch, badArch, costs, max, inputs == 0 ? 0 : (double) total / inputs, inputs);
+        int foreign = foreignAbi == null ? -1
+                : Interpreter.run(program, SeccompData.of(foreignAbi.syscallBit(), auditArch, 0).toBytes(NATIVE), NATIVE).executed();
+        return new Report(program.size(), auditArch, badArch, costs, max, inputs == 0 ? 0 : (double) total / inputs, inputs,
+                foreignAbi, foreign);
     }
 
     /** Runs the inputs reachable from {@code base} through comparison constants; their costs. */

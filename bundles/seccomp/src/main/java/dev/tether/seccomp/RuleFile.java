@@ -1,7 +1,9 @@
 package dev.tether.seccomp;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,8 +15,9 @@ import java.util.Set;
  *
  * <pre>
  * { "defaultAction": ACTION, "badArchAction": ACTION,        // badArchAction optional: kill_process
+ *   "x32": "badArchAction" | "ruleSets",                     // amd64 only; optional: badArchAction
  *   "ruleSets": [ { "action": ACTION, "vsyscall": false,      // vsyscall optional: false
- *       "syscalls": [ {"name": "mmap"}  |  {"nr": 9}          // no anyOf = any arguments
+ *       "syscalls": [ {"name": "mmap"}  |  {"nr": 9}          // no anyOf = any arguments; nr: V
  *                   | {"name": "clone", "anyOf": [ {"args": [M, M, ...up to 6], "ip": M}, ... ]} ] } ] }
  * M      = null | {"any": true} | {"eq": V} | {"ne": V} | {"gt": V} | {"ge": V} | {"lt": V} | {"le": V}
  *        | {"maskedEq": V, "mask": V}                         // missing/null argument = any
@@ -25,9 +28,17 @@ import java.util.Set;
  * Numbers are written with ASCII digits only, without a sign: {@code "0x"} (or {@code "0X"}) then
  * hex digits, or decimal digits; {@code N} in an action is decimal digits.
  *
+ * <p>{@code "x32"} is the key of the table's {@link ForeignAbi} (x32 on amd64; arm64 has none, and
+ * the key is unknown there): {@code "badArchAction"} (the default) gives every syscall number from
+ * 0x40000000 up, but -1, the bad-arch action before any rule is asked, as libseccomp does;
+ * {@code "ruleSets"} treats x32 as an arch of its own whose numbers the rule sets decide like any
+ * other (list them by {@code "nr"}). With the default, listing such a number is an error: no rule
+ * would ever be asked about it.
+ *
  * <p>Everything else is an error: unknown keys, duplicate keys, a syscall listed twice in one rule
  * set, an empty {@code anyOf} (leave it out for "any arguments"), more than six arguments, values
- * outside 0..2^64-1, syscall names the table does not know, numbers outside 0..2^31-1 (the
+ * outside 0..2^64-1, syscall names the table does not know (a name another arch's table knows
+ * is said to be on that arch), numbers outside 0..2^31-1 (the
  * {@code int nr} of {@code struct seccomp_data}), arrays and objects nested more than
  * {@value #MAX_DEPTH} deep, a text longer than {@value #MAX_INPUT_CHARS} characters. Every error
  * is a {@link RuleFileException} naming the JSON path and line and column; it quotes at most 80
@@ -56,25 +67,59 @@ public final class RuleFile {
      * @throws RuleFileException naming the place and the problem
      */
     public static Policy parse(String json, SyscallTable table) {
+        return parse(json, table, List.of());
+    }
+
+    /**
+     * Reads a rule file; a syscall name {@code table} does not know but one of {@code otherArches}
+     * does is reported as "not on amd64 (it is on arm64)" rather than unknown.
+     *
+     * @param json the text
+     * @param table the architecture's syscall names
+     * @param otherArches the other architectures' tables, for error messages only
+     * @throws RuleFileException naming the place and the problem
+     */
+    public static Policy parse(String json, SyscallTable table, Collection<SyscallTable> otherArches) {
         if (json.length() > MAX_INPUT_CHARS) {
             throw new RuleFileException("$", 1, 1, "a rule file of " + json.length() + " characters is larger than the limit of "
                     + MAX_INPUT_CHARS + " (4 MiB)");
         }
         Json.Value root = Json.parse(json);
         Json.Obj top = object(root);
-        checkKeys(top, Set.of("defaultAction", "badArchAction", "ruleSets"));
+        Optional<ForeignAbi> abi = table.foreignAbi();
+        Set<String> keys = new HashSet<>(Set.of("defaultAction", "badArchAction", "ruleSets"));
+        abi.ifPresent(a -> keys.add(a.name()));
+        checkKeys(top, keys);
         Action defaultAction = action(required(top, "defaultAction"));
         Json.Member bad = top.members.get("badArchAction");
         Action badArch = bad == null ? Action.KILL_PROCESS : action(bad.value);
+        ForeignAbiSyscalls foreign = ForeignAbiSyscalls.BAD_ARCH_ACTION;
+        Json.Member choice = abi.isPresent() ? top.members.get(abi.get().name()) : null;
+        if (choice != null) {
+            if (!(choice.value instanceof Json.Str c)) {
+                throw choice.value.error("expected \"" + ForeignAbiSyscalls.BAD_ARCH_ACTION.spelling() + "\" or \""
+                        + ForeignAbiSyscalls.RULE_SETS.spelling() + "\" but found " + choice.value.typeName());
+            }
+            try {
+                foreign = ForeignAbiSyscalls.parse(c.value);
+            } catch (IllegalArgumentException e) {
+                throw choice.value.error(e.getMessage());
+            }
+        }
+        Syscalls names = new Syscalls(table, otherArches, foreign == ForeignAbiSyscalls.BAD_ARCH_ACTION ? abi : Optional.empty());
         Json.Arr sets = array(required(top, "ruleSets"));
         List<RuleSet> ruleSets = new ArrayList<>();
         for (Json.Value v : sets.items) {
-            ruleSets.add(ruleSet(v, table));
+            ruleSets.add(ruleSet(v, names));
         }
-        return new Policy(defaultAction, badArch, ruleSets);
+        return new Policy(defaultAction, badArch, ruleSets, foreign);
     }
 
-    private static RuleSet ruleSet(Json.Value v, SyscallTable table) {
+    /** How syscalls are named and numbered in one file. */
+    private record Syscalls(SyscallTable table, Collection<SyscallTable> others, Optional<ForeignAbi> guarded) {
+    }
+
+    private static RuleSet ruleSet(Json.Value v, Syscalls table) {
         Json.Obj o = object(v);
         checkKeys(o, Set.of("action", "vsyscall", "syscalls"));
         Action action = action(required(o, "action"));
@@ -94,7 +139,7 @@ public final class RuleFile {
             SyscallRule s = syscall(item, table);
             Integer first = seen.putIfAbsent(s.nr(), i);
             if (first != null) {
-                throw item.error("syscall " + describe(s.nr(), table) + " is already listed in this rule set (at "
+                throw item.error("syscall " + describe(s.nr(), table.table()) + " is already listed in this rule set (at "
                         + Json.item(list.path, first) + ")");
             }
             syscalls.add(s);
@@ -107,7 +152,8 @@ public final class RuleFile {
         return name.isPresent() ? "\"" + name.get() + "\" (" + nr + ")" : String.valueOf(nr);
     }
 
-    private static SyscallRule syscall(Json.Value v, SyscallTable table) {
+    private static SyscallRule syscall(Json.Value v, Syscalls names) {
+        SyscallTable table = names.table();
         Json.Obj o = object(v);
         checkKeys(o, Set.of("name", "nr", "anyOf"));
         Json.Member name = o.members.get("name");
@@ -125,21 +171,27 @@ public final class RuleFile {
             }
             OptionalInt n = table.number(s.value);
             if (n.isEmpty()) {
-                throw name.value.error("unknown syscall " + Json.quoted(s.value) + " on " + table.arch());
+                throw name.value.error(unknownName(s.value, table, names.others()));
             }
             nr = n.getAsInt();
         } else {
-            if (!(nrm.value instanceof Json.Num num) || !num.isInteger()) {
-                throw nrm.value.error("expected a syscall number (an integer) but found " + describeValue(nrm.value));
+            if (!(nrm.value instanceof Json.Str) && !(nrm.value instanceof Json.Num num && num.isInteger())) {
+                throw nrm.value.error("expected a syscall number (an integer or a \"0x...\" string) but found "
+                        + describeValue(nrm.value));
             }
-            // JSON digits are ASCII; more than 10 of them (no leading zeros in JSON) is out of range
-            // whatever they are, so a number of a million digits is never parsed.
-            String t = num.text;
-            long n = t.startsWith("-") || t.length() > 10 ? -1 : Long.parseLong(t);
-            if (n < 0 || n > Integer.MAX_VALUE) {
-                throw nrm.value.error("syscall number " + Json.shown(t) + " is out of range 0.." + Integer.MAX_VALUE);
+            // Digits are counted before they are parsed (valueOrNull), so a number of a million
+            // digits is out of range without a parse.
+            Long n = valueOrNull(nrm.value);
+            if (n == null || n < 0 || n > Integer.MAX_VALUE) {
+                throw nrm.value.error("syscall number " + shownValue(nrm.value) + " is out of range 0.." + Integer.MAX_VALUE);
             }
-            nr = (int) n;
+            nr = n.intValue();
+            if (names.guarded().isPresent() && names.guarded().get().owns(nr)) {
+                ForeignAbi abi = names.guarded().get();
+                throw nrm.value.error("syscall number " + nr + " (0x" + Integer.toHexString(nr) + ") is an " + abi.name()
+                        + " syscall, and " + abi.name() + " syscalls get the bad-arch action before any rule is asked; to have the"
+                        + " rule sets decide them, set \"" + abi.name() + "\": \"" + ForeignAbiSyscalls.RULE_SETS.spelling() + "\"");
+            }
         }
         Json.Member anyOf = o.members.get("anyOf");
         if (anyOf == null) {
@@ -172,6 +224,20 @@ public final class RuleFile {
         }
         Json.Member ip = o.members.get("ip");
         return new Rule(args, ip == null ? Matcher.any() : matcher(ip.value));
+    }
+
+    /** "unknown syscall", or "not on amd64 (it is on arm64)" when another arch's table knows the name. */
+    private static String unknownName(String name, SyscallTable table, Collection<SyscallTable> others) {
+        List<String> on = new ArrayList<>();
+        for (SyscallTable o : others) {
+            if (!o.arch().equals(table.arch()) && o.number(name).isPresent()) {
+                on.add(o.arch());
+            }
+        }
+        if (on.isEmpty()) {
+            return "unknown syscall " + Json.quoted(name) + " on " + table.arch();
+        }
+        return "syscall " + Json.quoted(name) + " is not on " + table.arch() + " (it is on " + String.join(", ", on) + ")";
     }
 
     private static final Set<String> MATCHER_KEYS = Set.of("any", "eq", "ne", "gt", "ge", "lt", "le", "maskedEq", "mask");
@@ -223,6 +289,15 @@ public final class RuleFile {
      * range whatever its digits are, and parsing it (BigInteger is quadratic) would take minutes.
      */
     private static long value(Json.Value v) {
+        Long value = valueOrNull(v);
+        if (value == null) {
+            throw v.error("value " + shownValue(v) + " is out of range " + U64_RANGE);
+        }
+        return value;
+    }
+
+    /** {@link #value}, but null when the number is well written and out of range (negative or above 2^64-1). */
+    private static Long valueOrNull(Json.Value v) {
         if (v instanceof Json.Num n) {
             if (!n.isInteger()) {
                 throw v.error("value " + Json.shown(n.text) + " is not an integer");
@@ -231,10 +306,7 @@ public final class RuleFile {
             String t = n.text;
             boolean negative = t.startsWith("-");
             Long value = unsigned(negative ? t.substring(1) : t, 10);
-            if (value == null || (negative && value != 0)) {
-                throw v.error("value " + Json.shown(t) + " is out of range " + U64_RANGE);
-            }
-            return value;
+            return value == null || (negative && value != 0) ? null : value;
         }
         if (!(v instanceof Json.Str s)) {
             throw v.error("expected a value (an integer or a \"0x...\" string) but found " + v.typeName());
@@ -245,11 +317,12 @@ public final class RuleFile {
         if (digits.isEmpty() || !allDigits(digits, hex ? 16 : 10)) {
             throw v.error("bad number " + Json.quoted(t) + " (expected decimal digits or 0x followed by hex digits)");
         }
-        Long value = unsigned(digits, hex ? 16 : 10);
-        if (value == null) {
-            throw v.error("value " + Json.quoted(t) + " is out of range " + U64_RANGE);
-        }
-        return value;
+        return unsigned(digits, hex ? 16 : 10);
+    }
+
+    /** A number as an error message shows it: a JSON integer as it is, a string quoted (both cut to 80 characters). */
+    private static String shownValue(Json.Value v) {
+        return v instanceof Json.Num n ? Json.shown(n.text) : Json.quoted(((Json.Str) v).value);
     }
 
     /**
@@ -335,14 +408,37 @@ public final class RuleFile {
 
     /**
      * Writes {@code policy} as a rule file: two-space indentation, one syscall per line, names
-     * where the table knows them, values below 256 as integers and others as hex strings.
-     * {@code parse(write(p), table)} equals {@code p}.
+     * where the table knows them, values below 256 as integers and others as hex strings, and
+     * on an arch with a {@link ForeignAbi} its choice ({@code "x32": "badArchAction"}).
+     * {@code parse(write(p), table)} equals {@code p} (on an arch without a foreign ABI, up to
+     * {@link Policy#foreignAbiSyscalls()}, which does not matter there).
+     *
+     * @throws IllegalArgumentException if the policy lists a syscall number of the arch's foreign
+     *         ABI while it gives them the bad-arch action: a rule file cannot say that (it is an
+     *         error there, as no rule would ever be asked about the number)
      */
     public static String write(Policy policy, SyscallTable table) {
+        Optional<ForeignAbi> guarded = policy.guardedAbi(table);
+        if (guarded.isPresent()) {
+            for (RuleSet set : policy.ruleSets()) {
+                for (SyscallRule s : set.syscalls()) {
+                    if (guarded.get().owns(s.nr())) {
+                        throw new IllegalArgumentException("the policy lists syscall " + s.nr() + " (0x" + Integer.toHexString(s.nr())
+                                + "), an " + guarded.get().name() + " syscall, but gives " + guarded.get().name()
+                                + " syscalls the bad-arch action: a rule file cannot say that");
+                    }
+                }
+            }
+        }
         StringBuilder sb = new StringBuilder();
         sb.append("{\n");
         sb.append("  \"defaultAction\": ").append(quote(policy.defaultAction().toString())).append(",\n");
         sb.append("  \"badArchAction\": ").append(quote(policy.badArchAction().toString())).append(",\n");
+        Optional<ForeignAbi> abi = table.foreignAbi();
+        if (abi.isPresent()) {
+            sb.append("  ").append(quote(abi.get().name())).append(": ").append(quote(policy.foreignAbiSyscalls().spelling()))
+                    .append(",\n");
+        }
         sb.append("  \"ruleSets\": [");
         List<RuleSet> sets = policy.ruleSets();
         for (int i = 0; i < sets.size(); i++) {

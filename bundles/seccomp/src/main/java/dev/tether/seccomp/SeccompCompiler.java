@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -26,14 +27,21 @@ import java.util.TreeSet;
  * contract of the package documentation ({@link Policy#evaluate} is the reference).
  *
  * <p><b>Structure</b> (gVisor's generator, spec §7.3): check {@code arch} (else the bad-arch
- * action), load {@code nr}, find it by binary search over the sorted syscall numbers of all rule
- * sets (gVisor's tree shape: node = middle element, pre-order), then test the rule sets listing
- * that syscall in order; 64-bit comparisons are made of two 32-bit halves; a vsyscall rule set
- * first tests bit 31 of the instruction pointer's high word.
+ * action), load {@code nr}; on an architecture with a {@link ForeignAbi} (x32 on amd64) whose
+ * syscalls the policy leaves to the bad-arch action, {@code nr >= syscallBit && nr != -1} gives
+ * the bad-arch action (libseccomp's {@code _gen_bpf_arch} in src/gen_bpf.c, two instructions
+ * right after the arch check, one on the path of every other syscall); then find {@code nr} by
+ * binary search over the sorted syscall numbers of all rule sets (gVisor's tree shape: node =
+ * middle element, pre-order), then test the rule sets listing that syscall in order; 64-bit
+ * comparisons are made of two 32-bit halves; a vsyscall rule set first tests bit 31 of the
+ * instruction pointer's high word.
  *
- * <p><b>Differences from gVisor's 2021 generator</b>, all of which only remove instructions from
- * paths, so that on every input this program executes at most as many instructions as gVisor's
- * does on the same rules (tested):
+ * <p><b>Differences from gVisor's 2021 generator</b>, which has no foreign-ABI check: that check
+ * adds one instruction to the path of every native syscall (a foreign-ABI number returns two
+ * instructions after it); everything else only
+ * removes instructions from paths, so that on every input a program without the check (a
+ * policy with {@link ForeignAbiSyscalls#RULE_SETS}, or an arch without a foreign ABI) executes at
+ * most as many instructions as gVisor's does on the same rules (tested):
  * <ul>
  * <li>a tree node costs {@code JEQ + JGT} (conditional jumps straight to their targets) instead of
  * {@code JEQ + JGT + JA}; a leaf's {@code JEQ} fails straight to the default return instead of
@@ -50,7 +58,10 @@ import java.util.TreeSet;
  * tested again on that path), identical subtrees are shared, and a word is not loaded again when
  * A already holds it;</li>
  * <li>rule sets whose action equals what would happen anyway disappear (for example a set whose
- * action is the default action when no later set lists the syscall);</li>
+ * action is the default action when no later set lists the syscall); likewise the foreign-ABI
+ * check when the bad-arch action is the default action (the ptrace stub's policy): the rules
+ * of such a policy are never asked about a foreign-ABI number (they are left out of the
+ * search), so it gets the default action either way;</li>
  * <li>identical returns are shared; a jump that would be out of reach gets a copy of the return
  * (no extra instruction) or a {@code JA} trampoline ({@link ProgramBuilder}).</li>
  * </ul>
@@ -107,25 +118,28 @@ public final class SeccompCompiler {
         }
     }
 
-    /** {@link #compile(Policy, int, Options)} with {@link Options#DEFAULT}. */
-    public static Program compile(Policy policy, int auditArch) {
-        return compile(policy, auditArch, Options.DEFAULT);
+    /** {@link #compile(Policy, SyscallTable, Options)} with {@link Options#DEFAULT}. */
+    public static Program compile(Policy policy, SyscallTable table) {
+        return compile(policy, table, Options.DEFAULT);
     }
 
     /**
-     * Compiles {@code policy} for the architecture whose {@code AUDIT_ARCH_*} value is
-     * {@code auditArch}.
+     * Compiles {@code policy} for {@code table}'s architecture: its {@code AUDIT_ARCH_*} value
+     * and, where it has one, its {@link SyscallTable#foreignAbi() foreign ABI}, whose syscalls get
+     * the bad-arch action unless the policy leaves them to its rules.
      *
      * @throws SeccompCompileException if the program would exceed 4096 instructions
      */
-    public static Program compile(Policy policy, int auditArch, Options options) {
-        return new SeccompCompiler.Run(policy, auditArch, options).compile();
+    public static Program compile(Policy policy, SyscallTable table, Options options) {
+        return new SeccompCompiler.Run(policy, table.auditArch(), policy.guardedAbi(table), options).compile();
     }
 
     /** One compilation. */
     private static final class Run {
         final Policy policy;
         final int auditArch;
+        /** The foreign ABI whose numbers get the bad-arch action, if any. */
+        final Optional<ForeignAbi> guarded;
         final Options options;
         final Map<Integer, Ret> rets = new HashMap<>();
         final int[] counter = {0};
@@ -136,9 +150,10 @@ public final class SeccompCompiler {
         final List<Test> order = new ArrayList<>();
         final Set<Node> placed = Collections.newSetFromMap(new IdentityHashMap<>());
 
-        Run(Policy policy, int auditArch, Options options) {
+        Run(Policy policy, int auditArch, Optional<ForeignAbi> guarded, Options options) {
             this.policy = policy;
             this.auditArch = auditArch;
+            this.guarded = guarded;
             this.options = options;
             this.dispatch = new Dag.Factory(rets, counter);
             this.defaultRet = dispatch.ret(policy.defaultAction().value());
@@ -150,6 +165,9 @@ public final class SeccompCompiler {
             Map<Integer, Integer> rulesPerSyscall = new HashMap<>();
             for (RuleSet set : policy.ruleSets()) {
                 for (SyscallRule s : set.syscalls()) {
+                    if (guarded.isPresent() && guarded.get().owns(s.nr())) {
+                        continue; // never reached: the guard gives it the bad-arch action
+                    }
                     nrs.add(s.nr());
                     rules += s.anyOf().size();
                     rulesPerSyscall.merge(s.nr(), s.anyOf().size(), Integer::sum);
@@ -182,12 +200,26 @@ public final class SeccompCompiler {
                 dispatchRoot = dispatch.test(NR, -1, JumpCondition.JEQ, h, chains.get(h), dispatchRoot);
                 hotTests.add(0, dispatchRoot);
             }
-            Node root = dispatch.test(ARCH, -1, JumpCondition.JEQ, auditArch, dispatchRoot,
-                    dispatch.ret(policy.badArchAction().value()));
+            Ret badArch = dispatch.ret(policy.badArchAction().value());
+            List<Node> guardTests = new ArrayList<>();
+            Node afterArch = dispatchRoot;
+            if (guarded.isPresent() && !policy.badArchAction().equals(policy.defaultAction())) {
+                // libseccomp's x86-64 prologue: nr >= bit ? (nr == -1 ? rules : bad arch) : rules.
+                // Left out when the bad-arch action is the default action: the tree lists no
+                // number of the foreign ABI (left out above), so they get the default anyway.
+                Node minusOne = dispatch.test(NR, -1, JumpCondition.JEQ, -1, dispatchRoot, badArch);
+                afterArch = dispatch.test(NR, -1, JumpCondition.JGE, guarded.get().syscallBit(), minusOne, dispatchRoot);
+                guardTests.add(afterArch);
+                guardTests.add(minusOne);
+            }
+            Node root = dispatch.test(ARCH, -1, JumpCondition.JEQ, auditArch, afterArch, badArch);
 
-            // Layout: arch check, hot tests, their chains, then the tree in pre-order with each
-            // node's chain right after its own tests (as gVisor places checkArgs).
+            // Layout: arch check, foreign-ABI guard, hot tests, their chains, then the tree in
+            // pre-order with each node's chain right after its own tests (as gVisor places checkArgs).
             place(root);
+            for (Node g : guardTests) {
+                place(g);
+            }
             for (Node h : hotTests) {
                 place(h);
             }

@@ -36,6 +36,13 @@ import java.util.List;
  * emulation", gVisor's createStub in subprocess_linux.go; Linux 4.8+, which probeSeccomp checks).
  * On older kernels the default action is ALLOW and this rule set is not installed at all (as in
  * gVisor): there the stub's containment is ptrace alone.
+ *
+ * <h2>x32</h2>
+ * The policy leaves the syscalls of the arch's {@link ForeignAbi} (x32 on amd64) to the bad-arch
+ * action, which is the default action here: an injected x32 syscall (any number from 0x40000000
+ * up but -1) kills the stub as any syscall outside the policy does. gVisor's filter sends them
+ * through its rules, where they reach its default action too; the check makes that independent
+ * of the rules.
  */
 public final class StubPolicy {
     /** prctl option that sets the parent-death signal (include/uapi/linux/prctl.h). */

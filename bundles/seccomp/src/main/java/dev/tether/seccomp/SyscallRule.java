@@ -36,14 +36,16 @@ public record SyscallRule(int nr, boolean matchAll, List<Rule> anyOf) {
 
     /** Whether this syscall entry matches the given arguments and instruction pointer. */
     public boolean test(long[] args, long ip) {
-        if (matchAll) {
-            return true;
-        }
-        for (Rule r : anyOf) {
-            if (r.test(args, ip)) {
-                return true;
+        return matchAll || firstMatch(args, ip) >= 0;
+    }
+
+    /** The index of the first rule of {@code anyOf} that holds, or -1 (always -1 with {@code matchAll}). */
+    public int firstMatch(long[] args, long ip) {
+        for (int i = 0; i < anyOf.size(); i++) {
+            if (anyOf.get(i).test(args, ip)) {
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 }

@@ -29,6 +29,16 @@ public interface SyscallTable {
     String source();
 
     /**
+     * The other syscall ABI that shares this arch's audit arch, if any: x32 on amd64
+     * ({@code __X32_SYSCALL_BIT}, arch/x86/include/uapi/asm/unistd.h), none on arm64. Compiled
+     * filters give its syscall numbers the bad-arch action unless the policy says otherwise
+     * ({@link Policy#foreignAbiSyscalls()}).
+     */
+    default Optional<ForeignAbi> foreignAbi() {
+        return Optional.empty();
+    }
+
+    /**
      * The number of {@code name}.
      *
      * @throws IllegalArgumentException naming the syscall and the arch when unknown

@@ -7,6 +7,10 @@
  * <p>The verdict contract every compiled program implements, for a {@code seccomp_data}:
  * <ol>
  * <li>arch != the target's audit arch: the bad-arch action;</li>
+ * <li>on an arch with a {@link dev.tether.seccomp.ForeignAbi} (x32 on amd64), unless the policy
+ * leaves its syscalls to the rules ({@link dev.tether.seccomp.ForeignAbiSyscalls}):
+ * {@code nr >= syscallBit} (unsigned) and {@code nr != -1}: the bad-arch action, as libseccomp
+ * does;</li>
  * <li>for each rule set in order that lists the syscall number: skip it if it is {@code vsyscall}
  * and bit 63 of the instruction pointer is clear; if the syscall matches all arguments, or any of
  * its rules holds, that set's action; otherwise continue with the next set;</li>
@@ -18,8 +22,9 @@
  *
  * <p>{@link dev.tether.seccomp.SeccompCompiler} turns a policy into a BPF program,
  * {@link dev.tether.seccomp.RuleFile} reads and writes the JSON rule files,
- * {@link dev.tether.seccomp.StubPolicy} is the ptrace stubs' own policy and
- * {@link dev.tether.seccomp.Explain} reports what a program costs.
+ * {@link dev.tether.seccomp.StubPolicy} is the ptrace stubs' own policy,
+ * {@link dev.tether.seccomp.Explain} reports what a program costs and
+ * {@link dev.tether.seccomp.Verdict} says which part of a policy decided a call.
  * {@link dev.tether.seccomp.SyscallTable} and
  * {@link dev.tether.seccomp.SeccompContribution} are implemented by the arch bundles and
  * registered as OSGi services (property {@code tether.arch}).

@@ -10,11 +10,12 @@ import org.junit.jupiter.api.Test;
 
 class ExplainTest {
     private static final int ARCH = Fixtures.AUDIT_ARCH_X86_64;
+    private static final SyscallTable TABLE = Fixtures.AMD64;
 
     @Test
     void explainsTheStubProgram() {
         Policy policy = StubProgramTest.stubPolicy(Action.KILL_THREAD);
-        Program p = SeccompCompiler.compile(policy, ARCH);
+        Program p = SeccompCompiler.compile(policy, TABLE);
         Explain.Report r = Explain.of(p, ARCH);
         assertEquals(p.size(), r.instructions());
         assertEquals(1024, r.perSyscall().size());
@@ -35,10 +36,28 @@ class ExplainTest {
         // The vsyscall IP check is found too (IP high word 0x80000000 +- 1).
         assertTrue(r.perSyscall().get(96).inputs() >= 3);
         assertEquals(r.perSyscall().stream().mapToInt(Explain.SyscallCost::max).max().getAsInt(), r.max());
+        assertNull(r.foreignAbi());
+        assertEquals(-1, r.foreignAbiExecuted());
         String text = r.format(Fixtures.AMD64, 5);
         assertTrue(text.startsWith("instructions: " + p.size() + " (limit 4096)\n"), text);
+        assertFalse(text.contains("x32"), text);
         assertTrue(text.contains("prctl"), text);
         assertEquals(2 + 1 + 5, text.split("\n").length, text);
+    }
+
+    /** With the table, one x32 syscall (0x40000000) is run too: LD arch, JEQ, LD nr, JGE, JEQ, RET. */
+    @Test
+    void explainsOneX32Syscall() {
+        Policy policy = new Policy(Action.ALLOW, Action.KILL_PROCESS, List.of(RuleSet.of(Action.errno(1), SyscallRule.any(101))));
+        Program p = SeccompCompiler.compile(policy, TABLE);
+        Explain.Report r = Explain.of(p, TABLE, 10);
+        assertEquals(Fixtures.X32, r.foreignAbi());
+        assertEquals(6, r.foreignAbiExecuted());
+        String text = r.format(TABLE, 0);
+        assertTrue(text.contains("; foreign arch: 3; x32 (nr 0x40000000): 6\n"), text);
+        Explain.Report arm = Explain.of(SeccompCompiler.compile(policy, Fixtures.ARM64), Fixtures.ARM64, 10);
+        assertNull(arm.foreignAbi());
+        assertFalse(arm.format(Fixtures.ARM64, 0).contains("x32"));
     }
 
     @Test
@@ -52,7 +71,7 @@ class ExplainTest {
     }
     @Test
     void syscallRangeIsCheckedAndTheLastNumberEnds() {
-        Program p = SeccompCompiler.compile(new Policy(Action.ALLOW, null, List.of()), ARCH);
+        Program p = SeccompCompiler.compile(new Policy(Action.ALLOW, null, List.of()), TABLE);
         // nr <= Integer.MAX_VALUE is always true: a loop on it never ended.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Explain.of(p, ARCH, Integer.MAX_VALUE));
         assertEquals("highest syscall number 2147483647 is out of range 0.." + Explain.MAX_NR, e.getMessage());

@@ -25,14 +25,19 @@ final class Fixtures {
     /** ARCH_SET_CPUID (arch/x86/include/uapi/asm/prctl.h). */
     static final long ARCH_SET_CPUID = 0x1012;
 
+    /** x86-64's x32 ABI: __X32_SYSCALL_BIT (arch/x86/include/uapi/asm/unistd.h). */
+    static final ForeignAbi X32 = new ForeignAbi("x32", 0x40000000);
+
     static final class Table implements SyscallTable {
         private final String arch;
         private final int audit;
+        private final ForeignAbi foreignAbi;
         private final Map<String, Integer> byName = new LinkedHashMap<>();
 
-        Table(String arch, int audit, Object... nameNr) {
+        Table(String arch, int audit, ForeignAbi foreignAbi, Object... nameNr) {
             this.arch = arch;
             this.audit = audit;
+            this.foreignAbi = foreignAbi;
             for (int i = 0; i < nameNr.length; i += 2) {
                 byName.put((String) nameNr[i], (Integer) nameNr[i + 1]);
             }
@@ -60,17 +65,18 @@ final class Fixtures {
             return Collections.unmodifiableMap(m);
         }
         @Override public String source() { return "test fixture: gvisor-ptrace-spec.md Appendix A"; }
+        @Override public Optional<ForeignAbi> foreignAbi() { return Optional.ofNullable(foreignAbi); }
     }
 
     /** amd64 numbers of spec Appendix A. */
-    static final Table AMD64 = new Table("amd64", AUDIT_ARCH_X86_64,
+    static final Table AMD64 = new Table("amd64", AUDIT_ARCH_X86_64, X32,
             "mmap", 9, "munmap", 11, "rt_sigprocmask", 14, "sched_yield", 24, "getpid", 39, "clone", 56, "exit", 60,
             "wait4", 61, "kill", 62, "gettimeofday", 96, "ptrace", 101, "getuid", 102, "getppid", 110, "setsid", 112,
             "prctl", 157, "arch_prctl", 158, "gettid", 186, "time", 201, "sched_setaffinity", 203, "tgkill", 234,
             "rt_tgsigqueueinfo", 297, "getcpu", 309, "seccomp", 317, "rseq", 334);
 
     /** arm64 numbers of spec Appendix A. */
-    static final Table ARM64 = new Table("arm64", AUDIT_ARCH_AARCH64,
+    static final Table ARM64 = new Table("arm64", AUDIT_ARCH_AARCH64, null,
             "mmap", 222, "munmap", 215, "rt_sigprocmask", 135, "sched_yield", 124, "getpid", 172, "clone", 220, "exit", 93,
             "wait4", 260, "kill", 129, "gettimeofday", 169, "ptrace", 117, "getuid", 174, "getppid", 173, "setsid", 157,
             "prctl", 167, "gettid", 178, "sched_setaffinity", 122, "tgkill", 131, "rt_tgsigqueueinfo", 240, "getcpu", 168,

@@ -26,6 +26,11 @@ final class RandomPolicies {
     /** Syscall numbers: overlaps across sets are likely. */
     static final int[] NRS = {0, 1, 2, 3, 5, 8, 9, 11, 39, 56, 60, 61, 62, 96, 110, 157, 158, 201, 255, 256, 309, 400, 1000, 4095};
 
+    /**
+     * Syscall numbers of x86-64's x32 ABI (__X32_SYSCALL_BIT = 0x40000000 and up) and their
+     * edges: x32's read, getpid, ptrace (0x40000209), the last int.
+     */
+    static final int[] X32_NRS = {0x40000000, 0x40000001, 0x40000027, 0x40000209, 0x40000400, 0x7ffffffe, 0x7fffffff};
     static long value(Random r) {
         switch (r.nextInt(4)) {
             case 0: return EDGES[r.nextInt(EDGES.length)];
@@ -103,7 +108,8 @@ final class RandomPolicies {
             Set<Integer> nrs = new LinkedHashSet<>();
             int ns = 1 + r.nextInt(maxSyscalls);
             for (int j = 0; j < ns; j++) {
-                nrs.add(r.nextInt(3) == 0 ? r.nextInt(500) : NRS[r.nextInt(NRS.length)]);
+                int pick = r.nextInt(12);
+                nrs.add(pick < 4 ? r.nextInt(500) : pick < 11 ? NRS[r.nextInt(NRS.length)] : X32_NRS[r.nextInt(X32_NRS.length)]);
             }
             List<SyscallRule> syscalls = new ArrayList<>();
             for (int nr : nrs) {
@@ -120,7 +126,10 @@ final class RandomPolicies {
             }
             sets.add(new RuleSet(action(r), r.nextInt(5) == 0, syscalls));
         }
-        return new Policy(action(r), r.nextInt(3) == 0 ? null : action(r), sets);
+        // x32 numbers: mostly the bad-arch action (the default), sometimes left to the rules
+        ForeignAbiSyscalls foreign = r.nextInt(3) == 0 ? ForeignAbiSyscalls.RULE_SETS : r.nextBoolean() ? null
+                : ForeignAbiSyscalls.BAD_ARCH_ACTION;
+        return new Policy(action(r), r.nextInt(3) == 0 ? null : action(r), sets, foreign);
     }
 
     /** A value satisfying {@code m} (or a random one when none exists). */
@@ -229,6 +238,23 @@ final class RandomPolicies {
         }
         nrs.add(r.nextInt(1024));
         nrs.add(0x7fffffff);
+        // x32 (amd64's foreign ABI) and what lies around it: the first number and the one
+        // below, x32 twins of the listed ones, the top of the int range and above it (negative),
+        // -2, and -1 (a skipped syscall, which is nobody's)
+        nrs.add(0x3fffffff);
+        nrs.add(0x40000000);
+        for (int x : X32_NRS) {
+            if (r.nextInt(3) == 0) {
+                nrs.add(x);
+            }
+        }
+        List<Integer> listed = new ArrayList<>(nrs);
+        for (int i = 0; i < 3 && !listed.isEmpty(); i++) {
+            nrs.add(0x40000000 | listed.get(r.nextInt(listed.size())));
+        }
+        nrs.add(0x80000000);
+        nrs.add(0x80000000 | 39);
+        nrs.add(-2);
         List<SeccompData> out = new ArrayList<>();
         for (int nr : nrs) {
             out.addAll(inputs(p, nr, arch, r));

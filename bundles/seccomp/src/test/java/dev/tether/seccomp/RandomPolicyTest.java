@@ -6,40 +6,63 @@ import dev.tether.bpf.Interpreter;
 import dev.tether.bpf.Program;
 import java.nio.ByteOrder;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Seeded random rule sets: the compiled program against {@link Policy#evaluate} (the contract),
  * and against the test-only re-implementation of gVisor's 2021 generator (instruction counts).
+ * The contract is checked on amd64 (with its x32 foreign ABI, both ways of treating it, and x32
+ * numbers among the inputs and the rules) and on arm64. gVisor's generator has no foreign-ABI
+ * check, so it is compared with programs of policies that leave x32 to the rules.
  * Failures print the seed; rerun with -Dtether.seed=N.
  */
 class RandomPolicyTest {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    @ParameterizedTest(name = "audit arch 0x{0}")
-    @ValueSource(ints = {Fixtures.AUDIT_ARCH_X86_64, Fixtures.AUDIT_ARCH_AARCH64})
-    void compiledProgramsImplementTheContract(int arch) {
+    static SyscallTable tableOf(int auditArch) {
+        return auditArch == Fixtures.AUDIT_ARCH_X86_64 ? Fixtures.AMD64 : Fixtures.ARM64;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"amd64", "arm64"})
+    void compiledProgramsImplementTheContract(String archName) {
+        SyscallTable table = archName.equals("amd64") ? Fixtures.AMD64 : Fixtures.ARM64;
+        int arch = table.auditArch();
         long seed = RandomPolicies.seed(0x5ecc0b1L) ^ arch;
         Random r = new Random(seed);
         int inputs = 0;
+        Map<String, Integer> reasons = new TreeMap<>();
         for (int round = 0; round < 400; round++) {
             Policy p = RandomPolicies.policy(r, round < 300 ? 4 : 8, round < 300 ? 8 : 30);
             SeccompCompiler.Options options = round % 5 == 4
-                    ? SeccompCompiler.Options.hot(RandomPolicies.NRS[r.nextInt(RandomPolicies.NRS.length)], r.nextInt(400), 9)
+                    ? SeccompCompiler.Options.hot(RandomPolicies.NRS[r.nextInt(RandomPolicies.NRS.length)], r.nextInt(400), 9,
+                            RandomPolicies.X32_NRS[r.nextInt(RandomPolicies.X32_NRS.length)])
                     : SeccompCompiler.Options.DEFAULT;
-            Program prog = SeccompCompiler.compile(p, arch, options);
+            Program prog = SeccompCompiler.compile(p, table, options);
             for (SeccompData d : RandomPolicies.allInputs(p, arch, r)) {
-                int want = p.evaluate(d, arch).value();
+                Verdict v = p.decide(d, table);
                 Interpreter.Result got = Interpreter.run(prog, d.toBytes(LE), LE);
                 int round0 = round;
-                assertEquals(want, got.value(), () -> "seed=" + seed + " round=" + round0 + " input " + d + "\npolicy " + p
-                        + "\nprogram:\n" + dev.tether.bpf.Disassembler.disassembleSeccomp(prog));
+                assertEquals(v.action().value(), got.value(), () -> "seed=" + seed + " round=" + round0 + " input " + d + "\npolicy "
+                        + p + "\nprogram:\n" + dev.tether.bpf.Disassembler.disassembleSeccomp(prog));
+                reasons.merge(v.reason() + (Fixtures.X32.owns(d.nr()) ? " (x32 nr)" : ""), 1, Integer::sum);
                 inputs++;
             }
         }
         assertTrue(inputs > 10_000, "ran " + inputs + " inputs");
+        System.out.printf(Locale.ROOT, "random policies on %s: %d inputs, verdicts by %s (seed %d)%n", archName, inputs, reasons, seed);
+        if (table.foreignAbi().isPresent()) {
+            // both treatments of x32 numbers were exercised
+            assertTrue(reasons.getOrDefault("FOREIGN_ABI (x32 nr)", 0) > 500, reasons::toString);
+            assertTrue(reasons.getOrDefault("RULE_SET (x32 nr)", 0) > 100, reasons::toString);
+        } else {
+            assertFalse(reasons.containsKey("FOREIGN_ABI (x32 nr)"), reasons::toString);
+            assertTrue(reasons.getOrDefault("RULE_SET (x32 nr)", 0) > 100, reasons::toString);
+        }
     }
 
     @ParameterizedTest(name = "audit arch 0x{0}")
@@ -63,7 +86,7 @@ class RandomPolicyTest {
                 skippedPolicies++; // "unreachable action" or a jump gVisor cannot encode
                 continue;
             }
-            Program o = SeccompCompiler.compile(p, arch);
+            Program o = SeccompCompiler.compile(p.withForeignAbiSyscalls(ForeignAbiSyscalls.RULE_SETS), tableOf(arch));
             oursSize += o.size();
             theirsSize += g.size();
             for (SeccompData d : RandomPolicies.allInputs(p, arch, r)) {
@@ -75,7 +98,8 @@ class RandomPolicyTest {
                 Interpreter.Result rg = Interpreter.run(g, b, LE);
                 Interpreter.Result ro = Interpreter.run(o, b, LE);
                 int round0 = round;
-                assertEquals(p.evaluate(d, arch).value(), rg.value(), () -> "baseline is faithful: seed=" + seed + " round=" + round0 + " " + d);
+                assertEquals(p.withForeignAbiSyscalls(ForeignAbiSyscalls.RULE_SETS).evaluate(d, tableOf(arch)).value(), rg.value(),
+                        () -> "baseline is faithful: seed=" + seed + " round=" + round0 + " " + d);
                 assertEquals(rg.value(), ro.value(), () -> "seed=" + seed + " round=" + round0 + " " + d);
                 assertTrue(ro.executed() <= rg.executed(), () -> "seed=" + seed + " round=" + round0 + " " + d + ": ours executed "
                         + ro.executed() + " > gVisor " + rg.executed() + "\npolicy " + p);
@@ -109,7 +133,7 @@ class RandomPolicyTest {
             } catch (GvisorGenerator2021.BuildError e) {
                 continue;
             }
-            Program o = SeccompCompiler.compile(p, arch);
+            Program o = SeccompCompiler.compile(p.withForeignAbiSyscalls(ForeignAbiSyscalls.RULE_SETS), tableOf(arch));
             for (int nr = 0; nr < 512; nr++) {
                 SeccompData d = SeccompData.of(nr, arch, 0);
                 if (GvisorGenerator2021.hitsVsyscallQuirk(p, d, arch)) {

@@ -76,7 +76,7 @@ class RuleFileTest {
                 Arguments.of("{\"ruleSets\": []}", "$", "{", "missing \"defaultAction\""),
                 Arguments.of("{\"defaultAction\": \"allow\"}", "$", "{", "missing \"ruleSets\""),
                 Arguments.of("{\"defaultAction\": \"allow\", \"rulesets\": []}", "rulesets", "\"rulesets\"",
-                        "unknown key \"rulesets\" (expected badArchAction, defaultAction, ruleSets)"),
+                        "unknown key \"rulesets\" (expected badArchAction, defaultAction, ruleSets, x32)"),
                 Arguments.of("{\"defaultAction\": \"allow\", \"ruleSets\": {}}", "ruleSets", "{}", "expected an array but found an object"),
                 Arguments.of("{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"allow\", \"vsycall\": true, \"syscalls\": []}]}",
                         "ruleSets[0].vsycall", "\"vsycall\"", "unknown key \"vsycall\" (expected action, syscalls, vsyscall)"),
@@ -94,7 +94,25 @@ class RuleFileTest {
                 Arguments.of(pre + "{\"name\": \"fooo\"}" + post, "ruleSets[0].syscalls[0].name", "\"fooo\"", "unknown syscall \"fooo\" on amd64"),
                 Arguments.of(pre + "{\"nr\": -1}" + post, "ruleSets[0].syscalls[0].nr", "-1", "syscall number -1 is out of range 0..2147483647"),
                 Arguments.of(pre + "{\"nr\": 2147483648}" + post, "ruleSets[0].syscalls[0].nr", "2147483648", "syscall number 2147483648 is out of range 0..2147483647"),
-                Arguments.of(pre + "{\"nr\": 1.5}" + post, "ruleSets[0].syscalls[0].nr", "1.5", "expected a syscall number (an integer) but found 1.5"),
+                Arguments.of(pre + "{\"nr\": 1.5}" + post, "ruleSets[0].syscalls[0].nr", "1.5", "expected a syscall number (an integer or a \"0x...\" string) but found 1.5"),
+                Arguments.of(pre + "{\"nr\": \"0x80000000\"}" + post, "ruleSets[0].syscalls[0].nr", "\"0x8", "syscall number \"0x80000000\" is out of range 0..2147483647"),
+                Arguments.of(pre + "{\"nr\": \"-1\"}" + post, "ruleSets[0].syscalls[0].nr", "\"-1", "bad number \"-1\" (expected decimal digits or 0x followed by hex digits)"),
+                Arguments.of(pre + "{\"nr\": null}" + post, "ruleSets[0].syscalls[0].nr", "null", "expected a syscall number (an integer or a \"0x...\" string) but found null"),
+                // x32 (amd64's foreign ABI): its numbers get the bad-arch action unless the file says "x32": "ruleSets"
+                Arguments.of(pre + "{\"nr\": 1073742345}" + post, "ruleSets[0].syscalls[0].nr", "1073742345",
+                        "syscall number 1073742345 (0x40000209) is an x32 syscall, and x32 syscalls get the bad-arch action before any"
+                        + " rule is asked; to have the rule sets decide them, set \"x32\": \"ruleSets\""),
+                Arguments.of(pre.replace("\"ruleSets\"", "\"x32\": \"badArchAction\", \"ruleSets\"") + "{\"nr\": \"0x7fffffff\"}" + post,
+                        "ruleSets[0].syscalls[0].nr", "\"0x7", "syscall number 2147483647 (0x7fffffff) is an x32 syscall, and x32 syscalls"
+                        + " get the bad-arch action before any rule is asked; to have the rule sets decide them, set \"x32\": \"ruleSets\""),
+                Arguments.of("{\"defaultAction\": \"allow\", \"x32\": \"allow\", \"ruleSets\": []}", "x32", "\"allow\", \"r",
+                        "unknown choice \"allow\" (expected \"badArchAction\" or \"ruleSets\")"),
+                Arguments.of("{\"defaultAction\": \"allow\", \"x32\": \"ruleSets \", \"ruleSets\": []}", "x32", "\"ruleSets \"",
+                        "unknown choice \"ruleSets \" (expected \"badArchAction\" or \"ruleSets\")"),
+                Arguments.of("{\"defaultAction\": \"allow\", \"x32\": false, \"ruleSets\": []}", "x32", "false",
+                        "expected \"badArchAction\" or \"ruleSets\" but found a boolean"),
+                Arguments.of("{\"defaultAction\": \"allow\", \"X32\": \"ruleSets\", \"ruleSets\": []}", "X32", "\"X32\"",
+                        "unknown key \"X32\" (expected badArchAction, defaultAction, ruleSets, x32)"),
                 Arguments.of(pre + "{\"nr\": 9, \"name\": \"mmap\"}" + post, "ruleSets[0].syscalls[0]", "{\"nr\"", "give either \"name\" or \"nr\", not both"),
                 Arguments.of(pre + "{\"anyOf\": [{}]}" + post, "ruleSets[0].syscalls[0]", "{\"anyOf", "missing \"name\" (or \"nr\")"),
                 Arguments.of(pre + "{\"name\": \"mmap\"}, {\"name\": \"getpid\"}, {\"nr\": 9}" + post, "ruleSets[0].syscalls[2]", "{\"nr\": 9}",
@@ -300,7 +318,7 @@ class RuleFileTest {
         }
         sb.append("]}]}");
         Policy p = RuleFile.parse(sb.toString(), AMD64);
-        SeccompCompileException e = assertThrows(SeccompCompileException.class, () -> SeccompCompiler.compile(p, Fixtures.AUDIT_ARCH_X86_64));
+        SeccompCompileException e = assertThrows(SeccompCompileException.class, () -> SeccompCompiler.compile(p, AMD64));
         assertTrue(e.getMessage().startsWith("seccomp program too large: "), e.getMessage());
         assertTrue(e.getMessage().contains("the kernel accepts at most 4096 (BPF_MAXINSNS)"), e.getMessage());
         assertTrue(e.getMessage().contains("1 rule sets over 300 syscalls; largest: syscall "), e.getMessage());
@@ -319,6 +337,7 @@ class RuleFileTest {
                 {
                   "defaultAction": "kill_thread",
                   "badArchAction": "kill_thread",
+                  "x32": "badArchAction",
                   "ruleSets": [
                     {
                       "action": "allow",
@@ -349,22 +368,78 @@ class RuleFileTest {
                 """;
         assertEquals(want, RuleFile.write(p, AMD64));
         assertEquals(p, RuleFile.parse(want, AMD64));
+        assertEquals("{\n  \"defaultAction\": \"allow\",\n  \"badArchAction\": \"kill_process\",\n  \"x32\": \"badArchAction\",\n"
+                + "  \"ruleSets\": []\n}\n", RuleFile.write(new Policy(Action.ALLOW, null, List.of()), AMD64));
+        // arm64 has no x32: no key
         assertEquals("{\n  \"defaultAction\": \"allow\",\n  \"badArchAction\": \"kill_process\",\n  \"ruleSets\": []\n}\n",
-                RuleFile.write(new Policy(Action.ALLOW, null, List.of()), AMD64));
+                RuleFile.write(new Policy(Action.ALLOW, null, List.of()), Fixtures.ARM64));
+    }
+
+    @Test
+    void x32CanBeLeftToTheRulesAndIsAmd64Only() {
+        String json = """
+                {"defaultAction": "allow", "x32": "ruleSets", "ruleSets": [
+                  {"action": "errno:1", "syscalls": [{"name": "ptrace"}, {"nr": "0x40000209"}, {"nr": 1073741863}, {"nr": "0x7FFFFFFF"}]}]}
+                """;
+        Policy p = RuleFile.parse(json, AMD64);
+        assertEquals(ForeignAbiSyscalls.RULE_SETS, p.foreignAbiSyscalls());
+        assertEquals(List.of(101, 0x40000209, 0x40000027, 0x7fffffff),
+                p.ruleSets().get(0).syscalls().stream().map(SyscallRule::nr).toList());
+        String text = RuleFile.write(p, AMD64);
+        assertTrue(text.contains("\n  \"x32\": \"ruleSets\",\n"), text);
+        assertTrue(text.contains("{\"nr\": 1073742345}"), text);
+        assertEquals(p, RuleFile.parse(text, AMD64));
+        // the default, spelled out
+        Policy dflt = RuleFile.parse("{\"defaultAction\": \"allow\", \"x32\": \"badArchAction\", \"ruleSets\": []}", AMD64);
+        assertEquals(ForeignAbiSyscalls.BAD_ARCH_ACTION, dflt.foreignAbiSyscalls());
+        // arm64 has no x32: the key is unknown there, and x32-looking numbers are plain numbers
+        RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(json, Fixtures.ARM64));
+        assertEquals("x32 (line 1, column 28): unknown key \"x32\" (expected badArchAction, defaultAction, ruleSets)", e.getMessage());
+        Policy arm = RuleFile.parse(json.replace("\"x32\": \"ruleSets\", ", "").replace("{\"name\": \"ptrace\"}, ", ""), Fixtures.ARM64);
+        assertEquals(0x40000209, arm.ruleSets().get(0).syscalls().get(0).nr());
+    }
+
+    @Test
+    void aNameOnAnotherArchIsSaidToBeThere() {
+        String json = "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"errno:1\", \"syscalls\": [{\"name\": \"arch_prctl\"}]}]}";
+        RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.parse(json, Fixtures.ARM64, List.of(Fixtures.AMD64)));
+        assertEquals("ruleSets[0].syscalls[0].name (line 1, column 85): syscall \"arch_prctl\" is not on arm64 (it is on amd64)",
+                e.getMessage());
+        // without the other tables, or for a name no table knows: unknown
+        e = assertThrows(RuleFileException.class, () -> RuleFile.parse(json, Fixtures.ARM64));
+        assertTrue(e.getMessage().endsWith("unknown syscall \"arch_prctl\" on arm64"), e::getMessage);
+        e = assertThrows(RuleFileException.class, () -> RuleFile.parse(json.replace("arch_prctl", "fooo"), Fixtures.ARM64,
+                List.of(Fixtures.AMD64, Fixtures.ARM64)));
+        assertTrue(e.getMessage().endsWith("unknown syscall \"fooo\" on arm64"), e::getMessage);
+    }
+
+    static boolean listsX32(Policy p) {
+        return p.ruleSets().stream().flatMap(s -> s.syscalls().stream()).anyMatch(s -> Fixtures.X32.owns(s.nr()));
     }
 
     @Test
     void randomPoliciesRoundTrip() {
         long seed = RandomPolicies.seed(0xf11eL);
         Random r = new Random(seed);
+        int refused = 0;
         for (int i = 0; i < 200; i++) {
             Policy p = RandomPolicies.policy(r, 5, 12);
             for (SyscallTable t : new SyscallTable[] {Fixtures.AMD64, Fixtures.ARM64}) {
+                if (t.foreignAbi().isPresent() && p.foreignAbiSyscalls() == ForeignAbiSyscalls.BAD_ARCH_ACTION && listsX32(p)) {
+                    // such a rule file is an error (no rule would be asked about the number): not written either
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RuleFile.write(p, t));
+                    assertTrue(e.getMessage().contains("an x32 syscall, but gives x32 syscalls the bad-arch action"), e::getMessage);
+                    refused++;
+                    continue;
+                }
                 String text = RuleFile.write(p, t);
-                assertEquals(p, RuleFile.parse(text, t), () -> "seed=" + seed + "\n" + text);
+                // without a foreign ABI the choice does not matter and is not written
+                Policy want = t.foreignAbi().isPresent() ? p : p.withForeignAbiSyscalls(ForeignAbiSyscalls.BAD_ARCH_ACTION);
+                assertEquals(want, RuleFile.parse(text, t), () -> "seed=" + seed + "\n" + text);
                 assertEquals(text, RuleFile.write(RuleFile.parse(text, t), t));
             }
         }
+        assertTrue(refused > 0 && refused < 150, "refused " + refused);
         Policy stub = StubProgramTest.stubPolicy(Action.KILL_THREAD);
         String text = RuleFile.write(stub, AMD64);
         assertTrue(text.contains("{\"name\": \"prctl\", \"anyOf\": [\n          {\"args\": [{\"eq\": 1}, {\"eq\": 9}]}"), text);

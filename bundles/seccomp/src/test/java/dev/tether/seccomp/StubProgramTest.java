@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class StubProgramTest {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int X86_64 = Fixtures.AUDIT_ARCH_X86_64;
+    private static final SyscallTable TABLE = Fixtures.AMD64;
 
     static Program specProgram() throws IOException {
         List<int[]> insns = new ArrayList<>();
@@ -110,7 +111,7 @@ class StubProgramTest {
         // Legacy mode has no kill rule to narrow.
         assertEquals(stubPolicy(Action.ALLOW), tetherPolicy(Action.ALLOW));
 
-        Program compiled = SeccompCompiler.compile(tether, X86_64);
+        Program compiled = SeccompCompiler.compile(tether, TABLE);
         long[][] cases = {
             // {pid, allowed by Tether}
             {1234, 1}, {1, 1}, {0, 1}, {0x7fffffff, 1}, // one process; 0 = the caller's own group
@@ -122,15 +123,15 @@ class StubProgramTest {
         for (long[] c : cases) {
             SeccompData d = SeccompData.of(62, X86_64, 0, c[0], 19);
             Action want = c[1] == 1 ? Action.ALLOW : Action.KILL_THREAD;
-            assertEquals(want, tether.evaluate(d, X86_64), () -> "kill(0x" + Long.toHexString(c[0]) + ", SIGSTOP)");
+            assertEquals(want, tether.evaluate(d, TABLE), () -> "kill(0x" + Long.toHexString(c[0]) + ", SIGSTOP)");
             assertEquals(want.value(), Interpreter.run(compiled, d.toBytes(LE), LE).value(), () -> "compiled, " + d);
-            assertEquals(Action.ALLOW, seed.evaluate(d, X86_64), () -> "the seed allows every target: " + d);
+            assertEquals(Action.ALLOW, seed.evaluate(d, TABLE), () -> "the seed allows every target: " + d);
         }
         // Any other signal stays forbidden, as in the seed.
-        assertEquals(Action.KILL_THREAD, tether.evaluate(SeccompData.of(62, X86_64, 0, 1234, 9), X86_64));
+        assertEquals(Action.KILL_THREAD, tether.evaluate(SeccompData.of(62, X86_64, 0, 1234, 9), TABLE));
         // And the compiled program agrees with the policy on every input the seed's tests use.
         for (SeccompData d : stubInputs()) {
-            assertEquals(tether.evaluate(d, X86_64).value(), Interpreter.run(compiled, d.toBytes(LE), LE).value(), d::toString);
+            assertEquals(tether.evaluate(d, TABLE).value(), Interpreter.run(compiled, d.toBytes(LE), LE).value(), d::toString);
         }
     }
 
@@ -157,6 +158,18 @@ class StubProgramTest {
         }
         in.add(SeccompData.of(39, Fixtures.AUDIT_ARCH_I386, 0));
         in.add(SeccompData.of(39, Fixtures.AUDIT_ARCH_AARCH64, 0));
+        // x32 twins of every listed syscall (with the arguments the rules allow), the edges of the
+        // x32 range, negative numbers and -1
+        for (int nr : new int[] {56, 61, 60, 157, 110, 39, 62, 9, 11, 96, 201, 309, 158}) {
+            in.add(SeccompData.of(0x40000000 | nr, X86_64, 0));
+            in.add(SeccompData.of(0x40000000 | nr, X86_64, 0xffffffffff600000L));
+            in.add(SeccompData.of(0x40000000 | nr, X86_64, 0, 0x409, 9));
+            in.add(SeccompData.of(0x40000000 | nr, X86_64, 0, 1, 9));
+            in.add(SeccompData.of(0x40000000 | nr, X86_64, 0, 1234, 19));
+        }
+        for (int nr : new int[] {0x3fffffff, 0x40000000, 0x7fffffff, 0x80000000, 0x80000000 | 39, -2, -1}) {
+            in.add(SeccompData.of(nr, X86_64, 0));
+        }
         return new ArrayList<>(in);
     }
 
@@ -164,7 +177,7 @@ class StubProgramTest {
     void compiledStubPolicyMatchesTheSpecProgramAndIsCheaper() throws IOException {
         Program spec = specProgram();
         Policy policy = stubPolicy(Action.KILL_THREAD);
-        Program ours = SeccompCompiler.compile(policy, X86_64);
+        Program ours = SeccompCompiler.compile(policy, TABLE);
         long oursTotal = 0;
         long specTotal = 0;
         double worstRatio = 0;
@@ -173,7 +186,7 @@ class StubProgramTest {
             byte[] bytes = d.toBytes(LE);
             Interpreter.Result g = Interpreter.run(spec, bytes, LE);
             Interpreter.Result o = Interpreter.run(ours, bytes, LE);
-            assertEquals(policy.evaluate(d, X86_64).value(), o.value(), () -> "contract for " + d);
+            assertEquals(policy.evaluate(d, TABLE).value(), o.value(), () -> "contract for " + d);
             assertEquals(g.value(), o.value(), () -> "same verdict as the spec program for " + d);
             assertTrue(o.executed() <= g.executed(), () -> "per input: " + o.executed() + " > " + g.executed() + " for " + d);
             oursTotal += o.executed();
@@ -188,6 +201,37 @@ class StubProgramTest {
         assertTrue(ours.size() < spec.size());
     }
 
+    /**
+     * x32: the stub policy's bad-arch action is its default action, so its rules (which list no
+     * x32 number) give every x32 syscall the default (kill) whether or not the program checks for
+     * x32 first; the compiler leaves the check out, and the program is gVisor's size as before.
+     */
+    @Test
+    void everyX32SyscallIsFatalForTheStub() {
+        for (Action dflt : new Action[] {Action.KILL_THREAD, Action.KILL_PROCESS, Action.errno(1)}) {
+            Policy policy = tetherPolicy(dflt);
+            assertEquals(ForeignAbiSyscalls.BAD_ARCH_ACTION, policy.foreignAbiSyscalls());
+            Program compiled = SeccompCompiler.compile(policy, TABLE);
+            assertEquals(SeccompCompiler.compile(policy.withForeignAbiSyscalls(ForeignAbiSyscalls.RULE_SETS), TABLE), compiled,
+                    "no x32 check when the bad-arch action is the default");
+            for (SeccompData d : stubInputs()) {
+                if (Fixtures.X32.owns(d.nr()) && d.arch() == X86_64) {
+                    assertEquals(dflt.value(), Interpreter.run(compiled, d.toBytes(LE), LE).value(), d::toString);
+                    Verdict v = policy.decide(d, TABLE);
+                    assertEquals(Verdict.Reason.FOREIGN_ABI, v.reason(), d::toString);
+                    assertEquals(dflt, v.action());
+                }
+            }
+        }
+        // Legacy kernels (ALLOW): x32 numbers are allowed as every number is, but the vsyscall
+        // TRAP set is not asked about the x32 twins of its syscalls.
+        Policy legacy = tetherPolicy(Action.ALLOW);
+        SeccompData twin = SeccompData.of(0x40000000 | 96, X86_64, 0xffffffffff600000L);
+        assertEquals(Action.RET_ALLOW, Interpreter.run(SeccompCompiler.compile(legacy, TABLE), twin.toBytes(LE), LE).value());
+        assertEquals(Action.RET_TRAP, Interpreter.run(SeccompCompiler.compile(legacy, TABLE),
+                SeccompData.of(96, X86_64, 0xffffffffff600000L).toBytes(LE), LE).value());
+    }
+
     @Test
     void vsyscallQuirkIsNotReplicated() throws IOException {
         // Spec §7.9: gettimeofday from a non-vsyscall IP whose high word is 157 (prctl) with
@@ -196,22 +240,22 @@ class StubProgramTest {
         assertTrue(GvisorGenerator2021.hitsVsyscallQuirk(stubPolicy(Action.KILL_THREAD), d, X86_64));
         assertEquals(Action.RET_ALLOW, Interpreter.run(specProgram(), d.toBytes(LE), LE).value());
         Policy policy = stubPolicy(Action.KILL_THREAD);
-        assertEquals(Action.KILL_THREAD, policy.evaluate(d, X86_64));
-        assertEquals(Action.RET_KILL_THREAD, Interpreter.run(SeccompCompiler.compile(policy, X86_64), d.toBytes(LE), LE).value());
+        assertEquals(Action.KILL_THREAD, policy.evaluate(d, TABLE));
+        assertEquals(Action.RET_KILL_THREAD, Interpreter.run(SeccompCompiler.compile(policy, TABLE), d.toBytes(LE), LE).value());
         // From the vsyscall page it traps.
         SeccompData v = SeccompData.of(96, X86_64, 0xffffffffff600000L);
-        assertEquals(Action.RET_TRAP, Interpreter.run(SeccompCompiler.compile(policy, X86_64), v.toBytes(LE), LE).value());
+        assertEquals(Action.RET_TRAP, Interpreter.run(SeccompCompiler.compile(policy, TABLE), v.toBytes(LE), LE).value());
     }
 
     @Test
     void legacyStubPolicyToo() {
         Policy policy = stubPolicy(Action.ALLOW);
         Program g = GvisorGenerator2021.build(policy, X86_64);
-        Program ours = SeccompCompiler.compile(policy, X86_64);
+        Program ours = SeccompCompiler.compile(policy, TABLE);
         for (SeccompData d : stubInputs()) {
             byte[] b = d.toBytes(LE);
             Interpreter.Result o = Interpreter.run(ours, b, LE);
-            assertEquals(policy.evaluate(d, X86_64).value(), o.value(), d::toString);
+            assertEquals(policy.evaluate(d, TABLE).value(), o.value(), d::toString);
             if (!GvisorGenerator2021.hitsVsyscallQuirk(policy, d, X86_64)) {
                 assertTrue(o.executed() <= Interpreter.run(g, b, LE).executed(), d::toString);
             }

@@ -333,7 +333,7 @@ public final class TetherCommands {
             case "json":
                 return RuleFile.write(policy, table).stripTrailing();
             case "listing":
-                Program prog = SeccompCompiler.compile(policy, table.auditArch());
+                Program prog = SeccompCompiler.compile(policy, table);
                 return header(p, prog) + "\n" + Disassembler.disassembleSeccomp(prog, nr -> table.name(nr).orElse(null))
                         .stripTrailing();
             default:
@@ -353,8 +353,8 @@ public final class TetherCommands {
         }
         StubPlatform p = requirePlatform();
         SyscallTable table = table(p);
-        Program prog = SeccompCompiler.compile(p.stubPolicy(Action.parse(p.facts().defaultAction())), table.auditArch());
-        return header(p, prog) + "\n" + Explain.of(prog, table.auditArch()).format(table, top).stripTrailing();
+        Program prog = SeccompCompiler.compile(p.stubPolicy(Action.parse(p.facts().defaultAction())), table);
+        return header(p, prog) + "\n" + Explain.of(prog, table, Explain.DEFAULT_MAX_NR).format(table, top).stripTrailing();
     }
 
     private static String header(StubPlatform p, Program prog) {
