@@ -14,12 +14,10 @@ import dev.tether.api.StubThreadInfo;
 import dev.tether.api.Subprocess;
 import dev.tether.api.TetherException;
 import dev.tether.linux.LinuxException;
-import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -30,9 +28,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * ({@code syscallThreads.lookupOrCreate}), so injections need no hand-off.
  */
 final class SubprocessImpl implements Subprocess {
-    /** Native scratch for guest memory copies, per calling thread, grown on demand. */
-    private static final ThreadLocal<NativeMemory[]> COPY = ThreadLocal.withInitial(() -> new NativeMemory[1]);
-
     final PlatformContext context;
     final Tracee first;
     final TracerThread owner;
@@ -44,8 +39,8 @@ final class SubprocessImpl implements Subprocess {
     /** Set by the first teardown (destroy, or the reaping of a death): later ones have nothing to do. */
     private final java.util.concurrent.atomic.AtomicBoolean tornDown = new java.util.concurrent.atomic.AtomicBoolean();
     volatile boolean pooled;
-    /** A detached stub thread in group-stop for the next new caller (see threadFor); guarded by this. */
-    private CompletableFuture<Integer> spare;
+    /** A detached stub thread in group-stop for the next new caller (see threadFor). */
+    private final SpareThread spare = new SpareThread();
     /** Names a syscall for error messages, built only when one is thrown (not per injection). */
     private final java.util.function.LongFunction<String> describe;
 
@@ -82,7 +77,7 @@ final class SubprocessImpl implements Subprocess {
         if (t != null) {
             return t;
         }
-        int tid = takeSpare();
+        int tid = spare.take(owner);
         if (tid < 0) {
             tid = owner.call(this::cloneThread);
         }
@@ -108,52 +103,12 @@ final class SubprocessImpl implements Subprocess {
         return nt;
     }
 
-    /** The spare stub thread's tid, waiting for it if the owner is still cloning it; -1 if none. */
-    private int takeSpare() {
-        if (owner.isCurrent()) {
-            return -1; // the owner would wait for its own queue
-        }
-        CompletableFuture<Integer> f;
-        synchronized (this) {
-            f = spare;
-            spare = null;
-        }
-        if (f == null) {
-            return -1;
-        }
-        try {
-            return f.join();
-        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
-            return -1; // could not be made (the subprocess died meanwhile): the synchronous path says why
-        }
-    }
-
     /** Asks the owner to clone a spare stub thread in the background, unless one is ready or coming. */
     private void prepareSpare() {
         if (master) {
             return; // only tracer threads use the master, each once
         }
-        CompletableFuture<Integer> f = new CompletableFuture<>();
-        synchronized (this) {
-            if (spare != null) {
-                return;
-            }
-            spare = f;
-        }
-        boolean queued = owner.post(() -> {
-            if (destroyed || death != null || pooled) {
-                f.cancel(false);
-                return;
-            }
-            try {
-                f.complete(cloneThread());
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
-            }
-        });
-        if (!queued) {
-            f.cancel(false);
-        }
+        spare.prepare(owner, () -> destroyed || death != null || pooled, this::cloneThread);
     }
 
     /** firstThread.clone() (spec §5.2), on the owner: returns the new, detached, stopped thread. */
@@ -272,47 +227,18 @@ final class SubprocessImpl implements Subprocess {
                 syscall(context.syscallNumber("mprotect"), address, length, prot));
     }
 
-    private static NativeMemory scratch(int length) {
-        NativeMemory[] holder = COPY.get();
-        if (holder[0] == null || holder[0].size() < length) {
-            if (holder[0] != null) {
-                holder[0].close();
-            }
-            holder[0] = NativeMemory.allocate(Math.max(length, 4096));
-        }
-        return holder[0];
-    }
-
     @Override
     public void read(long address, byte[] into, int offset, int length) {
         java.util.Objects.checkFromIndexSize(offset, length, into.length);
         checkUsable();
-        NativeMemory buf = scratch(length);
-        int done = 0;
-        while (done < length) {
-            long n = Sys.processVmRead(pid(), buf.address() + done, address + done, length - done);
-            if (n <= 0) {
-                throw new LinuxException(String.format("process_vm_readv(%d, 0x%x): short read", pid(), address + done), Errno.EFAULT);
-            }
-            done += (int) n;
-        }
-        buf.read(0, into, offset, length);
+        GuestMemory.read(pid(), address, into, offset, length);
     }
 
     @Override
     public void write(long address, byte[] from, int offset, int length) {
         java.util.Objects.checkFromIndexSize(offset, length, from.length);
         checkUsable();
-        NativeMemory buf = scratch(length);
-        buf.write(0, from, offset, length);
-        int done = 0;
-        while (done < length) {
-            long n = Sys.processVmWrite(pid(), buf.address() + done, address + done, length - done);
-            if (n <= 0) {
-                throw new LinuxException(String.format("process_vm_writev(%d, 0x%x): short write", pid(), address + done), Errno.EFAULT);
-            }
-            done += (int) n;
-        }
+        GuestMemory.write(pid(), address, from, offset, length);
     }
 
     @Override
