@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * The master stub and the forks from it (gVisor's first {@code newSubprocess(createStub)} and
- * {@code (s *subprocess) createStub()} in {@code pkg/sentry/platform/ptrace/subprocess_linux.go}).
+ * The master stub and the forks from it (in gVisor's {@code pkg/sentry/platform/ptrace}: the first
+ * {@code newSubprocess(createStub)} of {@code subprocess.go}, and {@code (s *subprocess) createStub()}
+ * of {@code subprocess_linux.go}).
  * The master is created from the JVM on first use, unmapped down to its stub page, and replaced
  * when found dead (contained mode). Every subprocess is its child: forked by an injected clone,
  * and reaped through it by an injected wait4 ({@link #reapThroughMaster}).
