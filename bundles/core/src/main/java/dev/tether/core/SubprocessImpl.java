@@ -365,8 +365,9 @@ final class SubprocessImpl implements Subprocess {
     /**
      * Kills the process and reaps every stub thread of it this JVM traces, the ones we know and
      * any an injected clone added ({@link GroupReaper}, never blocking); the leader's zombie is
-     * then left for its real parent (the master), which the platform makes reap it. Runs on the
-     * owner, the leader's tracer, which alone can resume its PTRACE_EVENT_EXIT stop.
+     * then left for its real parent, the master, which reaps it with an injected wait4
+     * ({@code Forker.reapThroughMaster}). Runs on the owner, the leader's tracer, which alone can
+     * resume its PTRACE_EVENT_EXIT stop.
      */
     void killAndReap() {
         destroyed = true;
