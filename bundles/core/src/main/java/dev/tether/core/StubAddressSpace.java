@@ -38,7 +38,7 @@ final class StubAddressSpace {
     }
 
     private static void unmapFromMaps(int pid, LongBinaryOperator munmap, long from) {
-        String maps = StubPlatformImpl.readOrEmpty(java.nio.file.Path.of("/proc/" + pid + "/maps"));
+        String maps = Host.readOrEmpty(java.nio.file.Path.of("/proc/" + pid + "/maps"));
         for (String line : maps.split("\n")) {
             if (line.isBlank() || line.contains("[vsyscall]")) {
                 continue;

@@ -8,15 +8,15 @@ import dev.tether.api.Stub;
 import dev.tether.api.StubDiedException;
 import dev.tether.api.TetherException;
 
-/** A stub process created from the JVM: a {@link Tracee} plus its platform. */
+/** A stub process created from the JVM: a {@link Tracee} plus what it needs of its platform. */
 final class StubImpl implements Stub {
-    private final StubPlatformImpl platform;
+    private final PlatformContext context;
     final Tracee tracee;
     final long cloneFlags;
     private volatile boolean closed;
 
-    StubImpl(StubPlatformImpl platform, Tracee tracee, long cloneFlags) {
-        this.platform = platform;
+    StubImpl(PlatformContext context, Tracee tracee, long cloneFlags) {
+        this.context = context;
         this.tracee = tracee;
         this.cloneFlags = cloneFlags;
     }
@@ -42,7 +42,7 @@ final class StubImpl implements Stub {
         if (args.length > 6) {
             throw new IllegalArgumentException("a syscall takes at most 6 arguments, got " + args.length);
         }
-        String during = platform.describeSyscall(sysno);
+        String during = context.describeSyscall(sysno);
         long[] a = args.clone();
         long t0 = System.nanoTime();
         try {
@@ -50,12 +50,12 @@ final class StubImpl implements Stub {
                 checkUsable();
                 return tracee.inject(sysno, a, during);
             });
-            platform.listener().injected(pid(), tid(), sysno, r, System.nanoTime() - t0);
+            context.listener().injected(pid(), tid(), sysno, r, System.nanoTime() - t0);
             return r;
         } catch (StubDiedException e) {
             reapDead();
-            platform.forget(this);
-            platform.listener().stubDied(pid(), tid(), e.getMessage());
+            context.forget().accept(this);
+            context.listener().stubDied(pid(), tid(), e.getMessage());
             throw e;
         }
     }
@@ -71,7 +71,7 @@ final class StubImpl implements Stub {
                 return null;
             });
         } catch (RuntimeException k) {
-            platform.listener().failed("reaping dead stub " + pid(), k);
+            context.listener().failed("reaping dead stub " + pid(), k);
         }
     }
 
@@ -81,7 +81,7 @@ final class StubImpl implements Stub {
      */
     long injectAdjusted(java.util.function.UnaryOperator<Registers> adjust, long sysno, long... args) {
         Threads.refuseVirtual("Stub.inject");
-        String during = platform.describeSyscall(sysno);
+        String during = context.describeSyscall(sysno);
         long[] a = args.clone();
         try {
             return tracee.owner.call(() -> {
@@ -90,14 +90,14 @@ final class StubImpl implements Stub {
             });
         } catch (StubDiedException e) {
             reapDead();
-            platform.forget(this);
+            context.forget().accept(this);
             throw e;
         }
     }
 
     @Override
     public long inject(String syscall, long... args) {
-        return inject(platform.syscallNumber(syscall), args);
+        return inject(context.syscallNumber(syscall), args);
     }
 
     @Override
@@ -144,7 +144,7 @@ final class StubImpl implements Stub {
         }
         if (!tracee.alive()) {
             reapDead(); // usually done when the death was seen; then nothing is left to do
-            platform.forget(this); // it keeps reporting its death
+            context.forget().accept(this); // it keeps reporting its death
             return;
         }
         if (killsParent()) {
@@ -158,7 +158,7 @@ final class StubImpl implements Stub {
                 return null;
             });
         } finally {
-            platform.forget(this);
+            context.forget().accept(this);
         }
     }
 

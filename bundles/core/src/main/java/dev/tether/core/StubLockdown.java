@@ -31,7 +31,7 @@ final class StubLockdown {
         args.putLong(8L * StubProgram.ARG_SEAL_ADDRESS, stubAddress);
         args.putLong(8L * StubProgram.ARG_SEAL_LENGTH, stubLength);
         args.putLong(8L * StubProgram.ARG_CAPBSET_COUNT, boundingSetDropCount(
-                StubPlatformImpl.readOrEmpty(Path.of("/proc/thread-self/status")),
+                Host.readOrEmpty(Path.of("/proc/thread-self/status")),
                 readSysctl(Path.of("/proc/sys/kernel/cap_last_cap"))));
         // struct __user_cap_header_struct { __u32 version; int pid; }: pid 0 = the calling thread.
         args.putInt(8L * StubProgram.ARG_CAP_HEADER, Capability.LINUX_CAPABILITY_VERSION_3);

@@ -16,14 +16,14 @@ final class StubPageGuard {
 
     /**
      * @throws IllegalArgumentException when the pages of {@code [address, address + length)} (the
-     *     kernel rounds {@code length} up to whole pages) overlap the stub page of {@code s}
+     *     kernel rounds {@code length} up to whole pages) overlap the stub page ({@code f}) of
+     *     subprocess {@code pid}
      */
-    static void check(SubprocessImpl s, String operation, long address, long length) {
-        PlatformFacts f = s.platform.facts();
+    static void check(PlatformFacts f, int pid, String operation, long address, long length) {
         if (overlaps(address, length, f.pageSize(), f.stubAddress(), f.stubLength())) {
             throw new IllegalArgumentException(String.format("%s(0x%x, %d) in subprocess %d overlaps the stub page"
                     + " [0x%x, 0x%x): the stub's code, which every injected syscall runs, cannot be unmapped, mapped"
-                    + " over or have its protection changed", operation, address, length, s.pid(), f.stubAddress(),
+                    + " over or have its protection changed", operation, address, length, pid, f.stubAddress(),
                     f.stubAddress() + f.stubLength()));
         }
     }

@@ -113,7 +113,7 @@ final class StubPlacement {
     /** The JVM's mappings in user space, from /proc/self/maps. */
     static List<long[]> jvmMappings() {
         List<long[]> out = new ArrayList<>();
-        for (String line : StubPlatformImpl.readOrEmpty(java.nio.file.Path.of("/proc/self/maps")).split("\n")) {
+        for (String line : Host.readOrEmpty(java.nio.file.Path.of("/proc/self/maps")).split("\n")) {
             int dash = line.indexOf('-');
             int space = line.indexOf(' ');
             if (dash <= 0 || space <= dash) {

@@ -14,12 +14,10 @@ import dev.tether.api.StubThreadInfo;
 import dev.tether.api.Subprocess;
 import dev.tether.api.TetherException;
 import dev.tether.linux.LinuxException;
-import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -30,10 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * ({@code syscallThreads.lookupOrCreate}), so injections need no hand-off.
  */
 final class SubprocessImpl implements Subprocess {
-    /** Native scratch for guest memory copies, per calling thread, grown on demand. */
-    private static final ThreadLocal<NativeMemory[]> COPY = ThreadLocal.withInitial(() -> new NativeMemory[1]);
-
-    final StubPlatformImpl platform;
+    final PlatformContext context;
     final Tracee first;
     final TracerThread owner;
     final boolean master;
@@ -44,17 +39,17 @@ final class SubprocessImpl implements Subprocess {
     /** Set by the first teardown (destroy, or the reaping of a death): later ones have nothing to do. */
     private final java.util.concurrent.atomic.AtomicBoolean tornDown = new java.util.concurrent.atomic.AtomicBoolean();
     volatile boolean pooled;
-    /** A detached stub thread in group-stop for the next new caller (see threadFor); guarded by this. */
-    private CompletableFuture<Integer> spare;
+    /** A detached stub thread in group-stop for the next new caller (see threadFor). */
+    private final SpareThread spare = new SpareThread();
     /** Names a syscall for error messages, built only when one is thrown (not per injection). */
     private final java.util.function.LongFunction<String> describe;
 
-    SubprocessImpl(StubPlatformImpl platform, Tracee first, TracerThread owner, boolean master) {
-        this.platform = platform;
+    SubprocessImpl(PlatformContext context, Tracee first, TracerThread owner, boolean master) {
+        this.context = context;
         this.first = first;
         this.owner = owner;
         this.master = master;
-        this.describe = platform::describeSyscall;
+        this.describe = context::describeSyscall;
         all.add(first);
     }
 
@@ -82,7 +77,7 @@ final class SubprocessImpl implements Subprocess {
         if (t != null) {
             return t;
         }
-        int tid = takeSpare();
+        int tid = spare.take(owner);
         if (tid < 0) {
             tid = owner.call(this::cloneThread);
         }
@@ -108,60 +103,20 @@ final class SubprocessImpl implements Subprocess {
         return nt;
     }
 
-    /** The spare stub thread's tid, waiting for it if the owner is still cloning it; -1 if none. */
-    private int takeSpare() {
-        if (owner.isCurrent()) {
-            return -1; // the owner would wait for its own queue
-        }
-        CompletableFuture<Integer> f;
-        synchronized (this) {
-            f = spare;
-            spare = null;
-        }
-        if (f == null) {
-            return -1;
-        }
-        try {
-            return f.join();
-        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
-            return -1; // could not be made (the subprocess died meanwhile): the synchronous path says why
-        }
-    }
-
     /** Asks the owner to clone a spare stub thread in the background, unless one is ready or coming. */
     private void prepareSpare() {
         if (master) {
             return; // only tracer threads use the master, each once
         }
-        CompletableFuture<Integer> f = new CompletableFuture<>();
-        synchronized (this) {
-            if (spare != null) {
-                return;
-            }
-            spare = f;
-        }
-        boolean queued = owner.post(() -> {
-            if (destroyed || death != null || pooled) {
-                f.cancel(false);
-                return;
-            }
-            try {
-                f.complete(cloneThread());
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
-            }
-        });
-        if (!queued) {
-            f.cancel(false);
-        }
+        spare.prepare(owner, () -> destroyed || death != null || pooled, this::cloneThread);
     }
 
     /** firstThread.clone() (spec §5.2), on the owner: returns the new, detached, stopped thread. */
     private int cloneThread() {
         Registers init = first.initRegs();
-        long page = platform.facts().pageSize();
-        long sp = StubPlatformImpl.roundUp(init.get(first.layout.stackPointerIndex()), page);
-        long tid = injectFirst(platform.syscallNumber("clone"), Clone.STUB_THREAD_FLAGS, sp, 0, 0, 0);
+        long page = context.facts().pageSize();
+        long sp = StubImage.roundUp(init.get(first.layout.stackPointerIndex()), page);
+        long tid = injectFirst(context.syscallNumber("clone"), Clone.STUB_THREAD_FLAGS, sp, 0, 0, 0);
         if (tid <= 0) {
             throw new TetherException("clone of a stub thread in " + pid() + " failed: " + Errno.name((int) -tid));
         }
@@ -177,7 +132,7 @@ final class SubprocessImpl implements Subprocess {
         // are set to the syscall kill(pid, SIGSTOP) at the stub's syscall instruction first: a
         // SIGCONT only makes it stop the process again (the stub policy allows kill(any,
         // SIGSTOP)), which the tracers of the other threads see as a signal stop and discard.
-        nt.setRegs(first.layout.createSyscallRegs(first.initRegs(), platform.syscallNumber("kill"), pid(), Signals.SIGSTOP));
+        nt.setRegs(first.layout.createSyscallRegs(first.initRegs(), context.syscallNumber("kill"), pid(), Signals.SIGSTOP));
         // Detach with SIGSTOP (spec §1.3): it waits in group-stop until the caller attaches.
         Sys.ptrace(Ptrace.PTRACE_DETACH, (int) tid, 0, Signals.SIGSTOP);
         return (int) tid;
@@ -205,14 +160,14 @@ final class SubprocessImpl implements Subprocess {
         long t0 = System.nanoTime();
         try {
             long r = t.inject(sysno, args, describe);
-            platform.listener().injected(pid(), t.tid, sysno, r, System.nanoTime() - t0);
+            context.listener().injected(pid(), t.tid, sysno, r, System.nanoTime() - t0);
             return r;
         } catch (StubDiedException e) {
             if (destroyed && death == null) {
                 // killed by a teardown (destroy, or the platform's close) racing this call
                 throw closedDuring(sysno, e);
             }
-            platform.listener().stubDied(pid(), t.tid, e.getMessage());
+            context.listener().stubDied(pid(), t.tid, e.getMessage());
             died(e);
             throw e;
         } catch (LinuxException e) {
@@ -232,7 +187,7 @@ final class SubprocessImpl implements Subprocess {
 
     @Override
     public long syscall(String name, long... args) {
-        return syscall(platform.syscallNumber(name), args);
+        return syscall(context.syscallNumber(name), args);
     }
 
     private long checked(String what, long r) {
@@ -244,75 +199,46 @@ final class SubprocessImpl implements Subprocess {
 
     @Override
     public long mapAnonymous(long address, long length, int prot) {
-        StubPageGuard.check(this, "mapAnonymous", address, address != 0 ? length : 0); // only MAP_FIXED replaces
+        StubPageGuard.check(context.facts(), pid(), "mapAnonymous", address, address != 0 ? length : 0); // only MAP_FIXED replaces
         int flags = Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | (address != 0 ? Mman.MAP_FIXED : 0);
         return checked(String.format("mmap(0x%x, %d, prot=%d, anonymous)", address, length, prot),
-                syscall(platform.syscallNumber("mmap"), address, length, prot, flags, -1, 0));
+                syscall(context.syscallNumber("mmap"), address, length, prot, flags, -1, 0));
     }
 
     @Override
     public long mapFile(long address, long length, int prot, int fd, long offset) {
-        StubPageGuard.check(this, "mapFile", address, length);
+        StubPageGuard.check(context.facts(), pid(), "mapFile", address, length);
         // MAP_SHARED | MAP_FIXED as gVisor's MapFile (spec §5.7); fd is valid in the stub
         // because every stub shares the JVM's fd table (CLONE_FILES).
         return checked(String.format("mmap(0x%x, %d, prot=%d, fd=%d, offset=%d)", address, length, prot, fd, offset),
-                syscall(platform.syscallNumber("mmap"), address, length, prot, Mman.MAP_SHARED | Mman.MAP_FIXED, fd, offset));
+                syscall(context.syscallNumber("mmap"), address, length, prot, Mman.MAP_SHARED | Mman.MAP_FIXED, fd, offset));
     }
 
     @Override
     public void unmap(long address, long length) {
-        StubPageGuard.check(this, "unmap", address, length);
-        checked(String.format("munmap(0x%x, %d)", address, length), syscall(platform.syscallNumber("munmap"), address, length));
+        StubPageGuard.check(context.facts(), pid(), "unmap", address, length);
+        checked(String.format("munmap(0x%x, %d)", address, length), syscall(context.syscallNumber("munmap"), address, length));
     }
 
     @Override
     public void protect(long address, long length, int prot) {
-        StubPageGuard.check(this, "protect", address, length);
+        StubPageGuard.check(context.facts(), pid(), "protect", address, length);
         checked(String.format("mprotect(0x%x, %d, %d)", address, length, prot),
-                syscall(platform.syscallNumber("mprotect"), address, length, prot));
-    }
-
-    private static NativeMemory scratch(int length) {
-        NativeMemory[] holder = COPY.get();
-        if (holder[0] == null || holder[0].size() < length) {
-            if (holder[0] != null) {
-                holder[0].close();
-            }
-            holder[0] = NativeMemory.allocate(Math.max(length, 4096));
-        }
-        return holder[0];
+                syscall(context.syscallNumber("mprotect"), address, length, prot));
     }
 
     @Override
     public void read(long address, byte[] into, int offset, int length) {
         java.util.Objects.checkFromIndexSize(offset, length, into.length);
         checkUsable();
-        NativeMemory buf = scratch(length);
-        int done = 0;
-        while (done < length) {
-            long n = Sys.processVmRead(pid(), buf.address() + done, address + done, length - done);
-            if (n <= 0) {
-                throw new LinuxException(String.format("process_vm_readv(%d, 0x%x): short read", pid(), address + done), Errno.EFAULT);
-            }
-            done += (int) n;
-        }
-        buf.read(0, into, offset, length);
+        GuestMemory.read(pid(), address, into, offset, length);
     }
 
     @Override
     public void write(long address, byte[] from, int offset, int length) {
         java.util.Objects.checkFromIndexSize(offset, length, from.length);
         checkUsable();
-        NativeMemory buf = scratch(length);
-        buf.write(0, from, offset, length);
-        int done = 0;
-        while (done < length) {
-            long n = Sys.processVmWrite(pid(), buf.address() + done, address + done, length - done);
-            if (n <= 0) {
-                throw new LinuxException(String.format("process_vm_writev(%d, 0x%x): short write", pid(), address + done), Errno.EFAULT);
-            }
-            done += (int) n;
-        }
+        GuestMemory.write(pid(), address, from, offset, length);
     }
 
     @Override
@@ -334,10 +260,10 @@ final class SubprocessImpl implements Subprocess {
 
     /** gVisor's subprocess.unmap, through the first thread: everything but the stub page goes. */
     void unmapAll() {
-        long stub = platform.facts().stubAddress();
-        int munmap = platform.syscallNumber("munmap");
+        long stub = context.facts().stubAddress();
+        int munmap = context.syscallNumber("munmap");
         StubAddressSpace.unmapAllButStub(pid(), (at, len) -> injectFirst(munmap, at, len), stub,
-                stub + platform.facts().stubLength(), platform.maximumUserAddress());
+                stub + context.facts().stubLength(), context.maximumUserAddress());
     }
 
     private void checkUsable() {
@@ -362,11 +288,11 @@ final class SubprocessImpl implements Subprocess {
      */
     void died(StubDiedException e) {
         markDead(e.getMessage());
-        if (platform.facts().failureMode() == FailureMode.CONTAINED) {
+        if (context.facts().failureMode() == FailureMode.CONTAINED) {
             if (!master) {
                 // Kill and reap it now (README, "Failure modes"), not at platform close: a dead
                 // process whose zombie or PTRACE_EVENT_EXIT stop is left waiting helps nobody.
-                platform.reapDead(this);
+                context.reapDead().accept(this);
             }
             return;
         }
@@ -403,7 +329,7 @@ final class SubprocessImpl implements Subprocess {
             destroy();
             return;
         }
-        platform.release(this);
+        context.release().accept(this);
     }
 
     boolean destroyed() {
@@ -433,14 +359,15 @@ final class SubprocessImpl implements Subprocess {
     @Override
     public void destroy() {
         Threads.refuseVirtual("Subprocess.destroy");
-        platform.destroy(this);
+        context.destroy().accept(this);
     }
 
     /**
      * Kills the process and reaps every stub thread of it this JVM traces, the ones we know and
      * any an injected clone added ({@link GroupReaper}, never blocking); the leader's zombie is
-     * then left for its real parent (the master), which the platform makes reap it. Runs on the
-     * owner, the leader's tracer, which alone can resume its PTRACE_EVENT_EXIT stop.
+     * then left for its real parent, the master, which reaps it with an injected wait4
+     * ({@code Forker.reapThroughMaster}). Runs on the owner, the leader's tracer, which alone can
+     * resume its PTRACE_EVENT_EXIT stop.
      */
     void killAndReap() {
         destroyed = true;

@@ -521,7 +521,7 @@ public final class BenchCommand {
                 return;
             }
             // Acquire and destroy in a loop, as a user of the pool would; the pre-forker refills
-            // the pool in the background (in batches: see StubPlatformImpl.refillAfterHit).
+            // the pool in the background (in batches: see SubprocessPool.refillAfterHit in core).
             awaitPool(p.subprocesses().size() + 1, 1_000);
             int misses = 0;
             Budget b = new Budget();
