@@ -120,12 +120,13 @@ final class SubprocessImpl implements Subprocess {
         if (tid <= 0) {
             throw new TetherException("clone of a stub thread in " + pid() + " failed: " + Errno.name((int) -tid));
         }
-        // CLONE_PTRACE: the new thread is traced by this owner and starts in a SIGSTOP stop.
+        // CLONE_PTRACE: the new thread is traced by this owner and starts in a SIGSTOP stop. Any
+        // other stop will do as well: a SIGCONT sent to the process before the new thread took
+        // its SIGSTOP removes it (signal(7): SIGCONT discards pending stop signals), and the
+        // thread then stops at the stub's breakpoint (SIGTRAP) instead. Either way it is stopped
+        // under this owner's trace, which is all that is needed: its registers are set below.
         Tracee nt = new Tracee(pid(), (int) tid, owner, first.layout);
-        int sig = nt.waitStopped("new stub thread");
-        if (sig != Signals.SIGSTOP) {
-            throw new TetherException("new stub thread " + tid + ": expected SIGSTOP, got " + Signals.name(sig & 0xff));
-        }
+        nt.waitStopped("new stub thread");
         // Until a caller attaches it, the thread is untraced, in group-stop, and a SIGCONT sent
         // to the process would let it run: at its IP is the stub's breakpoint, whose SIGTRAP
         // would kill the whole process (every disposition is SIG_DFL in a stub). So its registers
@@ -133,7 +134,7 @@ final class SubprocessImpl implements Subprocess {
         // SIGCONT only makes it stop the process again (the stub policy allows kill(any,
         // SIGSTOP)), which the tracers of the other threads see as a signal stop and discard.
         nt.setRegs(first.layout.createSyscallRegs(first.initRegs(), context.syscallNumber("kill"), pid(), Signals.SIGSTOP));
-        // Detach with SIGSTOP (spec §1.3): it waits in group-stop until the caller attaches.
+        // Detach with SIGSTOP (ptrace(2), "Detaching"): it waits in group-stop until the caller attaches.
         Sys.ptrace(Ptrace.PTRACE_DETACH, (int) tid, 0, Signals.SIGSTOP);
         return (int) tid;
     }
