@@ -113,6 +113,42 @@ final class GroupReaper {
         }
     }
 
+    /**
+     * Reaps the threads of group {@code tgid} other than {@code except} that have exited
+     * (zombies), whoever traces them: what a leader's wait does while it polls ({@code Tracee}),
+     * since the leader's exit is only reported once they are gone. Each is looked at with WNOWAIT first and reaped only if what it reports is an exit: for a
+     * tracee, wait reports ptrace stops whatever the options (wait(2): WUNTRACED is implied for
+     * traced children), and consuming a stop here would leave its tracer waiting for it forever
+     * (a stub thread just cloned with CLONE_PTRACE, whose first SIGSTOP its tracer awaits).
+     *
+     * <p>A thread held in its PTRACE_EVENT_EXIT stop is resumed, so that it can exit: if the
+     * calling thread is its tracer, nobody else can, and the leader's exit is not reported before it is
+     * gone. Seen when the process was killed (EXITKILL of a caller that ended) while this thread
+     * injected the clone of a spare stub thread: the new thread, traced by this thread
+     * (CLONE_PTRACE), died at birth and waited in its exit stop, the leader was already a zombie
+     * whose exit stop this thread never saw (most likely a PTRACE_CONT meant to discard a signal
+     * stop resumed it from its exit stop instead), and this thread polled the leader for ever.
+     */
+    static void reapExitedThreads(int tgid, int except) {
+        for (int other : tasks(tgid)) {
+            if (other == except) {
+                continue;
+            }
+            try {
+                long r = Sys.waitid(other, Wait.WEXITED | Wait.WNOHANG | Wait.WNOWAIT | Wait.__WALL);
+                int code = r == -1 ? 0 : (int) (r >>> 32);
+                if (code == Wait.CLD_EXITED || code == Wait.CLD_KILLED || code == Wait.CLD_DUMPED) {
+                    Sys.wait4(other, POLL); // a zombie: reaps it, nothing else
+                } else if (code == Wait.CLD_TRAPPED && ((int) r >> 8) == Ptrace.PTRACE_EVENT_EXIT) {
+                    // ESRCH when it is another thread's tracee: that thread lets it go
+                    Sys.ptrace(Ptrace.PTRACE_CONT, other, 0, 0);
+                }
+            } catch (LinuxException e) {
+                // ECHILD: not traced by this JVM (a spare), or gone meanwhile; ESRCH: see above
+            }
+        }
+    }
+
     /** Reaps what is ready in process group {@code pgid}; whether anything was. */
     private static boolean reapGroup(int pgid) {
         boolean any = false;

@@ -48,12 +48,8 @@ final class Tracee {
     private int[] argIndex;
     /** The CPU this thread was last bound to (spec §1.12), or -1. */
     private int boundCpu = -1;
-    /** How often the same fault at the same instruction is seen before it is fatal (see runToBreakpoint). */
-    static final int FAULT_REPEATS = 3;
-    /** The registers at the last unexpected fault-signal stop of this injection, for the death message. */
-    private Registers faultRegs;
-    private int faultSignal;
-    private boolean faultFatal;
+    /** The unexpected fault stops of the current injection (see runToBreakpoint). */
+    private final FaultWatch faults = new FaultWatch();
     private volatile boolean alive = true;
     /** Set once this thread's final status has been collected: nothing is left to reap. */
     private volatile boolean reaped;
@@ -172,43 +168,8 @@ final class Tracee {
                 Sys.yield();
                 continue;
             }
-            reapExitedSiblings();
+            GroupReaper.reapExitedThreads(tgid, tid);
             java.util.concurrent.locks.LockSupport.parkNanos(Math.min(1_000_000L, 20_000L << Math.min(6, (rounds - 32) / 4)));
-        }
-    }
-
-    /**
-     * Reaps the threads of this leader's group that have exited (zombies), whoever traces them.
-     * Each is looked at with WNOWAIT first and reaped only if what it reports is an exit: for a
-     * tracee, wait reports ptrace stops whatever the options (wait(2): WUNTRACED is implied for
-     * traced children), and consuming a stop here would leave its tracer waiting for it forever
-     * (a stub thread just cloned with CLONE_PTRACE, whose first SIGSTOP its tracer awaits).
-     *
-     * <p>A sibling held in its PTRACE_EVENT_EXIT stop is resumed, so that it can exit: if this
-     * thread is its tracer, nobody else can, and the leader's exit is not reported before it is
-     * gone. Seen when the process was killed (EXITKILL of a caller that ended) while this thread
-     * injected the clone of a spare stub thread: the new thread, traced by this thread
-     * (CLONE_PTRACE), died at birth and waited in its exit stop, the leader was already a zombie
-     * whose exit stop this thread never saw (most likely a PTRACE_CONT meant to discard a signal
-     * stop resumed it from its exit stop instead), and this thread polled the leader for ever.
-     */
-    private void reapExitedSiblings() {
-        for (int other : GroupReaper.tasks(tgid)) {
-            if (other == tid) {
-                continue;
-            }
-            try {
-                long r = Sys.waitid(other, Wait.WEXITED | Wait.WNOHANG | Wait.WNOWAIT | Wait.__WALL);
-                int code = r == -1 ? 0 : (int) (r >>> 32);
-                if (code == Wait.CLD_EXITED || code == Wait.CLD_KILLED || code == Wait.CLD_DUMPED) {
-                    Sys.wait4(other, WAIT_OPTIONS | Wait.WNOHANG); // a zombie: reaps it, nothing else
-                } else if (code == Wait.CLD_TRAPPED && ((int) r >> 8) == Ptrace.PTRACE_EVENT_EXIT) {
-                    // ESRCH when it is another thread's tracee: that thread lets it go
-                    Sys.ptrace(Ptrace.PTRACE_CONT, other, 0, 0);
-                }
-            } catch (LinuxException e) {
-                // ECHILD: not traced by this JVM (a spare), or gone meanwhile; ESRCH: see above
-            }
         }
     }
 
@@ -377,37 +338,27 @@ final class Tracee {
      * unassigned syscall 335, see KernelQuirks in the tests); the kernel restarts the syscall.
      * A real fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE) cannot be discarded, though: the thread
      * would fault again at once, forever. So the registers at a fault stop are kept, and the same
-     * fault at the same instruction {@value #FAULT_REPEATS} times in a row is fatal: the stub is
+     * fault at the same instruction {@value FaultWatch#REPEATS} times in a row is fatal: the stub is
      * SIGKILLed (as delivering the fault would kill it, every disposition being SIG_DFL there,
      * DESIGN rule 3, but without a core dump) and the error carries those registers.
      */
     private void runToBreakpoint(String during, LongFunction<String> describe, long sysno) {
-        faultRegs = null;
-        faultSignal = 0;
-        faultFatal = false;
-        int repeats = 0;
+        faults.reset();
         while (true) {
             Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0); // data 0: any signal stop is discarded
             int sig = waitAfterResume(during, describe, sysno);
             if (sig == Signals.SIGTRAP) {
-                faultRegs = null; // a discarded one-off fault is no news once the syscall is done
-                faultSignal = 0;
+                faults.reset(); // a discarded one-off fault is no news once the syscall is done
                 return;
             }
-            if (isFault(sig)) {
+            if (FaultWatch.isFault(sig)) {
                 Registers regs;
                 try {
                     regs = getRegs();
                 } catch (LinuxException e) {
                     regs = null;
                 }
-                int ip = layout.instructionPointerIndex();
-                boolean again = sig == faultSignal && regs != null && faultRegs != null && regs.get(ip) == faultRegs.get(ip);
-                repeats = again ? repeats + 1 : 1;
-                faultRegs = regs;
-                faultSignal = sig;
-                if (repeats >= FAULT_REPEATS) {
-                    faultFatal = true;
+                if (faults.record(sig, regs, layout.instructionPointerIndex())) {
                     // Fatal. SIGKILL rather than delivering the fault: same end, no core dump.
                     try {
                         Sys.tgkill(tgid, tid, Signals.SIGKILL);
@@ -417,10 +368,6 @@ final class Tracee {
                 }
             }
         }
-    }
-
-    private static boolean isFault(int sig) {
-        return sig == Signals.SIGSEGV || sig == Signals.SIGBUS || sig == Signals.SIGILL || sig == Signals.SIGFPE;
     }
 
     /**
@@ -539,14 +486,8 @@ final class Tracee {
 
     private StubDiedException died(int status, String during, String registers) {
         markDead(status);
-        String fault = "";
-        if (faultRegs != null || faultSignal != 0) {
-            fault = " after an unexpected " + Signals.name(faultSignal) + " stop"
-                    + (faultFatal ? " (the same fault " + FAULT_REPEATS + " times at one instruction: Tether killed it)" : "")
-                    + (faultRegs == null ? "" : "; registers at that stop:\n" + faultRegs);
-        }
         return new StubDiedException("stub " + tgid + (tid != tgid ? " thread " + tid : "") + " " + death
-                + (during == null ? "" : " during " + during) + fault + registers, tgid, tid, status);
+                + (during == null ? "" : " during " + during) + faults.describe() + registers, tgid, tid, status);
     }
 
     void markDead(int status) {

@@ -271,7 +271,7 @@ class FailureModeKernelTest {
                     () -> t.owner.call(() -> t.syscall(t.initRegs().with(ipIndex, nowhere), "a jump to 0x1000")));
             String msg = e.getMessage();
             assertTrue(msg.contains("during a jump to 0x1000"), msg);
-            assertTrue(msg.contains("after an unexpected SIGSEGV stop (the same fault " + Tracee.FAULT_REPEATS
+            assertTrue(msg.contains("after an unexpected SIGSEGV stop (the same fault " + FaultWatch.REPEATS
                     + " times at one instruction: Tether killed it); registers at that stop:"), msg);
             String faultDump = msg.substring(msg.indexOf("registers at that stop:"));
             if (faultDump.contains("registers at its PTRACE_EVENT_EXIT")) {
