@@ -9,6 +9,8 @@ public final class Ptrace {
     public static final int PTRACE_SYSCALL = 24;
     /** PTRACE_SYSEMU: 31 on x86-64 (arch/x86/include/uapi/asm/ptrace-abi.h) and arm64 (arch/arm64/include/uapi/asm/ptrace.h). */
     public static final int PTRACE_SYSEMU = 31;
+    /** PTRACE_SYSEMU_SINGLESTEP: 32 on x86-64 and arm64 (the same headers as PTRACE_SYSEMU). */
+    public static final int PTRACE_SYSEMU_SINGLESTEP = 32;
     public static final int PTRACE_SETOPTIONS = 0x4200;
     public static final int PTRACE_GETEVENTMSG = 0x4201;
     public static final int PTRACE_GETSIGINFO = 0x4202;
@@ -25,6 +27,8 @@ public final class Ptrace {
 
     /** include/uapi/linux/elf.h: the general-purpose register set. */
     public static final int NT_PRSTATUS = 1;
+    /** NT_PRFPREG: the FP registers' regset (include/uapi/linux/elf.h). */
+    public static final int NT_PRFPREG = 2;
 
     private Ptrace() {
     }

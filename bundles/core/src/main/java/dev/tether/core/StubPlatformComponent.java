@@ -328,7 +328,7 @@ public final class StubPlatformComponent implements StubPlatform {
 
     // ---------------------------------------------------------------- StubPlatform
 
-    private StubPlatformImpl platform() {
+    StubPlatformImpl platform() {
         StubPlatformImpl p = impl;
         Thread t = publishing;
         if (t != null && t != Thread.currentThread()) {

@@ -33,6 +33,7 @@ final class SubprocessImpl implements Subprocess {
     final TracerThread owner;
     final boolean master;
     private final Map<Thread, Tracee> byCaller = new ConcurrentHashMap<>();
+    private final Map<Thread, Tracee> sysemuByCaller = new ConcurrentHashMap<>();
     private final List<Tracee> all = new CopyOnWriteArrayList<>();
     private volatile String death;
     private volatile boolean destroyed;
@@ -77,6 +78,29 @@ final class SubprocessImpl implements Subprocess {
         if (t != null) {
             return t;
         }
+        Tracee nt = newCallerThread(caller);
+        byCaller.put(caller, nt);
+        return nt;
+    }
+
+    /**
+     * The calling thread's stub thread for running guest code (gVisor's {@code sysemuThreads}, kept
+     * apart from the {@code syscallThreads} that {@link #threadFor} serves: a guest's registers
+     * never meet an injection's). Created on first use like {@link #threadFor}'s.
+     */
+    Tracee sysemuThreadFor(Thread caller) {
+        checkUsable();
+        Tracee t = sysemuByCaller.get(caller);
+        if (t != null) {
+            return t;
+        }
+        Tracee nt = newCallerThread(caller);
+        sysemuByCaller.put(caller, nt);
+        return nt;
+    }
+
+    /** A new stub thread, attached and traced by {@code caller} (the spare if one is ready). */
+    private Tracee newCallerThread(Thread caller) {
         int tid = spare.take(owner);
         if (tid < 0) {
             tid = owner.call(this::cloneThread);
@@ -97,7 +121,6 @@ final class SubprocessImpl implements Subprocess {
             throw d;
         }
         nt.setInitRegs(first.initRegs());
-        byCaller.put(caller, nt);
         all.add(nt);
         prepareSpare();
         return nt;

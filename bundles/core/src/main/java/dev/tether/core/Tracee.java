@@ -390,6 +390,29 @@ final class Tracee {
         }
     }
 
+    /**
+     * A ptrace request on this thread failed with {@code e}: the death it means (ESRCH: the thread
+     * was killed meanwhile; this waits for its end), or {@code e} itself.
+     */
+    RuntimeException lost(LinuxException e, String during) {
+        return vanished(e, during, null, 0);
+    }
+
+    /**
+     * Resumes this thread with {@code request} (PTRACE_SYSEMU, PTRACE_SYSEMU_SINGLESTEP) and waits
+     * for its next stop; signal stops are discarded by the resume (data 0). A death throws
+     * {@link StubDiedException}.
+     */
+    int resume(int request, String during) {
+        assertTracer();
+        try {
+            Sys.ptrace(request, tid, 0, 0);
+            return waitAfterResume(during, null, 0);
+        } catch (LinuxException e) {
+            throw vanished(e, during, null, 0);
+        }
+    }
+
     /** syscallIgnoreInterrupt (spec §1.7): raw result, -errno on failure; restarts retried. */
     long inject(long sysno, long[] args, String during) {
         return inject(sysno, args, during, null);

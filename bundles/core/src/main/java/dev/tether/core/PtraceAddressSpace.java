@@ -1,0 +1,83 @@
+package dev.tether.core;
+
+import dev.tether.api.PlatformClosedException;
+import dev.tether.api.StubDiedException;
+import dev.tether.api.Subprocess;
+import dev.tether.guest.GuestAddressSpace;
+import dev.tether.guest.GuestContext;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A guest address space: one subprocess (gVisor's {@code subprocess} as a {@code platform.AddressSpace}).
+ * Remembers whose FP state each of its SYSEMU stub threads holds, so that a context switched again on
+ * the same thread writes its FP state back only when Java changed it.
+ */
+final class PtraceAddressSpace implements GuestAddressSpace {
+    final GuestPlatformImpl guests;
+    final SubprocessImpl subprocess;
+    /** The context whose FP/TLS state each SYSEMU stub thread holds now. */
+    private final Map<Tracee, PtraceGuestContext> loaded = new ConcurrentHashMap<>();
+    private final Set<PtraceGuestContext> contexts = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    PtraceAddressSpace(GuestPlatformImpl guests, SubprocessImpl subprocess) {
+        this.guests = guests;
+        this.subprocess = subprocess;
+    }
+
+    @Override
+    public Subprocess subprocess() {
+        return subprocess;
+    }
+
+    @Override
+    public GuestContext newContext() {
+        checkOpen();
+        PtraceGuestContext c = new PtraceGuestContext(this);
+        contexts.add(c);
+        return c;
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new PlatformClosedException("guest address space " + subprocess.pid() + " is closed");
+        }
+    }
+
+    boolean holds(Tracee t, PtraceGuestContext c) {
+        return loaded.get(t) == c;
+    }
+
+    void nowHolds(Tracee t, PtraceGuestContext c) {
+        loaded.put(t, c);
+    }
+
+    /**
+     * Interrupts every context switched in now, then releases the subprocess to the platform's pool
+     * (gVisor's {@code subprocess.Release}: its memory is unmapped, its stub threads stay for the next
+     * user). A context still switched in returns {@link dev.tether.guest.GuestEvent.Interrupted} and
+     * its next switch throws.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (PtraceGuestContext c : contexts) {
+            c.interrupt();
+        }
+        for (PtraceGuestContext c : contexts) {
+            c.awaitSwitchedOut();
+        }
+        loaded.clear();
+        try {
+            subprocess.close();
+        } catch (StubDiedException e) {
+            // it had died (killed from outside, or a thread that used it ended: PTRACE_O_EXITKILL);
+            // the release found that out and destroyed it: nothing is left to close
+        }
+    }
+}

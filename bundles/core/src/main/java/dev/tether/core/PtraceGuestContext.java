@@ -1,0 +1,254 @@
+package dev.tether.core;
+
+import dev.tether.abi.Signals;
+import dev.tether.api.Registers;
+import dev.tether.api.StubDiedException;
+import dev.tether.guest.GuestAddressSpace;
+import dev.tether.guest.GuestContext;
+import dev.tether.guest.GuestEvent;
+import dev.tether.linux.LinuxException;
+import dev.tether.linux.Sys;
+import dev.tether.spi.GuestArch;
+import dev.tether.spi.RegisterLayout;
+import java.util.Arrays;
+
+/**
+ * The user state of one guest thread and its interrupt forwarder (gVisor's {@code ptrace.context}
+ * with {@code interrupt.Forwarder}, {@code pkg/sentry/platform/interrupt/interrupt.go}). The switch
+ * itself is {@link Sysemu}'s.
+ */
+final class PtraceGuestContext implements GuestContext {
+    final PtraceAddressSpace space;
+    final RegisterLayout layout;
+    final GuestArch arch;
+    /** General registers, in the layout's words. */
+    final long[] regs;
+    /** FP/vector state in the probed regset's bytes, or null until the first switch sizes it. */
+    byte[] fp;
+    /** Java changed {@link #fp} (or the TLS regset value) since the stub thread last got it. */
+    boolean fpDirty = true;
+    /** The thread pointer where it is a regset of its own (arm64); amd64 keeps it in {@link #regs}. */
+    long tlsRegsetValue;
+    boolean tlsDirty = true;
+    boolean singleStep;
+    /** The last SIGSEGV's address and IP, for the write-access guess (see {@link Sysemu}). */
+    long lastFaultAddr = -1;
+    long lastFaultIp = -1;
+
+    private final Object interruptLock = new Object();
+    /** The stub thread to signal while switched in ({@code Forwarder.dst}), else null. */
+    private Tracee interruptTarget;
+    private boolean interruptPending;
+    /** The thread switched in now, or null. */
+    private Thread switchedIn;
+
+    PtraceGuestContext(PtraceAddressSpace space) {
+        this.space = space;
+        this.layout = space.subprocess.first.layout;
+        this.arch = space.guests.arch;
+        long[] init = space.subprocess.first.initRegs().words();
+        this.regs = init;
+        regs[layout.instructionPointerIndex()] = 0;
+        regs[layout.stackPointerIndex()] = 0;
+        if (arch.tlsRegisterIndex() >= 0) {
+            regs[arch.tlsRegisterIndex()] = 0;
+        }
+    }
+
+    @Override
+    public GuestAddressSpace addressSpace() {
+        return space;
+    }
+
+    @Override
+    public Registers registers() {
+        return layout.wrap(regs.clone());
+    }
+
+    @Override
+    public void setRegisters(Registers registers) {
+        if (!registers.arch().equals(layout.arch()) || registers.size() != regs.length) {
+            throw new IllegalArgumentException("registers of " + registers.arch() + " (" + registers.size()
+                    + " words) given to a " + layout.arch() + " guest context (" + regs.length + " words)");
+        }
+        System.arraycopy(registers.words(), 0, regs, 0, regs.length);
+    }
+
+    private int index(String name) {
+        int i = layout.names().indexOf(name);
+        if (i < 0) {
+            throw new IllegalArgumentException("no register " + name + " on " + layout.arch() + " (have " + layout.names() + ")");
+        }
+        return i;
+    }
+
+    @Override
+    public long register(String name) {
+        return regs[index(name)];
+    }
+
+    @Override
+    public void setRegister(String name, long value) {
+        regs[index(name)] = value;
+    }
+
+    @Override
+    public long instructionPointer() {
+        return regs[layout.instructionPointerIndex()];
+    }
+
+    @Override
+    public void setInstructionPointer(long ip) {
+        regs[layout.instructionPointerIndex()] = ip;
+    }
+
+    @Override
+    public long stackPointer() {
+        return regs[layout.stackPointerIndex()];
+    }
+
+    @Override
+    public void setStackPointer(long sp) {
+        regs[layout.stackPointerIndex()] = sp;
+    }
+
+    @Override
+    public void setSyscallResult(long value) {
+        regs[layout.returnValueIndex()] = value;
+    }
+
+    @Override
+    public long tls() {
+        return arch.tlsRegisterIndex() >= 0 ? regs[arch.tlsRegisterIndex()] : tlsRegsetValue;
+    }
+
+    @Override
+    public void setTls(long value) {
+        if (arch.tlsRegisterIndex() >= 0) {
+            regs[arch.tlsRegisterIndex()] = value;
+        } else {
+            tlsRegsetValue = value;
+            tlsDirty = true;
+        }
+    }
+
+    @Override
+    public byte[] floatingPointState() {
+        if (fp == null) {
+            // not switched yet: the fresh state the first switch will load
+            return space.guests.fpSize() == 0 ? new byte[0]
+                    : arch.initialFloatingPointState(space.guests.fpRegset(), space.guests.fpSize());
+        }
+        return fp.clone();
+    }
+
+    @Override
+    public void setFloatingPointState(byte[] state) {
+        if (fp != null && state.length != fp.length) {
+            throw new IllegalArgumentException("FP state of " + fp.length + " bytes expected (regset 0x"
+                    + Integer.toHexString(space.guests.fpRegset()) + "), got " + state.length);
+        }
+        fp = state.clone();
+        fpDirty = true;
+    }
+
+    @Override
+    public void setSingleStep(boolean singleStep) {
+        this.singleStep = singleStep;
+    }
+
+    @Override
+    public GuestEvent switchTo() {
+        Thread me = Thread.currentThread();
+        synchronized (interruptLock) {
+            if (switchedIn != null) {
+                throw new IllegalStateException("guest context is switched in by " + switchedIn.getName()
+                        + "; " + me.getName() + " cannot switch it too");
+            }
+            switchedIn = me;
+        }
+        try {
+            space.checkOpen();
+            Tracee t;
+            try {
+                t = space.subprocess.sysemuThreadFor(me);
+            } catch (StubDiedException e) {
+                return exited(e); // sysemuThreadFor reported the death to the subprocess already
+            }
+            return Sysemu.run(this, t);
+        } finally {
+            synchronized (interruptLock) {
+                switchedIn = null;
+                interruptLock.notifyAll();
+            }
+        }
+    }
+
+    static GuestEvent exited(StubDiedException e) {
+        return new GuestEvent.Exited(e.waitStatus(), e.getMessage());
+    }
+
+    /** Forwarder.Enable: false (and the pending interrupt consumed) if one is pending. */
+    boolean enableInterrupts(Tracee t) {
+        synchronized (interruptLock) {
+            if (interruptPending) {
+                interruptPending = false;
+                return false;
+            }
+            interruptTarget = t;
+            return true;
+        }
+    }
+
+    void disableInterrupts() {
+        synchronized (interruptLock) {
+            interruptTarget = null;
+        }
+    }
+
+    /**
+     * NotifyInterrupt: a SIGCHLD to the stub thread running the guest (gVisor's {@code thread.NotifyInterrupt},
+     * tgkill), whose signal stop {@link Sysemu} reports as {@link GuestEvent.Interrupted}; if none runs, the
+     * next switch returns at once.
+     */
+    @Override
+    public void interrupt() {
+        synchronized (interruptLock) {
+            Tracee t = interruptTarget;
+            if (t == null) {
+                interruptPending = true;
+                return;
+            }
+            try {
+                Sys.tgkill(t.tgid, t.tid, Signals.SIGCHLD);
+            } catch (LinuxException e) {
+                // ESRCH: the stub thread is gone; the switch reports its death
+            }
+        }
+    }
+
+    /** Waits until no thread is switched into this context (for the address space's close). */
+    void awaitSwitchedOut() {
+        synchronized (interruptLock) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (switchedIn != null && switchedIn != Thread.currentThread()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return; // a switch that does not return is reported by its own thread
+                }
+                try {
+                    interruptLock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "guest context in subprocess " + space.subprocess.pid() + " ip=0x" + Long.toHexString(instructionPointer())
+                + " regs=" + Arrays.toString(regs);
+    }
+}

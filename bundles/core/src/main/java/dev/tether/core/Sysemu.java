@@ -1,0 +1,234 @@
+package dev.tether.core;
+
+import dev.tether.abi.Ptrace;
+import dev.tether.abi.Signals;
+import dev.tether.api.StubDiedException;
+import dev.tether.guest.FaultAccess;
+import dev.tether.guest.GuestEvent;
+import dev.tether.linux.LinuxException;
+import dev.tether.linux.NativeMemory;
+import dev.tether.linux.Sys;
+import dev.tether.spi.GuestArch;
+import dev.tether.spi.RegisterLayout;
+
+/**
+ * One switch into guest code: gVisor's {@code subprocess.switchToApp} and {@code context.Switch}
+ * ({@code pkg/sentry/platform/ptrace/subprocess.go}, {@code ptrace.go}), on the calling thread's
+ * SYSEMU stub thread. Loads the context's registers (the FP/TLS state only when that thread does not
+ * hold this context's already, or Java changed it), resumes with PTRACE_SYSEMU until a stop that
+ * means something, and saves the state back.
+ */
+final class Sysemu {
+    /** Per tracing thread: general registers, FP state, TLS word, siginfo. */
+    private static final ThreadLocal<Buffers> BUFFERS = new ThreadLocal<>();
+    /** sizeof(siginfo_t) (include/uapi/asm-generic/siginfo.h, SI_MAX_SIZE). */
+    static final int SIGINFO_SIZE = 128;
+    /** si_code of a kernel-generated signal is > 0; SI_KERNEL (0x80) is what a CPUID fault gives. */
+    static final int SI_KERNEL = 0x80;
+
+    private Sysemu() {
+    }
+
+    private static final class Buffers {
+        final NativeMemory regs;
+        final NativeMemory fp;
+        final NativeMemory tls = NativeMemory.allocate(8);
+        final NativeMemory siginfo = NativeMemory.allocate(SIGINFO_SIZE);
+
+        Buffers(int regsSize, int fpSize) {
+            regs = NativeMemory.allocate(regsSize);
+            fp = NativeMemory.allocate(Math.max(8, fpSize));
+        }
+    }
+
+    private static Buffers buffers(int regsSize, int fpSize) {
+        Buffers b = BUFFERS.get();
+        if (b == null || b.regs.size() < regsSize || b.fp.size() < fpSize) {
+            b = new Buffers(regsSize, fpSize);
+            BUFFERS.set(b);
+        }
+        return b;
+    }
+
+    static GuestEvent run(PtraceGuestContext c, Tracee t) {
+        GuestPlatformImpl guests = c.space.guests;
+        GuestArch arch = c.arch;
+        RegisterLayout layout = c.layout;
+        try {
+            guests.probeFloatingPoint(t.tid);
+            int fpRegset = guests.fpRegset();
+            int fpSize = guests.fpSize();
+            if (c.fp == null) {
+                c.fp = arch.initialFloatingPointState(fpRegset, fpSize);
+                c.fpDirty = true;
+            }
+            int regsSize = layout.regsetSize();
+            Buffers b = buffers(regsSize, fpSize);
+            arch.resetSysemuRegisters(c.regs, t.initRegs().words());
+            arch.setSingleStepping(c.regs, c.singleStep);
+            if (!c.enableInterrupts(t)) {
+                return new GuestEvent.Interrupted();
+            }
+            try {
+                t.bind();
+                b.regs.putLongs(0, c.regs);
+                Sys.setRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
+                boolean holds = c.space.holds(t, c);
+                if (c.fpDirty || !holds) {
+                    b.fp.write(0, c.fp, 0, fpSize);
+                    Sys.setRegset(t.tid, fpRegset, b.fp, fpSize);
+                }
+                int tlsRegset = arch.tlsRegset();
+                if (arch.tlsRegisterIndex() < 0 && (c.tlsDirty || !holds)) {
+                    b.tls.putLong(0, c.tlsRegsetValue);
+                    Sys.setRegset(t.tid, tlsRegset, b.tls, 8);
+                }
+                c.fpDirty = false;
+                c.tlsDirty = false;
+                c.space.nowHolds(t, c);
+                return loop(c, t, b, fpRegset, fpSize, regsSize, tlsRegset);
+            } finally {
+                c.disableInterrupts();
+            }
+        } catch (StubDiedException e) {
+            return died(c, e);
+        } catch (LinuxException e) {
+            RuntimeException r = t.lost(e, "guest switch");
+            if (r instanceof StubDiedException d) {
+                return died(c, d);
+            }
+            throw r;
+        }
+    }
+
+    /**
+     * The guest's stub thread died (killed from outside, or its subprocess was): the subprocess is
+     * dead, which it reports (contained mode: reaped now; fail-stop: the JVM ends, DESIGN.md's
+     * failure modes), and the switch ends with {@link GuestEvent.Exited}.
+     */
+    private static GuestEvent died(PtraceGuestContext c, StubDiedException e) {
+        c.space.subprocess.died(e);
+        return PtraceGuestContext.exited(e);
+    }
+
+    private static GuestEvent loop(PtraceGuestContext c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize,
+            int tlsRegset) {
+        GuestArch arch = c.arch;
+        RegisterLayout layout = c.layout;
+        while (true) {
+            int sig = t.resume(GuestPlatformImpl.ptraceRequest(c.singleStep), "guest switch");
+            if (sig == Signals.SIGSTOP) {
+                continue; // a group-stop (e.g. a SIGSTOP to the process): gVisor resumes too
+            }
+            save(c, t, b, fpRegset, fpSize, regsSize, tlsRegset);
+            if (sig == Tracee.SYSCALL_STOP) {
+                if (arch.syscallStopClobbersRegisters()) {
+                    refreshAfterSyscallStop(c, t, b, regsSize);
+                }
+                arch.afterSyscallStop(c.regs);
+                long[] args = new long[6];
+                for (int i = 0; i < 6; i++) {
+                    args[i] = c.regs[layout.argumentIndex(i)];
+                }
+                return new GuestEvent.Syscall(c.regs[layout.syscallNumberIndex()], args);
+            }
+            Sys.ptrace(Ptrace.PTRACE_GETSIGINFO, t.tid, 0, b.siginfo.address());
+            int signo = b.siginfo.getInt(0);
+            int code = b.siginfo.getInt(8);
+            if (code > 0) {
+                // generated by the kernel: a fault of the guest's code, a trap, a seccomp SIGSYS
+                long addr = b.siginfo.getLong(16); // si_addr / si_call_addr
+                signo = arch.patchSignal(c.regs, signo, addr);
+                return fault(c, signo, code, addr, b);
+            }
+            if (b.siginfo.getInt(16) == Sys.getpid()) {
+                return new GuestEvent.Interrupted(); // si_pid: sent by this JVM (interrupt())
+            }
+            // A user signal from another process: dropped, as gVisor's switchToApp does (the next
+            // resume has data 0). The guest's registers are unchanged in the stub thread.
+        }
+    }
+
+    /** Reads the general, FP and TLS state of the stopped stub thread into the context. */
+    private static void save(PtraceGuestContext c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize, int tlsRegset) {
+        Sys.getRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
+        b.regs.getLongs(0, c.regs);
+        Sys.getRegset(t.tid, fpRegset, b.fp, fpSize);
+        b.fp.read(0, c.fp, 0, fpSize);
+        if (c.arch.tlsRegisterIndex() < 0) {
+            Sys.getRegset(t.tid, tlsRegset, b.tls, 8);
+            c.tlsRegsetValue = b.tls.getLong(0);
+        }
+    }
+
+    /**
+     * The arm64 x7 workaround (gVisor commit 48ea2c34d, {@code arm64SyscallWorkaround}): at a syscall
+     * stop x7 reads as the stop direction. Queue a SIGCHLD, resume with PTRACE_SYSEMU (the syscall stays
+     * skipped), take the signal stop, and read the registers again: x7 is then the guest's. The next
+     * resume (data 0) discards the SIGCHLD.
+     */
+    private static void refreshAfterSyscallStop(PtraceGuestContext c, Tracee t, Buffers b, int regsSize) {
+        long nr = c.regs[c.layout.syscallNumberIndex()];
+        Sys.tgkill(t.tgid, t.tid, Signals.SIGCHLD);
+        while (true) {
+            int sig = t.resume(Ptrace.PTRACE_SYSEMU, "guest switch (x7 workaround)");
+            if (sig == Signals.SIGSTOP) {
+                continue;
+            }
+            if (sig == Tracee.SYSCALL_STOP) {
+                throw new IllegalStateException("stub thread " + t.tid + ": a syscall stop where the SIGCHLD of the x7 workaround was expected");
+            }
+            break;
+        }
+        Sys.getRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
+        b.regs.getLongs(0, c.regs);
+        c.regs[c.layout.syscallNumberIndex()] = nr;
+    }
+
+    /**
+     * A kernel-generated signal stop as an event. ptrace does not say what access faulted, so for
+     * SIGSEGV this guesses as gVisor's {@code context.Switch} does: execute if the address is the IP,
+     * write if the same fault repeats (the guest was resumed after a read fault was handled), else
+     * unknown. CPUID under CPUID faulting is a SIGSEGV with SI_KERNEL at the {@code cpuid} instruction.
+     */
+    private static GuestEvent fault(PtraceGuestContext c, int signo, int code, long addr, Buffers b) {
+        long ip = c.instructionPointer();
+        if (signo == Signals.SIGSEGV && code == SI_KERNEL && isCpuid(c, ip)) {
+            return new GuestEvent.CpuidFault(ip);
+        }
+        boolean isFault = signo == Signals.SIGSEGV || signo == Signals.SIGBUS || signo == Signals.SIGILL
+                || signo == Signals.SIGFPE || signo == Signals.SIGTRAP;
+        if (!isFault) {
+            byte[] info = new byte[SIGINFO_SIZE];
+            b.siginfo.read(0, info, 0, SIGINFO_SIZE);
+            return new GuestEvent.Signal(signo, code, info);
+        }
+        FaultAccess access = FaultAccess.UNKNOWN;
+        if (signo == Signals.SIGSEGV) {
+            if (addr == ip) {
+                access = FaultAccess.EXECUTE;
+            } else if (addr == c.lastFaultAddr && ip == c.lastFaultIp) {
+                access = FaultAccess.WRITE;
+            } else {
+                access = FaultAccess.READ;
+            }
+            c.lastFaultAddr = addr;
+            c.lastFaultIp = ip;
+        }
+        return new GuestEvent.Fault(signo, code, addr, ip, access);
+    }
+
+    private static boolean isCpuid(PtraceGuestContext c, long ip) {
+        byte[] insn = c.arch.cpuidInstruction();
+        if (insn.length == 0) {
+            return false;
+        }
+        byte[] at = new byte[insn.length];
+        try {
+            c.space.subprocess.read(ip, at, 0, at.length);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        return java.util.Arrays.equals(at, insn);
+    }
+}
