@@ -44,13 +44,25 @@ public interface GuestContext {
     void setTls(long value);
 
     /**
-     * The FP/vector state as the kernel's regset bytes (amd64: {@code NT_X86_XSTATE}, or
+     * The FP/vector state as the kernel's regset bytes (with {@link #setLazyFloatingPoint lazy FP
+     * state}: call it on the thread that switched last) (amd64: {@code NT_X86_XSTATE}, or
      * {@code NT_PRFPREG} where XSTATE is not offered; arm64: {@code NT_PRFPREG}), a copy.
      */
     byte[] floatingPointState();
 
     /** Replaces the FP/vector state; it is written to the guest at the next switch only. */
     void setFloatingPointState(byte[] state);
+
+    /**
+     * Lazy FP state: {@code true} leaves the FP/vector state in the stub thread at each stop and reads
+     * it only when {@link #floatingPointState()} is called (one PTRACE_GETREGSET less per switch: the
+     * floor's {@code ptrace_sysemu} rather than {@code ptrace_sysemu_fpget}). The context must then be
+     * switched, and its FP state read, by the thread that switched it last: another thread gets an
+     * {@link IllegalStateException} until that thread has read the state ({@link #floatingPointState()})
+     * or Java replaced it ({@link #setFloatingPointState(byte[])}). Default {@code false}: read at every
+     * stop, any thread may switch next.
+     */
+    void setLazyFloatingPoint(boolean lazy);
 
     /** Whether the next switch runs one instruction only (then a {@link GuestEvent.Fault} SIGTRAP). */
     void setSingleStep(boolean singleStep);

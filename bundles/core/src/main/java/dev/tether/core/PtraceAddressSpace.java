@@ -50,6 +50,10 @@ final class PtraceAddressSpace implements GuestAddressSpace {
         return loaded.get(t) == c;
     }
 
+    PtraceGuestContext holder(Tracee t) {
+        return loaded.get(t);
+    }
+
     void nowHolds(Tracee t, PtraceGuestContext c) {
         loaded.put(t, c);
     }

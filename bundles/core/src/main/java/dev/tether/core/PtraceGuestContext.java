@@ -31,6 +31,13 @@ final class PtraceGuestContext implements GuestContext {
     long tlsRegsetValue;
     boolean tlsDirty = true;
     boolean singleStep;
+    /** See {@link #setLazyFloatingPoint}. */
+    boolean lazyFp;
+    /**
+     * With lazy FP state: the stub thread whose FP registers are this context's current state
+     * ({@link #fp} is stale then), or null when {@link #fp} is current.
+     */
+    Tracee fpHolder;
     /** The last SIGSEGV's address and IP, for the write-access guess (see {@link Sysemu}). */
     long lastFaultAddr = -1;
     long lastFaultIp = -1;
@@ -134,6 +141,9 @@ final class PtraceGuestContext implements GuestContext {
 
     @Override
     public byte[] floatingPointState() {
+        if (fpHolder != null) {
+            fetchFloatingPoint();
+        }
         if (fp == null) {
             // not switched yet: the fresh state the first switch will load
             return space.guests.fpSize() == 0 ? new byte[0]
@@ -150,6 +160,32 @@ final class PtraceGuestContext implements GuestContext {
         }
         fp = state.clone();
         fpDirty = true;
+        fpHolder = null;
+    }
+
+    @Override
+    public void setLazyFloatingPoint(boolean lazy) {
+        if (!lazy && fpHolder != null) {
+            fetchFloatingPoint();
+        }
+        lazyFp = lazy;
+    }
+
+    /**
+     * Reads the FP state that {@link #fpHolder} holds into {@link #fp}; only its tracer may. The
+     * stub thread keeps holding the same state, so the next switch there writes nothing.
+     */
+    void fetchFloatingPoint() {
+        Tracee h = fpHolder;
+        if (Thread.currentThread() != h.tracer) {
+            throw new IllegalStateException("the lazy FP state of this guest context is in stub thread " + h.tid
+                    + ", switched by thread " + h.tracer.getName() + ": only that thread can read it (call"
+                    + " floatingPointState() there first), not " + Thread.currentThread().getName());
+        }
+        if (h.alive()) {
+            Sysemu.readFloatingPoint(this, h);
+        }
+        fpHolder = null;
     }
 
     @Override

@@ -64,6 +64,9 @@ final class Sysemu {
             }
             int regsSize = layout.regsetSize();
             Buffers b = buffers(regsSize, fpSize);
+            if (c.fpHolder != null && c.fpHolder != t) {
+                c.fetchFloatingPoint(); // lazy state left in another thread's stub thread: only its tracer may read it
+            }
             arch.resetSysemuRegisters(c.regs, t.initRegs().words());
             arch.setSingleStepping(c.regs, c.singleStep);
             if (!c.enableInterrupts(t)) {
@@ -74,6 +77,12 @@ final class Sysemu {
                 b.regs.putLongs(0, c.regs);
                 Sys.setRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
                 boolean holds = c.space.holds(t, c);
+                if (!holds) {
+                    PtraceGuestContext previous = c.space.holder(t);
+                    if (previous != null && previous.fpHolder == t) {
+                        previous.fetchFloatingPoint(); // save the lazy state this thread held for another context
+                    }
+                }
                 if (c.fpDirty || !holds) {
                     b.fp.write(0, c.fp, 0, fpSize);
                     Sys.setRegset(t.tid, fpRegset, b.fp, fpSize);
@@ -149,12 +158,28 @@ final class Sysemu {
         }
     }
 
+    /** Reads the FP state of stub thread {@code t} (stopped, traced by the caller) into {@code c}. */
+    static void readFloatingPoint(PtraceGuestContext c, Tracee t) {
+        int fpSize = c.space.guests.fpSize();
+        Buffers b = buffers(c.layout.regsetSize(), fpSize);
+        try {
+            Sys.getRegset(t.tid, c.space.guests.fpRegset(), b.fp, fpSize);
+        } catch (LinuxException e) {
+            throw t.lost(e, "reading a guest's FP state");
+        }
+        b.fp.read(0, c.fp, 0, fpSize);
+    }
+
     /** Reads the general, FP and TLS state of the stopped stub thread into the context. */
     private static void save(PtraceGuestContext c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize, int tlsRegset) {
         Sys.getRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
         b.regs.getLongs(0, c.regs);
-        Sys.getRegset(t.tid, fpRegset, b.fp, fpSize);
-        b.fp.read(0, c.fp, 0, fpSize);
+        if (c.lazyFp) {
+            c.fpHolder = t;
+        } else {
+            Sys.getRegset(t.tid, fpRegset, b.fp, fpSize);
+            b.fp.read(0, c.fp, 0, fpSize);
+        }
         if (c.arch.tlsRegisterIndex() < 0) {
             Sys.getRegset(t.tid, tlsRegset, b.tls, 8);
             c.tlsRegsetValue = b.tls.getLong(0);

@@ -185,6 +185,55 @@ class GuestSwitchKernelTest {
     }
 
     @Test
+    void lazyFpStateIsCorrectOnTheSwitchingThread() {
+        long value = 0x0123_4567_89ab_cdefL;
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            GuestContext c = load(space, new GuestCode().arg0(value).arg0ToFp0().arg0(0).number(GuestCode.GETPID).syscall()
+                    .fp0ToArg0().number(GuestCode.GETPID).syscall().fp0ToArg0().number(GuestCode.EXIT).syscall().spin());
+            c.setLazyFloatingPoint(true);
+            syscall(c.switchTo());
+            assertEquals(value, syscall(c.switchTo()).arg(0), "the FP register survived the trapped syscall");
+            byte[] fp = c.floatingPointState();
+            assertEquals(value, ByteBuffer.wrap(fp).order(ByteOrder.LITTLE_ENDIAN).getLong(GuestCode.FP0_OFFSET));
+            ByteBuffer.wrap(fp).order(ByteOrder.LITTLE_ENDIAN).putLong(GuestCode.FP0_OFFSET, 99);
+            c.setFloatingPointState(fp);
+            assertEquals(99, syscall(c.switchTo()).arg(0), "the guest sees the FP state Java set");
+        }
+    }
+
+    @Test
+    void lazyFpStateOfTwoContextsOnOneThreadStaysApart() {
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            GuestContext a = load(space, new GuestCode().arg0(0xaaaa).arg0ToFp0().number(GuestCode.GETPID).syscall()
+                    .fp0ToArg0().number(GuestCode.GETPID).syscall().spin());
+            GuestContext b = load(space, new GuestCode().arg0(0xbbbb).arg0ToFp0().number(GuestCode.GETPID).syscall()
+                    .fp0ToArg0().number(GuestCode.GETPID).syscall().spin());
+            a.setLazyFloatingPoint(true);
+            b.setLazyFloatingPoint(true);
+            syscall(a.switchTo());
+            syscall(b.switchTo()); // takes the stub thread that held a's state
+            assertEquals(0xaaaa, syscall(a.switchTo()).arg(0), "a's lazy FP state was saved before b's was loaded");
+            assertEquals(0xbbbb, syscall(b.switchTo()).arg(0));
+        }
+    }
+
+    @Test
+    void lazyFpStateHeldByAnotherThreadIsRefusedByNameUntilThatThreadReadsIt() throws Exception {
+        long value = 0x4242_4242L;
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            GuestContext c = load(space, new GuestCode().arg0(value).arg0ToFp0().arg0(0).number(GuestCode.GETPID).syscall()
+                    .fp0ToArg0().number(GuestCode.GETPID).syscall().spin());
+            c.setLazyFloatingPoint(true);
+            syscall(CompletableFuture.supplyAsync(c::switchTo, other1).get(10, TimeUnit.SECONDS));
+            IllegalStateException e = assertThrows(IllegalStateException.class, c::switchTo);
+            assertTrue(e.getMessage().contains("guest-1"), e.getMessage());
+            assertThrows(IllegalStateException.class, c::floatingPointState);
+            CompletableFuture.supplyAsync(c::floatingPointState, other1).get(10, TimeUnit.SECONDS);
+            assertEquals(value, syscall(c.switchTo()).arg(0), "the state read by its thread followed the context");
+        }
+    }
+
+    @Test
     void aGuestKilledFromOutsideEndsTheSwitchWithExited() throws Exception {
         try (GuestAddressSpace space = guests.newAddressSpace()) {
             GuestContext c = load(space, new GuestCode().spin());
