@@ -13,8 +13,15 @@ import dev.tether.api.FailureMode;
  * @param stubAddress where to map the stub page, or 0 for the arch's placement (a page near the
  *     top of the address space, walking down while taken: spec §4.3). A non-zero address must be
  *     free and page-aligned; the platform then fails to start rather than place the stub elsewhere.
+ * @param cpuidFaulting whether stubs turn CPUID faulting on where the CPU has it (default, as gVisor's
+ *     {@code enableCpuidFault}: a guest's CPUID then traps to Java as a CPUID fault). It is not free:
+ *     the kernel rewrites MSR_MISC_FEATURES_ENABLES at every context switch into and out of such a
+ *     thread ({@code set_cpuid_faulting} in arch/x86/kernel/process.c), which a hypervisor traps; on
+ *     the 2-vCPU VMs Tether is developed on that adds ~16 us to every ptrace round trip. Off: guests
+ *     see the host's CPUID, and stubs and guests switch at the speed of plain ptrace.
  */
-public record Settings(FailureMode failureMode, int tracerThreads, int poolSize, int prefork, long stubAddress) {
+public record Settings(FailureMode failureMode, int tracerThreads, int poolSize, int prefork, long stubAddress,
+        boolean cpuidFaulting) {
     public Settings {
         if (failureMode == null) {
             throw new IllegalArgumentException("failure mode is required (contained or fail-stop)");
@@ -31,6 +38,16 @@ public record Settings(FailureMode failureMode, int tracerThreads, int poolSize,
         if (stubAddress < 0) {
             throw new IllegalArgumentException(String.format("stub address 0x%x is not a user-space address", stubAddress));
         }
+    }
+
+    /** Settings with CPUID faulting where the CPU has it (gVisor's choice). */
+    public Settings(FailureMode failureMode, int tracerThreads, int poolSize, int prefork, long stubAddress) {
+        this(failureMode, tracerThreads, poolSize, prefork, stubAddress, true);
+    }
+
+    /** These settings with CPUID faulting on (where the CPU has it) or off. */
+    public Settings withCpuidFaulting(boolean on) {
+        return new Settings(failureMode, tracerThreads, poolSize, prefork, stubAddress, on);
     }
 
     /** Settings with the arch's stub placement. */
@@ -66,7 +83,8 @@ public record Settings(FailureMode failureMode, int tracerThreads, int poolSize,
             throw new IllegalArgumentException("prefork must be 0..poolSize (" + pool + "), got " + prefork);
         }
         String address = property("stubAddress", "an address (0x... or decimal)", config::stubAddress);
-        return new Settings(mode, threads, pool, prefork, parseAddress(address));
+        boolean cpuid = property("cpuidFaulting", "true or false", config::cpuidFaulting);
+        return new Settings(mode, threads, pool, prefork, parseAddress(address), cpuid);
     }
 
     /** A configured value; one SCR cannot convert (a ComponentException) is refused naming the property. */
@@ -113,10 +131,10 @@ public record Settings(FailureMode failureMode, int tracerThreads, int poolSize,
     /**
      * Whether {@code other} can be applied to a platform running with these settings: only the
      * pool size and the pre-fork count may differ. Anything else (failure mode, tracer threads,
-     * stub address) changes what existing stubs are, so it needs a new platform.
+     * stub address, CPUID faulting) changes what existing stubs are, so it needs a new platform.
      */
     boolean sameStructure(Settings other) {
         return failureMode == other.failureMode && tracerThreads == other.tracerThreads
-                && stubAddress == other.stubAddress;
+                && stubAddress == other.stubAddress && cpuidFaulting == other.cpuidFaulting;
     }
 }

@@ -34,13 +34,14 @@ final class Spawner {
     private final Host.Rseq rseq;
     private final boolean cpuidFaulting;
 
-    Spawner(RegisterLayout layout, StubProgram program, SyscallTable table, StubImage image, Tracers tracers) {
+    Spawner(RegisterLayout layout, StubProgram program, SyscallTable table, StubImage image, Tracers tracers,
+            boolean cpuidFaultingWanted) {
         this.layout = layout;
         this.program = program;
         this.table = table;
         this.image = image;
         this.tracers = tracers;
-        this.cpuidFaulting = program.cpuidFaulting(Host.readOrEmpty(Path.of("/proc/cpuinfo")));
+        this.cpuidFaulting = cpuidFaultingWanted && program.cpuidFaulting(Host.readOrEmpty(Path.of("/proc/cpuinfo")));
         this.rseq = Host.rseq();
     }
 

@@ -46,6 +46,11 @@ public @interface StubPlatformConfig {
             + " mapped is refused.")
     String stubAddress() default "";
 
+    @AttributeDefinition(name = "CPUID faulting", description = "Stubs turn CPUID faulting on where the CPU has it"
+            + " (true, default, as gVisor: a guest's CPUID traps to Java). Costs an MSR write per context switch,"
+            + " which hypervisors trap (~16 us per ptrace round trip on small VMs); false: guests see the host's CPUID.")
+    boolean cpuidFaulting() default true;
+
     @AttributeDefinition(name = "Log injected syscalls", description = "Log every injected system call (stub,"
             + " thread, syscall, result, latency) at INFO through the OSGi Log Service. Applies at once.")
     boolean logInjections() default false;

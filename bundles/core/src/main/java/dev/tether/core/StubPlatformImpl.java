@@ -74,7 +74,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
             image.close();
             throw e;
         }
-        this.spawner = new Spawner(layout, program, table, image, tracers);
+        this.spawner = new Spawner(layout, program, table, image, tracers, settings.cpuidFaulting());
         this.filters = new StubFilters(table, contribution, settings.failureMode(), image);
         boolean seccompAfterPtrace;
         try {

@@ -81,6 +81,11 @@ final class GuestCode {
                 : a64(0xd4200000); // brk #0
     }
 
+    /** amd64 only: cpuid (0F A2), with eax = 0 first (b8 00 00 00 00). */
+    GuestCode cpuid() {
+        return raw(0xb8, 0, 0, 0, 0, 0x0f, 0xa2);
+    }
+
     /** A jump to itself, forever. */
     GuestCode spin() {
         return AMD64 ? raw(0xeb, 0xfe) // jmp .

@@ -234,6 +234,35 @@ class GuestSwitchKernelTest {
     }
 
     @Test
+    void cpuidTrapsToJavaOnlyWhenTheStubsHaveCpuidFaulting() {
+        if (!GuestCode.AMD64) {
+            assertEquals(0, guestArch().cpuidInstruction().length, "arm64 has no CPUID instruction to trap");
+            return;
+        }
+        if (platform.facts().cpuidFaulting()) {
+            try (GuestAddressSpace space = guests.newAddressSpace()) {
+                GuestContext c = load(space, new GuestCode().cpuid().number(GuestCode.GETPID).syscall().spin());
+                long ip = c.instructionPointer();
+                GuestEvent e = c.switchTo();
+                GuestEvent.CpuidFault f = assertInstanceOf(GuestEvent.CpuidFault.class, e, () -> "got " + e);
+                assertEquals(ip + 5, f.ip(), "at the cpuid, after the mov");
+            }
+        } else {
+            System.out.println("GuestSwitchKernelTest: this CPU has no cpuid_fault (/proc/cpuinfo): only the off case runs");
+        }
+        StubPlatformImpl off = HostArch.platform(new Settings(FailureMode.CONTAINED, 1, 2, 0).withCpuidFaulting(false));
+        try {
+            assertFalse(off.facts().cpuidFaulting());
+            try (GuestAddressSpace space = new GuestPlatformImpl(off, guestArch()).newAddressSpace()) {
+                GuestContext c = load(space, new GuestCode().cpuid().number(GuestCode.GETPID).syscall().spin());
+                assertEquals(GuestCode.GETPID, syscall(c.switchTo()).number(), "cpuid ran in the guest, no trap");
+            }
+        } finally {
+            off.close();
+        }
+    }
+
+    @Test
     void aGuestKilledFromOutsideEndsTheSwitchWithExited() throws Exception {
         try (GuestAddressSpace space = guests.newAddressSpace()) {
             GuestContext c = load(space, new GuestCode().spin());
