@@ -211,7 +211,7 @@ class FailurePathsKernelTest {
     @Test
     void aDeadMasterIsRecreatedAndCounted() throws Exception {
         StubPlatformImpl p = platform(0);
-        PlatformMetrics metrics = new PlatformMetrics();
+        PlatformMetrics metrics = new PlatformMetrics(new PlatformStatus());
         p.setListener(metrics);
         try {
             Subprocess before = p.newSubprocess();
