@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.api.HostArch;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,7 @@ class BootTest {
 
     @Test
     void everyBundleButTheOtherArchIsActive() throws Exception {
-        HostArch host = HostArch.host();
+        HostArch host = HostArch.current();
         Bundle fw;
         try (EmbeddedFelix felix = EmbeddedFelix.boot(Cli.runtime(), false)) {
             fw = felix.framework();
@@ -39,7 +40,7 @@ class BootTest {
             for (Bundle b : felix.bundles()) {
                 String bsn = b.getSymbolicName();
                 seen.add(bsn);
-                if (bsn.equals(host.other().bundleName())) {
+                if (bsn.equals(host.other().bundleSymbolicName())) {
                     if (b.getState() != Bundle.INSTALLED || felix.unmetNativeRequirement(b) == null) {
                         problems.add(bsn + " should be INSTALLED with an unmet osgi.native requirement, is "
                                 + DemoCommand.state(b));

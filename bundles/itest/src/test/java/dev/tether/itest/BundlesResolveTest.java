@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import dev.tether.api.HostArch;
 import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.ArchService;

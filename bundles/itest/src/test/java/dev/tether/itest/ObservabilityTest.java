@@ -7,6 +7,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import dev.tether.abi.Clone;
+import dev.tether.api.HostArch;
 import dev.tether.api.PlatformCounters;
 import dev.tether.api.PlatformStats;
 import dev.tether.api.Stub;
