@@ -11,8 +11,8 @@ import dev.tether.spi.StubProgram;
 
 /**
  * The stub platform of this host on a flat class path: the arch classes instantiated directly,
- * as core's kernel tests do ({@link HostArch}). Benchmark code may read os.arch; product code may not
- * (DESIGN rule 1).
+ * as core's kernel tests do ({@link HostArch}). Benchmark code may read os.arch; product code may
+ * not: there the framework's osgi.native capability picks the arch bundle (docs/architecture.md, section 7).
  */
 public final class Platforms {
     /** Pool settings of the benchmarks: 16 kept, 4 pre-forked (pool_acquire needs pre-forking). */
