@@ -1,5 +1,6 @@
 package dev.tether.launcher;
 
+import dev.tether.api.HostArch;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = root.out;
-        HostArch host = HostArch.host();
+        HostArch host = SeccompSupport.hostArch();
         int problems = 0;
         try (EmbeddedFelix felix = EmbeddedFelix.boot(root.runtimeHome(), false)) {
             Bundle fw = felix.framework();

@@ -1,6 +1,7 @@
 package dev.tether.launcher;
 
 import dev.tether.api.FailureMode;
+import dev.tether.api.HostArch;
 import dev.tether.seccomp.Action;
 import dev.tether.seccomp.StubPolicy;
 import java.math.BigInteger;
@@ -45,7 +46,7 @@ final class SeccompCommand implements Callable<Integer> {
         HostArch arch;
 
         HostArch get() {
-            return arch != null ? arch : HostArch.host();
+            return arch != null ? arch : SeccompSupport.hostArch();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tether.launcher;
 
+import dev.tether.api.HostArch;
 import dev.tether.bpf.Bpf;
 import dev.tether.bpf.BpfException;
 import dev.tether.bpf.Disassembler;
@@ -110,6 +111,6 @@ final class SeccompExplainCommand implements Callable<Integer> {
                 }
             }
         }
-        return HostArch.host();
+        return SeccompSupport.hostArch();
     }
 }

@@ -1,6 +1,7 @@
 package dev.tether.launcher;
 
 import dev.tether.api.FailureMode;
+import dev.tether.api.HostArch;
 import dev.tether.seccomp.Action;
 import dev.tether.seccomp.Policy;
 import dev.tether.seccomp.RuleFile;

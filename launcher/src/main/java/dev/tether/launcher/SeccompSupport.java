@@ -1,5 +1,6 @@
 package dev.tether.launcher;
 
+import dev.tether.api.HostArch;
 import dev.tether.bpf.Program;
 import dev.tether.bpf.SockFilter;
 import dev.tether.seccomp.Policy;
@@ -51,6 +52,20 @@ final class SeccompSupport {
     private SeccompSupport() {
     }
 
+    /** The host's arch ({@link HostArch#current()}); an unknown one is a command failure naming it. */
+    static HostArch hostArch() {
+        return hostArch(System.getProperty("os.arch", ""));
+    }
+
+    /** {@link HostArch#fromOsArch}, with an unknown value as a command failure that names it. */
+    static HostArch hostArch(String osArch) {
+        try {
+            return HostArch.fromOsArch(osArch);
+        } catch (IllegalArgumentException e) {
+            throw CliException.failed(e.getMessage() + "; pass --arch");
+        }
+    }
+
     /** The syscall table of {@code arch}. */
     static SyscallTable table(HostArch arch) {
         for (SyscallTable t : ServiceLoader.load(SyscallTable.class, SeccompSupport.class.getClassLoader())) {
@@ -59,7 +74,7 @@ final class SeccompSupport {
             }
         }
         throw CliException.failed("no syscall table for " + arch + " on the class path (is lib/"
-                + arch.bundleName() + ".jar there, with META-INF/services/" + SyscallTable.class.getName() + "?)");
+                + arch.bundleSymbolicName() + ".jar there, with META-INF/services/" + SyscallTable.class.getName() + "?)");
     }
 
     /**
@@ -84,7 +99,7 @@ final class SeccompSupport {
             }
         }
         throw CliException.failed("no seccomp contribution for " + arch + " on the class path (is lib/"
-                + arch.bundleName() + ".jar there, with META-INF/services/" + SeccompContribution.class.getName() + "?)");
+                + arch.bundleSymbolicName() + ".jar there, with META-INF/services/" + SeccompContribution.class.getName() + "?)");
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.tether.launcher;
 
 import dev.tether.api.FailureMode;
+import dev.tether.api.HostArch;
 import dev.tether.bpf.Disassembler;
 import dev.tether.bpf.Program;
 import dev.tether.seccomp.Action;

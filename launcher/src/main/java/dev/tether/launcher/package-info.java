@@ -14,6 +14,8 @@
  * through the arch jars' {@code META-INF/services}.</li>
  * </ul>
  * This is the only code outside the arch bundles that reads {@code os.arch}, to pick the default
- * {@code --arch} ({@link dev.tether.launcher.HostArch}).
+ * {@code --arch} ({@link dev.tether.api.HostArch}).
  */
 package dev.tether.launcher;
+
+import dev.tether.api.HostArch;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.api.HostArch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -78,12 +79,12 @@ class CommandLineTest {
     @ParameterizedTest
     @CsvSource({"amd64,amd64", "x86_64,amd64", "aarch64,arm64", "arm64,arm64"})
     void hostArchFromOsArch(String osArch, String expected) {
-        assertEquals(HostArch.valueOf(expected), HostArch.fromOsArch(osArch));
+        assertEquals(HostArch.valueOf(expected), SeccompSupport.hostArch(osArch));
     }
 
     @Test
     void unknownHostArchIsAClearError() {
-        CliException e = assertThrows(CliException.class, () -> HostArch.fromOsArch("riscv64"));
+        CliException e = assertThrows(CliException.class, () -> SeccompSupport.hostArch("riscv64"));
         assertTrue(e.getMessage().contains("os.arch=riscv64"), e::getMessage);
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.api.HostArch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,12 +57,12 @@ class LauncherIT {
 
     @Test
     void demoBootsTheFrameworkAndExits0() throws Exception {
-        HostArch host = HostArch.host();
+        HostArch host = HostArch.current();
         Run r = java("demo");
         assertEquals(Main.OK, r.rc(), r::toString);
         assertTrue(r.out().contains("Framework  org.apache.felix.framework"), r::toString);
         for (String bsn : BootTest.TETHER) {
-            String expected = bsn.equals(host.other().bundleName()) ? "INSTALLED  not for this host" : "ACTIVE";
+            String expected = bsn.equals(host.other().bundleSymbolicName()) ? "INSTALLED  not for this host" : "ACTIVE";
             assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith(bsn + " ") && l.contains(expected)),
                     () -> bsn + " should be " + expected + "\n" + r);
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.api.FailureMode;
+import dev.tether.api.HostArch;
 import dev.tether.bpf.Bpf;
 import dev.tether.bpf.Program;
 import dev.tether.bpf.SockFilter;
@@ -358,7 +359,7 @@ class SeccompCommandsTest {
 
     @Test
     void theDemosFallbackPrintsTheHostsStubPolicy() {
-        HostArch host = HostArch.host();
+        HostArch host = HostArch.current();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StubPolicyDemo.print(host, new PrintStream(out, true));
         String text = out.toString();

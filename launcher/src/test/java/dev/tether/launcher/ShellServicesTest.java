@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.api.HostArch;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -27,7 +28,7 @@ class ShellServicesTest {
             try (ShellServices services = ShellServices.start(felix.framework())) {
                 assertTrue(await(() -> server.isRegistered(name)), name + " in the platform MBeanServer");
                 assertEquals(Boolean.TRUE, server.getAttribute(name, "PlatformActive"));
-                assertEquals(HostArch.host().name(), server.getAttribute(name, "Arch"));
+                assertEquals(HostArch.current().name(), server.getAttribute(name, "Arch"));
 
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                 PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);

@@ -1,6 +1,6 @@
 package dev.tether.bench;
 
-import dev.tether.shell.BenchCommand;
+import dev.tether.bench.engine.BenchEngine;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -30,7 +30,7 @@ public final class JmhBench {
 
     public static void main(String[] args) throws Exception {
         List<String> ops = new ArrayList<>(OPS);
-        double seconds = BenchCommand.DEFAULT_SECONDS;
+        double seconds = BenchEngine.DEFAULT_SECONDS;
         int forks = 1;
         String jvmArgs = null;
         for (int i = 0; i < args.length; i++) {

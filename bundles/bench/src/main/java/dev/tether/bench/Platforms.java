@@ -1,6 +1,7 @@
 package dev.tether.bench;
 
 import dev.tether.api.FailureMode;
+import dev.tether.api.HostArch;
 import dev.tether.core.Settings;
 import dev.tether.core.StubPlatformImpl;
 import dev.tether.seccomp.SeccompContribution;
@@ -10,8 +11,8 @@ import dev.tether.spi.StubProgram;
 
 /**
  * The stub platform of this host on a flat class path: the arch classes instantiated directly,
- * as core's kernel tests do (HostArch). Benchmark code may read os.arch; product code may not
- * (DESIGN rule 1).
+ * as core's kernel tests do ({@link HostArch}). Benchmark code may read os.arch; product code may
+ * not: there the framework's osgi.native capability picks the arch bundle (docs/architecture.md, section 7).
  */
 public final class Platforms {
     /** Pool settings of the benchmarks: 16 kept, 4 pre-forked (pool_acquire needs pre-forking). */
@@ -23,24 +24,15 @@ public final class Platforms {
 
     /** The host's arch name as Tether spells it. */
     public static String arch() {
-        String a = System.getProperty("os.arch");
-        if (a.equals("amd64") || a.equals("x86_64")) {
-            return "amd64";
-        }
-        if (a.equals("aarch64") || a.equals("arm64")) {
-            return "arm64";
-        }
-        throw new IllegalStateException("no Tether arch for os.arch " + a);
+        return HostArch.current().archName();
     }
 
     private static <T> T make(String simpleName, Class<T> type) {
-        String arch = arch();
-        String prefix = arch.equals("amd64") ? "Amd64" : "Arm64";
+        String name = HostArch.current().className(simpleName);
         try {
-            return type.cast(Class.forName("dev.tether.arch." + arch + "." + prefix + simpleName)
-                    .getConstructor().newInstance());
+            return type.cast(Class.forName(name).getConstructor().newInstance());
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot instantiate the " + arch + " " + simpleName, e);
+            throw new IllegalStateException("cannot instantiate the " + arch() + " " + simpleName + " (" + name + ")", e);
         }
     }
 

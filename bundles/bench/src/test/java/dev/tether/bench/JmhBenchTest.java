@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tether.shell.BenchCommand;
+import dev.tether.bench.engine.BenchEngine;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -27,7 +27,7 @@ class JmhBenchTest {
             methods.add(op);
         }
         // every op of the shell's tether:bench has a JMH twin, with the same name
-        assertEquals(new TreeSet<>(BenchCommand.OPS.keySet()), methods);
+        assertEquals(new TreeSet<>(BenchEngine.OPS.keySet()), methods);
     }
 
     @Test

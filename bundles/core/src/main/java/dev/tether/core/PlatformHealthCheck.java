@@ -45,6 +45,10 @@ public final class PlatformHealthCheck implements HealthCheck {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile StubPlatform platform;
 
+    /** Why the platform last failed to start or refused to go (written by StubPlatformComponent). */
+    @Reference
+    private PlatformStatus status;
+
     private final BundleContext context;
 
     @Activate
@@ -64,7 +68,7 @@ public final class PlatformHealthCheck implements HealthCheck {
             prctlError = e.errnoName();
         }
         report(log, HostChecks.seccomp(prctlError, read("/proc/sys/kernel/seccomp/actions_avail", null)));
-        report(log, HostChecks.arch(archServices(), arch, PlatformStatus.startFailure(), PlatformStatus.refusal()));
+        report(log, HostChecks.arch(archServices(), arch, status.startFailure(), status.refusal()));
         return new Result(log);
     }
 

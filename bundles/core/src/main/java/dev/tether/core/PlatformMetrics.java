@@ -1,6 +1,8 @@
 package dev.tether.core;
 
+import dev.tether.api.PlatformCounters;
 import dev.tether.api.PlatformFacts;
+import dev.tether.api.PlatformStats;
 import dev.tether.api.StubPlatform;
 import dev.tether.api.TetherException;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -21,11 +23,12 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * a service (objectClass {@link DynamicMBean}, so any bundle can see it) with the property
  * {@code jmx.objectname}, which Karaf's Aries JMX Whiteboard registers with the platform
  * MBeanServer. It observes the platform as a {@link PlatformListener}, so the counters outlive
- * platforms: they add up across arch bundle swaps and reconfigurations.
+ * platforms: they add up across arch bundle swaps and reconfigurations. Java callers (the console)
+ * read the same numbers through the {@link PlatformStats} service, not by attribute name.
  */
-@Component(service = {DynamicMBean.class, PlatformListener.class}, immediate = true,
+@Component(service = {DynamicMBean.class, PlatformStats.class, PlatformListener.class}, immediate = true,
         property = "jmx.objectname=" + PlatformMetrics.OBJECT_NAME)
-public final class PlatformMetrics extends StandardMBean implements PlatformMetricsMBean, PlatformListener {
+public final class PlatformMetrics extends StandardMBean implements PlatformMetricsMBean, PlatformStats, PlatformListener {
     public static final String OBJECT_NAME = "dev.tether:type=Platform";
     /** Bucket b holds latencies in [2^(b-1), 2^b) ns; 64 buckets cover every long. */
     private static final int BUCKETS = 64;
@@ -33,6 +36,10 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile StubPlatform platform;
+
+    /** Platforms created, and why the last one failed or stayed (written by StubPlatformComponent). */
+    @Reference
+    private PlatformStatus status;
 
     private final LongAdder stubsCreated = new LongAdder();
     private final LongAdder forked = new LongAdder();
@@ -46,8 +53,15 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
     private final AtomicLongArray buckets = new AtomicLongArray(BUCKETS);
     private final AtomicReference<String> lastFailure = new AtomicReference<>("");
 
+    /** For DS, which injects the references into the fields. */
     public PlatformMetrics() throws NotCompliantMBeanException {
         super(PlatformMetricsMBean.class);
+    }
+
+    /** Outside OSGi (tests): the status given directly. */
+    PlatformMetrics(PlatformStatus status) throws NotCompliantMBeanException {
+        this();
+        this.status = status;
     }
 
     // ---------------------------------------------------------------- PlatformListener (hot path: no locks)
@@ -85,6 +99,16 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
     public void failed(String operation, Throwable error) {
         failures.increment();
         lastFailure.set(operation + ": " + error);
+    }
+
+    // ---------------------------------------------------------------- PlatformStats
+
+    @Override
+    public PlatformCounters counters() {
+        return new PlatformCounters(getPlatformsCreated(), getStubsCreated(), getSubprocessesForked(), getInjections(),
+                getInjectionErrors(), getInjectionMeanNanos(), getInjectionP50Nanos(), getInjectionP99Nanos(),
+                getInjectionMaxNanos(), getStubDeaths(), getMasterRestarts(), getFailures(), getLastFailure(),
+                getProblem());
     }
 
     // ---------------------------------------------------------------- MBean
@@ -174,7 +198,7 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
 
     @Override
     public long getPlatformsCreated() {
-        return PlatformStatus.created();
+        return status.created();
     }
 
     @Override
@@ -216,11 +240,11 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
 
     @Override
     public String getProblem() {
-        String start = PlatformStatus.startFailure();
+        String start = status.startFailure();
         if (start != null) {
             return "the platform could not start: " + start;
         }
-        String refused = PlatformStatus.refusal();
+        String refused = status.refusal();
         return refused == null ? "" : "teardown refused: " + refused;
     }
 

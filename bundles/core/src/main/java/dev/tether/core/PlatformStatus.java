@@ -1,55 +1,58 @@
 package dev.tether.core;
 
 import java.util.concurrent.atomic.AtomicLong;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * What the core bundle's components tell each other about the platform's life, for the health
- * check and the MBean: why the platform last failed to start or refused to go. Lives as long as
- * the bundle's class loader (a new bundle revision starts afresh).
+ * check and the metrics: why the platform last failed to start or refused to go, and how many
+ * platforms were made. One instance per active core bundle, a DS service of this
+ * bundle only ({@link StubPlatformComponent} writes it; {@link PlatformMetrics} and
+ * {@link PlatformHealthCheck} read it through their references), so a restarted bundle starts
+ * afresh and nothing lives in static fields.
+ *
+ * <p>Immediate: it must exist before the platform component's first activation and keep its
+ * counts while consumers come and go.
  */
-final class PlatformStatus {
+@Component(service = PlatformStatus.class, immediate = true)
+public final class PlatformStatus {
     /** Why the last attempt to create a platform failed, or null after a success. */
-    private static volatile String startFailure;
+    private volatile String startFailure;
     /** Why the last teardown or replacement was refused (fail-stop), or null. */
-    private static volatile String refusal;
-    private static final AtomicLong CREATED = new AtomicLong();
-    private static final AtomicLong CLOSED = new AtomicLong();
+    private volatile String refusal;
+    private final AtomicLong created = new AtomicLong();
 
-    private PlatformStatus() {
+    /** For DS, and for tests outside OSGi. */
+    public PlatformStatus() {
     }
 
-    static void started() {
+    void started() {
         startFailure = null;
-        CREATED.incrementAndGet();
+        created.incrementAndGet();
     }
 
-    static void startFailed(Throwable why) {
+    void startFailed(Throwable why) {
         startFailure = String.valueOf(why.getMessage());
     }
 
-    static void closed() {
+    void closed() {
         refusal = null;
-        CLOSED.incrementAndGet();
     }
 
-    static void refused(String why) {
+    void refused(String why) {
         refusal = why;
     }
 
-    static String startFailure() {
+    String startFailure() {
         return startFailure;
     }
 
-    static String refusal() {
+    String refusal() {
         return refusal;
     }
 
     /** Platforms created since the bundle started (one per arch bundle start or structural reconfiguration). */
-    static long created() {
-        return CREATED.get();
-    }
-
-    static long closedCount() {
-        return CLOSED.get();
+    long created() {
+        return created.get();
     }
 }

@@ -90,6 +90,9 @@ public final class StubPlatformComponent implements StubPlatform {
     private SyscallTable table;
     @Reference
     private SeccompContribution contribution;
+    /** Where this bundle's health check and metrics read why the platform failed or stayed. */
+    @Reference
+    private PlatformStatus status;
 
     /** The OSGi Logger of this bundle, when the framework has a Log Service (optional: plain Felix may not). */
     @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
@@ -122,6 +125,7 @@ public final class StubPlatformComponent implements StubPlatform {
         this.program = program;
         this.table = table;
         this.contribution = contribution;
+        this.status = new PlatformStatus();
     }
 
     /**
@@ -139,7 +143,7 @@ public final class StubPlatformComponent implements StubPlatform {
             s = Settings.of(config);
             p = create(s);
         } catch (RuntimeException e) {
-            PlatformStatus.startFailed(e);
+            status.startFailed(e);
             if (e instanceof IllegalArgumentException) {
                 // A refused configuration value: its message says it all. SCR logs what activate
                 // throws with the stack trace, on the console of `tether shell`: there is none.
@@ -197,12 +201,12 @@ public final class StubPlatformComponent implements StubPlatform {
             } catch (RuntimeException e) {
                 // fail-stop: closing would kill the JVM. Keep the old platform, drop the new one.
                 fresh.close();
-                PlatformStatus.refused(e.getMessage());
+                status.refused(e.getMessage());
                 log.error("configuration " + PID + " refused, the " + old.facts().failureMode()
                         + " platform stays as it was: " + e.getMessage(), e);
                 throw e;
             }
-            PlatformStatus.closed();
+            status.closed();
             fresh.setListener(listeners());
             settings = next;
             log.info("stub platform replaced for the new configuration (" + describe(fresh.facts()) + ")");
@@ -240,12 +244,12 @@ public final class StubPlatformComponent implements StubPlatform {
         }
         try {
             p.close();
-            PlatformStatus.closed();
+            status.closed();
             log.info("stub platform " + p.facts().arch() + " closed: every stub and subprocess it made was torn down");
         } catch (RuntimeException e) {
             // DESIGN rule 5: a fail-stop platform with stubs cannot go without taking the JVM along. It
             // stays (its tracer threads keep the stubs); the service is gone all the same.
-            PlatformStatus.refused(e.getMessage());
+            status.refused(e.getMessage());
             log.error("stub platform " + p.facts().arch() + " not torn down: " + e.getMessage(), e);
         }
     }
@@ -282,7 +286,7 @@ public final class StubPlatformComponent implements StubPlatform {
 
     private StubPlatformImpl create(Settings s) {
         StubPlatformImpl p = new StubPlatformImpl(layout, program, table, contribution, s);
-        PlatformStatus.started();
+        status.started();
         PlatformFacts f = p.facts();
         log.info("stub platform up: " + describe(f) + "; " + (f.seccompAfterPtrace()
                 ? "latest seccomp behavior found (kernel >= 4.8 likely)" : "legacy seccomp behavior found (kernel < 4.8 likely)"));

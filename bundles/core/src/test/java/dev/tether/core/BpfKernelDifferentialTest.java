@@ -43,11 +43,11 @@ class BpfKernelDifferentialTest {
     static final int PAIRS_PER_POLICY = 64;
 
     static StubPlatformImpl platform;
-    static final SyscallTable TABLE = HostArch.table();
+    static final SyscallTable TABLE = TestArch.table();
 
     @BeforeAll
     static void start() {
-        platform = HostArch.platform(Settings.defaults());
+        platform = TestArch.platform(Settings.defaults());
     }
 
     @AfterAll

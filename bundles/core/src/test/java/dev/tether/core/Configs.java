@@ -35,6 +35,6 @@ final class Configs {
     }
 
     static StubPlatformComponent component() {
-        return new StubPlatformComponent(HostArch.layout(), HostArch.program(), HostArch.table(), HostArch.contribution());
+        return new StubPlatformComponent(TestArch.layout(), TestArch.program(), TestArch.table(), TestArch.contribution());
     }
 }

@@ -48,7 +48,7 @@ public final class FailureModeChild {
     }
 
     private static void failStop() throws Exception {
-        StubPlatformImpl p = HostArch.platform(new Settings(FailureMode.FAIL_STOP, 1, 4, 0));
+        StubPlatformImpl p = TestArch.platform(new Settings(FailureMode.FAIL_STOP, 1, 4, 0));
         Subprocess s = p.newSubprocess();
         int getpid = p.syscallNumber("getpid");
         say("pids " + ProcessHandle.current().pid() + " " + p.master().pid() + " " + s.pid()
@@ -101,7 +101,7 @@ public final class FailureModeChild {
     }
 
     private static void contained() throws Exception {
-        StubPlatformImpl p = HostArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
+        StubPlatformImpl p = TestArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
         Subprocess doomed = p.newSubprocess();
         Subprocess other = p.newSubprocess();
         int getpid = p.syscallNumber("getpid");

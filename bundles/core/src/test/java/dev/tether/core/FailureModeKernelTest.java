@@ -230,7 +230,7 @@ class FailureModeKernelTest {
 
     /** The instruction pointer in a register dump of this arch (Registers.toString format). */
     static long dumpedIp(String dump) {
-        String ip = HostArch.layout().names().get(HostArch.layout().instructionPointerIndex());
+        String ip = TestArch.layout().names().get(TestArch.layout().instructionPointerIndex());
         Matcher m = Pattern.compile("(?m)(?:^|\\s)" + Pattern.quote(ip) + "\\s+([0-9a-f]{16})").matcher(dump);
         assertTrue(m.find(), "no " + ip + " in the dump:\n" + dump);
         return Long.parseUnsignedLong(m.group(1), 16);
@@ -238,7 +238,7 @@ class FailureModeKernelTest {
 
     @Test
     void aStubKilledInAnInjectionReportsItsRegistersAtThePtraceExitStop() {
-        try (StubPlatformImpl p = HostArch.platform(Settings.defaults())) {
+        try (StubPlatformImpl p = TestArch.platform(Settings.defaults())) {
             // Exit signal 0: its death spares this JVM.
             Stub stub = p.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD);
             StubDiedException e = org.junit.jupiter.api.Assertions.assertThrows(StubDiedException.class,
@@ -249,7 +249,7 @@ class FailureModeKernelTest {
             int at = msg.indexOf("registers at its PTRACE_EVENT_EXIT stop:");
             assertTrue(at > 0, "a register dump: " + msg);
             String dump = msg.substring(at);
-            for (String name : HostArch.layout().names()) {
+            for (String name : TestArch.layout().names()) {
                 assertTrue(dump.contains(name + " "), name + " in the dump:\n" + dump);
             }
             long ip = dumpedIp(dump);
@@ -262,7 +262,7 @@ class FailureModeKernelTest {
 
     @Test
     void aFaultInAStubIsFatalAndReportedWithTheRegistersOfTheFault() throws Exception {
-        try (StubPlatformImpl p = HostArch.platform(Settings.defaults())) {
+        try (StubPlatformImpl p = TestArch.platform(Settings.defaults())) {
             StubImpl stub = (StubImpl) p.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD);
             Tracee t = stub.tracee;
             int ipIndex = t.layout.instructionPointerIndex();

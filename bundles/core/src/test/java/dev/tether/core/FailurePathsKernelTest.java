@@ -44,7 +44,7 @@ class FailurePathsKernelTest {
     private static final long BOUND_S = 30;
 
     private static StubPlatformImpl platform(int pool) {
-        return HostArch.platform(new Settings(FailureMode.CONTAINED, 2, pool, 0));
+        return TestArch.platform(new Settings(FailureMode.CONTAINED, 2, pool, 0));
     }
 
     /** Runs {@code work} on another thread and fails (instead of hanging) if it takes longer than the bound. */
@@ -211,7 +211,7 @@ class FailurePathsKernelTest {
     @Test
     void aDeadMasterIsRecreatedAndCounted() throws Exception {
         StubPlatformImpl p = platform(0);
-        PlatformMetrics metrics = new PlatformMetrics();
+        PlatformMetrics metrics = new PlatformMetrics(new PlatformStatus());
         p.setListener(metrics);
         try {
             Subprocess before = p.newSubprocess();
@@ -407,7 +407,7 @@ class FailurePathsKernelTest {
     }
 
     private static void check(dev.tether.api.Registers r) {
-        var layout = HostArch.layout();
+        var layout = TestArch.layout();
         // the kernel keeps argument registers 1..5 across a syscall on both arches (arg 0 is
         // x0 on arm64, the return value): they hold what the injection put there
         for (int i = 1; i < 6; i++) {

@@ -8,7 +8,7 @@ import java.io.ByteArrayOutputStream;
  * commented with its assembly.
  */
 final class GuestCode {
-    static final boolean AMD64 = HostArch.ARCH.equals("amd64");
+    static final boolean AMD64 = TestArch.ARCH.equals("amd64");
     /** getpid and exit_group numbers (arch/x86/entry/syscalls/syscall_64.tbl; include/uapi/asm-generic/unistd.h). */
     static final int GETPID = AMD64 ? 39 : 172;
     static final int EXIT = AMD64 ? 60 : 93;

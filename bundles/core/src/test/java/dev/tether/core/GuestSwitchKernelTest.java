@@ -43,7 +43,7 @@ class GuestSwitchKernelTest {
 
     @BeforeAll
     static void start() {
-        platform = HostArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
+        platform = TestArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
         guests = new GuestPlatformImpl(platform, guestArch());
         other1 = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "guest-1"));
         other2 = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "guest-2"));
@@ -57,12 +57,7 @@ class GuestSwitchKernelTest {
     }
 
     static GuestArch guestArch() {
-        try {
-            String p = HostArch.ARCH.equals("amd64") ? "Amd64" : "Arm64";
-            return (GuestArch) Class.forName("dev.tether.arch." + HostArch.ARCH + "." + p + "GuestArch").getConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestArch.guestArch();
     }
 
     /** A context whose IP is at {@code code} (loaded into a fresh RWX page) and SP at the top of a fresh stack page. */
@@ -250,7 +245,7 @@ class GuestSwitchKernelTest {
         } else {
             System.out.println("GuestSwitchKernelTest: this CPU has no cpuid_fault (/proc/cpuinfo): only the off case runs");
         }
-        StubPlatformImpl off = HostArch.platform(new Settings(FailureMode.CONTAINED, 1, 2, 0).withCpuidFaulting(false));
+        StubPlatformImpl off = TestArch.platform(new Settings(FailureMode.CONTAINED, 1, 2, 0).withCpuidFaulting(false));
         try {
             assertFalse(off.facts().cpuidFaulting());
             try (GuestAddressSpace space = new GuestPlatformImpl(off, guestArch()).newAddressSpace()) {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PlatformLifecycleKernelTest {
     @Test
     void closingThePlatformKillsEveryStub() throws Exception {
-        StubPlatformImpl p = HostArch.platform(new Settings(FailureMode.CONTAINED, 3));
+        StubPlatformImpl p = TestArch.platform(new Settings(FailureMode.CONTAINED, 3));
         List<Stub> stubs = List.of(p.createStub(), p.createStub(), p.createStub(), p.createStub());
         p.close();
         for (Stub s : stubs) {
@@ -36,14 +36,14 @@ class PlatformLifecycleKernelTest {
 
     @Test
     void containedStubsUseExitSignalZero() throws Exception {
-        try (StubPlatformImpl p = HostArch.platform(Settings.defaults())) {
+        try (StubPlatformImpl p = TestArch.platform(Settings.defaults())) {
             assertEquals(Clone.CLONE_FILES, p.processCloneFlags());
         }
     }
 
     @Test
     void failStopRefusesToTearDownWhatWouldKillTheJvm() throws Exception {
-        StubPlatformImpl p = HostArch.platform(new Settings(FailureMode.FAIL_STOP, 1));
+        StubPlatformImpl p = TestArch.platform(new Settings(FailureMode.FAIL_STOP, 1));
         assertEquals(Clone.CLONE_FILES | Signals.SIGKILL, p.processCloneFlags());
         // A throw-away stub with a harmless exit signal can still be torn down in fail-stop mode.
         Stub spare = p.attachedThread(Clone.CLONE_FILES, p.stubPolicy(dev.tether.seccomp.Action.KILL_THREAD).defaultAction());
@@ -66,7 +66,7 @@ class PlatformLifecycleKernelTest {
             public String source() { return "test"; }
         };
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-                new StubPlatformImpl(HostArch.layout(), HostArch.program(), table, HostArch.contribution(), Settings.defaults()));
+                new StubPlatformImpl(TestArch.layout(), TestArch.program(), table, TestArch.contribution(), Settings.defaults()));
         assertTrue(e.getMessage().contains("m68k"), e.getMessage());
     }
 

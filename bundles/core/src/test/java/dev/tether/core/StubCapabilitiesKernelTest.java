@@ -36,7 +36,7 @@ class StubCapabilitiesKernelTest {
 
     @BeforeAll
     static void start() throws Exception {
-        platform = HostArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
+        platform = TestArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
         dropsBoundingSet = StubLockdown.boundingSetDropCount(Files.readString(Path.of("/proc/thread-self/status")),
                 StubLockdown.readSysctl(Path.of("/proc/sys/kernel/cap_last_cap"))) > 0;
     }
@@ -157,7 +157,7 @@ class StubCapabilitiesKernelTest {
      * and returns the exit status of its child, which must exit before it jumps anywhere.
      */
     private static int runTrampoline(int capsetVersion, int capbsetCount) {
-        StubProgram program = HostArch.program();
+        StubProgram program = TestArch.program();
         byte[] code = program.trampoline().code();
         long page = Sys.pageSize();
         long length = (code.length + page - 1) / page * page;

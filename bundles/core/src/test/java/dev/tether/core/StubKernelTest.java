@@ -30,7 +30,7 @@ class StubKernelTest {
 
     @BeforeAll
     static void start() {
-        platform = HostArch.platform(Settings.defaults());
+        platform = TestArch.platform(Settings.defaults());
     }
 
     @AfterAll
@@ -45,7 +45,7 @@ class StubKernelTest {
     @Test
     void factsDescribeThisHost() throws Exception {
         var f = platform.facts();
-        assertEquals(HostArch.ARCH, f.arch());
+        assertEquals(TestArch.ARCH, f.arch());
         assertTrue(f.seccompAfterPtrace(), "Linux 6.x runs seccomp after ptrace (spec §3)");
         assertEquals("kill_thread", f.defaultAction());
         // the kernel's page size, from an independent source (4, 16 or 64 KiB on arm64: spec §11.2)
@@ -75,13 +75,13 @@ class StubKernelTest {
 
     @Test
     void initialRegistersPointAtTheStubSyscall() {
-        RegisterLayout layout = HostArch.layout();
+        RegisterLayout layout = TestArch.layout();
         try (Stub stub = platform.createStub()) {
             Registers init = stub.initialRegisters();
             assertEquals(platform.facts().stubAddress() + platform.stubCode().syscallOffset(),
                     init.get(layout.instructionPointerIndex()));
             // the expected parent pid travels in R15 / X7 (spec §4.1)
-            String ppidReg = HostArch.ARCH.equals("amd64") ? "r15" : "x7";
+            String ppidReg = TestArch.ARCH.equals("amd64") ? "r15" : "x7";
             assertEquals(JVM_PID, init.get(ppidReg));
         }
     }

@@ -26,7 +26,7 @@ class StubKillTargetKernelTest {
 
     @BeforeAll
     static void start() {
-        platform = HostArch.platform(Settings.defaults());
+        platform = TestArch.platform(Settings.defaults());
     }
 
     @AfterAll

@@ -40,7 +40,7 @@ class StubPageKernelTest {
 
     @BeforeAll
     static void start() {
-        platform = HostArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
+        platform = TestArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
         stub = platform.facts().stubAddress();
         stubLength = platform.facts().stubLength();
         page = platform.facts().pageSize();

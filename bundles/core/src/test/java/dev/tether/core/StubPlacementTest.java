@@ -46,14 +46,14 @@ class StubPlacementTest {
     @Test
     void theProbedTaskSizeMatchesTheCpusVirtualAddressBits() throws Exception {
         long page = Sys.pageSize();
-        long limit = HostArch.program().maximumUserAddress();
+        long limit = TestArch.program().maximumUserAddress();
         long taskSize = StubPlacement.probeTaskSize(limit, page);
         assertTrue(taskSize <= limit && taskSize % page == 0, Long.toHexString(taskSize));
         // the kernel's own view: the highest mapping of this JVM (its stack) ends below it, and
         // the stack's top is within the randomisation range of the end of user space
         long highest = StubPlacement.jvmMappings().stream().mapToLong(r -> r[1]).max().orElseThrow();
         assertTrue(highest <= taskSize, "a mapping ends at " + Long.toHexString(highest));
-        if (HostArch.ARCH.equals("amd64")) {
+        if (TestArch.ARCH.equals("amd64")) {
             // 4-level paging: user space ends one page below 2^47 (arch/x86 TASK_SIZE_MAX)
             String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
             assertTrue(cpuinfo.contains("48 bits virtual") || cpuinfo.contains("57 bits virtual"), "cpuinfo address sizes");

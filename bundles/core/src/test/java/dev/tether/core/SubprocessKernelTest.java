@@ -35,7 +35,7 @@ class SubprocessKernelTest {
 
     @BeforeAll
     static void start() {
-        platform = HostArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
+        platform = TestArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
     }
 
     @AfterAll

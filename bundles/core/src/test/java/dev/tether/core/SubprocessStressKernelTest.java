@@ -100,7 +100,7 @@ class SubprocessStressKernelTest {
 
     @Test
     void thousandsOfCyclesLeakNothing() throws Exception {
-        StubPlatformImpl platform = HostArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
+        StubPlatformImpl platform = TestArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
         CountDownLatch release = new CountDownLatch(1);
         List<Thread> workers = new ArrayList<>();
         try {
@@ -156,7 +156,7 @@ class SubprocessStressKernelTest {
 
     @Test
     void shuttingDownWithSubprocessesInUseLeavesNoProcess() throws Exception {
-        StubPlatformImpl platform = HostArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
+        StubPlatformImpl platform = TestArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0));
         CountDownLatch inUse = new CountDownLatch(THREADS);
         CountDownLatch closed = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);

@@ -34,11 +34,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoLeftoverProcesses.class)
 class SyscallPolicyKernelTest {
     static StubPlatformImpl platform;
-    static SyscallTable table = HostArch.table();
+    static SyscallTable table = TestArch.table();
 
     @BeforeAll
     static void start() {
-        platform = HostArch.platform(Settings.defaults());
+        platform = TestArch.platform(Settings.defaults());
     }
 
     @AfterAll

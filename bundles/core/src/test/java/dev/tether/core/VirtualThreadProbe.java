@@ -13,7 +13,7 @@ public final class VirtualThreadProbe {
     }
 
     public static void main(String[] args) throws Exception {
-        try (StubPlatformImpl platform = HostArch.platform(Settings.defaults())) {
+        try (StubPlatformImpl platform = TestArch.platform(Settings.defaults())) {
             AtomicReference<Throwable> seen = new AtomicReference<>();
             Runnable call = () -> {
                 try {

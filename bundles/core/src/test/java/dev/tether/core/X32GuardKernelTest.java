@@ -49,7 +49,7 @@ class X32GuardKernelTest {
     static final int RULE_ERRNO = 77;
 
     static StubPlatformImpl platform;
-    static final SyscallTable TABLE = HostArch.table();
+    static final SyscallTable TABLE = TestArch.table();
     static ForeignAbi x32;
     static int getpid;
 
@@ -58,7 +58,7 @@ class X32GuardKernelTest {
         Assumptions.assumeTrue(TABLE.foreignAbi().isPresent(), TABLE.arch() + " has no foreign ABI (x32 is amd64's)");
         x32 = TABLE.foreignAbi().get();
         getpid = TABLE.require("getpid");
-        platform = HostArch.platform(Settings.defaults());
+        platform = TestArch.platform(Settings.defaults());
     }
 
     @AfterAll

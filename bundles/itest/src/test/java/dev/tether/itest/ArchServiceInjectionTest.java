@@ -2,6 +2,7 @@ package dev.tether.itest;
 
 import static org.junit.Assert.assertEquals;
 
+import dev.tether.api.HostArch;
 import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.RegisterLayout;
 import javax.inject.Inject;

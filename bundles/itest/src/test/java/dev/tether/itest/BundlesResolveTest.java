@@ -6,17 +6,16 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import dev.tether.api.HostArch;
 import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.ArchService;
 import dev.tether.spi.RegisterLayout;
 import dev.tether.spi.StubProgram;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -43,10 +42,8 @@ import org.osgi.resource.Requirement;
 @ExamReactorStrategy(PerClass.class)
 public class BundlesResolveTest extends TetherTestSupport {
 
-    /** Every bundle of the reactor (pom.xml modules with a bundle). */
-    private static final Set<String> TETHER_BUNDLES = Collections.unmodifiableSet(new TreeSet<>(List.of(
-            "dev.tether.bpf", "dev.tether.seccomp", "dev.tether.api", "dev.tether.linux",
-            "dev.tether.arch.amd64", "dev.tether.arch.arm64", "dev.tether.core", "dev.tether.shell")));
+    /** Every bundle of the reactor (pom.xml modules with a bundle); this test runs in the Surefire JVM's Felix. */
+    private static final Set<String> TETHER_BUNDLES = ReactorBundles.symbolicNames();
 
     private static final String OSGI_NATIVE = "osgi.native";
 

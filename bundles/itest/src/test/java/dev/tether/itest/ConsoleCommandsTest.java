@@ -9,6 +9,7 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import dev.tether.api.HostArch;
 import dev.tether.api.StubDiedException;
 import dev.tether.api.StubPlatform;
 import dev.tether.spi.RegisterLayout;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.api.HostArch;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -17,8 +18,8 @@ class HostArchTest {
 
     @ParameterizedTest
     @CsvSource({
-        "amd64, AMD64", "x86_64, AMD64", "X86_64, AMD64", "x86-64, AMD64",
-        "aarch64, ARM64", "arm64, ARM64"
+        "amd64, amd64", "x86_64, amd64", "X86_64, amd64", "x86-64, amd64",
+        "aarch64, arm64", "arm64, arm64"
     })
     void mapsEveryOsArchSpellingOfAKnownArch(String osArch, HostArch expected) {
         assertEquals(expected, HostArch.fromOsArch(osArch));
@@ -27,13 +28,22 @@ class HostArchTest {
     @Test
     void namesTheUnknownOsArch() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostArch.fromOsArch("riscv64"));
-        assertTrue(e.getMessage().contains("\"riscv64\""), e.getMessage());
+        assertTrue(e.getMessage().contains("os.arch=riscv64"), e.getMessage());
     }
 
     @Test
     void otherIsTheOtherArch() {
-        assertEquals(HostArch.ARM64, HostArch.AMD64.other());
-        assertEquals(HostArch.AMD64, HostArch.ARM64.other());
+        assertEquals(HostArch.arm64, HostArch.amd64.other());
+        assertEquals(HostArch.amd64, HostArch.arm64.other());
+    }
+
+    /** The class names are those of the arch bundles of this build (on this test's class path). */
+    @ParameterizedTest
+    @EnumSource(HostArch.class)
+    void namesTheArchBundlesClasses(HostArch arch) throws Exception {
+        Class<?> layout = Class.forName(arch.className("RegisterLayout"));
+        assertTrue(dev.tether.spi.RegisterLayout.class.isAssignableFrom(layout), layout::getName);
+        assertEquals(arch.bundleSymbolicName(), layout.getPackageName());
     }
 
     /** The names and processors here are the ones the arch bundles of this build declare. */

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
+import dev.tether.api.HostArch;
 import dev.tether.api.Stub;
 import dev.tether.api.StubPlatform;
 import dev.tether.api.Subprocess;

@@ -89,7 +89,9 @@ final class KarafOptions {
                         "https://repo1.maven.org/maven2@id=central"),
                 // JNA unpacks its native library here, not in ~/.cache/JNA
                 systemProperty("jna.tmpdir").value(mkdirs(buildDir.resolve("jna-tmp")).toString()),
-                systemProperty(TetherFeatures.REPOSITORY_PROPERTY).value(localFeatures(buildDir).toUri().toString()));
+                systemProperty(TetherFeatures.REPOSITORY_PROPERTY).value(localFeatures(buildDir).toUri().toString()),
+                // the reactor's bundles, read here: Karaf's JVM has no reactor to read
+                systemProperty(TetherFeatures.BUNDLES_PROPERTY).value(String.join(",", ReactorBundles.symbolicNames())));
     }
 
     /** The generated feature repository with Tether's bundles as file: URLs of target/bundles. */

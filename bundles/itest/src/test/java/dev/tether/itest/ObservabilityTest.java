@@ -7,6 +7,9 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import dev.tether.abi.Clone;
+import dev.tether.api.HostArch;
+import dev.tether.api.PlatformCounters;
+import dev.tether.api.PlatformStats;
 import dev.tether.api.Stub;
 import dev.tether.api.StubDiedException;
 import dev.tether.api.StubPlatform;
@@ -77,6 +80,12 @@ public class ObservabilityTest extends TetherTestSupport {
         assertTrue("max " + max + " within p99's bucket " + p99, max < p99 && max >= p99 / 2);
         assertTrue("mean " + mean + " <= max " + max, 0 < mean && mean <= max);
         assertEquals(Boolean.TRUE, mbean.getAttribute("PlatformActive"));
+        // the Java API the console reads: the same counters, typed
+        PlatformCounters counters = ((PlatformStats) context.getService(awaitService(PlatformStats.class, null))).counters();
+        assertEquals(mbean.getAttribute("Injections"), counters.injections());
+        assertEquals(mbean.getAttribute("InjectionErrors"), counters.injectionErrors());
+        assertEquals(mbean.getAttribute("StubDeaths"), counters.stubDeaths());
+        assertEquals(mbean.getAttribute("PlatformsCreated"), counters.platformsCreated());
         assertEquals(HostArch.current().archName(), mbean.getAttribute("Arch"));
         assertEquals("CONTAINED", mbean.getAttribute("FailureMode"));
         assertEquals("", mbean.getAttribute("Problem"));

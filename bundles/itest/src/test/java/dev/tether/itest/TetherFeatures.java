@@ -4,6 +4,8 @@ package dev.tether.itest;
 final class TetherFeatures {
     /** Karaf system property: the file: URL of the feature repository with this build's jars. */
     static final String REPOSITORY_PROPERTY = "tether.itest.featureRepository";
+    /** Karaf system property: the reactor's bundles, comma-separated ({@link ReactorBundles}). */
+    static final String BUNDLES_PROPERTY = "tether.itest.tetherBundles";
 
     private TetherFeatures() {
     }

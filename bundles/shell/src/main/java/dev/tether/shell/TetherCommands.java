@@ -1,7 +1,9 @@
 package dev.tether.shell;
 
 import dev.tether.abi.Errno;
+import dev.tether.api.PlatformCounters;
 import dev.tether.api.PlatformFacts;
+import dev.tether.api.PlatformStats;
 import dev.tether.api.Registers;
 import dev.tether.api.Stub;
 import dev.tether.api.StubPlatform;
@@ -26,8 +28,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import javax.management.DynamicMBean;
-import javax.management.JMException;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -60,8 +60,6 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=policy", "osgi.command.function=explain"})
 public final class TetherCommands {
     static final String NO_PLATFORM = "No StubPlatform service: no arch bundle for this host is active.";
-    /** The metrics MBean's service (core's PlatformMetrics), found by its JMX whiteboard name. */
-    static final String METRICS_FILTER = "(jmx.objectname=dev.tether:type=Platform)";
 
     /** A stub or subprocess made by {@code spawn}, with the platform that made it. */
     private record Made(Object handle, StubPlatform platform) {
@@ -84,8 +82,9 @@ public final class TetherCommands {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<SyscallTable> tables;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, target = METRICS_FILTER)
-    private volatile DynamicMBean metrics;
+    /** Core's counters (the same numbers as its MBean dev.tether:type=Platform). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile PlatformStats stats;
 
     private final ConcurrentMap<Integer, Made> made = new ConcurrentHashMap<>();
     private CommandThread worker;
@@ -168,22 +167,21 @@ public final class TetherCommands {
                 row(sb, "live", "(platform closing: " + e.getMessage() + ")");
             }
         }
-        DynamicMBean m = metrics;
-        if (m != null) {
+        PlatformStats st = stats;
+        if (st != null) {
+            PlatformCounters c = st.counters();
             sb.append("Counters (MBean dev.tether:type=Platform)\n");
-            row(sb, "platforms created", attr(m, "PlatformsCreated"));
-            row(sb, "stubs created", attr(m, "StubsCreated"));
-            row(sb, "subprocesses forked", attr(m, "SubprocessesForked"));
-            row(sb, "injections", attr(m, "Injections") + " (" + attr(m, "InjectionErrors") + " returned -errno)");
-            row(sb, "injection latency", String.format(Locale.ROOT, "mean %s ns, p50 <= %s ns, p99 <= %s ns, max %s ns",
-                    attr(m, "InjectionMeanNanos"), attr(m, "InjectionP50Nanos"), attr(m, "InjectionP99Nanos"),
-                    attr(m, "InjectionMaxNanos")));
-            row(sb, "stub deaths", attr(m, "StubDeaths"));
-            row(sb, "master restarts", attr(m, "MasterRestarts"));
-            row(sb, "failures", attr(m, "Failures"));
-            String problem = attr(m, "Problem");
-            if (!problem.isEmpty()) {
-                row(sb, "problem", problem);
+            row(sb, "platforms created", Long.toString(c.platformsCreated()));
+            row(sb, "stubs created", Long.toString(c.stubsCreated()));
+            row(sb, "subprocesses forked", Long.toString(c.subprocessesForked()));
+            row(sb, "injections", c.injections() + " (" + c.injectionErrors() + " returned -errno)");
+            row(sb, "injection latency", String.format(Locale.ROOT, "mean %d ns, p50 <= %d ns, p99 <= %d ns, max %d ns",
+                    c.injectionMeanNanos(), c.injectionP50Nanos(), c.injectionP99Nanos(), c.injectionMaxNanos()));
+            row(sb, "stub deaths", Long.toString(c.stubDeaths()));
+            row(sb, "master restarts", Long.toString(c.masterRestarts()));
+            row(sb, "failures", Long.toString(c.failures()));
+            if (!c.problem().isEmpty()) {
+                row(sb, "problem", c.problem());
             }
         }
         sb.append("Made by these commands: ").append(made.size()).append(made.isEmpty() ? "" : " (see tether:stubs)");
@@ -469,14 +467,6 @@ public final class TetherCommands {
 
     private static void row(StringBuilder sb, String key, String value) {
         sb.append(String.format("  %-22s %s%n", key, value));
-    }
-
-    private static String attr(DynamicMBean m, String name) {
-        try {
-            return String.valueOf(m.getAttribute(name));
-        } catch (JMException | RuntimeException e) {
-            return "?";
-        }
     }
 
     /** The process state letter of /proc/[pid]/stat (after the parenthesised comm), or "gone". */

@@ -14,7 +14,7 @@
 # Exit status 0 only if the guest is aarch64, the demo exited 0 with dev.tether.arch.arm64 active,
 # and every selected test passed. The whole run is bounded by ARM64_TIMEOUT seconds (default 600).
 #
-# Usage: launcher/src/arm64/arm64-check.sh [--build] [--tests CLASS,CLASS|--no-tests] [--no-demo]
+# Usage: tools/arm64/arm64-check.sh [--build] [--tests CLASS,CLASS|--no-tests] [--no-demo]
 #                                          [--offline] [--rebuild-guest]
 # Environment (all optional):
 #   ARM64_TIMEOUT   hard limit for the whole run in seconds (default 600)
@@ -41,7 +41,7 @@ readonly DEFAULT_TESTS="dev.tether.core.StubKernelTest,dev.tether.core.PlatformL
 readonly JAVA_IN_GUEST=/usr/lib/jvm/java-17-openjdk-arm64/bin/java
 
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SELF_DIR/../../.." && pwd)
+REPO=$(cd "$SELF_DIR/../.." && pwd)
 SELF="$SELF_DIR/$(basename "${BASH_SOURCE[0]}")"
 : "${ARM64_TIMEOUT:=600}"
 CACHE=${ARM64_CACHE:-$REPO/target/arm64-cache}

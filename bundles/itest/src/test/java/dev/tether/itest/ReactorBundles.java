@@ -1,0 +1,55 @@
+package dev.tether.itest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The bundles of this reactor, read from its POMs (the root's {@code <module>}s whose POM builds a
+ * bundle with bnd-maven-plugin), so that a test can check a runtime's bundles against them: a
+ * bundle module that bundles/runtime/pom.xml forgets is a failing test, not a quiet omission.
+ */
+public final class ReactorBundles {
+    /** Surefire system property: the reactor's root directory (pom.xml). */
+    static final String ROOT_PROPERTY = "tether.reactor.root";
+    private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
+    /** The module's own artifactId: the first one after its {@code <parent>} element. */
+    private static final Pattern ARTIFACT = Pattern.compile("</parent>\\s*<artifactId>([^<]+)</artifactId>");
+
+    private ReactorBundles() {
+    }
+
+    /** The artifactIds (= Bundle-SymbolicNames) of the reactor's bundle modules. */
+    public static Set<String> symbolicNames() {
+        String root = System.getProperty(ROOT_PROPERTY);
+        if (root == null || root.isEmpty()) {
+            throw new IllegalStateException(ROOT_PROPERTY + " is not set: run the tests through Maven");
+        }
+        Set<String> names = new TreeSet<>();
+        Matcher modules = MODULE.matcher(read(Path.of(root, "pom.xml")));
+        while (modules.find()) {
+            String pom = read(Path.of(root, modules.group(1).trim(), "pom.xml"));
+            Matcher artifact = ARTIFACT.matcher(pom);
+            if (pom.contains("<artifactId>bnd-maven-plugin</artifactId>") && artifact.find()) {
+                names.add(artifact.group(1).trim());
+            }
+        }
+        if (names.isEmpty()) {
+            throw new IllegalStateException("no bundle module found under " + root);
+        }
+        return names;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+}

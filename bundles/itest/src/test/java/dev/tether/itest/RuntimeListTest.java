@@ -1,0 +1,48 @@
+package dev.tether.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one list of the runtime's bundles (bundles/runtime/pom.xml) does not drift: the bundles this
+ * module's containers install and the feature repository's bundles are exactly the reactor's bundle
+ * modules. (The launcher's runtime is checked the same way by its BootTest.) Plain JUnit 5, in the
+ * Surefire JVM.
+ */
+class RuntimeListTest {
+
+    @Test
+    void theContainersGetEveryBundleOfTheReactor() {
+        Set<String> installed = new TreeSet<>();
+        for (Path jar : TetherOptions.runtimeBundles()) {
+            String bsn = TetherOptions.symbolicName(jar);
+            if (bsn.startsWith("dev.tether.")) {
+                installed.add(bsn);
+            }
+        }
+        assertEquals(ReactorBundles.symbolicNames(), installed,
+                "the Tether bundles of " + TetherOptions.bundlesDir() + " (bundles/runtime/pom.xml) vs the reactor's bundle modules");
+    }
+
+    @Test
+    void theFeatureRepositoryNamesEveryBundleOfTheReactor() throws Exception {
+        Path features = Path.of(System.getProperty(KarafOptions.FEATURES_PROPERTY, "target/karaf/dev.tether.features-features.xml"));
+        String xml = Files.readString(features);
+        List<String> missing = new ArrayList<>();
+        for (String bsn : ReactorBundles.symbolicNames()) {
+            if (!xml.contains("mvn:dev.tether/" + bsn + "/")) {
+                missing.add(bsn);
+            }
+        }
+        assertTrue(missing.isEmpty(), () -> "bundles of the reactor that no feature of " + features + " installs: " + missing
+                + " (features/pom.xml generates tether-core from bundles/runtime/pom.xml; the template places the rest)");
+    }
+}
