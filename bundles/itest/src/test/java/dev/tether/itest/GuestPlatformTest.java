@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
+import dev.tether.api.HostArch;
 import dev.tether.api.Subprocess;
 import dev.tether.guest.GuestAddressSpace;
 import dev.tether.guest.GuestContext;
