@@ -32,7 +32,7 @@ public class GuestPlatformTest extends TetherTestSupport {
 
     /** {@code nr = getpid; syscall; spin} for the host arch (Intel SDM vol. 2; Arm ARM A64). */
     private byte[] guestCode(int nr) {
-        if (HostArch.current() == HostArch.AMD64) {
+        if (HostArch.current() == HostArch.amd64) {
             return new byte[] {(byte) 0xb8, (byte) nr, 0, 0, 0, 0x0f, 0x05, (byte) 0xeb, (byte) 0xfe}; // mov $nr,%eax; syscall; jmp .
         }
         int[] insns = {0xd2800000 | (nr << 5) | 8, 0xd4000001, 0x14000000}; // movz x8, #nr; svc #0; b .
