@@ -4,6 +4,7 @@ import dev.tether.api.FailureMode;
 import dev.tether.seccomp.Action;
 import dev.tether.seccomp.StubPolicy;
 import java.math.BigInteger;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,12 +41,28 @@ final class SeccompCommand implements Callable<Integer> {
 
     /** {@code --arch amd64|arm64}, default: the host's. */
     static final class ArchOption {
-        @Option(names = "--arch", paramLabel = "ARCH",
-                description = "Target architecture: ${COMPLETION-CANDIDATES} (default: the host's).")
-        HostArch arch;
+        @Option(names = "--arch", paramLabel = "ARCH", split = ",",
+                description = "Target architecture: amd64 or arm64 (default: the host's). With --oci: a list of ABIs for one"
+                        + " filter (amd64, x86, x32, arm64, arm), the first one native, e.g. amd64,x86,x32.")
+        List<String> arches;
 
         HostArch get() {
-            return arch != null ? arch : HostArch.host();
+            if (arches == null) {
+                return HostArch.host();
+            }
+            if (arches.size() > 1) {
+                throw new CliException(Main.USAGE, "--arch " + String.join(",", arches) + ": several architectures need --oci");
+            }
+            try {
+                return HostArch.valueOf(arches.get(0));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(Main.USAGE, "--arch " + arches.get(0) + ": expected amd64 or arm64 (x86, x32 and arm with --oci)");
+            }
+        }
+
+        /** The list given, or empty. */
+        List<String> list() {
+            return arches == null ? List.of() : arches;
         }
     }
 
