@@ -104,7 +104,7 @@ if [ -n "${CSV:-}" ]; then
   count=$(printf '%s\n' "$table" | wc -l)
   source="libseccomp src/syscalls.csv, column aarch64 (kernel $kernel); a superset of
 // $HEADER (Debian linux-libc-dev $pkgver) evaluated with cpp under the switches of arch/arm64/include/uapi/asm/unistd.h"
-  short="libseccomp src/syscalls.csv, column aarch64 (kernel $kernel)"
+  short="libseccomp src/syscalls.csv, column aarch64 (kernel $kernel); a superset of $HEADER with the arm64 switches (linux-libc-dev $pkgver)"
 fi
 
 tmp="$work/out.java"

@@ -7,7 +7,7 @@ package dev.tether.arch.arm64;
 /** The aarch64 syscall numbers ({@code __NR_*}), complete, ordered by number. */
 final class Arm64Sysno {
     /** Where this table came from. */
-    static final String SOURCE = "libseccomp src/syscalls.csv, column aarch64 (kernel v7.1.0-rc4 2026-05-19)";
+    static final String SOURCE = "libseccomp src/syscalls.csv, column aarch64 (kernel v7.1.0-rc4 2026-05-19); a superset of /usr/include/asm-generic/unistd.h with the arm64 switches (linux-libc-dev 6.1.187-1)";
 
     static final int SYS_IO_SETUP = 0;
     static final int SYS_IO_DESTROY = 1;
