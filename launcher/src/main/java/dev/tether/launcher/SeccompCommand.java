@@ -46,17 +46,22 @@ final class SeccompCommand implements Callable<Integer> {
                         + " filter (amd64, x86, x32, arm64, arm), the first one native, e.g. amd64,x86,x32.")
         List<String> arches;
 
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec mixee;
+
         HostArch get() {
             if (arches == null) {
                 return HostArch.host();
             }
             if (arches.size() > 1) {
-                throw new CliException(Main.USAGE, "--arch " + String.join(",", arches) + ": several architectures need --oci");
+                throw new ParameterException(mixee.commandLine(), "Invalid value for option '--arch': " + String.join(",", arches)
+                        + " (several architectures need --oci)");
             }
             try {
                 return HostArch.valueOf(arches.get(0));
             } catch (IllegalArgumentException e) {
-                throw new CliException(Main.USAGE, "--arch " + arches.get(0) + ": expected amd64 or arm64 (x86, x32 and arm with --oci)");
+                throw new ParameterException(mixee.commandLine(), "Invalid value for option '--arch': " + arches.get(0)
+                        + " (expected amd64 or arm64; x86, x32 and arm with --oci)");
             }
         }
 
