@@ -2,6 +2,10 @@ package dev.tether.launcher;
 
 import dev.tether.bpf.Disassembler;
 import dev.tether.bpf.Program;
+import dev.tether.seccomp.MultiArchCompiler;
+import dev.tether.seccomp.OciExport;
+import dev.tether.seccomp.OciResolver;
+import dev.tether.seccomp.RuleFile;
 import dev.tether.seccomp.SyscallTable;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -30,13 +34,14 @@ import picocli.CommandLine.Spec;
         description = {"Compile rule files into seccomp BPF programs.",
             "Formats: json (default) one line per file, {\"file\": F, \"program\": [[code,jt,jf,k], ...]} or",
             "{\"file\": F, \"error\": \"...\"}; raw: the kernel's struct sock_filter array (little-endian);",
-            "text: an annotated listing; c: a struct sock_filter array and its length.",
+            "text: an annotated listing; c: a struct sock_filter array and its length; oci: the rule file",
+            "written back as an OCI seccomp profile (not a program). --oci reads OCI/Docker profiles instead.",
             "Output goes to stdout or -o OUT (written whole, or not at all). raw with several files needs",
             "-o DIR (an existing directory): each program is written to DIR/<file name>.bpf (two inputs",
             "with the same name are refused). Rule files are read up to 4 MiB.",
             "Exit 0 only if every file compiled (1 otherwise, 2 for bad usage)."})
 final class SeccompCompileCommand implements Callable<Integer> {
-    enum Format { json, raw, text, c }
+    enum Format { json, raw, text, c, oci }
 
     @ParentCommand
     SeccompCommand parent;
@@ -46,6 +51,9 @@ final class SeccompCompileCommand implements Callable<Integer> {
 
     @Mixin
     SeccompCommand.ArchOption arch;
+
+    @Mixin
+    SeccompOci.Options oci;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "json",
             description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -88,7 +96,10 @@ final class SeccompCompileCommand implements Callable<Integer> {
         } else if (output != null) {
             OutputFile.check(spec.commandLine(), "-o", output);
         }
-        SyscallTable table = SeccompSupport.table(arch.get());
+        if (oci.oci && format == Format.oci) {
+            throw new ParameterException(spec.commandLine(), "--format oci writes rule files as profiles: not with --oci");
+        }
+        SyscallTable table = oci.oci ? null : SeccompSupport.table(arch.get());
         int failed = 0;
         Set<String> cNames = new HashSet<>();
         Map<Path, byte[]> rawPrograms = new LinkedHashMap<>();
@@ -97,8 +108,25 @@ final class SeccompCompileCommand implements Callable<Integer> {
             Sink sink = file == null ? stdout(parent.root.out) : to(file);
             for (Path path : files) {
                 Program p;
+                SyscallTable shownTable = table;
                 try {
-                    p = SeccompSupport.compileFile(path, table);
+                    if (format == Format.oci) {
+                        OciExport.Result r = OciExport.write(RuleFile.parse(SeccompSupport.readText(path), table,
+                                SeccompSupport.otherTables(table)), table);
+                        for (String w : r.warnings()) {
+                            err.println(spec.qualifiedName() + ": " + SeccompSupport.printable(path.toString()) + ": warning: " + w);
+                        }
+                        sink.text(r.json());
+                        wrote = true;
+                        continue;
+                    }
+                    if (oci.oci) {
+                        OciResolver.Resolution res = SeccompOci.resolve(path, arch, oci, err, spec.qualifiedName());
+                        p = MultiArchCompiler.compile(res.policy());
+                        shownTable = res.policy().parts().get(0).table();
+                    } else {
+                        p = SeccompSupport.compileFile(path, table);
+                    }
                 } catch (RuntimeException | StackOverflowError e) {
                     // one file's failure, reported on its own; the other files still compile
                     failed++;
@@ -113,22 +141,23 @@ final class SeccompCompileCommand implements Callable<Integer> {
                 }
                 wrote = true;
                 String shown = SeccompSupport.printable(path.toString());
+                SyscallTable t = shownTable;
                 switch (format) {
                     case json:
                         sink.text(SeccompSupport.programJson(path.toString(), p) + "\n");
                         break;
                     case text:
-                        sink.text(String.format("# %s: %s (audit arch 0x%08x), %d instructions%n", shown, table.arch(),
-                                table.auditArch(), p.size())
-                                + Disassembler.disassembleSeccomp(p, nr -> table.name(nr).orElse(null)) + "\n");
+                        sink.text(String.format("# %s: %s (audit arch 0x%08x), %d instructions%n", shown, t.arch(),
+                                t.auditArch(), p.size())
+                                + Disassembler.disassembleSeccomp(p, nr -> t.name(nr).orElse(null)) + "\n");
                         break;
                     case c:
                         String name = SeccompSupport.cName(path);
                         for (int i = 2; !cNames.add(name); i++) {
                             name = SeccompSupport.cName(path) + "_" + i;
                         }
-                        sink.text(SeccompSupport.programC(name, path + ": seccomp filter for " + table.arch()
-                                + String.format(" (AUDIT_ARCH 0x%08x), %d instructions", table.auditArch(), p.size()), p));
+                        sink.text(SeccompSupport.programC(name, path + ": seccomp filter for " + t.arch()
+                                + String.format(" (AUDIT_ARCH 0x%08x), %d instructions", t.auditArch(), p.size()), p));
                         break;
                     default: // raw
                         byte[] bytes = p.toBytes(SeccompSupport.ORDER);

@@ -35,6 +35,7 @@ class CommandLineTest {
         "seccomp                                        | Missing subcommand",
         "seccomp compile                                | Missing required parameter: 'FILE'",
         "seccomp compile --arch x86 a.json              | Invalid value for option '--arch'",
+        "seccomp compile --arch amd64,x86 a.json        | several architectures need --oci",
         "seccomp compile --format xml a.json            | Invalid value for option '--format'",
         "seccomp eval a.json                            | (--nr=N | --name=NAME)",
         "seccomp eval a.json --nr 1 --name read         | mutually exclusive",

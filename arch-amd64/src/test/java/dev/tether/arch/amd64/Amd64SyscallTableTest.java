@@ -58,11 +58,20 @@ class Amd64SyscallTableTest extends SyscallTableContract {
         assertEquals(0, all.get("read"), "the table starts at read = 0");
         int max = all.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
         assertTrue(max >= 440 && max < 600, "highest number " + max);
-        // 0..334 are dense on x86-64; 335..423 were never used (the y2038 range is 32-bit only).
+        // 0..334 are dense on x86-64; then 335 uretprobe and 336 uprobe (arch/x86/entry/syscalls/
+        // syscall_64.tbl, Linux 6.11 and later); 337..423 are unused (the y2038 range is 32-bit only).
         for (int nr = 0; nr <= 334; nr++) {
             assertTrue(table.name(nr).isPresent(), "hole at " + nr);
         }
-        for (int nr = 335; nr < 424; nr++) {
+        assertEquals("uretprobe", table.name(335).orElseThrow());
+        assertEquals("uprobe", table.name(336).orElseThrow());
+        // syscalls newer than the 6.1 headers (include/uapi/asm-generic/unistd.h numbering, shared by all arches)
+        assertEquals(451, table.require("cachestat"));
+        assertEquals(452, table.require("fchmodat2"));
+        assertEquals(453, table.require("map_shadow_stack"));
+        assertEquals(454, table.require("futex_wake"));
+        assertEquals(462, table.require("mseal"));
+        for (int nr = 337; nr < 424; nr++) {
             assertFalse(table.name(nr).isPresent(), "unexpected syscall " + nr);
         }
     }

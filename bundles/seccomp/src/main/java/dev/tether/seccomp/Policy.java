@@ -42,6 +42,11 @@ public record Policy(Action defaultAction, Action badArchAction, List<RuleSet> r
         return new Policy(defaultAction, badArchAction, sets, foreignAbiSyscalls);
     }
 
+    /** This policy with another bad-arch action. */
+    public Policy withBadArch(Action action) {
+        return new Policy(defaultAction, action, ruleSets, foreignAbiSyscalls);
+    }
+
     /** This policy with foreign-ABI syscalls decided by {@code who}. */
     public Policy withForeignAbiSyscalls(ForeignAbiSyscalls who) {
         return new Policy(defaultAction, badArchAction, ruleSets, who);

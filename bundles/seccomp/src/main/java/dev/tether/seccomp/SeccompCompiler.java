@@ -85,6 +85,8 @@ public final class SeccompCompiler {
     private static final int ARCH = SeccompData.OFFSET_ARCH;
     private static final int IP_LO = SeccompData.OFFSET_IP;
     private static final int IP_HI = SeccompData.OFFSET_IP + 4;
+    /** Not an offset: a word that reads as 0 (the high word of a 32-bit ABI's argument); tests on it fold. */
+    private static final int ZERO_WORD = -1;
     /** The kernel's vsyscall page is in the top half of the address space: IP bit 63. */
     private static final int IP_HI_BIT63 = 0x80000000;
     /** Flush shared returns once a pending jump to them is this far back (< 255 leaves room for trampolines). */
@@ -131,7 +133,9 @@ public final class SeccompCompiler {
      * @throws SeccompCompileException if the program would exceed 4096 instructions
      */
     public static Program compile(Policy policy, SyscallTable table, Options options) {
-        return new SeccompCompiler.Run(policy, table.auditArch(), policy.guardedAbi(table), options).compile();
+        Run run = new SeccompCompiler.Run(policy, table.auditArch(), policy.guardedAbi(table), options);
+        run.args32 = table.argumentBits() == 32;
+        return run.compile();
     }
 
     /** One compilation. */
@@ -149,6 +153,12 @@ public final class SeccompCompiler {
         final Map<Integer, Node> chains = new TreeMap<>();
         final List<Test> order = new ArrayList<>();
         final Set<Node> placed = Collections.newSetFromMap(new IdentityHashMap<>());
+        /**
+         * A 32-bit ABI (i386, arm, x32): argument tests read the low words only, as libseccomp
+         * does for an arch of {@code ARCH_SIZE_32} (src/db.c {@code _db_rule_gen_32}); the
+         * policy's values are already cut to 32 bits ({@link MultiArchPolicy}).
+         */
+        boolean args32;
 
         Run(Policy policy, int auditArch, Optional<ForeignAbi> guarded, Options options) {
             this.policy = policy;
@@ -301,7 +311,7 @@ public final class SeccompCompiler {
             Node n = success;
             n = matcher(r.ip(), IP_LO, IP_HI, n, failure, f);
             for (int i = Rule.MAX_ARGS - 1; i >= 0; i--) {
-                n = matcher(r.args().get(i), SeccompData.argLow(i), SeccompData.argHigh(i), n, failure, f);
+                n = matcher(r.args().get(i), SeccompData.argLow(i), args32 ? ZERO_WORD : SeccompData.argHigh(i), n, failure, f);
             }
             return n;
         }
@@ -328,28 +338,28 @@ public final class SeccompCompiler {
             JumpCondition gt = JumpCondition.JGT;
             JumpCondition ge = JumpCondition.JGE;
             if (m instanceof Matcher.Eq) {
-                return f.test(lo, -1, eq, vlo, f.test(hi, -1, eq, vhi, s, x), x);
+                return f.test(lo, -1, eq, vlo, test(f, hi, -1, eq, vhi, s, x), x);
             }
             if (m instanceof Matcher.Ne) {
-                return f.test(lo, -1, eq, vlo, f.test(hi, -1, eq, vhi, x, s), s);
+                return f.test(lo, -1, eq, vlo, test(f, hi, -1, eq, vhi, x, s), s);
             }
             if (m instanceof Matcher.Gt) {
                 if (vlo == -1) {
-                    return f.test(hi, -1, gt, vhi, s, x); // > 0x..._ffffffff needs a larger high word
+                    return test(f, hi, -1, gt, vhi, s, x); // > 0x..._ffffffff needs a larger high word
                 }
-                return f.test(hi, -1, ge, vhi, f.test(hi, -1, eq, vhi, f.test(lo, -1, gt, vlo, s, x), s), x);
+                return test(f, hi, -1, ge, vhi, test(f, hi, -1, eq, vhi, f.test(lo, -1, gt, vlo, s, x), s), x);
             }
             if (m instanceof Matcher.Ge) {
-                return f.test(hi, -1, ge, vhi, f.test(hi, -1, eq, vhi, f.test(lo, -1, ge, vlo, s, x), s), x);
+                return test(f, hi, -1, ge, vhi, test(f, hi, -1, eq, vhi, f.test(lo, -1, ge, vlo, s, x), s), x);
             }
             if (m instanceof Matcher.Lt) {
                 if (vlo == 0) {
-                    return f.test(hi, -1, ge, vhi, x, s); // < 0x..._00000000 needs a smaller high word
+                    return test(f, hi, -1, ge, vhi, x, s); // < 0x..._00000000 needs a smaller high word
                 }
-                return f.test(hi, -1, gt, vhi, x, f.test(hi, -1, eq, vhi, f.test(lo, -1, ge, vlo, x, s), s));
+                return test(f, hi, -1, gt, vhi, x, test(f, hi, -1, eq, vhi, f.test(lo, -1, ge, vlo, x, s), s));
             }
             // Le
-            return f.test(hi, -1, gt, vhi, x, f.test(hi, -1, eq, vhi, f.test(lo, -1, gt, vlo, x, s), s));
+            return test(f, hi, -1, gt, vhi, x, test(f, hi, -1, eq, vhi, f.test(lo, -1, gt, vlo, x, s), s));
         }
 
         private static long value(Matcher m) {
@@ -374,10 +384,23 @@ public final class SeccompCompiler {
             throw new IllegalArgumentException("unknown matcher " + m);
         }
 
+        /** {@code f.test(...)}, folded to {@code t} or {@code x} on {@link #ZERO_WORD}. */
+        private static Node test(Dag.Factory f, int word, int mask, JumpCondition op, int k, Node t, Node x) {
+            if (word != ZERO_WORD) {
+                return f.test(word, mask, op, k, t, x);
+            }
+            // 0 == k and 0 >= k hold for k == 0 only; 0 > k and 0 & k never hold
+            boolean holds = (op == JumpCondition.JEQ || op == JumpCondition.JGE) && k == 0;
+            return holds ? t : x;
+        }
+
         /** {@code (word & mask) == value} on one half. */
         private static Node maskedWord(int word, int mask, int value, Node s, Node x, Dag.Factory f) {
             if (mask == 0) {
                 return s;
+            }
+            if (word == ZERO_WORD) {
+                return value == 0 ? s : x;
             }
             if (value == 0) {
                 return f.test(word, -1, JumpCondition.JSET, mask, x, s);

@@ -39,6 +39,15 @@ public interface SyscallTable {
     }
 
     /**
+     * How wide this ABI's syscall arguments are: 64, or 32 for a 32-bit ABI (i386, arm, x32),
+     * whose filters compare only the low 32 bits of each argument, as libseccomp does for an arch
+     * of {@code ARCH_SIZE_32} (src/arch-x86.c, src/arch-arm.c, src/arch-x32.c).
+     */
+    default int argumentBits() {
+        return 64;
+    }
+
+    /**
      * The number of {@code name}.
      *
      * @throws IllegalArgumentException naming the syscall and the arch when unknown
