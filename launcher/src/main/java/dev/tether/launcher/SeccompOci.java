@@ -53,7 +53,7 @@ final class SeccompOci {
     /** The resolver's options from the command line. */
     static OciResolver.Options options(SeccompCommand.ArchOption arch, Options o) {
         List<String> arches = arch.list();
-        String nat = arches.isEmpty() ? HostArch.host().name() : arches.get(0);
+        String nat = arches.isEmpty() ? SeccompSupport.hostArch().name() : arches.get(0);
         Set<String> caps = new LinkedHashSet<>();
         if (o.caps == null) {
             caps.addAll(OciResolver.DOCKER_DEFAULT_CAPS);
