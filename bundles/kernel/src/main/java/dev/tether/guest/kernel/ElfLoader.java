@@ -55,7 +55,7 @@ final class ElfLoader {
             long base = mm.pageDown(limit / 3 * 2);
             bias = (base & -align) - mm.pageDown(loads.get(0).vaddr());
         }
-        long mappedEnd = Long.MIN_VALUE;
+        long mappedEnd = 0;
         long highest = 0;
         for (ElfFile.ProgramHeader h : loads) {
             long start = mm.pageDown(bias + h.vaddr());
@@ -167,9 +167,7 @@ final class ElfLoader {
         aux(auxv, Auxv.AT_EGID, setup.credentials()[3]);
         aux(auxv, Auxv.AT_SECURE, 0);
         aux(auxv, Auxv.AT_RANDOM, randomAt);
-        if (setup.hwcap2() != 0) {
-            aux(auxv, Auxv.AT_HWCAP2, setup.hwcap2());
-        }
+        aux(auxv, Auxv.AT_HWCAP2, setup.hwcap2()); // x86 and arm64 define ELF_HWCAP2: always there, even 0
         aux(auxv, Auxv.AT_EXECFN, execfnAt);
         aux(auxv, Auxv.AT_NULL, 0);
 

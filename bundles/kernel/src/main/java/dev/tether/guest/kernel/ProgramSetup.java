@@ -10,7 +10,7 @@ import java.util.List;
  * @param execfn the program's path as the guest sees it (AT_EXECFN)
  * @param random the 16 bytes AT_RANDOM points at
  * @param hwcap AT_HWCAP
- * @param hwcap2 AT_HWCAP2 (omitted when 0, as the kernel does)
+ * @param hwcap2 AT_HWCAP2
  * @param credentials uid, euid, gid, egid (AT_UID..AT_EGID)
  */
 public record ProgramSetup(List<String> argv, List<String> envp, String execfn, byte[] random, long hwcap, long hwcap2,
