@@ -25,7 +25,8 @@ import org.osgi.framework.ServiceReference;
  */
 class BootTest {
     static final Set<String> TETHER = Set.of("dev.tether.bpf", "dev.tether.seccomp", "dev.tether.api",
-            "dev.tether.linux", "dev.tether.core", "dev.tether.shell", "dev.tether.arch.amd64", "dev.tether.arch.arm64");
+            "dev.tether.linux", "dev.tether.core", "dev.tether.shell", "dev.tether.arch.amd64", "dev.tether.arch.arm64",
+            "dev.tether.kernel");
 
     @Test
     void everyBundleButTheOtherArchIsActive() throws Exception {

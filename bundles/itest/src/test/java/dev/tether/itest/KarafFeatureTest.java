@@ -83,7 +83,7 @@ public class KarafFeatureTest {
         assertTrue("feature tether is installed", featuresService.isInstalled(featuresService.getFeature("tether")));
 
         for (String bsn : List.of("dev.tether.bpf", "dev.tether.seccomp", "dev.tether.api", "dev.tether.linux",
-                "dev.tether.core", "dev.tether.shell", host.bundleSymbolicName(), "com.sun.jna",
+                "dev.tether.core", "dev.tether.shell", "dev.tether.kernel", host.bundleSymbolicName(), "com.sun.jna",
                 "org.apache.felix.healthcheck.api")) {
             Bundle b = bundle(bsn).orElseThrow(() -> new AssertionError(bsn + " is not installed: " + bundleNames()));
             assertEquals(bsn + " is active", Bundle.ACTIVE, b.getState());
