@@ -351,7 +351,15 @@ final class FileSyscalls {
         if (size <= 0) {
             throw new SyscallError(Linux.EINVAL);
         }
-        ConfinedFs.Resolved r = resolve(t, dirfd, t.readString(pathAddress, Linux.PATH_MAX), false);
+        String path = t.readString(pathAddress, Linux.PATH_MAX);
+        if (t.process().exe != null && (path.equals("/proc/self/exe") || path.equals("/proc/" + GuestProcess.PID + "/exe"))) {
+            // the one /proc link libcs ask for (glibc's _dl_get_origin, busybox finding itself): the program's path
+            byte[] exe = t.process().exe.getBytes(StandardCharsets.UTF_8);
+            int n = (int) Math.min(exe.length, size);
+            t.memory().write(buf, exe, 0, n);
+            return n;
+        }
+        ConfinedFs.Resolved r = resolve(t, dirfd, path, false);
         if (r.synthetic() || !ConfinedFs.lstat(r.hostPath()).isSymbolicLink()) {
             throw new SyscallError(Linux.EINVAL);
         }

@@ -21,6 +21,10 @@ public final class GuestProcess {
     final MemoryManager mm;
     final int[] credentials;
     String cwd = "/";
+    /** The program's path as the guest sees it (what /proc/self/exe links to), once loaded. */
+    String exe;
+    /** The task's name (prctl PR_SET_NAME / PR_GET_NAME): at most TASK_COMM_LEN - 1 = 15 bytes. */
+    byte[] comm = new byte[0];
     int umask = 022;
     /** The kernel's struct sigaction of each signal 1..64 (handler, flags, restorer, mask), as set. */
     final long[][] sigactions = new long[Linux.NSIG + 1][];

@@ -114,7 +114,13 @@ public final class MiniLinux implements SyscallHandler {
      * @throws GuestLoadException if the program cannot run here
      */
     public LoadedProgram load(GuestProcess process, GuestMemory memory, ElfFile elf, ProgramSetup setup) {
-        return ElfLoader.load(elf, abi, process.mm, memory, setup);
+        LoadedProgram loaded = ElfLoader.load(elf, abi, process.mm, memory, setup);
+        process.exe = setup.execfn();
+        // the kernel names a task after the file it runs (fs/exec.c __set_task_comm of the basename)
+        String base = setup.execfn().substring(setup.execfn().lastIndexOf('/') + 1);
+        byte[] name = base.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        process.comm = java.util.Arrays.copyOf(name, Math.min(name.length, ProcessSyscalls.TASK_COMM_LEN - 1));
+        return loaded;
     }
 
     @Override

@@ -17,6 +17,11 @@ import java.util.Map;
 final class ProcessSyscalls {
     /** sizeof(struct new_utsname): six fields of __NEW_UTS_LEN + 1 = 65 bytes (include/uapi/linux/utsname.h). */
     static final int UTS_FIELD = 65;
+    /** TASK_COMM_LEN (include/linux/sched.h): the name buffer of prctl PR_SET_NAME/PR_GET_NAME, NUL included. */
+    static final int TASK_COMM_LEN = 16;
+    // include/uapi/linux/prctl.h
+    static final int PR_SET_NAME = 15;
+    static final int PR_GET_NAME = 16;
     private static final long START_NANOS = System.nanoTime();
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -52,6 +57,7 @@ final class ProcessSyscalls {
         // rseq: refused, so libc does without (glibc then sets __rseq_size to 0); nothing would keep its area
         h.put("rseq", (t, c) -> SyscallResult.errno(Linux.ENOSYS));
         h.put("arch_prctl", (t, c) -> SyscallResult.value(t.abi().archPrctl(t.context(), t.memory(), c.arg(0), c.arg(1))));
+        h.put("prctl", ProcessSyscalls::prctl);
         h.put("uname", (t, c) -> {
             t.write(c.arg(0), utsname(nodename, t.abi().unameMachine()));
             return SyscallResult.value(0);
@@ -108,6 +114,25 @@ final class ProcessSyscalls {
         h.put("clone3", (t, c) -> SyscallResult.errno(Linux.ENOSYS));
         h.put("execve", (t, c) -> SyscallResult.errno(Linux.ENOSYS));
         h.put("execveat", (t, c) -> SyscallResult.errno(Linux.ENOSYS));
+    }
+
+    /** prctl(2): the task's name only; every other option is EINVAL, as for an option the kernel lacks. */
+    static SyscallResult prctl(Task t, Syscall c) {
+        switch ((int) c.arg(0)) {
+            case PR_SET_NAME -> {
+                String name = t.readString(c.arg(1), 4096);
+                byte[] b = name.getBytes(StandardCharsets.UTF_8);
+                t.process().comm = java.util.Arrays.copyOf(b, Math.min(b.length, TASK_COMM_LEN - 1));
+                return SyscallResult.value(0);
+            }
+            case PR_GET_NAME -> {
+                t.write(c.arg(1), java.util.Arrays.copyOf(t.process().comm, TASK_COMM_LEN));
+                return SyscallResult.value(0);
+            }
+            default -> {
+                return SyscallResult.errno(Linux.EINVAL);
+            }
+        }
     }
 
     /** struct new_utsname: sysname, nodename, release, version, machine, domainname. */

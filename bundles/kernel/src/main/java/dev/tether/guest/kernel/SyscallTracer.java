@@ -89,6 +89,7 @@ public final class SyscallTracer {
         spec("rseq", PTR, UINT, HEX, HEX);
         spec("arch_prctl", HEX, PTR);
         spec("uname", PTR);
+        spec("prctl", INT, PTR);
         spec("getrandom", PTR, UINT, HEX);
         spec("clock_gettime", CLOCK, PTR);
         spec("clock_getres", CLOCK, PTR);

@@ -65,6 +65,12 @@ class ElfLoaderTest {
         }
         assertEquals((end + 4095) & ~4095L, l.p().brkStart());
         assertEquals(l.p().brkStart(), l.k().call("brk", 0));
+        // /proc/self/exe names the program, and the task is named after it
+        long buf = l.k().buffer(64);
+        assertEquals(11, l.k().call("readlink", l.k().string("/proc/self/exe"), buf, 64));
+        assertEquals("/guest/prog", l.k().text(buf, 11));
+        assertEquals(0, l.k().call("prctl", 16, buf));
+        assertEquals("prog\0", l.k().text(buf, 5));
         assertEquals(l.elf().entry(), l.p().entry());
     }
 

@@ -21,6 +21,7 @@ import java.util.List;
  */
 final class KernelFixture {
     static final HostSyscallTable TABLE;
+    static final SimpleAbi TABLE_ABI = SimpleAbi.forHost();
 
     static {
         try {

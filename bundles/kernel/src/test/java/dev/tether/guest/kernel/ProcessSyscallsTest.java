@@ -41,6 +41,15 @@ class ProcessSyscallsTest {
     }
 
     @Test
+    void prctlKeepsTheTaskName() {
+        long buf = k.buffer(16);
+        assertEquals(0, k.call("prctl", 15, k.string("a-much-too-long-name")));
+        assertEquals(0, k.call("prctl", 16, buf));
+        assertEquals("a-much-too-long\0", k.text(buf, 16), "TASK_COMM_LEN - 1 bytes and a NUL");
+        assertEquals(-Linux.EINVAL, k.call("prctl", 38, 1), "other options (here PR_SET_NO_NEW_PRIVS)");
+    }
+
+    @Test
     void unameHasSixNulPaddedFields() {
         long buf = k.buffer(65 * 6);
         assertEquals(0, k.call("uname", buf));
