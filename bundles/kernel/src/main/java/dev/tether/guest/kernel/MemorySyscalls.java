@@ -34,7 +34,7 @@ final class MemorySyscalls {
         // a file: a private copy of a regular file this guest opened for reading
         OpenFile f = t.process().fds.get(fd);
         if (!(f instanceof OpenFile.HostFile)) {
-            return -19; // ENODEV: the fd's file does not support mapping (mmap(2))
+            return -Linux.ENODEV; // the fd's file does not support mapping (mmap(2))
         }
         if ((flags & Mman.MAP_SHARED) != 0 && (prot & Mman.PROT_WRITE) != 0) {
             return -Linux.EACCES; // a writable shared mapping of a file opened read-only (mmap(2))

@@ -272,4 +272,19 @@ class FileSyscallsTest {
         assertEquals(16, k.le(off, 8).getLong());
         assertArrayEquals("0123456789abcdefcdef".getBytes(StandardCharsets.UTF_8), k.out.toByteArray());
     }
+
+    @Test
+    void aFileMapIsAPrivateCopy() {
+        long fd = open(root + "/a.txt", Linux.O_RDONLY);
+        int read = dev.tether.abi.Mman.PROT_READ;
+        long at = k.call("mmap", 0, 4096, read, dev.tether.abi.Mman.MAP_PRIVATE, fd, 0);
+        assertTrue(at > 0, "mmap = " + at);
+        assertEquals("0123456789abcdef", k.text(at, 16));
+        assertArrayEquals(new byte[16], k.peek(at + 16, 16), "past the end of the file: zeros");
+        assertEquals(read, k.memory.protection(at));
+        assertEquals(-Linux.EACCES, k.call("mmap", 0, 4096, read | dev.tether.abi.Mman.PROT_WRITE,
+                dev.tether.abi.Mman.MAP_SHARED, fd, 0));
+        assertEquals(-Linux.ENODEV, k.call("mmap", 0, 4096, read, dev.tether.abi.Mman.MAP_PRIVATE, 1, 0));
+        assertEquals(-Linux.EINVAL, k.call("mmap", 0, 4096, read, dev.tether.abi.Mman.MAP_PRIVATE, fd, 7));
+    }
 }

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end: real static programs run under MiniLinux on a real {@link GuestPlatform}, written once
- * against the interface (DESIGN: guest tests run on every platform). A platform's test extends this
+ * against the interface, so that every platform runs the same guests. A platform's test extends this
  * class and says how to get its platform in {@link #wire()}; {@link MiniLinuxGuestTest} is the one this
  * bundle runs in its {@code guest-e2e} profile. Guests: programs built with gcc at test time and
  * Debian's busybox-static, compared with the same commands run natively.
