@@ -21,7 +21,7 @@ public final class ScriptedGuestContext implements GuestContext {
     private final String resultName;
     private long tls;
     private byte[] fp = new byte[0];
-    private final Deque<GuestEvent> script = new ArrayDeque<>();
+    private final Deque<java.util.function.Function<ScriptedGuestContext, GuestEvent>> script = new ArrayDeque<>();
     private final List<Long> results = new ArrayList<>();
 
     public ScriptedGuestContext(String arch, List<String> names, String ipName, String spName, String resultName) {
@@ -49,6 +49,12 @@ public final class ScriptedGuestContext implements GuestContext {
     }
 
     public ScriptedGuestContext then(GuestEvent event) {
+        script.add(c -> event);
+        return this;
+    }
+
+    /** An event made when the guest "runs" to it, from the context's state then (e.g. its stack pointer). */
+    public ScriptedGuestContext then(java.util.function.Function<ScriptedGuestContext, GuestEvent> event) {
         script.add(event);
         return this;
     }
@@ -142,15 +148,15 @@ public final class ScriptedGuestContext implements GuestContext {
 
     @Override
     public GuestEvent switchTo() {
-        GuestEvent e = script.poll();
+        java.util.function.Function<ScriptedGuestContext, GuestEvent> e = script.poll();
         if (e == null) {
             throw new IllegalStateException("the script of this test context ran out of events");
         }
-        return e;
+        return e.apply(this);
     }
 
     @Override
     public void interrupt() {
-        script.addFirst(new GuestEvent.Interrupted());
+        script.addFirst(c -> new GuestEvent.Interrupted());
     }
 }
