@@ -92,6 +92,14 @@ public final class GuestRunner {
      * @throws IllegalArgumentException for a read-only directory that is not an existing absolute directory
      */
     public Outcome run(Options o) {
+        return run(o, null);
+    }
+
+    /**
+     * {@link #run(Options)}, telling {@code started} the guest's context just before it first runs (so that
+     * another thread may {@link GuestContext#interrupt()} it).
+     */
+    public Outcome run(Options o, java.util.function.Consumer<GuestContext> started) {
         byte[] image;
         try {
             image = Files.readAllBytes(o.program());
@@ -113,6 +121,9 @@ public final class GuestRunner {
                 GuestContext context = space.newContext();
                 kernel.abi().startRegisters(context, loaded.entry(), loaded.stackPointer());
                 Task task = new Task(context, memory, process, kernel.abi());
+                if (started != null) {
+                    started.accept(context);
+                }
                 int status = drive(task, kernel, o.trace() == null ? null : tracer, o.trace(), o.err());
                 return new Outcome(status, process.unknownSyscalls());
             } finally {

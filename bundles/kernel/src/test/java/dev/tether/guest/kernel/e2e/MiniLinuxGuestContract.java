@@ -78,6 +78,11 @@ public abstract class MiniLinuxGuestContract {
     }
 
     protected Run run(Path program, List<String> args, List<Path> ro, boolean trace) {
+        return run(program, args, ro, trace, null);
+    }
+
+    protected Run run(Path program, List<String> args, List<Path> ro, boolean trace,
+            java.util.function.Consumer<dev.tether.guest.GuestContext> started) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream tr = new ByteArrayOutputStream();
@@ -87,7 +92,7 @@ public abstract class MiniLinuxGuestContract {
         GuestRunner.Outcome o = runner.run(new GuestRunner.Options(program, argv, List.of("PATH=/bin", "LANG=C"), ro,
                 new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8),
-                trace ? new PrintStream(tr, true, StandardCharsets.UTF_8) : null));
+                trace ? new PrintStream(tr, true, StandardCharsets.UTF_8) : null), started);
         return new Run(o.status(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
                 tr.toString(StandardCharsets.UTF_8), o.unknownSyscalls());
     }
@@ -104,6 +109,57 @@ public abstract class MiniLinuxGuestContract {
     }
 
     static final String HELLO = "#include <stdio.h>\nint main(void) { puts(\"hello from a guest\"); return 0; }\n";
+
+    /** Calls socket(2), which MiniLinux does not offer, prints what it got, exits 3. */
+    static final String DENIED = """
+                #include <stdio.h>
+                #include <errno.h>
+                #include <string.h>
+                #include <sys/socket.h>
+                int main(void) {
+                    int s = socket(AF_INET, SOCK_STREAM, 0);
+                    printf("socket=%d %s\\n", s, strerror(errno));
+                    return 3;
+                }
+                """;
+
+    /** Opens argv[1], copies up to 256 bytes of it to stdout; exit 2 when it cannot open it. */
+    static final String CAT = """
+                #include <fcntl.h>
+                #include <unistd.h>
+                int main(int argc, char **argv) {
+                    char b[256];
+                    int fd = open(argv[1], O_RDONLY);
+                    if (fd < 0) return 2;
+                    int n = read(fd, b, sizeof b);
+                    write(1, b, n);
+                    return 0;
+                }
+                """;
+
+    /** Holds 1234.5 in xmm7 / v7 across a raw getppid system call and prints what came back. */
+    static final String FP = """
+                #include <stdio.h>
+                #include <sys/syscall.h>
+                int main(void) {
+                    double in = 1234.5, out = 0;
+                #if defined(__x86_64__)
+                    __asm__ volatile ("movsd %1, %%xmm7\\n\\tmov %2, %%eax\\n\\tsyscall\\n\\tmovsd %%xmm7, %0"
+                        : "=m"(out) : "m"(in), "i"(SYS_getppid) : "rax", "rcx", "r11", "xmm7", "memory");
+                #elif defined(__aarch64__)
+                    __asm__ volatile ("fmov d7, %d1\\n\\tmov x8, %2\\n\\tsvc #0\\n\\tfmov %d0, d7"
+                        : "=w"(out) : "w"(in), "i"(SYS_getppid) : "x0", "x8", "v7", "memory");
+                #endif
+                    printf("%.1f\\n", out);
+                    return 0;
+                }
+                """;
+
+    /** Spins for ever: only an interrupt ends it. */
+    static final String SPIN = "int main(void) { for (volatile long i = 0;; i++) {} }\n";
+
+    /** Loads from address 0: SIGSEGV. */
+    static final String NULL_LOAD = "int main(void) { return *(volatile int *)0; }\n";
 
     @Test
     void helloGlibcStatic() throws Exception {
@@ -123,17 +179,7 @@ public abstract class MiniLinuxGuestContract {
 
     @Test
     void exitStatusAndADeniedSyscall() throws Exception {
-        Path p = gcc("denied", """
-                #include <stdio.h>
-                #include <errno.h>
-                #include <string.h>
-                #include <sys/socket.h>
-                int main(void) {
-                    int s = socket(AF_INET, SOCK_STREAM, 0);
-                    printf("socket=%d %s\\n", s, strerror(errno));
-                    return 3;
-                }
-                """, "-static");
+        Path p = gcc("denied", DENIED, "-static");
         Run r = run(p, List.of(), List.of(), false);
         assertEquals(3, r.status());
         assertEquals("socket=-1 Function not implemented\n", r.out());
@@ -142,7 +188,7 @@ public abstract class MiniLinuxGuestContract {
 
     @Test
     void aNullLoadIsSigsegvWithOneLine() throws Exception {
-        Path p = gcc("null", "int main(void) { return *(volatile int *)0; }\n", "-static");
+        Path p = gcc("null", NULL_LOAD, "-static");
         Run r = run(p, List.of(), List.of(), false);
         assertEquals(139, r.status());
         assertTrue(r.err().startsWith("tether: guest killed by SIGSEGV") && r.err().contains("address 0x0"), r.err());
@@ -152,21 +198,38 @@ public abstract class MiniLinuxGuestContract {
     void readsAGrantedFileAndNothingElse() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("f.txt"), "granted\n");
-        Path p = gcc("cat", """
-                #include <fcntl.h>
-                #include <unistd.h>
-                int main(int argc, char **argv) {
-                    char b[256];
-                    int fd = open(argv[1], O_RDONLY);
-                    if (fd < 0) return 2;
-                    int n = read(fd, b, sizeof b);
-                    write(1, b, n);
-                    return 0;
-                }
-                """, "-static");
+        Path p = gcc("cat", CAT, "-static");
         assertEquals("granted\n", run(p, List.of(data + "/f.txt"), List.of(data), false).out());
         assertEquals(2, run(p, List.of("/etc/passwd"), List.of(data), false).status());
         assertEquals(2, run(p, List.of(data + "/../cat.c"), List.of(data), false).status());
+    }
+
+    @Test
+    void aSpinningGuestEndsOnInterrupt() throws Exception {
+        Path p = gcc("spin", SPIN, "-static");
+        Thread[] interrupter = new Thread[1];
+        Run r = run(p, List.of(), List.of(), false, ctx -> {
+            interrupter[0] = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                ctx.interrupt();
+            });
+            interrupter[0].start();
+        });
+        interrupter[0].join();
+        assertEquals(130, r.status());
+        assertTrue(r.err().startsWith("tether: guest interrupted"), r.err());
+    }
+
+    /** A value held in a vector register (xmm7 / v7) across a trapped system call comes back unchanged. */
+    @Test
+    void floatingPointValuesSurviveSystemCalls() throws Exception {
+        Path p = gcc("fp", FP, "-static");
+        Run r = run(p, List.of(), List.of(), false);
+        assertEquals("1234.5\n", r.out());
     }
 
     // --- Debian's busybox-static, compared with the same command run natively
