@@ -79,8 +79,10 @@ public final class Task {
      * The NUL-terminated string at {@code address}, read a page at a time so that a string ending just
      * before an unmapped page is read.
      *
-     * @throws GuestMemoryException (EFAULT) for a bad address
-     * @throws IllegalStateException never; a string without NUL in {@code max} bytes gives ENAMETOOLONG
+     * A NULL address is EFAULT and a string with no NUL in {@code max} bytes ENAMETOOLONG (both end the
+     * system call with that errno when thrown inside {@link MiniLinux}).
+     *
+     * @throws GuestMemoryException (EFAULT) for an address that cannot be read
      */
     public String readString(long address, int max) {
         if (address == 0) {
