@@ -7,6 +7,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import dev.tether.api.HostArch;
+import dev.tether.guest.kernel.spi.LinuxAbi;
 import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.ArchService;
@@ -35,7 +36,7 @@ import org.osgi.resource.Requirement;
 
 /**
  * The runtime of this build resolves in Felix, and the {@code osgi.native} requirements select the
- * arch bundle of this host: it is ACTIVE and registers the four arch services, the other one cannot
+ * arch bundle of this host: it is ACTIVE and registers the five arch services, the other one cannot
  * resolve, and for no other reason.
  */
 @RunWith(PaxExam.class)
@@ -110,7 +111,7 @@ public class BundlesResolveTest extends TetherTestSupport {
         Bundle arch = bundle(host.bundleSymbolicName());
         String filter = "(" + ArchService.ARCH_PROPERTY + "=" + host.archName() + ")";
         for (Class<?> type : List.of(SyscallTable.class, SeccompContribution.class, RegisterLayout.class,
-                StubProgram.class)) {
+                StubProgram.class, LinuxAbi.class)) {
             ServiceReference<?> reference = awaitService(type, filter);
             assertNotNull("no " + type.getName() + " service with " + filter + " within " + SERVICE_TIMEOUT_MS
                     + " ms", reference);

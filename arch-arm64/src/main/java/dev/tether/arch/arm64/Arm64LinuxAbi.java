@@ -1,0 +1,113 @@
+package dev.tether.arch.arm64;
+
+import dev.tether.api.Registers;
+import dev.tether.guest.GuestContext;
+import dev.tether.guest.kernel.spi.FileStat;
+import dev.tether.guest.kernel.spi.LinuxAbi;
+import dev.tether.spi.ArchService;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * The arm64 Linux user ABI facts a guest kernel needs: the generic {@code struct stat} of
+ * include/uapi/asm-generic/stat.h (128 bytes; arch/arm64/include/uapi/asm/stat.h takes it), the open
+ * flags that arch/arm64/include/uapi/asm/fcntl.h redefines, {@code EM_AARCH64}, and the thread pointer
+ * {@code TPIDR_EL0}, which the program sets itself ({@code msr tpidr_el0}): arm64 has no
+ * {@code arch_prctl} and no CPUID instruction to fault on.
+ */
+@Component(service = LinuxAbi.class, property = ArchService.ARCH_PROPERTY + "=" + Arm64SyscallTable.ARCH)
+public final class Arm64LinuxAbi implements LinuxAbi {
+    /** EM_AARCH64 (include/uapi/linux/elf-em.h). */
+    static final int EM_AARCH64 = 183;
+    static final int STAT_SIZE = 128;
+    // arch/arm64/include/uapi/asm/fcntl.h
+    static final int O_DIRECTORY = 040000;
+    static final int O_NOFOLLOW = 0100000;
+    static final int O_LARGEFILE = 0400000;
+
+    @Override
+    public String arch() {
+        return Arm64SyscallTable.ARCH;
+    }
+
+    @Override
+    public int elfMachine() {
+        return EM_AARCH64;
+    }
+
+    @Override
+    public String unameMachine() {
+        return "aarch64";
+    }
+
+    /** AAPCS64 (section "The Stack", universal stack constraints): SP mod 16 = 0. */
+    @Override
+    public int stackAlignment() {
+        return 16;
+    }
+
+    @Override
+    public int statSize() {
+        return STAT_SIZE;
+    }
+
+    /** include/uapi/asm-generic/stat.h with 64-bit longs: 32-bit st_mode, st_nlink, st_blksize. */
+    @Override
+    public void encodeStat(FileStat st, ByteBuffer out) {
+        ByteBuffer b = out.slice().order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, st.dev());
+        b.putLong(8, st.ino());
+        b.putInt(16, st.mode());
+        b.putInt(20, (int) st.nlink());
+        b.putInt(24, st.uid());
+        b.putInt(28, st.gid());
+        b.putLong(32, st.rdev());
+        b.putLong(40, 0); // __pad1
+        b.putLong(48, st.size());
+        b.putInt(56, st.blksize());
+        b.putInt(60, 0); // __pad2
+        b.putLong(64, st.blocks());
+        b.putLong(72, st.atimeSec());
+        b.putLong(80, st.atimeNsec());
+        b.putLong(88, st.mtimeSec());
+        b.putLong(96, st.mtimeNsec());
+        b.putLong(104, st.ctimeSec());
+        b.putLong(112, st.ctimeNsec());
+        b.putLong(120, 0); // __unused4, __unused5
+        out.position(out.position() + STAT_SIZE);
+    }
+
+    @Override
+    public int openDirectoryFlag() {
+        return O_DIRECTORY;
+    }
+
+    @Override
+    public int openNoFollowFlag() {
+        return O_NOFOLLOW;
+    }
+
+    @Override
+    public int openLargeFileFlag() {
+        return O_LARGEFILE;
+    }
+
+    /**
+     * pc and sp set, x0..x30 zero (x0 = 0: no dynamic linker exit function for {@code _start}), pstate as
+     * the stub had it (start_thread_common in arch/arm64/include/asm/processor.h sets user mode itself),
+     * TPIDR_EL0 zero.
+     */
+    @Override
+    public void startRegisters(GuestContext context, long entry, long stackPointer) {
+        Registers r = context.registers();
+        long[] w = r.words();
+        for (int i = 0; i <= 30; i++) {
+            w[r.names().indexOf("x" + i)] = 0;
+        }
+        w[r.names().indexOf("pc")] = entry;
+        w[r.names().indexOf("sp")] = stackPointer;
+        context.setRegisters(new Registers(r.arch(), r.names(), w));
+        context.setTls(0);
+    }
+}
