@@ -147,6 +147,10 @@ public final class ScriptedGuestContext implements GuestContext {
     }
 
     @Override
+    public void setLazyFloatingPoint(boolean lazy) {
+    }
+
+    @Override
     public GuestEvent switchTo() {
         java.util.function.Function<ScriptedGuestContext, GuestEvent> e = script.poll();
         if (e == null) {
