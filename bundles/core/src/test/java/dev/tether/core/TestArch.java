@@ -36,6 +36,8 @@ final class TestArch {
 
     static SeccompContribution contribution() { return make("SeccompContribution", SeccompContribution.class); }
 
+    static dev.tether.guest.kernel.spi.LinuxAbi linuxAbi() { return make("LinuxAbi", dev.tether.guest.kernel.spi.LinuxAbi.class); }
+
     static dev.tether.spi.GuestArch guestArch() { return make("GuestArch", dev.tether.spi.GuestArch.class); }
 
     static StubPlatformImpl platform(Settings settings) {
