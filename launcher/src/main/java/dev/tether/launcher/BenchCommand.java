@@ -1,19 +1,15 @@
 package dev.tether.launcher;
 
-import java.lang.reflect.InvocationTargetException;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
-import org.osgi.util.tracker.ServiceTracker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code tether bench}: boots the embedded Felix with every bundle, configures the platform's pool
- * to pre-fork (Config Admin, PID {@value #CORE_PID}: only this run's framework, whose cache is
+ * to pre-fork (Config Admin, PID {@value CoreConfig#CORE_PID}: only this run's framework, whose cache is
  * cleaned at start), runs the Gogo command {@code tether:bench} and stops the framework. The
  * output is the native floor's line format plus p99; see README.md, "Performance".
  */
@@ -27,8 +23,6 @@ import picocli.CommandLine.ParentCommand;
             "Ops: host_stub, fork, new_thread, new_thread_sync, inject, inject_alloc,",
             "unmap, mem_read_4k, mem_write_4k, mem_read_1m, mem_write_1m, pool_acquire."})
 final class BenchCommand implements Callable<Integer> {
-    static final String CORE_PID = "dev.tether.core";
-    static final String CONFIG_ADMIN = "org.osgi.service.cm.ConfigurationAdmin";
     /** What may appear in --ops: op names and commas, nothing Gogo would interpret. */
     private static final Pattern OPS = Pattern.compile("[a-z0-9_]+(,[a-z0-9_]+)*");
 
@@ -80,45 +74,10 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Sets poolSize and prefork of the platform's configuration and waits until the StubPlatform
-     * service shows them (the component applies them to the running platform). Without Config
-     * Admin the bench runs anyway; its pool_acquire line then says the pool is not pre-forking.
+     * service shows them. Without Config Admin the bench runs anyway; its pool_acquire line then says
+     * the pool is not pre-forking.
      */
     private void configurePool(EmbeddedFelix felix, int n) throws Exception {
-        ServiceTracker<Object, Object> t = new ServiceTracker<>(felix.context(), CONFIG_ADMIN, null);
-        t.open(true);
-        try {
-            Object ca = t.waitForService(5_000);
-            if (ca == null) {
-                root.err.println("tether bench: no Config Admin service: the platform's pool stays as configured");
-                return;
-            }
-            // Called by reflection: the launcher shares no OSGi service API with the framework.
-            ClassLoader loader = ca.getClass().getClassLoader();
-            Class<?> caType = loader.loadClass(CONFIG_ADMIN);
-            Class<?> configType = loader.loadClass("org.osgi.service.cm.Configuration");
-            Object config = caType.getMethod("getConfiguration", String.class, String.class).invoke(ca, CORE_PID, "?");
-            @SuppressWarnings("unchecked")
-            Dictionary<String, Object> props = (Dictionary<String, Object>) configType.getMethod("getProperties").invoke(config);
-            if (props == null) {
-                props = new Hashtable<>();
-            }
-            props.put("poolSize", Math.max(16, n));
-            props.put("prefork", n);
-            configType.getMethod("update", Dictionary.class).invoke(config, props);
-        } catch (InvocationTargetException e) {
-            throw CliException.failed("could not configure " + CORE_PID + " (prefork " + n + "): " + e.getCause());
-        } finally {
-            t.close();
-        }
-        String filter = "(&(objectClass=dev.tether.api.StubPlatform)(prefork=" + n + "))";
-        long end = System.nanoTime() + 10_000_000_000L;
-        while (felix.services(filter).isEmpty()) {
-            if (System.nanoTime() > end) {
-                root.err.println("tether bench: the StubPlatform service did not take prefork=" + n + " within 10 s;"
-                        + " running anyway");
-                return;
-            }
-            Thread.sleep(10);
-        }
+        CoreConfig.apply(felix, java.util.Map.of("poolSize", Math.max(16, n), "prefork", n), root.err, "tether bench");
     }
 }

@@ -146,6 +146,10 @@ public final class Main {
         TetherCommand root = new TetherCommand(out, err);
         CommandLine cl = new CommandLine(root);
         cl.addSubcommand("bench", new BenchCommand());
+        // tether run: everything after "run" belongs to it (its options, the program, the program's own
+        // options), so picocli passes unknown options through as positional arguments.
+        cl.addSubcommand("run", new RunCommand());
+        cl.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true).setStopAtPositional(true);
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         // Bad usage: the message and a pointer to --help, not the whole usage text (exit 2).
