@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -95,26 +96,55 @@ public final class SeccompCompiler {
     private SeccompCompiler() {
     }
 
+    /** How the syscall number is dispatched to its rules. */
+    public enum Dispatch {
+        /**
+         * A range tree over intervals of consecutive numbers that end alike, one {@code JGE} per
+         * level, shaped for the least expected depth over the arch's syscall table
+         * ({@link DispatchTree}). The default: on container profiles it executes about 0.6-0.7x
+         * the instructions of libseccomp's binary tree (README, "Program size and speed vs
+         * libseccomp"). A number can take more instructions than under {@link #BINARY_SEARCH}.
+         */
+        RANGE_TREE,
+        /**
+         * gVisor's binary search over the listed numbers (its 2021 generator's tree shape, with
+         * {@code JEQ + JGT} per node): on every input at most as many instructions as gVisor's
+         * generator executes on the same rules (without a foreign-ABI check and hot syscalls).
+         */
+        BINARY_SEARCH
+    }
+
     /**
      * Options of the compilation.
      *
-     * @param hotSyscalls syscall numbers tested one by one, in this order, before the binary
-     *        search: cheaper for those, one more {@code JEQ} for every other syscall (so the
-     *        guarantee "never more instructions than gVisor's generator" holds only with an empty
-     *        list). Numbers the policy does not list are ignored.
+     * @param hotSyscalls syscall numbers tested one by one, in this order, before the dispatch:
+     *        cheaper for those, one more {@code JEQ} for every other syscall. Numbers the policy
+     *        does not list are ignored.
+     * @param dispatch how the other numbers are dispatched
      */
-    public record Options(List<Integer> hotSyscalls) {
-        /** No hot syscalls. */
+    public record Options(List<Integer> hotSyscalls, Dispatch dispatch) {
+        /** No hot syscalls, range-tree dispatch. */
         public static final Options DEFAULT = new Options(List.of());
 
-        /** Copies the list. */
+        /** Copies the list; checks the dispatch. */
         public Options {
             hotSyscalls = List.copyOf(hotSyscalls);
+            Objects.requireNonNull(dispatch, "dispatch");
+        }
+
+        /** Options with these hot syscalls and range-tree dispatch. */
+        public Options(List<Integer> hotSyscalls) {
+            this(hotSyscalls, Dispatch.RANGE_TREE);
         }
 
         /** Options with these hot syscalls. */
         public static Options hot(Integer... nrs) {
             return new Options(List.of(nrs));
+        }
+
+        /** These options with another dispatch. */
+        public Options with(Dispatch d) {
+            return new Options(hotSyscalls, d);
         }
     }
 
@@ -131,13 +161,14 @@ public final class SeccompCompiler {
      * @throws SeccompCompileException if the program would exceed 4096 instructions
      */
     public static Program compile(Policy policy, SyscallTable table, Options options) {
-        return new SeccompCompiler.Run(policy, table.auditArch(), policy.guardedAbi(table), options).compile();
+        return new SeccompCompiler.Run(policy, table, policy.guardedAbi(table), options).compile();
     }
 
     /** One compilation. */
     private static final class Run {
         final Policy policy;
         final int auditArch;
+        final SyscallTable table;
         /** The foreign ABI whose numbers get the bad-arch action, if any. */
         final Optional<ForeignAbi> guarded;
         final Options options;
@@ -150,9 +181,10 @@ public final class SeccompCompiler {
         final List<Test> order = new ArrayList<>();
         final Set<Node> placed = Collections.newSetFromMap(new IdentityHashMap<>());
 
-        Run(Policy policy, int auditArch, Optional<ForeignAbi> guarded, Options options) {
+        Run(Policy policy, SyscallTable table, Optional<ForeignAbi> guarded, Options options) {
             this.policy = policy;
-            this.auditArch = auditArch;
+            this.table = table;
+            this.auditArch = table.auditArch();
             this.guarded = guarded;
             this.options = options;
             this.dispatch = new Dag.Factory(rets, counter);
@@ -190,10 +222,23 @@ public final class SeccompCompiler {
                     hot.add(h);
                 }
             }
-            List<Integer> keys = new ArrayList<>(nrs);
-            keys.removeAll(hot);
-            BstNode tree = bst(keys, 0, keys.size());
-            Node dispatchRoot = dispatchNode(tree);
+            boolean guard = guarded.isPresent() && !policy.badArchAction().equals(policy.defaultAction());
+            BstNode tree = null;
+            List<Node> treeLayout = new ArrayList<>();
+            Node dispatchRoot;
+            if (options.dispatch() == Dispatch.BINARY_SEARCH) {
+                List<Integer> keys = new ArrayList<>(nrs);
+                keys.removeAll(hot);
+                tree = bst(keys, 0, keys.size());
+                dispatchRoot = dispatchNode(tree);
+            } else {
+                // Behind the guard only numbers below the foreign ABI's bit reach the tree.
+                long top = guard ? guarded.get().syscallBit() - 1L : 0xffff_ffffL;
+                Map<Integer, Node> dispatched = new TreeMap<>(chains);
+                hot.forEach(dispatched::remove); // never reach the tree
+                List<DispatchTree.Interval> intervals = DispatchTree.intervals(dispatched, defaultRet, top, table.all().values());
+                dispatchRoot = DispatchTree.lower(DispatchTree.shape(intervals), intervals, dispatch, treeLayout);
+            }
             List<Node> hotTests = new ArrayList<>();
             for (int i = hot.size() - 1; i >= 0; i--) {
                 int h = hot.get(i);
@@ -203,11 +248,12 @@ public final class SeccompCompiler {
             Ret badArch = dispatch.ret(policy.badArchAction().value());
             List<Node> guardTests = new ArrayList<>();
             Node afterArch = dispatchRoot;
-            if (guarded.isPresent() && !policy.badArchAction().equals(policy.defaultAction())) {
+            if (guard) {
                 // libseccomp's x86-64 prologue: nr >= bit ? (nr == -1 ? rules : bad arch) : rules.
                 // Left out when the bad-arch action is the default action: the tree lists no
                 // number of the foreign ABI (left out above), so they get the default anyway.
-                Node minusOne = dispatch.test(NR, -1, JumpCondition.JEQ, -1, dispatchRoot, badArch);
+                // No rule lists -1 (SyscallRule numbers are >= 0): "rules" means the default.
+                Node minusOne = dispatch.test(NR, -1, JumpCondition.JEQ, -1, defaultRet, badArch);
                 afterArch = dispatch.test(NR, -1, JumpCondition.JGE, guarded.get().syscallBit(), minusOne, dispatchRoot);
                 guardTests.add(afterArch);
                 guardTests.add(minusOne);
@@ -226,7 +272,12 @@ public final class SeccompCompiler {
             for (int h : hot) {
                 placeChain(chains.get(h));
             }
-            placeTree(tree);
+            if (tree != null) {
+                placeTree(tree);
+            } else {
+                DispatchTree.tests(treeLayout).forEach(this::place);
+                chains.values().forEach(this::placeChain);
+            }
             if (root instanceof Test && !Dag.tests(root).stream().allMatch(placed::contains)) {
                 throw new IllegalStateException("internal error: unplaced nodes in the seccomp DAG");
             }
