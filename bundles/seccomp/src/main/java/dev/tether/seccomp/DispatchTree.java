@@ -165,12 +165,17 @@ final class DispatchTree {
 
     /**
      * The dispatch DAG for {@code shape}: {@code JGE lo} tests on the syscall number (A holds it
-     * throughout), leaves at their interval's node. Appends the tests, in layout order
-     * (pre-order, the lower half right after each test), to {@code layout}.
+     * throughout), leaves at their interval's node. Appends to {@code layout}, in layout order,
+     * each test (pre-order, the lower half right after it) and, where a leaf is a rule chain, that
+     * chain's entry right there: near the test that jumps to it, as short jumps need.
      */
     static Node lower(Shape shape, List<Interval> intervals, Dag.Factory f, List<Node> layout) {
         if (shape.leaf()) {
-            return intervals.get(shape.from()).target();
+            Node target = intervals.get(shape.from()).target();
+            if (target instanceof Test) {
+                layout.add(target);
+            }
+            return target;
         }
         int at = layout.size();
         layout.add(null); // this test's place, filled once its successors exist
@@ -188,16 +193,5 @@ final class DispatchTree {
             s = i < s.split() ? s.below() : s.above();
         }
         return d;
-    }
-
-    /** The tests of {@code layout} that are dispatch tests (null slots and folded nodes dropped). */
-    static List<Test> tests(List<Node> layout) {
-        List<Test> out = new ArrayList<>();
-        for (Node n : layout) {
-            if (n instanceof Test t) {
-                out.add(t);
-            }
-        }
-        return out;
     }
 }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,28 +26,32 @@ import java.util.TreeSet;
  * Compiles a {@link Policy} into a seccomp BPF program that implements exactly the verdict
  * contract of the package documentation ({@link Policy#evaluate} is the reference).
  *
- * <p><b>Structure</b> (gVisor's generator, spec §7.3): check {@code arch} (else the bad-arch
- * action), load {@code nr}; on an architecture with a {@link ForeignAbi} (x32 on amd64) whose
- * syscalls the policy leaves to the bad-arch action, {@code nr >= syscallBit && nr != -1} gives
- * the bad-arch action (libseccomp's {@code _gen_bpf_arch} in src/gen_bpf.c, two instructions
- * right after the arch check, one on the path of every other syscall); then find {@code nr} by
- * binary search over the sorted syscall numbers of all rule sets (gVisor's tree shape: node =
- * middle element, pre-order), then test the rule sets listing that syscall in order; 64-bit
- * comparisons are made of two 32-bit halves; a vsyscall rule set first tests bit 31 of the
- * instruction pointer's high word.
+ * <p><b>Structure</b>: check {@code arch} (else the bad-arch action), load {@code nr}; on an
+ * architecture with a {@link ForeignAbi} (x32 on amd64) whose syscalls the policy leaves to the
+ * bad-arch action, {@code nr >= syscallBit && nr != -1} gives the bad-arch action (libseccomp's
+ * {@code _gen_bpf_arch} in src/gen_bpf.c, two instructions right after the arch check, one on
+ * the path of every other syscall); then dispatch on {@code nr} ({@link Dispatch}): by default a
+ * range tree over intervals of consecutive numbers that end alike ({@link DispatchTree}), or
+ * gVisor's binary search over the listed numbers ({@link BinarySearchDispatch}); then test the
+ * rule sets listing that syscall in order ({@link RuleChains}); 64-bit comparisons are made of
+ * two 32-bit halves; a vsyscall rule set first tests bit 31 of the instruction pointer's high
+ * word. The DAG of tests ({@link Dag}) is lowered to BPF by {@link BpfLowering}.
  *
- * <p><b>Differences from gVisor's 2021 generator</b>, which has no foreign-ABI check: that check
- * adds one instruction to the path of every native syscall (a foreign-ABI number returns two
- * instructions after it); everything else only
- * removes instructions from paths, so that on every input a program without the check (a
- * policy with {@link ForeignAbiSyscalls#RULE_SETS}, or an arch without a foreign ABI) executes at
- * most as many instructions as gVisor's does on the same rules (tested):
+ * <p><b>Differences from gVisor's 2021 generator</b> (pkg/seccomp/seccomp.go,
+ * {@code BuildProgram}), which has no foreign-ABI check: that check adds one instruction to the
+ * path of every native syscall (a foreign-ABI number returns two instructions after it).
+ * With {@link Dispatch#BINARY_SEARCH} everything else only removes instructions from paths, so
+ * that on every input a program without the check (a policy with
+ * {@link ForeignAbiSyscalls#RULE_SETS}, or an arch without a foreign ABI) executes at most as
+ * many instructions as gVisor's does on the same rules (tested). The default range tree executes
+ * fewer in total (tested) but not on every input: gVisor's root syscall is one {@code JEQ} away,
+ * the range tree's leaves are all a few levels deep.
  * <ul>
  * <li>a tree node costs {@code JEQ + JGT} (conditional jumps straight to their targets) instead of
  * {@code JEQ + JGT + JA}; a leaf's {@code JEQ} fails straight to the default return instead of
  * through a {@code JA};</li>
  * <li>a failed vsyscall check continues with the next rule set or the default action (gVisor's
- * §7.9 quirk falls into unrelated code);</li>
+ * generator falls into unrelated code there);</li>
  * <li>half-word tests the matcher makes redundant are dropped ({@code Ge(0)} is nothing,
  * {@code Gt}/{@code Ge}/{@code Lt}/{@code Le} with a zero high word skip the {@code JGE}/
  * {@code JGT} on it, values like {@code 0x1_0000_0000} need only the high word, masked
@@ -81,15 +84,9 @@ import java.util.TreeSet;
  * contain one another.
  */
 public final class SeccompCompiler {
-    /** seccomp_data offsets (include/uapi/linux/seccomp.h, spec §7.1). */
+    /** seccomp_data offsets (include/uapi/linux/seccomp.h). */
     private static final int NR = SeccompData.OFFSET_NR;
     private static final int ARCH = SeccompData.OFFSET_ARCH;
-    private static final int IP_LO = SeccompData.OFFSET_IP;
-    private static final int IP_HI = SeccompData.OFFSET_IP + 4;
-    /** The kernel's vsyscall page is in the top half of the address space: IP bit 63. */
-    private static final int IP_HI_BIT63 = 0x80000000;
-    /** Flush shared returns once a pending jump to them is this far back (< 255 leaves room for trampolines). */
-    private static final int POOL_REACH = 200;
     /** The most rules ({@code anyOf} entries, over all rule sets and syscalls) a policy may have. */
     public static final int MAX_RULES = 65_536;
 
@@ -212,7 +209,7 @@ public final class SeccompCompiler {
             }
             for (int nr : nrs) {
                 Dag.Factory f = dispatch.fresh();
-                chains.put(nr, Dag.optimize(chain(nr, f), f));
+                chains.put(nr, Dag.optimize(RuleChains.chain(policy, nr, defaultRet, f), f));
             }
 
             // Hot syscalls: linear tests before the tree, in the given order.
@@ -223,14 +220,14 @@ public final class SeccompCompiler {
                 }
             }
             boolean guard = guarded.isPresent() && !policy.badArchAction().equals(policy.defaultAction());
-            BstNode tree = null;
+            BinarySearchDispatch bst = null;
             List<Node> treeLayout = new ArrayList<>();
             Node dispatchRoot;
             if (options.dispatch() == Dispatch.BINARY_SEARCH) {
                 List<Integer> keys = new ArrayList<>(nrs);
                 keys.removeAll(hot);
-                tree = bst(keys, 0, keys.size());
-                dispatchRoot = dispatchNode(tree);
+                bst = new BinarySearchDispatch(chains, dispatch, defaultRet);
+                dispatchRoot = bst.build(keys);
             } else {
                 // Behind the guard only numbers below the foreign ABI's bit reach the tree.
                 long top = guard ? guarded.get().syscallBit() - 1L : 0xffff_ffffL;
@@ -272,11 +269,19 @@ public final class SeccompCompiler {
             for (int h : hot) {
                 placeChain(chains.get(h));
             }
-            if (tree != null) {
-                placeTree(tree);
+            if (bst != null) {
+                bst.layout(this::place, this::placeChain);
             } else {
-                DispatchTree.tests(treeLayout).forEach(this::place);
-                chains.values().forEach(this::placeChain);
+                // tree tests and rule chains interleaved (null: a test folded away); a chain
+                // entry lays out its whole chain
+                for (Node n : treeLayout) {
+                    if (n != null && chains.containsValue(n)) {
+                        placeChain(n);
+                    } else if (n != null) {
+                        place(n);
+                    }
+                }
+                chains.values().forEach(this::placeChain); // hot syscalls' and any not reached above
             }
             if (root instanceof Test && !Dag.tests(root).stream().allMatch(placed::contains)) {
                 throw new IllegalStateException("internal error: unplaced nodes in the seccomp DAG");
@@ -285,7 +290,7 @@ public final class SeccompCompiler {
                 // every test lowers to at least its jump: not worth lowering
                 throw tooLarge("more than " + order.size());
             }
-            Program p = lower(root);
+            Program p = BpfLowering.lower(root, order);
             if (p.size() > Bpf.BPF_MAXINSNS) {
                 throw tooLarge(String.valueOf(p.size()));
             }
@@ -314,171 +319,6 @@ public final class SeccompCompiler {
                     + " syscalls; largest: " + sb);
         }
 
-        // ---- policy -> DAG ----
-
-        /**
-         * The chain for {@code nr}: its rule sets in order, each falling through to the next (or
-         * to the default action) when it does not match. Built back to front.
-         */
-        private Node chain(int nr, Dag.Factory f) {
-            Node next = defaultRet;
-            List<RuleSet> sets = policy.ruleSets();
-            for (int i = sets.size() - 1; i >= 0; i--) {
-                RuleSet set = sets.get(i);
-                SyscallRule s = set.find(nr);
-                if (s == null) {
-                    continue;
-                }
-                Ret action = f.ret(set.action().value());
-                Node body;
-                if (s.matchAll()) {
-                    body = action;
-                } else {
-                    body = next;
-                    for (int j = s.anyOf().size() - 1; j >= 0; j--) {
-                        body = rule(s.anyOf().get(j), action, body, f);
-                    }
-                }
-                if (set.vsyscall()) {
-                    body = f.test(IP_HI, -1, JumpCondition.JSET, IP_HI_BIT63, body, next);
-                }
-                next = body;
-            }
-            return next;
-        }
-
-        /** All matchers of {@code r} (args 0..5, then the IP, as gVisor orders them). */
-        private Node rule(Rule r, Node success, Node failure, Dag.Factory f) {
-            Node n = success;
-            n = matcher(r.ip(), IP_LO, IP_HI, n, failure, f);
-            for (int i = Rule.MAX_ARGS - 1; i >= 0; i--) {
-                n = matcher(r.args().get(i), SeccompData.argLow(i), SeccompData.argHigh(i), n, failure, f);
-            }
-            return n;
-        }
-
-        /**
-         * One 64-bit matcher as tests on its halves; {@code s} when it holds, {@code x} when not.
-         * Mirrors gVisor's instruction sequences (spec §7.4) minus what is redundant.
-         */
-        private static Node matcher(Matcher m, int lo, int hi, Node s, Node x, Dag.Factory f) {
-            if (m instanceof Matcher.Any) {
-                return s;
-            }
-            if (m instanceof Matcher.MaskedEq me) {
-                if ((me.value() & ~me.mask()) != 0) {
-                    return x; // can never hold
-                }
-                Node hiPart = maskedWord(hi, (int) (me.mask() >>> 32), (int) (me.value() >>> 32), s, x, f);
-                return maskedWord(lo, (int) me.mask(), (int) me.value(), hiPart, x, f);
-            }
-            long v = value(m);
-            int vhi = (int) (v >>> 32);
-            int vlo = (int) v;
-            JumpCondition eq = JumpCondition.JEQ;
-            JumpCondition gt = JumpCondition.JGT;
-            JumpCondition ge = JumpCondition.JGE;
-            if (m instanceof Matcher.Eq) {
-                return f.test(lo, -1, eq, vlo, f.test(hi, -1, eq, vhi, s, x), x);
-            }
-            if (m instanceof Matcher.Ne) {
-                return f.test(lo, -1, eq, vlo, f.test(hi, -1, eq, vhi, x, s), s);
-            }
-            if (m instanceof Matcher.Gt) {
-                if (vlo == -1) {
-                    return f.test(hi, -1, gt, vhi, s, x); // > 0x..._ffffffff needs a larger high word
-                }
-                return f.test(hi, -1, ge, vhi, f.test(hi, -1, eq, vhi, f.test(lo, -1, gt, vlo, s, x), s), x);
-            }
-            if (m instanceof Matcher.Ge) {
-                return f.test(hi, -1, ge, vhi, f.test(hi, -1, eq, vhi, f.test(lo, -1, ge, vlo, s, x), s), x);
-            }
-            if (m instanceof Matcher.Lt) {
-                if (vlo == 0) {
-                    return f.test(hi, -1, ge, vhi, x, s); // < 0x..._00000000 needs a smaller high word
-                }
-                return f.test(hi, -1, gt, vhi, x, f.test(hi, -1, eq, vhi, f.test(lo, -1, ge, vlo, x, s), s));
-            }
-            // Le
-            return f.test(hi, -1, gt, vhi, x, f.test(hi, -1, eq, vhi, f.test(lo, -1, gt, vlo, x, s), s));
-        }
-
-        private static long value(Matcher m) {
-            if (m instanceof Matcher.Eq e) {
-                return e.value();
-            }
-            if (m instanceof Matcher.Ne e) {
-                return e.value();
-            }
-            if (m instanceof Matcher.Gt e) {
-                return e.value();
-            }
-            if (m instanceof Matcher.Ge e) {
-                return e.value();
-            }
-            if (m instanceof Matcher.Lt e) {
-                return e.value();
-            }
-            if (m instanceof Matcher.Le e) {
-                return e.value();
-            }
-            throw new IllegalArgumentException("unknown matcher " + m);
-        }
-
-        /** {@code (word & mask) == value} on one half. */
-        private static Node maskedWord(int word, int mask, int value, Node s, Node x, Dag.Factory f) {
-            if (mask == 0) {
-                return s;
-            }
-            if (value == 0) {
-                return f.test(word, -1, JumpCondition.JSET, mask, x, s);
-            }
-            if (value == mask && Integer.bitCount(mask) == 1) {
-                return f.test(word, -1, JumpCondition.JSET, mask, s, x);
-            }
-            return f.test(word, mask, JumpCondition.JEQ, value, s, x);
-        }
-
-        // ---- dispatch ----
-
-        private record BstNode(int value, BstNode left, BstNode right, Node[] tests) {
-        }
-
-        /** gVisor's createBST: the middle element, then both halves (spec §7.3). */
-        private BstNode bst(List<Integer> keys, int from, int to) {
-            if (from >= to) {
-                return null;
-            }
-            int mid = from + (to - from) / 2;
-            return new BstNode(keys.get(mid), bst(keys, from, mid), bst(keys, mid + 1, to), new Node[2]);
-        }
-
-        /**
-         * The dispatch node for a tree node, with gVisor's shape: {@code JEQ S} to the chain,
-         * else {@code JGT S} to the right or left subtree (a missing child is the default
-         * action), a leaf's {@code JEQ} failing straight to the default. Keeping the shape keeps
-         * every path at most as long as gVisor's; only nodes that fold away entirely (a leaf
-         * whose chain is the default action) disappear.
-         */
-        private Node dispatchNode(BstNode n) {
-            if (n == null) {
-                return defaultRet;
-            }
-            Node left = dispatchNode(n.left());
-            Node right = dispatchNode(n.right());
-            Node split = n.left() == null && n.right() == null ? defaultRet
-                    : dispatch.test(NR, -1, JumpCondition.JGT, n.value(), right, left);
-            n.tests()[1] = ownTest(split, JumpCondition.JGT, n.value());
-            Node jeq = dispatch.test(NR, -1, JumpCondition.JEQ, n.value(), chains.get(n.value()), split);
-            n.tests()[0] = ownTest(jeq, JumpCondition.JEQ, n.value());
-            return jeq;
-        }
-
-        /** {@code n} if it is the dispatch test {@code nr op value} (and not a folded successor). */
-        private static Node ownTest(Node n, JumpCondition op, int value) {
-            return n instanceof Test t && t.word == NR && t.op == op && t.k == value ? n : null;
-        }
-
         private void place(Node n) {
             if (n instanceof Test t && placed.add(t)) {
                 order.add(t);
@@ -489,111 +329,6 @@ public final class SeccompCompiler {
             for (Test t : Dag.tests(entry)) {
                 place(t);
             }
-        }
-
-        private void placeTree(BstNode n) {
-            if (n == null) {
-                return;
-            }
-            place(n.tests()[0]);
-            place(n.tests()[1]);
-            placeChain(chains.get(n.value()));
-            placeTree(n.left());
-            placeTree(n.right());
-        }
-
-        // ---- lowering ----
-
-        private Program lower(Node root) {
-            ProgramBuilder b = new ProgramBuilder();
-            if (!(root instanceof Test)) {
-                b.stmt(Bpf.BPF_RET | Bpf.BPF_K, ((Ret) root).value);
-                return b.build();
-            }
-            // What A holds on entry to each test: the meet of its predecessors' tested variable.
-            Map<Node, Long> entryState = new IdentityHashMap<>();
-            final long unknown = Long.MIN_VALUE;
-            for (Test t : order) {
-                for (Node s : new Node[] {t.t, t.f}) {
-                    if (s instanceof Test) {
-                        Long prev = entryState.get(s);
-                        entryState.put(s, prev == null || prev == t.variable() ? t.variable() : unknown);
-                    }
-                }
-            }
-            Map<Node, String> labels = new IdentityHashMap<>();
-            for (int i = 0; i < order.size(); i++) {
-                labels.put(order.get(i), "n" + i);
-            }
-            Pool pool = new Pool(b);
-            for (Test t : order) {
-                pool.flushIfFar();
-                b.label(labels.get(t));
-                Long st = entryState.get(t);
-                long state = st == null ? unknown : st;
-                int stWord = (int) (state >> 32);
-                int stMask = (int) state;
-                boolean load = state == unknown || stWord != t.word || (stMask & t.mask) != t.mask;
-                if (load) {
-                    b.stmt(Bpf.BPF_LD | Bpf.BPF_W | Bpf.BPF_ABS, t.word);
-                }
-                if (t.mask != -1 && (load || stMask != t.mask)) {
-                    b.stmt(Bpf.BPF_ALU | Bpf.BPF_AND | Bpf.BPF_K, t.mask);
-                }
-                b.jumpIf(t.op, t.k, target(t.t, labels, pool), target(t.f, labels, pool));
-            }
-            pool.flush();
-            return b.build();
-        }
-
-        private static String target(Node n, Map<Node, String> labels, Pool pool) {
-            if (n instanceof Ret r) {
-                return pool.reference(r.value);
-            }
-            return labels.get(n);
-        }
-    }
-
-    /**
-     * Shared returns: a jump to a return refers to the next copy of it; copies are emitted when a
-     * pending reference gets far, and at the end.
-     */
-    private static final class Pool {
-        private final ProgramBuilder b;
-        private final Map<Integer, String> pending = new LinkedHashMap<>();
-        private int firstReference = -1;
-        private int generation;
-
-        Pool(ProgramBuilder b) {
-            this.b = b;
-        }
-
-        String reference(int value) {
-            String l = pending.get(value);
-            if (l == null) {
-                l = "ret" + generation + "_" + Integer.toHexString(value);
-                pending.put(value, l);
-                if (firstReference < 0) {
-                    firstReference = b.size();
-                }
-            }
-            return l;
-        }
-
-        void flushIfFar() {
-            if (firstReference >= 0 && b.size() - firstReference > POOL_REACH) {
-                flush();
-            }
-        }
-
-        void flush() {
-            for (Map.Entry<Integer, String> e : pending.entrySet()) {
-                b.label(e.getValue());
-                b.stmt(Bpf.BPF_RET | Bpf.BPF_K, e.getKey());
-            }
-            pending.clear();
-            firstReference = -1;
-            generation++;
         }
     }
 }
