@@ -97,6 +97,7 @@ class ContainerProfilesTest {
             assertTrue(row.uniformRatio() <= MAX_RATIO, () -> "uniform: " + row);
             assertTrue(row.mixRatio() <= MAX_RATIO, () -> "nginx mix: " + row);
             assertTrue(row.worstExcess() <= MAX_EXCESS, () -> "worst number: " + row);
+            assertTrue(row.worstOutside() <= MAX_EXCESS, () -> "worst number outside the table: " + row);
             assertTrue(row.tetherSize() <= row.libseccompSize(), () -> "size: " + row);
         }
     }

@@ -21,13 +21,15 @@ import java.util.Set;
  */
 final class SeccompBench {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Numbers outside the syscall tables: past their ends, x32's (x32 ptrace is 0x40000209), -1, the top. */
+    static final int[] OUTSIDE = {500, 1000, 0x3fffffff, 0x40000000, 0x40000209, 0x7fffffff, 0x80000000, 0xfffffffe, -1};
 
     private SeccompBench() {
     }
 
     /** One measured profile on one arch. */
     record Row(String profile, String arch, int tetherSize, int libseccompSize, double tetherUniform, double libseccompUniform,
-            double tetherMix, double libseccompMix, int worstExcess, int worstNr, long inputs) {
+            double tetherMix, double libseccompMix, int worstExcess, int worstNr, int worstOutside, long inputs) {
         double uniformRatio() {
             return tetherUniform / libseccompUniform;
         }
@@ -39,8 +41,9 @@ final class SeccompBench {
         @Override
         public String toString() {
             return String.format("%-7s %-6s size %4d / %4d = %.2f   uniform %6.2f / %6.2f = %.2f   mix %6.2f / %6.2f = %.2f"
-                    + "   worst nr %d: %+d", profile, arch, tetherSize, libseccompSize, (double) tetherSize / libseccompSize,
-                    tetherUniform, libseccompUniform, uniformRatio(), tetherMix, libseccompMix, mixRatio(), worstNr, worstExcess);
+                    + "   worst nr %d: %+d (outside the table: %+d)", profile, arch, tetherSize, libseccompSize,
+                    (double) tetherSize / libseccompSize, tetherUniform, libseccompUniform, uniformRatio(), tetherMix, libseccompMix,
+                    mixRatio(), worstNr, worstExcess, worstOutside);
         }
     }
 
@@ -125,8 +128,14 @@ final class SeccompBench {
             lm += costs.get(e.getKey())[1] * e.getValue();
             total += e.getValue();
         }
+        // numbers no table lists: past the end, x32's, -1, the top of the 32 bits
+        int outside = Integer.MIN_VALUE;
+        for (int nr : OUTSIDE) {
+            List<long[]> zero = List.of(new long[Rule.MAX_ARGS]);
+            outside = Math.max(outside, (int) (cost(tether, arch.auditArch(), nr, zero) - cost(libseccomp, arch.auditArch(), nr, zero)));
+        }
         return new Row(profile, arch.goArch(), tether.size(), libseccomp.size(), tu / count, lu / count, tm / total, lm / total,
-                worst, worstNr, inputs);
+                worst, worstNr, outside, inputs);
     }
 
     /** A one-line description of a syscall number for messages. */
