@@ -15,10 +15,10 @@ import java.util.TreeSet;
  * A minimal reader of OCI/Docker seccomp profiles for the compiler's benchmark and the
  * libseccomp comparison: just enough of the format to resolve Docker's and Podman's default
  * profiles for one arch (test code; the product's OCI reader is another piece of work). It
- * follows Docker 20.10's resolution (profiles/seccomp/seccomp.go, {@code setupSeccomp}): an entry
- * applies when {@code includes.arches} (if any) names the arch, {@code excludes.arches} does not,
- * every {@code includes.caps} is held, no {@code excludes.caps} is, and the kernel is at least
- * {@code includes.minKernel}. Then as runc does (libcontainer/seccomp/seccomp_linux.go): names
+ * follows Docker 20.10's resolution (profiles/seccomp/seccomp_linux.go, {@code setupSeccomp}): an
+ * entry applies when {@code includes.arches} (if any) names the arch, {@code excludes.arches} does
+ * not, every {@code includes.caps} is held, no {@code excludes.caps} is, and the kernel is at least
+ * {@code includes.minKernel} and below {@code excludes.minKernel}. Then as runc does (libcontainer/seccomp/seccomp_linux.go): names
  * libseccomp does not know on the arch are dropped, an entry whose action is the default action
  * adds nothing, and conditions on the same argument index become separate (OR-ed) rules.
  */
@@ -202,13 +202,18 @@ final class ContainerProfile {
         if (strings(exc, "caps").stream().anyMatch(caps::contains)) {
             return false;
         }
-        if (inc != null && inc.members.get("minKernel") != null) {
-            String[] mk = str(inc, "minKernel").split("\\.");
-            int major = Integer.parseInt(mk[0]);
-            int minor = mk.length > 1 ? Integer.parseInt(mk[1]) : 0;
-            return kernel[0] > major || (kernel[0] == major && kernel[1] >= minor);
+        if (inc != null && inc.members.get("minKernel") != null && !atLeast(kernel, str(inc, "minKernel"))) {
+            return false;
         }
-        return true;
+        return exc == null || exc.members.get("minKernel") == null || !atLeast(kernel, str(exc, "minKernel"));
+    }
+
+    /** Whether {@code kernel} (major, minor) is at least {@code version} ("major.minor"). */
+    private static boolean atLeast(int[] kernel, String version) {
+        String[] mk = version.split("\\.");
+        int major = Integer.parseInt(mk[0]);
+        int minor = mk.length > 1 ? Integer.parseInt(mk[1]) : 0;
+        return kernel[0] > major || (kernel[0] == major && kernel[1] >= minor);
     }
 
     /** OCI action names (runtime-spec config-linux.md, "seccomp"). */

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Docker's and Podman's default profiles compiled by Tether and by libseccomp (the oracle, in
- * binary-tree mode as runc uses it): the same verdicts on every syscall number of the table,
+ * binary-tree mode, {@code SCMP_FLTATR_CTL_OPTIMIZE = 2}): the same verdicts on every syscall number of the table,
  * on numbers outside it (x32, -1, random 32-bit numbers) and on generated arguments; then the
  * compiler's benchmark ({@link SeccompBench}), whose table this test prints and whose bounds it
  * checks: at most 0.8x libseccomp's executed instructions uniformly over the table and on the
