@@ -137,9 +137,4 @@ final class SeccompBench {
         return new Row(profile, arch.goArch(), tether.size(), libseccomp.size(), tu / count, lu / count, tm / total, lm / total,
                 worst, worstNr, outside, inputs);
     }
-
-    /** A one-line description of a syscall number for messages. */
-    static String describe(SyscallTable table, int nr) {
-        return nr + table.name(nr).map(n -> " (" + n + ")").orElse("");
-    }
 }
