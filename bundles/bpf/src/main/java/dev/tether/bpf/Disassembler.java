@@ -115,6 +115,13 @@ public final class Disassembler {
                 return names.apply(j.k());
             }
         }
+        if (insn instanceof Instruction.JumpIf j && aSource == 0 && names != null
+                && (j.cond() == JumpCondition.JGE || j.cond() == JumpCondition.JGT)) {
+            // a range bound of the syscall-number dispatch: name the first number of the upper range
+            int first = j.cond() == JumpCondition.JGE ? j.k() : j.k() + 1;
+            String name = j.cond() == JumpCondition.JGT && j.k() == -1 ? null : names.apply(first);
+            return name == null ? null : "from " + name;
+        }
         return null;
     }
 

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,7 +118,7 @@ final class Dag {
                 k &= mask;
                 mask = -1;
             }
-            Boolean c = Facts.NONE.decide(word, mask, op, k);
+            Boolean c = PathFacts.Facts.NONE.decide(word, mask, op, k);
             if (c != null) {
                 return c ? t : f;
             }
@@ -158,191 +157,6 @@ final class Dag {
         }
     }
 
-    /**
-     * How many excluded values ({@code !=} facts) are kept per variable. Facts only let tests be
-     * skipped, so dropping some is sound; the bound keeps copying and meeting them linear in the
-     * number of tests (a syscall with 20,000 {@code eq} rules made it quadratic: minutes).
-     */
-    static final int MAX_NOT_EQUAL = 256;
-
-    /** What is known about one tested variable (a word, or a word under a mask), unsigned. */
-    private static final class VarFact {
-        long min;
-        long max;
-        int ones;   // bits known to be 1
-        int zeros;  // bits known to be 0
-        Set<Integer> notEq;
-
-        VarFact(int mask) {
-            min = 0;
-            max = Integer.toUnsignedLong(mask); // (w & mask) <= mask
-            ones = 0;
-            zeros = ~mask;
-            notEq = Set.of();
-        }
-
-        VarFact copy() {
-            VarFact v = new VarFact(-1);
-            v.min = min;
-            v.max = max;
-            v.ones = ones;
-            v.zeros = zeros;
-            v.notEq = notEq;
-            return v;
-        }
-    }
-
-    /** Facts that hold on every path into a node: a map from variable to what is known. */
-    static final class Facts {
-        static final Facts NONE = new Facts(Map.of());
-        private final Map<Long, VarFact> vars;
-
-        private Facts(Map<Long, VarFact> vars) {
-            this.vars = vars;
-        }
-
-        private VarFact get(int word, int mask) {
-            VarFact v = vars.get(Test.variable(word, mask));
-            return v != null ? v : new VarFact(mask);
-        }
-
-        /** The outcome of the test if these facts decide it, else null. */
-        Boolean decide(int word, int mask, JumpCondition op, int k) {
-            VarFact v = get(word, mask);
-            long uk = Integer.toUnsignedLong(k);
-            switch (op) {
-                case JEQ:
-                    if (v.min == v.max) {
-                        return v.min == uk;
-                    }
-                    if (uk < v.min || uk > v.max || (k & v.zeros) != 0 || (v.ones & ~k) != 0 || v.notEq.contains(k)) {
-                        return false;
-                    }
-                    return null;
-                case JGT:
-                    if (v.min > uk) {
-                        return true;
-                    }
-                    return v.max <= uk ? Boolean.FALSE : null;
-                case JGE:
-                    if (v.min >= uk) {
-                        return true;
-                    }
-                    return v.max < uk ? Boolean.FALSE : null;
-                default: // JSET
-                    if ((k & v.ones) != 0) {
-                        return true;
-                    }
-                    if ((k & ~v.zeros) == 0) {
-                        return false;
-                    }
-                    if (v.min == v.max) {
-                        return (v.min & Integer.toUnsignedLong(k)) != 0;
-                    }
-                    return null;
-            }
-        }
-
-        Boolean decide(Test t) {
-            return decide(t.word, t.mask, t.op, t.k);
-        }
-
-        /** These facts plus the outcome {@code taken} of test {@code t}. */
-        Facts with(Test t, boolean taken) {
-            VarFact v = get(t.word, t.mask).copy();
-            long uk = Integer.toUnsignedLong(t.k);
-            switch (t.op) {
-                case JEQ:
-                    if (taken) {
-                        v.min = uk;
-                        v.max = uk;
-                        v.ones = t.k;
-                        v.zeros = ~t.k;
-                    } else {
-                        if (v.notEq.size() < MAX_NOT_EQUAL && !v.notEq.contains(t.k)) {
-                            Set<Integer> s = new HashSet<>(v.notEq);
-                            s.add(t.k);
-                            v.notEq = s;
-                        }
-                        if (v.min == uk) {
-                            v.min++;
-                        }
-                        if (v.max == uk) {
-                            v.max--;
-                        }
-                    }
-                    break;
-                case JGT:
-                    if (taken) {
-                        v.min = Math.max(v.min, uk + 1);
-                    } else {
-                        v.max = Math.min(v.max, uk);
-                    }
-                    break;
-                case JGE:
-                    if (taken) {
-                        v.min = Math.max(v.min, uk);
-                    } else {
-                        v.max = Math.min(v.max, uk - 1);
-                    }
-                    break;
-                default:
-                    if (taken) {
-                        if (Integer.bitCount(t.k) == 1) {
-                            v.ones |= t.k;
-                        }
-                    } else {
-                        v.zeros |= t.k;
-                    }
-                    break;
-            }
-            Map<Long, VarFact> m = new HashMap<>(vars);
-            m.put(t.variable(), v);
-            return new Facts(m);
-        }
-
-        /** What holds on both sides of a merge. */
-        Facts meet(Facts o) {
-            Map<Long, VarFact> m = new HashMap<>();
-            for (Map.Entry<Long, VarFact> e : vars.entrySet()) {
-                VarFact b = o.vars.get(e.getKey());
-                if (b == null) {
-                    continue;
-                }
-                VarFact a = e.getValue();
-                VarFact r = a.copy();
-                r.min = Math.min(a.min, b.min);
-                r.max = Math.max(a.max, b.max);
-                r.ones = a.ones & b.ones;
-                r.zeros = a.zeros & b.zeros;
-                r.notEq = intersection(a.notEq, b.notEq);
-                m.put(e.getKey(), r);
-            }
-            return new Facts(m);
-        }
-    }
-
-    /** {@code a} and {@code b}'s common elements, sharing one of them when it is all of them. */
-    private static Set<Integer> intersection(Set<Integer> a, Set<Integer> b) {
-        if (a == b || a.isEmpty()) {
-            return a;
-        }
-        if (b.isEmpty()) {
-            return b;
-        }
-        Set<Integer> small = a.size() <= b.size() ? a : b;
-        Set<Integer> large = small == a ? b : a;
-        if (large.containsAll(small)) {
-            return small;
-        }
-        Set<Integer> s = new HashSet<>();
-        for (Integer k : small) {
-            if (large.contains(k)) {
-                s.add(k);
-            }
-        }
-        return s;
-    }
 
     /** The tests reachable from {@code entry}, in layout order (decreasing order). */
     static List<Test> tests(Node entry) {
@@ -385,15 +199,15 @@ final class Dag {
         for (int round = 0; round < 8 && entry instanceof Test; round++) {
             boolean changed = false;
             long budget = WALK_BUDGET;
-            Map<Node, Facts> in = new IdentityHashMap<>();
-            in.put(entry, Facts.NONE);
+            Map<Node, PathFacts.Facts> in = new IdentityHashMap<>();
+            in.put(entry, PathFacts.Facts.NONE);
             for (Test n : tests(entry)) {
-                Facts f = in.remove(n); // n's facts are complete: its predecessors come before it
+                PathFacts.Facts f = in.remove(n); // n's facts are complete: its predecessors come before it
                 if (f == null) {
                     continue; // no longer reachable after redirections in this round
                 }
                 for (boolean taken : new boolean[] {true, false}) {
-                    Facts fe = f.with(n, taken);
+                    PathFacts.Facts fe = f.with(n, taken);
                     Node succ = taken ? n.t : n.f;
                     Node s = succ;
                     for (int skipped = 0; s instanceof Test st && (budget > 0 || skipped < MAX_SKIPPED_PER_EDGE); skipped++) {
@@ -413,7 +227,7 @@ final class Dag {
                         changed = true;
                     }
                     if (s instanceof Test) {
-                        Facts prev = in.get(s);
+                        PathFacts.Facts prev = in.get(s);
                         in.put(s, prev == null ? fe : prev.meet(fe));
                     }
                 }

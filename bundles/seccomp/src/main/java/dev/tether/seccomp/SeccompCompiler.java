@@ -13,10 +13,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -26,28 +26,32 @@ import java.util.TreeSet;
  * Compiles a {@link Policy} into a seccomp BPF program that implements exactly the verdict
  * contract of the package documentation ({@link Policy#evaluate} is the reference).
  *
- * <p><b>Structure</b> (gVisor's generator, spec §7.3): check {@code arch} (else the bad-arch
- * action), load {@code nr}; on an architecture with a {@link ForeignAbi} (x32 on amd64) whose
- * syscalls the policy leaves to the bad-arch action, {@code nr >= syscallBit && nr != -1} gives
- * the bad-arch action (libseccomp's {@code _gen_bpf_arch} in src/gen_bpf.c, two instructions
- * right after the arch check, one on the path of every other syscall); then find {@code nr} by
- * binary search over the sorted syscall numbers of all rule sets (gVisor's tree shape: node =
- * middle element, pre-order), then test the rule sets listing that syscall in order; 64-bit
- * comparisons are made of two 32-bit halves; a vsyscall rule set first tests bit 31 of the
- * instruction pointer's high word.
+ * <p><b>Structure</b>: check {@code arch} (else the bad-arch action), load {@code nr}; on an
+ * architecture with a {@link ForeignAbi} (x32 on amd64) whose syscalls the policy leaves to the
+ * bad-arch action, {@code nr >= syscallBit && nr != -1} gives the bad-arch action (libseccomp's
+ * {@code _gen_bpf_arch} in src/gen_bpf.c, two instructions right after the arch check, one on
+ * the path of every other syscall); then dispatch on {@code nr} ({@link Dispatch}): by default a
+ * range tree over intervals of consecutive numbers that end alike ({@link DispatchTree}), or
+ * gVisor's binary search over the listed numbers ({@link BinarySearchDispatch}); then test the
+ * rule sets listing that syscall in order ({@link RuleChains}); 64-bit comparisons are made of
+ * two 32-bit halves; a vsyscall rule set first tests bit 31 of the instruction pointer's high
+ * word. The DAG of tests ({@link Dag}) is lowered to BPF by {@link BpfLowering}.
  *
- * <p><b>Differences from gVisor's 2021 generator</b>, which has no foreign-ABI check: that check
- * adds one instruction to the path of every native syscall (a foreign-ABI number returns two
- * instructions after it); everything else only
- * removes instructions from paths, so that on every input a program without the check (a
- * policy with {@link ForeignAbiSyscalls#RULE_SETS}, or an arch without a foreign ABI) executes at
- * most as many instructions as gVisor's does on the same rules (tested):
+ * <p><b>Differences from gVisor's 2021 generator</b> (pkg/seccomp/seccomp.go,
+ * {@code BuildProgram}), which has no foreign-ABI check: that check adds one instruction to the
+ * path of every native syscall (a foreign-ABI number returns two instructions after it).
+ * With {@link Dispatch#BINARY_SEARCH} everything else only removes instructions from paths, so
+ * that on every input a program without the check (a policy with
+ * {@link ForeignAbiSyscalls#RULE_SETS}, or an arch without a foreign ABI) executes at most as
+ * many instructions as gVisor's does on the same rules (tested). The default range tree executes
+ * fewer in total (tested) but not on every input: gVisor's root syscall is one {@code JEQ} away,
+ * the range tree's leaves are all a few levels deep.
  * <ul>
  * <li>a tree node costs {@code JEQ + JGT} (conditional jumps straight to their targets) instead of
  * {@code JEQ + JGT + JA}; a leaf's {@code JEQ} fails straight to the default return instead of
  * through a {@code JA};</li>
  * <li>a failed vsyscall check continues with the next rule set or the default action (gVisor's
- * §7.9 quirk falls into unrelated code);</li>
+ * generator falls into unrelated code there);</li>
  * <li>half-word tests the matcher makes redundant are dropped ({@code Ge(0)} is nothing,
  * {@code Gt}/{@code Ge}/{@code Lt}/{@code Le} with a zero high word skip the {@code JGE}/
  * {@code JGT} on it, values like {@code 0x1_0000_0000} need only the high word, masked
@@ -80,43 +84,64 @@ import java.util.TreeSet;
  * contain one another.
  */
 public final class SeccompCompiler {
-    /** seccomp_data offsets (include/uapi/linux/seccomp.h, spec §7.1). */
+    /** seccomp_data offsets (include/uapi/linux/seccomp.h). */
     private static final int NR = SeccompData.OFFSET_NR;
     private static final int ARCH = SeccompData.OFFSET_ARCH;
-    private static final int IP_LO = SeccompData.OFFSET_IP;
-    private static final int IP_HI = SeccompData.OFFSET_IP + 4;
-    /** Not an offset: a word that reads as 0 (the high word of a 32-bit ABI's argument); tests on it fold. */
-    private static final int ZERO_WORD = -1;
-    /** The kernel's vsyscall page is in the top half of the address space: IP bit 63. */
-    private static final int IP_HI_BIT63 = 0x80000000;
-    /** Flush shared returns once a pending jump to them is this far back (< 255 leaves room for trampolines). */
-    private static final int POOL_REACH = 200;
     /** The most rules ({@code anyOf} entries, over all rule sets and syscalls) a policy may have. */
     public static final int MAX_RULES = 65_536;
 
     private SeccompCompiler() {
     }
 
+    /** How the syscall number is dispatched to its rules. */
+    public enum Dispatch {
+        /**
+         * A range tree over intervals of consecutive numbers that end alike, one {@code JGE} per
+         * level, shaped for the least expected depth over the arch's syscall table
+         * ({@link DispatchTree}). The default: on container profiles it executes about 0.6-0.7x
+         * the instructions of libseccomp's binary tree (README, "Program size and speed vs
+         * libseccomp"). A number can take more instructions than under {@link #BINARY_SEARCH}.
+         */
+        RANGE_TREE,
+        /**
+         * gVisor's binary search over the listed numbers (its 2021 generator's tree shape, with
+         * {@code JEQ + JGT} per node): on every input at most as many instructions as gVisor's
+         * generator executes on the same rules (without a foreign-ABI check and hot syscalls).
+         */
+        BINARY_SEARCH
+    }
+
     /**
      * Options of the compilation.
      *
-     * @param hotSyscalls syscall numbers tested one by one, in this order, before the binary
-     *        search: cheaper for those, one more {@code JEQ} for every other syscall (so the
-     *        guarantee "never more instructions than gVisor's generator" holds only with an empty
-     *        list). Numbers the policy does not list are ignored.
+     * @param hotSyscalls syscall numbers tested one by one, in this order, before the dispatch:
+     *        cheaper for those, one more {@code JEQ} for every other syscall. Numbers the policy
+     *        does not list are ignored.
+     * @param dispatch how the other numbers are dispatched
      */
-    public record Options(List<Integer> hotSyscalls) {
-        /** No hot syscalls. */
+    public record Options(List<Integer> hotSyscalls, Dispatch dispatch) {
+        /** No hot syscalls, range-tree dispatch. */
         public static final Options DEFAULT = new Options(List.of());
 
-        /** Copies the list. */
+        /** Copies the list; checks the dispatch. */
         public Options {
             hotSyscalls = List.copyOf(hotSyscalls);
+            Objects.requireNonNull(dispatch, "dispatch");
+        }
+
+        /** Options with these hot syscalls and range-tree dispatch. */
+        public Options(List<Integer> hotSyscalls) {
+            this(hotSyscalls, Dispatch.RANGE_TREE);
         }
 
         /** Options with these hot syscalls. */
         public static Options hot(Integer... nrs) {
             return new Options(List.of(nrs));
+        }
+
+        /** These options with another dispatch. */
+        public Options with(Dispatch d) {
+            return new Options(hotSyscalls, d);
         }
     }
 
@@ -133,15 +158,14 @@ public final class SeccompCompiler {
      * @throws SeccompCompileException if the program would exceed 4096 instructions
      */
     public static Program compile(Policy policy, SyscallTable table, Options options) {
-        Run run = new SeccompCompiler.Run(policy, table.auditArch(), policy.guardedAbi(table), options);
-        run.args32 = table.argumentBits() == 32;
-        return run.compile();
+        return new SeccompCompiler.Run(policy, table, policy.guardedAbi(table), options).compile();
     }
 
     /** One compilation. */
     private static final class Run {
         final Policy policy;
         final int auditArch;
+        final SyscallTable table;
         /** The foreign ABI whose numbers get the bad-arch action, if any. */
         final Optional<ForeignAbi> guarded;
         final Options options;
@@ -153,16 +177,11 @@ public final class SeccompCompiler {
         final Map<Integer, Node> chains = new TreeMap<>();
         final List<Test> order = new ArrayList<>();
         final Set<Node> placed = Collections.newSetFromMap(new IdentityHashMap<>());
-        /**
-         * A 32-bit ABI (i386, arm, x32): argument tests read the low words only, as libseccomp
-         * does for an arch of {@code ARCH_SIZE_32} (src/db.c {@code _db_rule_gen_32}); the
-         * policy's values are already cut to 32 bits ({@link MultiArchPolicy}).
-         */
-        boolean args32;
 
-        Run(Policy policy, int auditArch, Optional<ForeignAbi> guarded, Options options) {
+        Run(Policy policy, SyscallTable table, Optional<ForeignAbi> guarded, Options options) {
             this.policy = policy;
-            this.auditArch = auditArch;
+            this.table = table;
+            this.auditArch = table.auditArch();
             this.guarded = guarded;
             this.options = options;
             this.dispatch = new Dag.Factory(rets, counter);
@@ -190,7 +209,7 @@ public final class SeccompCompiler {
             }
             for (int nr : nrs) {
                 Dag.Factory f = dispatch.fresh();
-                chains.put(nr, Dag.optimize(chain(nr, f), f));
+                chains.put(nr, Dag.optimize(RuleChains.chain(policy, nr, defaultRet, f, table.argumentBits() == 32), f));
             }
 
             // Hot syscalls: linear tests before the tree, in the given order.
@@ -200,10 +219,23 @@ public final class SeccompCompiler {
                     hot.add(h);
                 }
             }
-            List<Integer> keys = new ArrayList<>(nrs);
-            keys.removeAll(hot);
-            BstNode tree = bst(keys, 0, keys.size());
-            Node dispatchRoot = dispatchNode(tree);
+            boolean guard = guarded.isPresent() && !policy.badArchAction().equals(policy.defaultAction());
+            BinarySearchDispatch bst = null;
+            List<Node> treeLayout = new ArrayList<>();
+            Node dispatchRoot;
+            if (options.dispatch() == Dispatch.BINARY_SEARCH) {
+                List<Integer> keys = new ArrayList<>(nrs);
+                keys.removeAll(hot);
+                bst = new BinarySearchDispatch(chains, dispatch, defaultRet);
+                dispatchRoot = bst.build(keys);
+            } else {
+                // Behind the guard only numbers below the foreign ABI's bit reach the tree.
+                long top = guard ? guarded.get().syscallBit() - 1L : 0xffff_ffffL;
+                Map<Integer, Node> dispatched = new TreeMap<>(chains);
+                hot.forEach(dispatched::remove); // never reach the tree
+                List<DispatchTree.Interval> intervals = DispatchTree.intervals(dispatched, defaultRet, top, table.all().values());
+                dispatchRoot = DispatchTree.lower(DispatchTree.shape(intervals), intervals, dispatch, treeLayout);
+            }
             List<Node> hotTests = new ArrayList<>();
             for (int i = hot.size() - 1; i >= 0; i--) {
                 int h = hot.get(i);
@@ -213,11 +245,12 @@ public final class SeccompCompiler {
             Ret badArch = dispatch.ret(policy.badArchAction().value());
             List<Node> guardTests = new ArrayList<>();
             Node afterArch = dispatchRoot;
-            if (guarded.isPresent() && !policy.badArchAction().equals(policy.defaultAction())) {
+            if (guard) {
                 // libseccomp's x86-64 prologue: nr >= bit ? (nr == -1 ? rules : bad arch) : rules.
                 // Left out when the bad-arch action is the default action: the tree lists no
                 // number of the foreign ABI (left out above), so they get the default anyway.
-                Node minusOne = dispatch.test(NR, -1, JumpCondition.JEQ, -1, dispatchRoot, badArch);
+                // No rule lists -1 (SyscallRule numbers are >= 0): "rules" means the default.
+                Node minusOne = dispatch.test(NR, -1, JumpCondition.JEQ, -1, defaultRet, badArch);
                 afterArch = dispatch.test(NR, -1, JumpCondition.JGE, guarded.get().syscallBit(), minusOne, dispatchRoot);
                 guardTests.add(afterArch);
                 guardTests.add(minusOne);
@@ -236,7 +269,20 @@ public final class SeccompCompiler {
             for (int h : hot) {
                 placeChain(chains.get(h));
             }
-            placeTree(tree);
+            if (bst != null) {
+                bst.layout(this::place, this::placeChain);
+            } else {
+                // tree tests and rule chains interleaved (null: a test folded away); a chain
+                // entry lays out its whole chain
+                for (Node n : treeLayout) {
+                    if (n != null && chains.containsValue(n)) {
+                        placeChain(n);
+                    } else if (n != null) {
+                        place(n);
+                    }
+                }
+                chains.values().forEach(this::placeChain); // hot syscalls' and any not reached above
+            }
             if (root instanceof Test && !Dag.tests(root).stream().allMatch(placed::contains)) {
                 throw new IllegalStateException("internal error: unplaced nodes in the seccomp DAG");
             }
@@ -244,7 +290,7 @@ public final class SeccompCompiler {
                 // every test lowers to at least its jump: not worth lowering
                 throw tooLarge("more than " + order.size());
             }
-            Program p = lower(root);
+            Program p = BpfLowering.lower(root, order);
             if (p.size() > Bpf.BPF_MAXINSNS) {
                 throw tooLarge(String.valueOf(p.size()));
             }
@@ -273,184 +319,6 @@ public final class SeccompCompiler {
                     + " syscalls; largest: " + sb);
         }
 
-        // ---- policy -> DAG ----
-
-        /**
-         * The chain for {@code nr}: its rule sets in order, each falling through to the next (or
-         * to the default action) when it does not match. Built back to front.
-         */
-        private Node chain(int nr, Dag.Factory f) {
-            Node next = defaultRet;
-            List<RuleSet> sets = policy.ruleSets();
-            for (int i = sets.size() - 1; i >= 0; i--) {
-                RuleSet set = sets.get(i);
-                SyscallRule s = set.find(nr);
-                if (s == null) {
-                    continue;
-                }
-                Ret action = f.ret(set.action().value());
-                Node body;
-                if (s.matchAll()) {
-                    body = action;
-                } else {
-                    body = next;
-                    for (int j = s.anyOf().size() - 1; j >= 0; j--) {
-                        body = rule(s.anyOf().get(j), action, body, f);
-                    }
-                }
-                if (set.vsyscall()) {
-                    body = f.test(IP_HI, -1, JumpCondition.JSET, IP_HI_BIT63, body, next);
-                }
-                next = body;
-            }
-            return next;
-        }
-
-        /** All matchers of {@code r} (args 0..5, then the IP, as gVisor orders them). */
-        private Node rule(Rule r, Node success, Node failure, Dag.Factory f) {
-            Node n = success;
-            n = matcher(r.ip(), IP_LO, IP_HI, n, failure, f);
-            for (int i = Rule.MAX_ARGS - 1; i >= 0; i--) {
-                n = matcher(r.args().get(i), SeccompData.argLow(i), args32 ? ZERO_WORD : SeccompData.argHigh(i), n, failure, f);
-            }
-            return n;
-        }
-
-        /**
-         * One 64-bit matcher as tests on its halves; {@code s} when it holds, {@code x} when not.
-         * Mirrors gVisor's instruction sequences (spec §7.4) minus what is redundant.
-         */
-        private static Node matcher(Matcher m, int lo, int hi, Node s, Node x, Dag.Factory f) {
-            if (m instanceof Matcher.Any) {
-                return s;
-            }
-            if (m instanceof Matcher.MaskedEq me) {
-                if ((me.value() & ~me.mask()) != 0) {
-                    return x; // can never hold
-                }
-                Node hiPart = maskedWord(hi, (int) (me.mask() >>> 32), (int) (me.value() >>> 32), s, x, f);
-                return maskedWord(lo, (int) me.mask(), (int) me.value(), hiPart, x, f);
-            }
-            long v = value(m);
-            int vhi = (int) (v >>> 32);
-            int vlo = (int) v;
-            JumpCondition eq = JumpCondition.JEQ;
-            JumpCondition gt = JumpCondition.JGT;
-            JumpCondition ge = JumpCondition.JGE;
-            if (m instanceof Matcher.Eq) {
-                return f.test(lo, -1, eq, vlo, test(f, hi, -1, eq, vhi, s, x), x);
-            }
-            if (m instanceof Matcher.Ne) {
-                return f.test(lo, -1, eq, vlo, test(f, hi, -1, eq, vhi, x, s), s);
-            }
-            if (m instanceof Matcher.Gt) {
-                if (vlo == -1) {
-                    return test(f, hi, -1, gt, vhi, s, x); // > 0x..._ffffffff needs a larger high word
-                }
-                return test(f, hi, -1, ge, vhi, test(f, hi, -1, eq, vhi, f.test(lo, -1, gt, vlo, s, x), s), x);
-            }
-            if (m instanceof Matcher.Ge) {
-                return test(f, hi, -1, ge, vhi, test(f, hi, -1, eq, vhi, f.test(lo, -1, ge, vlo, s, x), s), x);
-            }
-            if (m instanceof Matcher.Lt) {
-                if (vlo == 0) {
-                    return test(f, hi, -1, ge, vhi, x, s); // < 0x..._00000000 needs a smaller high word
-                }
-                return test(f, hi, -1, gt, vhi, x, test(f, hi, -1, eq, vhi, f.test(lo, -1, ge, vlo, x, s), s));
-            }
-            // Le
-            return test(f, hi, -1, gt, vhi, x, test(f, hi, -1, eq, vhi, f.test(lo, -1, gt, vlo, x, s), s));
-        }
-
-        private static long value(Matcher m) {
-            if (m instanceof Matcher.Eq e) {
-                return e.value();
-            }
-            if (m instanceof Matcher.Ne e) {
-                return e.value();
-            }
-            if (m instanceof Matcher.Gt e) {
-                return e.value();
-            }
-            if (m instanceof Matcher.Ge e) {
-                return e.value();
-            }
-            if (m instanceof Matcher.Lt e) {
-                return e.value();
-            }
-            if (m instanceof Matcher.Le e) {
-                return e.value();
-            }
-            throw new IllegalArgumentException("unknown matcher " + m);
-        }
-
-        /** {@code f.test(...)}, folded to {@code t} or {@code x} on {@link #ZERO_WORD}. */
-        private static Node test(Dag.Factory f, int word, int mask, JumpCondition op, int k, Node t, Node x) {
-            if (word != ZERO_WORD) {
-                return f.test(word, mask, op, k, t, x);
-            }
-            // 0 == k and 0 >= k hold for k == 0 only; 0 > k and 0 & k never hold
-            boolean holds = (op == JumpCondition.JEQ || op == JumpCondition.JGE) && k == 0;
-            return holds ? t : x;
-        }
-
-        /** {@code (word & mask) == value} on one half. */
-        private static Node maskedWord(int word, int mask, int value, Node s, Node x, Dag.Factory f) {
-            if (mask == 0) {
-                return s;
-            }
-            if (word == ZERO_WORD) {
-                return value == 0 ? s : x;
-            }
-            if (value == 0) {
-                return f.test(word, -1, JumpCondition.JSET, mask, x, s);
-            }
-            if (value == mask && Integer.bitCount(mask) == 1) {
-                return f.test(word, -1, JumpCondition.JSET, mask, s, x);
-            }
-            return f.test(word, mask, JumpCondition.JEQ, value, s, x);
-        }
-
-        // ---- dispatch ----
-
-        private record BstNode(int value, BstNode left, BstNode right, Node[] tests) {
-        }
-
-        /** gVisor's createBST: the middle element, then both halves (spec §7.3). */
-        private BstNode bst(List<Integer> keys, int from, int to) {
-            if (from >= to) {
-                return null;
-            }
-            int mid = from + (to - from) / 2;
-            return new BstNode(keys.get(mid), bst(keys, from, mid), bst(keys, mid + 1, to), new Node[2]);
-        }
-
-        /**
-         * The dispatch node for a tree node, with gVisor's shape: {@code JEQ S} to the chain,
-         * else {@code JGT S} to the right or left subtree (a missing child is the default
-         * action), a leaf's {@code JEQ} failing straight to the default. Keeping the shape keeps
-         * every path at most as long as gVisor's; only nodes that fold away entirely (a leaf
-         * whose chain is the default action) disappear.
-         */
-        private Node dispatchNode(BstNode n) {
-            if (n == null) {
-                return defaultRet;
-            }
-            Node left = dispatchNode(n.left());
-            Node right = dispatchNode(n.right());
-            Node split = n.left() == null && n.right() == null ? defaultRet
-                    : dispatch.test(NR, -1, JumpCondition.JGT, n.value(), right, left);
-            n.tests()[1] = ownTest(split, JumpCondition.JGT, n.value());
-            Node jeq = dispatch.test(NR, -1, JumpCondition.JEQ, n.value(), chains.get(n.value()), split);
-            n.tests()[0] = ownTest(jeq, JumpCondition.JEQ, n.value());
-            return jeq;
-        }
-
-        /** {@code n} if it is the dispatch test {@code nr op value} (and not a folded successor). */
-        private static Node ownTest(Node n, JumpCondition op, int value) {
-            return n instanceof Test t && t.word == NR && t.op == op && t.k == value ? n : null;
-        }
-
         private void place(Node n) {
             if (n instanceof Test t && placed.add(t)) {
                 order.add(t);
@@ -461,111 +329,6 @@ public final class SeccompCompiler {
             for (Test t : Dag.tests(entry)) {
                 place(t);
             }
-        }
-
-        private void placeTree(BstNode n) {
-            if (n == null) {
-                return;
-            }
-            place(n.tests()[0]);
-            place(n.tests()[1]);
-            placeChain(chains.get(n.value()));
-            placeTree(n.left());
-            placeTree(n.right());
-        }
-
-        // ---- lowering ----
-
-        private Program lower(Node root) {
-            ProgramBuilder b = new ProgramBuilder();
-            if (!(root instanceof Test)) {
-                b.stmt(Bpf.BPF_RET | Bpf.BPF_K, ((Ret) root).value);
-                return b.build();
-            }
-            // What A holds on entry to each test: the meet of its predecessors' tested variable.
-            Map<Node, Long> entryState = new IdentityHashMap<>();
-            final long unknown = Long.MIN_VALUE;
-            for (Test t : order) {
-                for (Node s : new Node[] {t.t, t.f}) {
-                    if (s instanceof Test) {
-                        Long prev = entryState.get(s);
-                        entryState.put(s, prev == null || prev == t.variable() ? t.variable() : unknown);
-                    }
-                }
-            }
-            Map<Node, String> labels = new IdentityHashMap<>();
-            for (int i = 0; i < order.size(); i++) {
-                labels.put(order.get(i), "n" + i);
-            }
-            Pool pool = new Pool(b);
-            for (Test t : order) {
-                pool.flushIfFar();
-                b.label(labels.get(t));
-                Long st = entryState.get(t);
-                long state = st == null ? unknown : st;
-                int stWord = (int) (state >> 32);
-                int stMask = (int) state;
-                boolean load = state == unknown || stWord != t.word || (stMask & t.mask) != t.mask;
-                if (load) {
-                    b.stmt(Bpf.BPF_LD | Bpf.BPF_W | Bpf.BPF_ABS, t.word);
-                }
-                if (t.mask != -1 && (load || stMask != t.mask)) {
-                    b.stmt(Bpf.BPF_ALU | Bpf.BPF_AND | Bpf.BPF_K, t.mask);
-                }
-                b.jumpIf(t.op, t.k, target(t.t, labels, pool), target(t.f, labels, pool));
-            }
-            pool.flush();
-            return b.build();
-        }
-
-        private static String target(Node n, Map<Node, String> labels, Pool pool) {
-            if (n instanceof Ret r) {
-                return pool.reference(r.value);
-            }
-            return labels.get(n);
-        }
-    }
-
-    /**
-     * Shared returns: a jump to a return refers to the next copy of it; copies are emitted when a
-     * pending reference gets far, and at the end.
-     */
-    private static final class Pool {
-        private final ProgramBuilder b;
-        private final Map<Integer, String> pending = new LinkedHashMap<>();
-        private int firstReference = -1;
-        private int generation;
-
-        Pool(ProgramBuilder b) {
-            this.b = b;
-        }
-
-        String reference(int value) {
-            String l = pending.get(value);
-            if (l == null) {
-                l = "ret" + generation + "_" + Integer.toHexString(value);
-                pending.put(value, l);
-                if (firstReference < 0) {
-                    firstReference = b.size();
-                }
-            }
-            return l;
-        }
-
-        void flushIfFar() {
-            if (firstReference >= 0 && b.size() - firstReference > POOL_REACH) {
-                flush();
-            }
-        }
-
-        void flush() {
-            for (Map.Entry<Integer, String> e : pending.entrySet()) {
-                b.label(e.getValue());
-                b.stmt(Bpf.BPF_RET | Bpf.BPF_K, e.getKey());
-            }
-            pending.clear();
-            firstReference = -1;
-            generation++;
         }
     }
 }

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class StubProgramTest {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** gVisor's tree shape: the dispatch whose every path is at most gVisor's. */
+    private static final SeccompCompiler.Options BINARY_SEARCH = SeccompCompiler.Options.DEFAULT.with(SeccompCompiler.Dispatch.BINARY_SEARCH);
     private static final int X86_64 = Fixtures.AUDIT_ARCH_X86_64;
     private static final SyscallTable TABLE = Fixtures.AMD64;
 
@@ -177,7 +179,10 @@ class StubProgramTest {
     void compiledStubPolicyMatchesTheSpecProgramAndIsCheaper() throws IOException {
         Program spec = specProgram();
         Policy policy = stubPolicy(Action.KILL_THREAD);
-        Program ours = SeccompCompiler.compile(policy, TABLE);
+        // input by input with gVisor's tree shape; the default range tree in total
+        Program ours = SeccompCompiler.compile(policy, TABLE, BINARY_SEARCH);
+        Program range = SeccompCompiler.compile(policy, TABLE);
+        long rangeTotal = 0;
         long oursTotal = 0;
         long specTotal = 0;
         double worstRatio = 0;
@@ -189,15 +194,20 @@ class StubProgramTest {
             assertEquals(policy.evaluate(d, TABLE).value(), o.value(), () -> "contract for " + d);
             assertEquals(g.value(), o.value(), () -> "same verdict as the spec program for " + d);
             assertTrue(o.executed() <= g.executed(), () -> "per input: " + o.executed() + " > " + g.executed() + " for " + d);
+            Interpreter.Result r = Interpreter.run(range, bytes, LE);
+            assertEquals(g.value(), r.value(), () -> "range tree: same verdict as the spec program for " + d);
+            rangeTotal += r.executed();
             oursTotal += o.executed();
             specTotal += g.executed();
             worstRatio = Math.max(worstRatio, (double) o.executed() / g.executed());
             inputs++;
         }
         assertTrue(oursTotal <= specTotal);
+        assertTrue(rangeTotal <= specTotal, "range tree " + rangeTotal + " > gVisor " + specTotal);
         System.out.printf(Locale.ROOT, "stub program: %d instructions (gVisor: %d); %d inputs executed %d vs %d instructions, "
-                + "ratio %.3f; worst single input ratio %.3f%n",
-                ours.size(), spec.size(), inputs, oursTotal, specTotal, (double) oursTotal / specTotal, worstRatio);
+                + "ratio %.3f; worst single input ratio %.3f; range tree (default): %d instructions, executed %d, ratio %.3f%n",
+                ours.size(), spec.size(), inputs, oursTotal, specTotal, (double) oursTotal / specTotal, worstRatio, range.size(),
+                rangeTotal, (double) rangeTotal / specTotal);
         assertTrue(ours.size() < spec.size());
     }
 
@@ -251,11 +261,13 @@ class StubProgramTest {
     void legacyStubPolicyToo() {
         Policy policy = stubPolicy(Action.ALLOW);
         Program g = GvisorGenerator2021.build(policy, X86_64);
-        Program ours = SeccompCompiler.compile(policy, TABLE);
+        Program ours = SeccompCompiler.compile(policy, TABLE, BINARY_SEARCH);
+        Program range = SeccompCompiler.compile(policy, TABLE);
         for (SeccompData d : stubInputs()) {
             byte[] b = d.toBytes(LE);
             Interpreter.Result o = Interpreter.run(ours, b, LE);
             assertEquals(policy.evaluate(d, TABLE).value(), o.value(), d::toString);
+            assertEquals(o.value(), Interpreter.run(range, b, LE).value(), d::toString);
             if (!GvisorGenerator2021.hitsVsyscallQuirk(policy, d, X86_64)) {
                 assertTrue(o.executed() <= Interpreter.run(g, b, LE).executed(), d::toString);
             }
