@@ -212,4 +212,20 @@ public final class Amd64LinuxAbi implements LinuxAbi {
         }
         return v;
     }
+
+    /** Encodings: Intel SDM vol. 2 (MOV r32, imm32 B8+rd; MOV r64, imm64 REX.W B8+rd; SYSCALL 0F 05). */
+    @Override
+    public byte[] helloCode(long message, int length, int writeNr, int exitNr) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0xbf).putInt(1); // mov $1, %edi
+        b.put((byte) 0x48).put((byte) 0xbe).putLong(message); // movabs $message, %rsi
+        b.put((byte) 0xba).putInt(length); // mov $length, %edx
+        b.put((byte) 0xb8).putInt(writeNr); // mov $writeNr, %eax
+        b.put((byte) 0x0f).put((byte) 0x05); // syscall
+        b.put((byte) 0x31).put((byte) 0xff); // xor %edi, %edi
+        b.put((byte) 0xb8).putInt(exitNr); // mov $exitNr, %eax
+        b.put((byte) 0x0f).put((byte) 0x05); // syscall
+        b.put((byte) 0xeb).put((byte) 0xfe); // jmp .
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
 }

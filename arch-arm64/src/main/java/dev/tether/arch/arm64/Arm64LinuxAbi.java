@@ -110,4 +110,26 @@ public final class Arm64LinuxAbi implements LinuxAbi {
         context.setRegisters(new Registers(r.arch(), r.names(), w));
         context.setTls(0);
     }
+
+    /** Encodings: Arm ARM, A64 (MOVZ/MOVK 64-bit: 0xd2800000 / 0xf2800000 | hw << 21 | imm16 << 5 | Rd; SVC #0 0xd4000001; B . 0x14000000). */
+    @Override
+    public byte[] helloCode(long message, int length, int writeNr, int exitNr) {
+        if (length < 0 || length > 0xffff || writeNr > 0xffff || exitNr > 0xffff) {
+            throw new IllegalArgumentException("helloCode: values must fit in 16 bits");
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0xd2800000 | (1 << 5)); // movz x0, #1
+        b.putInt(0xd2800000 | ((int) (message & 0xffff) << 5) | 1); // movz x1, #message[15:0]
+        for (int hw = 1; hw < 4; hw++) {
+            b.putInt(0xf2800000 | (hw << 21) | ((int) ((message >>> (16 * hw)) & 0xffff) << 5) | 1); // movk x1, ..., lsl 16*hw
+        }
+        b.putInt(0xd2800000 | (length << 5) | 2); // movz x2, #length
+        b.putInt(0xd2800000 | (writeNr << 5) | 8); // movz x8, #writeNr
+        b.putInt(0xd4000001); // svc #0
+        b.putInt(0xd2800000); // movz x0, #0
+        b.putInt(0xd2800000 | (exitNr << 5) | 8); // movz x8, #exitNr
+        b.putInt(0xd4000001); // svc #0
+        b.putInt(0x14000000); // b .
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
 }

@@ -68,4 +68,12 @@ public interface LinuxAbi {
     default boolean emulateCpuid(GuestContext context) {
         return false;
     }
+
+    /**
+     * Machine code that makes the system calls {@code write(1, message, length)} and
+     * {@code exit_group(0)} with the arch's syscall numbers {@code writeNr} and {@code exitNr}, then
+     * loops (it never gets there): the body of {@link dev.tether.guest.kernel.TinyElf}, the smallest
+     * guest there is (a program for demos and tests that needs no compiler).
+     */
+    byte[] helloCode(long message, int length, int writeNr, int exitNr);
 }
