@@ -21,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
             "Compare with the C floor run beside it: ../shared/bench/native-floor/run",
             "(see README.md, \"Performance\").",
             "Ops: host_stub, fork, new_thread, new_thread_sync, inject, inject_alloc,",
-            "unmap, mem_read_4k, mem_write_4k, mem_read_1m, mem_write_1m, pool_acquire."})
+            "unmap, mem_read_4k, mem_write_4k, mem_read_1m, mem_write_1m, pool_acquire, switch, switch_fp."})
 final class BenchCommand implements Callable<Integer> {
     /** What may appear in --ops: op names and commas, nothing Gogo would interpret. */
     private static final Pattern OPS = Pattern.compile("[a-z0-9_]+(,[a-z0-9_]+)*");
@@ -39,6 +39,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Subprocesses the platform pre-forks, for pool_acquire (default: ${DEFAULT-VALUE}; 0: leave"
                     + " the platform's configuration alone).")
     int prefork;
+
+    @Option(names = "--cpuid-faulting", paramLabel = "true|false", arity = "1",
+            description = "Turn CPUID faulting in stubs on or off for this run (default: the platform's default, on where"
+                    + " the CPU has it, as the native floor's stubs; off for the switch ops against the guest floor).")
+    Boolean cpuidFaulting;
 
     @Override
     public Integer call() throws Exception {
@@ -66,6 +71,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (prefork > 0) {
                 configurePool(felix, prefork);
+            }
+            if (cpuidFaulting != null) {
+                CoreConfig.apply(felix, java.util.Map.of("cpuidFaulting", cpuidFaulting), root.err, "tether bench");
             }
             felix.gogo(cmd.toString(), root.out, root.err);
         }

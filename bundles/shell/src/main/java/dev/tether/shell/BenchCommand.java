@@ -20,6 +20,11 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 public final class BenchCommand {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile StubPlatform platform;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            target = "(" + dev.tether.guest.GuestPlatform.PLATFORM_PROPERTY + "=ptrace)")
+    private volatile dev.tether.guest.GuestPlatform guests;
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private final java.util.List<dev.tether.guest.kernel.spi.LinuxAbi> abis = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final BenchEngine engine = new BenchEngine();
 
@@ -36,7 +41,19 @@ public final class BenchCommand {
             out.println(TetherCommands.NO_PLATFORM);
             return;
         }
-        engine.run(p, o.ops(), o.seconds(), out);
+        engine.run(p, guestBench(p), o.ops(), o.seconds(), out);
+    }
+
+    /** The switch ops' guest: the arch's write + exit_group code with getpid's number where it writes. */
+    private dev.tether.bench.engine.GuestBench guestBench(StubPlatform p) {
+        dev.tether.guest.GuestPlatform g = guests;
+        if (g == null) {
+            return null;
+        }
+        return abis.stream().filter(a -> a.arch().equals(g.arch())).findFirst()
+                .map(a -> new dev.tether.bench.engine.GuestBench(g, a.helloCode(0, 0, p.syscallNumber("getpid"),
+                        p.syscallNumber("exit_group"))))
+                .orElse(null);
     }
 
     /** Ends the engine's bench thread (it traces nothing between runs). */

@@ -49,6 +49,9 @@ public final class BenchEngine implements AutoCloseable {
         m.put("mem_read_1m", "Subprocess.read of 1 MiB");
         m.put("mem_write_1m", "Subprocess.write of 1 MiB");
         m.put("pool_acquire", "StubPlatform.newSubprocess() served by the pre-forked pool (destroy untimed)");
+        m.put("switch", "GuestContext.switchTo(): guest code runs to its next system call, which stops in Java"
+                + " (PTRACE_SYSEMU), and Java answers it; lazy FP state (compare: the guest floor's ptrace_sysemu)");
+        m.put("switch_fp", "switch with the FP/vector state read at every stop (compare: ptrace_sysemu_fpget)");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -65,10 +68,15 @@ public final class BenchEngine implements AutoCloseable {
      * from the calling thread as each operation finishes.
      */
     public void run(StubPlatform p, List<String> ops, double seconds, PrintStream out) throws Exception {
+        run(p, null, ops, seconds, out);
+    }
+
+    /** {@link #run(StubPlatform, List, double, PrintStream)} with a guest platform for the switch ops (null: none). */
+    public void run(StubPlatform p, GuestBench guest, List<String> ops, double seconds, PrintStream out) throws Exception {
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Future<?> done = runner().submit(() -> {
             try {
-                new BenchRun(p, seconds, lines).all(ops);
+                new BenchRun(p, guest, seconds, lines).all(ops);
             } finally {
                 lines.add(END);
             }

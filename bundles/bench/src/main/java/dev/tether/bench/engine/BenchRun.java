@@ -27,12 +27,14 @@ final class BenchRun {
     static final int THREADS_PER_BATCH = 64;
 
     final StubPlatform p;
+    final GuestBench guest;
     final double seconds;
     final BlockingQueue<String> out;
     final int getpid;
 
-    BenchRun(StubPlatform p, double seconds, BlockingQueue<String> out) {
+    BenchRun(StubPlatform p, GuestBench guest, double seconds, BlockingQueue<String> out) {
         this.p = p;
+        this.guest = guest;
         this.seconds = seconds;
         this.out = out;
         this.getpid = p.syscallNumber("getpid");
@@ -68,6 +70,8 @@ final class BenchRun {
                 case "mem_read_1m": memory(s, false, MIB); break;
                 case "mem_write_1m": memory(s, true, MIB); break;
                 case "pool_acquire": new PoolAcquire(this).run(s); break;
+                case "switch": guestSwitch(s, false); break;
+                case "switch_fp": guestSwitch(s, true); break;
                 default: throw new IllegalArgumentException("unknown op " + op);
             }
             if (s.n > 0) {
@@ -196,6 +200,37 @@ final class BenchRun {
             out.add(String.format(Locale.ROOT, "# inject_alloc: a garbage thread allocated %d MiB meanwhile; %d"
                     + " collections; p99.9_us=%.2f max_us=%.2f", g.allocated >> 20, gcCount() - gcBefore,
                     Samples.pct(sorted, 0.999), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1] / 1000.0));
+        }
+    }
+
+    /** One guest system call round trip: IP to the code's start, switch in, answer the call. */
+    void guestSwitch(Samples s, boolean fp) {
+        if (guest == null) {
+            throw new IllegalStateException("switch: no ptrace GuestPlatform service (the core bundle registers it with the"
+                    + " stub platform)");
+        }
+        if (p.facts().cpuidFaulting()) {
+            out.add("# switch" + (fp ? "_fp" : "") + ": CPUID faulting is on in this platform's stubs: each switch pays"
+                    + " two MSR writes (README, Guests); tether bench --cpuid-faulting false turns it off");
+        }
+        try (dev.tether.guest.GuestAddressSpace space = guest.platform().newAddressSpace()) {
+            Subprocess sp = space.subprocess();
+            long text = sp.mapAnonymous(0, 4096, Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC);
+            sp.write(text, guest.code(), 0, guest.code().length);
+            dev.tether.guest.GuestContext c = space.newContext();
+            c.setLazyFloatingPoint(!fp);
+            Budget b = new Budget(seconds);
+            while (b.more(s)) {
+                c.setInstructionPointer(text);
+                long t0 = System.nanoTime();
+                dev.tether.guest.GuestEvent e = c.switchTo();
+                long d = System.nanoTime() - t0;
+                if (!(e instanceof dev.tether.guest.GuestEvent.Syscall sc) || sc.number() != getpid) {
+                    throw new IllegalStateException("switch: expected the guest's getpid, got " + e);
+                }
+                c.setSyscallResult(0x4000_0000L);
+                record(b, s, d);
+            }
         }
     }
 
