@@ -45,7 +45,7 @@ public class BundlesResolveTest extends TetherTestSupport {
 
     /** Every bundle of the reactor (pom.xml modules with a bundle). */
     private static final Set<String> TETHER_BUNDLES = Collections.unmodifiableSet(new TreeSet<>(List.of(
-            "dev.tether.bpf", "dev.tether.seccomp", "dev.tether.api", "dev.tether.linux",
+            "dev.tether.bpf", "dev.tether.seccomp", "dev.tether.api", "dev.tether.spi.support", "dev.tether.linux",
             "dev.tether.arch.amd64", "dev.tether.arch.arm64", "dev.tether.core", "dev.tether.shell")));
 
     private static final String OSGI_NATIVE = "osgi.native";
