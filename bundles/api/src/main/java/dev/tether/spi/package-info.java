@@ -15,5 +15,5 @@
  * at runtime, and never tests {@code os.arch}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package dev.tether.spi;

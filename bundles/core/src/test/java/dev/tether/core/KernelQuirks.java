@@ -27,7 +27,7 @@ final class KernelQuirks {
     static boolean bypassesSeccomp(StubPlatformImpl platform, int nr) {
         Policy policy = platform.stubPolicy(Action.errno(MARKER_ERRNO));
         try (Stub probe = platform.attachedThread(Clone.CLONE_FILES, policy)) {
-            return probe.inject(nr) != -MARKER_ERRNO;
+            return probe.syscall(nr) != -MARKER_ERRNO;
         }
     }
 
@@ -40,7 +40,7 @@ final class KernelQuirks {
                 if (HostArch.table().name(nr).isPresent()) {
                     continue; // a real syscall: must never be bypassed, the policy tests check it
                 }
-                if (probe.inject(nr) != -MARKER_ERRNO) {
+                if (probe.syscall(nr) != -MARKER_ERRNO) {
                     out.add(nr);
                 }
             }
