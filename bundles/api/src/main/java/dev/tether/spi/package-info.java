@@ -8,6 +8,8 @@
  * convention and the stub keep their values in it (pure data);</li>
  * <li>{@link dev.tether.spi.StubProgram}: the stub's machine code and the host-side clone
  * trampoline, with their entry offsets, and where to place the stub;</li>
+ * <li>{@link dev.tether.spi.GuestArch}: what running guest code under PTRACE_SYSEMU needs of the
+ * arch (FP/TLS regsets, gVisor's {@code resetSysemuRegs}, {@code updateSyscallRegs}, ...);</li>
  * <li>{@link dev.tether.seccomp.SyscallTable} and {@link dev.tether.seccomp.SeccompContribution}
  * from the seccomp bundle: the syscall table, audit arch and gVisor's
  * {@code appendArchSeccompRules}.</li>
