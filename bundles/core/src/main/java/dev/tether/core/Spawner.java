@@ -6,7 +6,6 @@ import dev.tether.abi.Prctl;
 import dev.tether.abi.Ptrace;
 import dev.tether.abi.Signals;
 import dev.tether.abi.Wait;
-import dev.tether.api.Registers;
 import dev.tether.api.StubDiedException;
 import dev.tether.api.TetherException;
 import dev.tether.api.UnsupportedKernelException;
