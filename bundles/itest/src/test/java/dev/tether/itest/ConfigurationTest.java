@@ -103,7 +103,8 @@ public class ConfigurationTest extends TetherTestSupport {
         for (AttributeDefinition ad : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
             ads.put(ad.getID(), ad);
         }
-        assertEquals(List.of("failureMode", "logInjections", "poolSize", "prefork", "stubAddress", "tracerThreads"),
+        assertEquals(List.of("cpuidFaulting", "failureMode", "logInjections", "poolSize", "prefork", "stubAddress",
+                "tracerThreads"),
                 new ArrayList<>(ads.keySet()));
         assertEquals(List.of("CONTAINED", "FAIL_STOP"), Arrays.asList(ads.get("failureMode").getOptionValues()));
         assertEquals(AttributeDefinition.INTEGER, ads.get("poolSize").getType());
