@@ -13,15 +13,16 @@ import static dev.tether.arch.amd64.Amd64RegisterLayout.RIP;
 import static dev.tether.arch.amd64.Amd64RegisterLayout.RSP;
 import static dev.tether.arch.amd64.Amd64RegisterLayout.SS;
 
-import dev.tether.spi.ArchService;
 import dev.tether.spi.GuestArch;
+import dev.tether.spi.TetherArch;
 import org.osgi.service.component.annotations.Component;
 
 /**
  * x86-64 facts for running guests (gVisor {@code pkg/sentry/platform/ptrace/ptrace_amd64.go} and
  * {@code ptrace_unsafe.go}).
  */
-@Component(service = GuestArch.class, property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
+@Component(service = GuestArch.class)
+@TetherArch(Amd64SyscallTable.ARCH)
 public final class Amd64GuestArch implements GuestArch {
     /** NT_X86_XSTATE (include/uapi/linux/elf.h): the XSAVE area, on CPUs with XSAVE. */
     public static final int NT_X86_XSTATE = 0x202;

@@ -1,7 +1,7 @@
 package dev.tether.arch.amd64;
 
-import dev.tether.spi.ArchService;
 import dev.tether.spi.RegisterLayout;
+import dev.tether.spi.TetherArch;
 import dev.tether.spi.support.WordRegisterLayout;
 import java.util.List;
 import org.osgi.service.component.annotations.Component;
@@ -12,7 +12,8 @@ import org.osgi.service.component.annotations.Component;
  * syscall convention: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9, result in rax
  * (spec §4.1, §6.3, §6.4).
  */
-@Component(service = RegisterLayout.class, property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
+@Component(service = RegisterLayout.class)
+@TetherArch(Amd64SyscallTable.ARCH)
 public final class Amd64RegisterLayout extends WordRegisterLayout {
     // Word indices, in struct user_regs_struct order (byte offset = 8 x index).
     static final int R15 = 0;

@@ -6,7 +6,7 @@ import dev.tether.seccomp.Rule;
 import dev.tether.seccomp.RuleSet;
 import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallRule;
-import dev.tether.spi.ArchService;
+import dev.tether.spi.TetherArch;
 import dev.tether.spi.support.ArchSeccompContribution;
 import java.util.List;
 import org.osgi.service.component.annotations.Component;
@@ -15,7 +15,8 @@ import org.osgi.service.component.annotations.Component;
  * gVisor's amd64 {@code appendArchSeccompRules} (spec §6.1): the vsyscall TRAP set and, unless the
  * default action is ALLOW, the {@code arch_prctl(ARCH_SET_CPUID, 0)} ALLOW set.
  */
-@Component(service = SeccompContribution.class, property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
+@Component(service = SeccompContribution.class)
+@TetherArch(Amd64SyscallTable.ARCH)
 public final class Amd64SeccompContribution extends ArchSeccompContribution {
     /** ARCH_SET_CPUID (arch/x86/include/uapi/asm/prctl.h). */
     static final int ARCH_SET_CPUID = 0x1012;

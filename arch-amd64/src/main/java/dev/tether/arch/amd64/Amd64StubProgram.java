@@ -14,11 +14,11 @@ import dev.tether.abi.Errno;
 import dev.tether.abi.Prctl;
 import dev.tether.abi.Signals;
 import dev.tether.arch.amd64.X86Assembler.Cond;
-import dev.tether.spi.ArchService;
 import dev.tether.spi.StubProgram;
+import dev.tether.spi.TetherArch;
+import dev.tether.spi.support.AssembledStubProgram;
 import dev.tether.spi.support.Assembler.Label;
 import dev.tether.spi.support.Assembler.Program;
-import dev.tether.spi.support.AssembledStubProgram;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,7 +28,8 @@ import org.osgi.service.component.annotations.Component;
  * The x86-64 stub (spec §4.1) and host-side clone trampoline (DESIGN rule 3, spec §2.2, §11.2),
  * built with {@link X86Assembler}. Syscall numbers come from the generated {@link Amd64Sysno}.
  */
-@Component(service = StubProgram.class, property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
+@Component(service = StubProgram.class)
+@TetherArch(Amd64SyscallTable.ARCH)
 public final class Amd64StubProgram extends AssembledStubProgram {
     /** SIG_SETMASK (include/uapi/asm-generic/signal-defs.h). */
     static final int SIG_SETMASK = 2;

@@ -2,7 +2,7 @@ package dev.tether.arch.amd64;
 
 import dev.tether.seccomp.ForeignAbi;
 import dev.tether.seccomp.SyscallTable;
-import dev.tether.spi.ArchService;
+import dev.tether.spi.TetherArch;
 import dev.tether.spi.support.GeneratedSyscallTable;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
@@ -11,7 +11,8 @@ import org.osgi.service.component.annotations.Component;
  * The complete x86-64 syscall table, from the generated {@link Amd64Sysno}, the audit arch that
  * {@code seccomp_data.arch} carries on x86-64, and the x32 ABI that shares it.
  */
-@Component(service = SyscallTable.class, property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
+@Component(service = SyscallTable.class)
+@TetherArch(Amd64SyscallTable.ARCH)
 public final class Amd64SyscallTable extends GeneratedSyscallTable {
     /** Tether's name of this architecture. */
     static final String ARCH = "amd64";

@@ -2,7 +2,6 @@ package dev.tether.arch.amd64;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tether.api.Registers;
 import dev.tether.arch.testing.RegisterLayoutContract;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -36,26 +35,5 @@ class Amd64RegisterLayoutTest extends RegisterLayoutContract<Amd64RegisterLayout
         for (int i = 0; i < idx.length; i++) {
             assertEquals(names[i], layout.names().get(idx[i]));
         }
-    }
-
-    @Test
-    void injectedSyscallLooksLikeTheStubsKill() {
-        // initRegs as observed at the stub's stop (spec §1.5): rax=0, orig_rax=62, r15=ppid.
-        long[] w = new long[27];
-        w[Amd64RegisterLayout.ORIG_RAX] = 62;
-        w[Amd64RegisterLayout.R15] = 4000;
-        w[Amd64RegisterLayout.RIP] = 0x7fffffff0058L;
-        Registers init = layout.wrap(w);
-        // mmap(0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
-        Registers r = layout.createSyscallRegs(init, 9, 0, 4096, 3, 0x22, -1, 0);
-        assertEquals(9, r.get("rax"));
-        assertEquals(4096, r.get("rsi"));
-        assertEquals(3, r.get("rdx"));
-        assertEquals(0x22, r.get("r10"));
-        assertEquals(-1, r.get("r8"));
-        assertEquals(0x7fffffff0058L, r.get("rip"));
-        assertEquals(4000, r.get("r15"));
-        assertEquals(62, r.get("orig_rax"), "orig_rax is not touched; the kernel takes rax on resume");
-        assertEquals(-12, layout.syscallReturnValue(r.with(Amd64RegisterLayout.RAX, -12)), "-ENOMEM");
     }
 }

@@ -4,15 +4,16 @@ import static dev.tether.arch.arm64.Arm64RegisterLayout.PC;
 import static dev.tether.arch.arm64.Arm64RegisterLayout.PSTATE;
 import static dev.tether.arch.arm64.Arm64RegisterLayout.SP;
 
-import dev.tether.spi.ArchService;
 import dev.tether.spi.GuestArch;
+import dev.tether.spi.TetherArch;
 import org.osgi.service.component.annotations.Component;
 
 /**
  * arm64 facts for running guests (gVisor {@code pkg/sentry/platform/ptrace/ptrace_arm64.go},
  * {@code ptrace_arm64_unsafe.go}).
  */
-@Component(service = GuestArch.class, property = ArchService.ARCH_PROPERTY + "=" + Arm64SyscallTable.ARCH)
+@Component(service = GuestArch.class)
+@TetherArch(Arm64SyscallTable.ARCH)
 public final class Arm64GuestArch implements GuestArch {
     /** NT_PRFPREG (include/uapi/linux/elf.h): struct user_fpsimd_state, 528 bytes (arch/arm64/include/uapi/asm/ptrace.h). */
     public static final int NT_PRFPREG = 2;

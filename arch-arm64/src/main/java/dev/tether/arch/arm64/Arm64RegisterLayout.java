@@ -1,7 +1,7 @@
 package dev.tether.arch.arm64;
 
-import dev.tether.spi.ArchService;
 import dev.tether.spi.RegisterLayout;
+import dev.tether.spi.TetherArch;
 import dev.tether.spi.support.WordRegisterLayout;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,8 @@ import org.osgi.service.component.annotations.Component;
  * words, 272 bytes (spec §6.2), and the arm64 syscall convention: number in x8, arguments in
  * x0..x5, result in x0 (spec §4.1, §6.3, §6.4).
  */
-@Component(service = RegisterLayout.class, property = ArchService.ARCH_PROPERTY + "=" + Arm64SyscallTable.ARCH)
+@Component(service = RegisterLayout.class)
+@TetherArch(Arm64SyscallTable.ARCH)
 public final class Arm64RegisterLayout extends WordRegisterLayout {
     // Word indices, in struct user_pt_regs order (byte offset = 8 x index); x<n> is word n.
     static final int X0 = 0;

@@ -17,11 +17,11 @@ import dev.tether.abi.Errno;
 import dev.tether.abi.Prctl;
 import dev.tether.abi.Signals;
 import dev.tether.arch.arm64.A64Assembler.Cond;
-import dev.tether.spi.ArchService;
 import dev.tether.spi.StubProgram;
+import dev.tether.spi.TetherArch;
+import dev.tether.spi.support.AssembledStubProgram;
 import dev.tether.spi.support.Assembler.Label;
 import dev.tether.spi.support.Assembler.Program;
-import dev.tether.spi.support.AssembledStubProgram;
 import java.util.Objects;
 import org.osgi.service.component.annotations.Component;
 
@@ -29,7 +29,8 @@ import org.osgi.service.component.annotations.Component;
  * The aarch64 stub (spec §4.1) and host-side clone trampoline (DESIGN rule 3, spec §2.2, §11.2),
  * built with {@link A64Assembler}. Syscall numbers come from the generated {@link Arm64Sysno}.
  */
-@Component(service = StubProgram.class, property = ArchService.ARCH_PROPERTY + "=" + Arm64SyscallTable.ARCH)
+@Component(service = StubProgram.class)
+@TetherArch(Arm64SyscallTable.ARCH)
 public final class Arm64StubProgram extends AssembledStubProgram {
     /** SIG_SETMASK (include/uapi/asm-generic/signal-defs.h). */
     static final int SIG_SETMASK = 2;

@@ -1,7 +1,7 @@
 package dev.tether.arch.arm64;
 
 import dev.tether.seccomp.SyscallTable;
-import dev.tether.spi.ArchService;
+import dev.tether.spi.TetherArch;
 import dev.tether.spi.support.GeneratedSyscallTable;
 import org.osgi.service.component.annotations.Component;
 
@@ -9,7 +9,8 @@ import org.osgi.service.component.annotations.Component;
  * The complete aarch64 syscall table, from the generated {@link Arm64Sysno}, and the audit arch
  * that {@code seccomp_data.arch} carries on arm64.
  */
-@Component(service = SyscallTable.class, property = ArchService.ARCH_PROPERTY + "=" + Arm64SyscallTable.ARCH)
+@Component(service = SyscallTable.class)
+@TetherArch(Arm64SyscallTable.ARCH)
 public final class Arm64SyscallTable extends GeneratedSyscallTable {
     /** Tether's name of this architecture. */
     static final String ARCH = "arm64";

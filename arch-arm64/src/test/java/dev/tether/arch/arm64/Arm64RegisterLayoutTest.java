@@ -2,7 +2,6 @@ package dev.tether.arch.arm64;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tether.api.Registers;
 import dev.tether.arch.testing.RegisterLayoutContract;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,23 +31,5 @@ class Arm64RegisterLayoutTest extends RegisterLayoutContract<Arm64RegisterLayout
         assertEquals(272, layout.regsetSize());
         assertEquals("x30", layout.names().get(Arm64RegisterLayout.X30));
         assertEquals("pstate", layout.names().get(Arm64RegisterLayout.PSTATE));
-    }
-
-    @Test
-    void injectedSyscallLooksLikeTheStubsKill() {
-        long[] w = new long[34];
-        w[Arm64RegisterLayout.X8] = 129; // kill, as at the stub's stop
-        w[Arm64RegisterLayout.X7] = 4000;
-        w[Arm64RegisterLayout.PC] = 0xffffffff0044L;
-        Registers init = layout.wrap(w);
-        // mmap(0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) is 222 on arm64
-        Registers r = layout.createSyscallRegs(init, 222, 0, 4096, 3, 0x22, -1, 0);
-        assertEquals(222, r.get("x8"));
-        assertEquals(4096, r.get("x1"));
-        assertEquals(0x22, r.get("x3"));
-        assertEquals(-1, r.get("x4"));
-        assertEquals(0xffffffff0044L, r.get("pc"));
-        assertEquals(4000, r.get("x7"));
-        assertEquals(-12, layout.syscallReturnValue(r.with(Arm64RegisterLayout.X0, -12)), "-ENOMEM");
     }
 }

@@ -15,20 +15,14 @@ import java.util.List;
  * {@link StubDiedException} (contained mode) and can only be destroyed.
  */
 @org.osgi.annotation.versioning.ProviderType
-public interface Subprocess extends AutoCloseable {
-    /** The stub process's pid. */
-    int pid();
-
+public interface Subprocess extends SyscallTarget {
     /**
      * Runs one syscall through the calling thread's stub thread: the value, or -errno. The
-     * arguments are the caller's, unchecked: only the stub's seccomp filter limits them, and the
      * kernel keeps the stub page itself from being unmapped, mapped over or mprotected where it
      * supports sealing it (mseal, Linux 6.10+: the call returns -EPERM).
      */
+    @Override
     long syscall(long sysno, long... args);
-
-    /** {@link #syscall(long, long...)} by name. */
-    long syscall(String name, long... args);
 
     /**
      * Maps anonymous private memory: at {@code address} exactly (MAP_FIXED) when it is not 0,
@@ -71,15 +65,18 @@ public interface Subprocess extends AutoCloseable {
     void write(long address, byte[] from, int offset, int length);
 
     /** The calling thread's stub thread's current registers. */
+    @Override
     Registers registers();
 
     /** The stub threads of this subprocess, in creation order (the first serves clone requests). */
     List<StubThreadInfo> threads();
 
     /** True until the subprocess died or was destroyed. */
+    @Override
     boolean alive();
 
     /** Why the subprocess ended, or null while it is alive. */
+    @Override
     String death();
 
     /**

@@ -3,5 +3,5 @@
  * typed errors. Implemented by the core bundle.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package dev.tether.api;

@@ -5,8 +5,8 @@ package dev.tether.spi;
  * {@code updateSyscallRegs}, {@code resetSysemuRegs}, {@code isSingleStepping},
  * {@code patchSignalInfo} in {@code pkg/sentry/platform/ptrace/ptrace_amd64.go} /
  * {@code ptrace_arm64.go}, and the FP/TLS regsets of {@code ptrace_unsafe.go}). Registered as a
- * service with {@value ArchService#ARCH_PROPERTY}; the general registers are in the words of the
- * arch's {@link RegisterLayout}.
+ * service with {@value ArchService#ARCH_PROPERTY} ({@link TetherArch}); the general registers are
+ * in the words of the arch's {@link RegisterLayout}.
  */
 @org.osgi.annotation.versioning.ConsumerType
 public interface GuestArch {

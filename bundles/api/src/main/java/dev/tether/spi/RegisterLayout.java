@@ -5,11 +5,17 @@ import java.util.List;
 
 /**
  * The general-purpose register set of an architecture as PTRACE_GETREGSET/SETREGSET with
- * NT_PRSTATUS transfers it (amd64 {@code struct user_regs_struct}, arm64
- * {@code struct user_pt_regs}): an array of 64-bit words in kernel order, native (little-endian)
- * byte order, and the syscall calling convention on top of it.
+ * NT_PRSTATUS transfers it (amd64 {@code struct user_regs_struct} in
+ * arch/x86/include/asm/user_64.h, arm64 {@code struct user_pt_regs} in
+ * arch/arm64/include/uapi/asm/ptrace.h): an array of 64-bit words in kernel order, native
+ * (little-endian) byte order, and where the syscall calling convention (syscall(2), "Architecture
+ * calling conventions") and the stub keep their values in it.
  *
- * <p>Implementations are stateless and thread-safe; core calls them from its tracer threads.
+ * <p>Pure data: every method answers a fact about the layout. What is done with the facts -
+ * gVisor's {@code createSyscallRegs}, {@code syscallReturnValue} and {@code initChildProcessPPID}
+ * of {@code subprocess_<arch>.go} - is core's, once for every arch (see the package doc for why).
+ *
+ * <p>Implementations are immutable and thread-safe; core reads them from its tracer threads.
  */
 @org.osgi.annotation.versioning.ConsumerType
 public interface RegisterLayout {
@@ -19,7 +25,10 @@ public interface RegisterLayout {
     /** The kernel's field names, one per 64-bit word, in kernel order. */
     List<String> names();
 
-    /** Size in bytes of the NT_PRSTATUS register set (8 x {@code names().size()}). */
+    /**
+     * Size in bytes of the NT_PRSTATUS register set (8 x {@code names().size()}): the buffer
+     * core hands to PTRACE_GETREGSET/SETREGSET for this layout.
+     */
     default int regsetSize() {
         return 8 * names().size();
     }
@@ -27,7 +36,11 @@ public interface RegisterLayout {
     /** Index of the word that carries the syscall number for injection (rax / x8). */
     int syscallNumberIndex();
 
-    /** Index of the word carrying syscall argument {@code i} (0..5). */
+    /**
+     * Index of the word carrying syscall argument {@code i} (0..5).
+     *
+     * @throws IllegalArgumentException when {@code i} is not in 0..5
+     */
     int argumentIndex(int i);
 
     /** Index of the word carrying the syscall return value (rax / x0). */
@@ -43,24 +56,16 @@ public interface RegisterLayout {
     int syscallInstructionLength();
 
     /**
-     * gVisor's {@code createSyscallRegs}: a copy of {@code init} with the syscall number and the
-     * given arguments (at most six) set; the other words keep the values of {@code init}.
+     * Index of the word the stub compares {@code getppid()} with (amd64 r15, arm64 x7): gVisor's
+     * {@code initChildProcessPPID} puts the expected parent pid there.
      */
-    Registers createSyscallRegs(Registers init, long sysno, long... args);
+    int stubPpidIndex();
 
     /**
-     * gVisor's {@code syscallReturnValue}: the raw return value, negative errno on failure.
+     * Index of the word whose value 1 makes the stub re-run its bootstrap in the child of an
+     * injected clone (amd64 rbx, arm64 x9; gVisor's {@code initChildProcessPPID}).
      */
-    default long syscallReturnValue(Registers regs) {
-        return regs.get(returnValueIndex());
-    }
-
-    /**
-     * gVisor's {@code initChildProcessPPID}: makes an injected clone in the stub re-run the stub's
-     * bootstrap in the child, which checks that its parent is {@code ppid} (amd64: r15 = ppid,
-     * rbx = 1; arm64: x7 = ppid, x9 = 1).
-     */
-    Registers initChildProcessPPID(Registers regs, long ppid);
+    int stubCloneFlagIndex();
 
     /** A register set of this layout from the raw NT_PRSTATUS words. */
     default Registers wrap(long[] words) {

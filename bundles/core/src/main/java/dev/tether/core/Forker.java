@@ -8,7 +8,6 @@ import dev.tether.api.StubDiedException;
 import dev.tether.api.TetherException;
 import dev.tether.linux.NativeMemory;
 import dev.tether.seccomp.Action;
-import dev.tether.spi.RegisterLayout;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -27,7 +26,7 @@ final class Forker {
     private final Spawner spawner;
     private final StubFilters filters;
     private final Tracers tracers;
-    private final RegisterLayout layout;
+    private final SyscallRegs regs;
     private final PlatformContext context;
     private final FailureMode mode;
     private final Action defaultAction;
@@ -42,12 +41,12 @@ final class Forker {
     private volatile SubprocessImpl master;
     private boolean closed;
 
-    Forker(Spawner spawner, StubFilters filters, Tracers tracers, RegisterLayout layout, PlatformContext context,
+    Forker(Spawner spawner, StubFilters filters, Tracers tracers, SyscallRegs regs, PlatformContext context,
             Action defaultAction, IntConsumer afterClone) {
         this.spawner = spawner;
         this.filters = filters;
         this.tracers = tracers;
-        this.layout = layout;
+        this.regs = regs;
         this.context = context;
         this.mode = context.facts().failureMode();
         this.defaultAction = defaultAction;
@@ -141,24 +140,26 @@ final class Forker {
         Tracee mt = m.threadFor(Thread.currentThread());
         long pid;
         try {
-            pid = mt.injectAdjusted(r -> layout.initChildProcessPPID(r, m.pid()), clone,
-                    new long[] {filters.processCloneFlags(), 0, 0, 0, 0, 0}, "clone of a subprocess");
+            // initChildProcessPPID: the child re-runs the stub's bootstrap, checking its parent is the master
+            pid = mt.inject(clone, new long[] {filters.processCloneFlags(), 0, 0, 0, 0, 0}, m.pid());
         } catch (StubDiedException e) {
-            m.died(e);
-            throw e;
+            StubDiedException d = StubDeath.during(e, "clone of a subprocess");
+            m.died(d);
+            throw d;
         }
         if (pid <= 0) {
             throw new TetherException("creating stub process: clone in the master returned " + Errno.name((int) -pid));
         }
         TracerThread owner = tracers.current("must run on a tracer thread");
-        Tracee child = new Tracee((int) pid, (int) pid, owner, layout);
+        Tracee child = new Tracee((int) pid, (int) pid, owner, regs);
         try {
             long w;
             try {
-                w = mt.inject(wait4, new long[] {pid, 0, Wait.__WALL | Wait.WUNTRACED, 0, 0, 0}, "wait4 for a new subprocess");
+                w = mt.inject(wait4, new long[] {pid, 0, Wait.__WALL | Wait.WUNTRACED, 0, 0, 0});
             } catch (StubDiedException e) {
-                m.died(e);
-                throw e;
+                StubDiedException d = StubDeath.during(e, "wait4 for a new subprocess");
+                m.died(d);
+                throw d;
             }
             if (w != pid) {
                 throw new TetherException("waiting on stub process " + pid + ": wait4 in the master returned "
@@ -186,7 +187,7 @@ final class Forker {
         try {
             GroupReaper.killAndReap(child.tgid, List.of(child.tid), false);
             if (m.alive()) {
-                mt.inject(wait4, new long[] {child.tgid, 0, Wait.__WALL, 0, 0, 0}, "wait4 reaping a failed fork");
+                mt.inject(wait4, new long[] {child.tgid, 0, Wait.__WALL, 0, 0, 0});
             }
         } catch (RuntimeException e) {
             why.addSuppressed(e);
@@ -202,7 +203,12 @@ final class Forker {
         SubprocessImpl m = master;
         if (m != null && m.alive()) {
             Tracee mt = m.threadFor(Thread.currentThread());
-            long r = mt.inject(wait4, new long[] {s.pid(), 0, Wait.__WALL, 0, 0, 0}, "wait4 reaping a subprocess");
+            long r;
+            try {
+                r = mt.inject(wait4, new long[] {s.pid(), 0, Wait.__WALL, 0, 0, 0});
+            } catch (StubDiedException e) {
+                throw StubDeath.during(e, "wait4 reaping a subprocess");
+            }
             if (r != s.pid() && r != -Errno.ECHILD) {
                 LOG.log(Level.WARNING, "reaping subprocess " + s.pid() + " through the master returned " + r);
             }

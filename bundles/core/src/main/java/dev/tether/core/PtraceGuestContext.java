@@ -51,7 +51,7 @@ final class PtraceGuestContext implements GuestContext {
 
     PtraceGuestContext(PtraceAddressSpace space) {
         this.space = space;
-        this.layout = space.subprocess.first.layout;
+        this.layout = space.subprocess.first.regs.layout;
         this.arch = space.guests.arch;
         long[] init = space.subprocess.first.initRegs().words();
         this.regs = init;

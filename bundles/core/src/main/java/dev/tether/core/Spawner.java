@@ -6,14 +6,13 @@ import dev.tether.abi.Prctl;
 import dev.tether.abi.Ptrace;
 import dev.tether.abi.Signals;
 import dev.tether.abi.Wait;
-import dev.tether.api.Registers;
+import dev.tether.api.StubDiedException;
 import dev.tether.api.TetherException;
 import dev.tether.api.UnsupportedKernelException;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
 import dev.tether.seccomp.SyscallTable;
-import dev.tether.spi.RegisterLayout;
 import dev.tether.spi.StubProgram;
 import java.nio.file.Path;
 
@@ -26,7 +25,7 @@ import java.nio.file.Path;
  * new stub's tracer.
  */
 final class Spawner {
-    private final RegisterLayout layout;
+    private final SyscallRegs regs;
     private final StubProgram program;
     private final SyscallTable table;
     private final StubImage image;
@@ -34,9 +33,9 @@ final class Spawner {
     private final Host.Rseq rseq;
     private final boolean cpuidFaulting;
 
-    Spawner(RegisterLayout layout, StubProgram program, SyscallTable table, StubImage image, Tracers tracers,
+    Spawner(SyscallRegs regs, StubProgram program, SyscallTable table, StubImage image, Tracers tracers,
             boolean cpuidFaultingWanted) {
-        this.layout = layout;
+        this.regs = regs;
         this.program = program;
         this.table = table;
         this.image = image;
@@ -95,7 +94,7 @@ final class Spawner {
         if (pid < 0) {
             throw new LinuxException(String.format("clone(0x%x)", cloneFlags), (int) -pid);
         }
-        Tracee t = new Tracee((int) pid, (int) pid, owner, layout);
+        Tracee t = new Tracee((int) pid, (int) pid, owner, regs);
         try {
             // The child is not traced yet: it stops itself (group-stop) once bootstrapped.
             int status = Sys.wait4(t.tid, Tracee.WAIT_OPTIONS);
@@ -145,7 +144,10 @@ final class Spawner {
         if (trim) {
             try {
                 int munmap = table.require("munmap");
-                image.unmapAllButStub(t.tgid, (at, len) -> t.inject(munmap, new long[] {at, len}, "munmap of the JVM's image"));
+                image.unmapAllButStub(t.tgid, (at, len) -> t.inject(munmap, new long[] {at, len}));
+            } catch (StubDiedException e) {
+                t.kill();
+                throw StubDeath.during(e, "munmap of the JVM's image");
             } catch (RuntimeException e) {
                 t.kill();
                 throw e;
@@ -156,7 +158,7 @@ final class Spawner {
 
     /** The IP check host stubs get: a new stub must be stopped on its syscall instruction. */
     void checkStoppedInStub(Tracee t) {
-        long ip = t.initRegs().get(layout.instructionPointerIndex());
+        long ip = t.initRegs().get(regs.layout.instructionPointerIndex());
         long expected = image.syscallAddress();
         if (ip != expected) {
             throw new TetherException(String.format("stub %d stopped at 0x%x, expected its syscall instruction at 0x%x",
@@ -175,8 +177,7 @@ final class Spawner {
     boolean probeSeccomp(NativeMemory errno0Filter) {
         Tracee t = createTracee(0, errno0Filter);
         try {
-            Registers regs = layout.createSyscallRegs(t.initRegs(), table.require("sched_yield"), 1);
-            t.setRegs(regs);
+            t.setRegs(regs.create(t.initRegs(), table.require("sched_yield"), 1));
             while (true) {
                 try {
                     Sys.ptrace(Ptrace.PTRACE_SYSEMU, t.tid, 0, 0);
@@ -187,11 +188,17 @@ final class Spawner {
                     }
                     throw e;
                 }
-                if (t.waitStopped("probeSeccomp") == Tracee.SYSCALL_STOP) {
+                int sig;
+                try {
+                    sig = t.waitStopped();
+                } catch (StubDiedException e) {
+                    throw StubDeath.during(e, "probeSeccomp");
+                }
+                if (sig == Tracee.SYSCALL_STOP) {
                     break;
                 }
             }
-            return layout.syscallReturnValue(t.getRegs()) != 0;
+            return regs.returnValue(t.getRegs()) != 0;
         } finally {
             t.kill();
         }

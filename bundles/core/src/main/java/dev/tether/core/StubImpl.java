@@ -37,26 +37,24 @@ final class StubImpl implements Stub {
     }
 
     @Override
-    public long inject(long sysno, long... args) {
-        Threads.refuseVirtual("Stub.inject");
-        if (args.length > 6) {
-            throw new IllegalArgumentException("a syscall takes at most 6 arguments, got " + args.length);
-        }
-        String during = context.describeSyscall(sysno);
+    public long syscall(long sysno, long... args) {
+        Threads.refuseVirtual("Stub.syscall");
+        SyscallRegs.checkArgs(args);
         long[] a = args.clone();
         long t0 = System.nanoTime();
         try {
             long r = tracee.owner.call(() -> {
                 checkUsable();
-                return tracee.inject(sysno, a, during);
+                return tracee.inject(sysno, a);
             });
             context.listener().injected(pid(), tid(), sysno, r, System.nanoTime() - t0);
             return r;
         } catch (StubDiedException e) {
+            StubDiedException d = StubDeath.during(e, context.describeSyscall(sysno));
             reapDead();
             context.forget().accept(this);
-            context.listener().stubDied(pid(), tid(), e.getMessage());
-            throw e;
+            context.listener().stubDied(pid(), tid(), d.getMessage());
+            throw d;
         }
     }
 
@@ -75,29 +73,9 @@ final class StubImpl implements Stub {
         }
     }
 
-    /**
-     * An injection whose registers are adjusted after the syscall set-up, e.g. with the arch's
-     * initChildProcessPPID for a clone that re-runs the stub's bootstrap in the child (spec §5.3).
-     */
-    long injectAdjusted(java.util.function.UnaryOperator<Registers> adjust, long sysno, long... args) {
-        Threads.refuseVirtual("Stub.inject");
-        String during = context.describeSyscall(sysno);
-        long[] a = args.clone();
-        try {
-            return tracee.owner.call(() -> {
-                checkUsable();
-                return tracee.injectAdjusted(adjust, sysno, a, during);
-            });
-        } catch (StubDiedException e) {
-            reapDead();
-            context.forget().accept(this);
-            throw e;
-        }
-    }
-
     @Override
-    public long inject(String syscall, long... args) {
-        return inject(context.syscallNumber(syscall), args);
+    public long syscall(String name, long... args) {
+        return syscall(context.syscallNumber(name), args);
     }
 
     @Override

@@ -74,7 +74,8 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
             image.close();
             throw e;
         }
-        this.spawner = new Spawner(layout, program, table, image, tracers, settings.cpuidFaulting());
+        SyscallRegs regs = new SyscallRegs(layout);
+        this.spawner = new Spawner(regs, program, table, image, tracers, settings.cpuidFaulting());
         this.filters = new StubFilters(table, contribution, settings.failureMode(), image);
         boolean seccompAfterPtrace;
         try {
@@ -96,7 +97,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         // Method references, not lambdas: the pool they lead to is created below.
         this.context = new PlatformContext(facts, table, image.taskSize, this::listener, this::forget,
                 this::releaseSubprocess, this::destroySubprocess, this::reapDeadSubprocess);
-        this.forker = new Forker(spawner, filters, tracers, layout, context, defaultAction, this::runAfterForkClone);
+        this.forker = new Forker(spawner, filters, tracers, regs, context, defaultAction, this::runAfterForkClone);
         this.pool = new SubprocessPool(forker, tracers, this::listener, arch, settings);
     }
 

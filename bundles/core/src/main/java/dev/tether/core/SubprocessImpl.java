@@ -42,15 +42,12 @@ final class SubprocessImpl implements Subprocess {
     volatile boolean pooled;
     /** A detached stub thread in group-stop for the next new caller (see threadFor). */
     private final SpareThread spare = new SpareThread();
-    /** Names a syscall for error messages, built only when one is thrown (not per injection). */
-    private final java.util.function.LongFunction<String> describe;
 
     SubprocessImpl(PlatformContext context, Tracee first, TracerThread owner, boolean master) {
         this.context = context;
         this.first = first;
         this.owner = owner;
         this.master = master;
-        this.describe = context::describeSyscall;
         all.add(first);
     }
 
@@ -105,7 +102,7 @@ final class SubprocessImpl implements Subprocess {
         if (tid < 0) {
             tid = owner.call(this::cloneThread);
         }
-        Tracee nt = new Tracee(pid(), tid, null, caller, first.layout);
+        Tracee nt = new Tracee(pid(), tid, null, caller, first.regs);
         try {
             nt.bindHere();
             nt.attach(Tracee.CALLER_OPTIONS);
@@ -138,7 +135,7 @@ final class SubprocessImpl implements Subprocess {
     private int cloneThread() {
         Registers init = first.initRegs();
         long page = context.facts().pageSize();
-        long sp = StubImage.roundUp(init.get(first.layout.stackPointerIndex()), page);
+        long sp = StubImage.roundUp(init.get(first.regs.layout.stackPointerIndex()), page);
         long tid = injectFirst(context.syscallNumber("clone"), Clone.STUB_THREAD_FLAGS, sp, 0, 0, 0);
         if (tid <= 0) {
             throw new TetherException("clone of a stub thread in " + pid() + " failed: " + Errno.name((int) -tid));
@@ -148,15 +145,19 @@ final class SubprocessImpl implements Subprocess {
         // its SIGSTOP removes it (signal(7): SIGCONT discards pending stop signals), and the
         // thread then stops at the stub's breakpoint (SIGTRAP) instead. Either way it is stopped
         // under this owner's trace, which is all that is needed: its registers are set below.
-        Tracee nt = new Tracee(pid(), (int) tid, owner, first.layout);
-        nt.waitStopped("new stub thread");
+        Tracee nt = new Tracee(pid(), (int) tid, owner, first.regs);
+        try {
+            nt.waitStopped();
+        } catch (StubDiedException e) {
+            throw StubDeath.during(e, "the start of a new stub thread");
+        }
         // Until a caller attaches it, the thread is untraced, in group-stop, and a SIGCONT sent
         // to the process would let it run: at its IP is the stub's breakpoint, whose SIGTRAP
         // would kill the whole process (every disposition is SIG_DFL in a stub). So its registers
         // are set to the syscall kill(pid, SIGSTOP) at the stub's syscall instruction first: a
         // SIGCONT only makes it stop the process again (the stub policy allows kill(any,
         // SIGSTOP)), which the tracers of the other threads see as a signal stop and discard.
-        nt.setRegs(first.layout.createSyscallRegs(first.initRegs(), context.syscallNumber("kill"), pid(), Signals.SIGSTOP));
+        nt.setRegs(first.regs.create(first.initRegs(), context.syscallNumber("kill"), pid(), Signals.SIGSTOP));
         // Detach with SIGSTOP (ptrace(2), "Detaching"): it waits in group-stop until the caller attaches.
         Sys.ptrace(Ptrace.PTRACE_DETACH, (int) tid, 0, Signals.SIGSTOP);
         return (int) tid;
@@ -165,10 +166,11 @@ final class SubprocessImpl implements Subprocess {
     /** An injection through the first thread; must run on the owner. */
     long injectFirst(long sysno, long... args) {
         try {
-            return first.inject(sysno, args, describe);
+            return first.inject(sysno, args);
         } catch (StubDiedException e) {
-            died(e);
-            throw e;
+            StubDiedException d = StubDeath.during(e, context.describeSyscall(sysno));
+            died(d);
+            throw d;
         }
     }
 
@@ -177,13 +179,11 @@ final class SubprocessImpl implements Subprocess {
     @Override
     public long syscall(long sysno, long... args) {
         Threads.refuseVirtual("Subprocess.syscall");
-        if (args.length > 6) {
-            throw new IllegalArgumentException("a syscall takes at most 6 arguments, got " + args.length);
-        }
+        SyscallRegs.checkArgs(args);
         Tracee t = threadFor(Thread.currentThread());
         long t0 = System.nanoTime();
         try {
-            long r = t.inject(sysno, args, describe);
+            long r = t.inject(sysno, args);
             context.listener().injected(pid(), t.tid, sysno, r, System.nanoTime() - t0);
             return r;
         } catch (StubDiedException e) {
@@ -191,9 +191,10 @@ final class SubprocessImpl implements Subprocess {
                 // killed by a teardown (destroy, or the platform's close) racing this call
                 throw closedDuring(sysno, e);
             }
-            context.listener().stubDied(pid(), t.tid, e.getMessage());
-            died(e);
-            throw e;
+            StubDiedException d = StubDeath.during(e, context.describeSyscall(sysno));
+            context.listener().stubDied(pid(), t.tid, d.getMessage());
+            died(d);
+            throw d;
         } catch (LinuxException e) {
             if (destroyed && death == null) {
                 throw closedDuring(sysno, e);
@@ -204,7 +205,7 @@ final class SubprocessImpl implements Subprocess {
 
     private PlatformClosedException closedDuring(long sysno, Exception cause) {
         PlatformClosedException c = new PlatformClosedException("subprocess " + pid() + " was destroyed during "
-                + describe.apply(sysno));
+                + context.describeSyscall(sysno));
         c.initCause(cause);
         return c;
     }

@@ -10,8 +10,6 @@ import dev.tether.api.TetherException;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
-import dev.tether.spi.RegisterLayout;
-import java.util.function.LongFunction;
 
 /**
  * One traced stub thread (gVisor's {@code thread}): the ptrace protocol of spec §1. Every method
@@ -25,8 +23,11 @@ final class Tracee {
     /** A syscall-stop's signal with TRACESYSGOOD: SIGTRAP | 0x80. */
     static final int SYSCALL_STOP = Signals.SIGTRAP | 0x80;
 
-    /** Register scratch per tracing thread; large enough for any NT_PRSTATUS set (arm64: 272). */
-    private static final ThreadLocal<NativeMemory> REGS = ThreadLocal.withInitial(() -> NativeMemory.allocate(512));
+    /**
+     * Register scratch per tracing thread, for PTRACE_GETREGSET/SETREGSET: as large as the largest
+     * register set (the layout's {@link SyscallRegs#regsetSize()}) this thread has moved.
+     */
+    private static final ThreadLocal<NativeMemory[]> REGS = ThreadLocal.withInitial(() -> new NativeMemory[1]);
 
     final int tgid;
     final int tid;
@@ -34,18 +35,15 @@ final class Tracee {
     final Thread tracer;
     /** The tracer as a {@link TracerThread} to marshal work to, or null for a caller-owned stub thread. */
     final TracerThread owner;
-    final RegisterLayout layout;
+    /** The arch's register layout, with core's createSyscallRegs over it. */
+    final SyscallRegs regs;
     private Registers initRegs;
     /**
-     * The injection fast path's state, confined to the tracer: the words of {@link #initRegs}, the
-     * scratch words of the next injection, and whether the layout's createSyscallRegs is exactly
-     * "the init words with the number and arguments at their indices" (checked once per init set;
-     * otherwise every injection goes through createSyscallRegs).
+     * The words of {@link #initRegs} and the scratch words of the next injection, confined to the
+     * tracer, so that an injection allocates nothing.
      */
     private long[] initWords;
-    private long[] scratch;
-    private boolean plainSyscallRegs;
-    private int[] argIndex;
+    private final long[] scratch;
     /** The CPU this thread was last bound to (spec §1.12), or -1. */
     private int boundCpu = -1;
     /** The unexpected fault stops of the current injection (see runToBreakpoint). */
@@ -56,17 +54,32 @@ final class Tracee {
     private volatile String death;
     private volatile int deathStatus;
 
-    Tracee(int tgid, int tid, TracerThread owner, RegisterLayout layout) {
-        this(tgid, tid, owner, Thread.currentThread(), layout);
+    Tracee(int tgid, int tid, TracerThread owner, SyscallRegs regs) {
+        this(tgid, tid, owner, Thread.currentThread(), regs);
     }
 
     /** A tracee traced by the calling thread (which need not be a TracerThread). */
-    Tracee(int tgid, int tid, TracerThread owner, Thread tracer, RegisterLayout layout) {
+    Tracee(int tgid, int tid, TracerThread owner, Thread tracer, SyscallRegs regs) {
         this.tgid = tgid;
         this.tid = tid;
         this.owner = owner;
         this.tracer = tracer;
-        this.layout = layout;
+        this.regs = regs;
+        this.scratch = new long[regs.words()];
+    }
+
+    /** This thread's register scratch, at least {@code size} bytes. */
+    private static NativeMemory regsBuffer(int size) {
+        NativeMemory[] held = REGS.get();
+        NativeMemory m = held[0];
+        if (m == null || m.size() < size) {
+            if (m != null) {
+                m.close();
+            }
+            m = NativeMemory.allocate(size);
+            held[0] = m;
+        }
+        return m;
     }
 
     /** Fails unless called on the tracing thread (DESIGN rule 4). */
@@ -91,51 +104,25 @@ final class Tracee {
 
     void setInitRegs(Registers r) {
         this.initRegs = r;
-        this.initWords = null; // the fast path re-derives its words on the tracer
-    }
-
-    /** Prepares the fast path for the current {@link #initRegs} (on the tracer, once per set). */
-    private void prepareFastPath() {
-        Registers init = initRegs;
-        long[] words = init.words();
-        int n = 6; // a syscall's arguments (RegisterLayout.argumentIndex: 0..5)
-        int[] idx = new int[n];
-        long[] probeArgs = new long[n];
-        long[] expect = words.clone();
-        // Distinct marker values, so that a layout that moves or derives words is noticed.
-        long marker = 0x5a5a_0000_0000_0001L;
-        expect[layout.syscallNumberIndex()] = marker;
-        for (int i = 0; i < n; i++) {
-            idx[i] = layout.argumentIndex(i);
-            probeArgs[i] = marker + 1 + i;
-            expect[idx[i]] = probeArgs[i];
-        }
-        long[] got = layout.createSyscallRegs(init, marker, probeArgs).words();
-        this.plainSyscallRegs = java.util.Arrays.equals(expect, got);
-        this.argIndex = idx;
-        this.scratch = new long[words.length];
-        this.initWords = words;
+        this.initWords = r.words();
     }
 
     /**
      * wait(stopped) of spec §1.1: the next stop's signal (with the ptrace event in bits 8..15 for
-     * SIGTRAP). A death (PTRACE_EVENT_EXIT or an exit status) marks the tracee dead and throws.
+     * SIGTRAP). A death (PTRACE_EVENT_EXIT or an exit status) marks the tracee dead and throws a
+     * {@link StubDeath}, to which the caller adds what it was doing.
      */
-    int waitStopped(String during) {
+    int waitStopped() {
         assertTracer();
-        return waitStop(during, null, 0);
+        return waitStop();
     }
 
-    /**
-     * wait(stopped) with the description of what was going on built only if the thread died:
-     * {@code during}, or else {@code describe.apply(sysno)}.
-     */
-    private int waitStop(String during, LongFunction<String> describe, long sysno) {
+    private int waitStop() {
         if (tid == tgid) {
-            return pollLeader(during, describe, sysno);
+            return pollLeader();
         }
         while (true) {
-            int sig = decodeStop(wait(WAIT_OPTIONS, during, describe, sysno), during, describe, sysno);
+            int sig = decodeStop(wait(WAIT_OPTIONS));
             if (sig != 0) {
                 return sig;
             }
@@ -152,12 +139,12 @@ final class Tracee {
      * have exited (waitid WEXITED only, which leaves live threads and their stops alone; their
      * tracers then see ECHILD, a death).
      */
-    private int pollLeader(String during, LongFunction<String> describe, long sysno) {
+    private int pollLeader() {
         int rounds = 0;
         while (true) {
-            int status = wait(WAIT_OPTIONS | Wait.WNOHANG, during, describe, sysno);
+            int status = wait(WAIT_OPTIONS | Wait.WNOHANG);
             if (status != -1) {
-                int sig = decodeStop(status, during, describe, sysno);
+                int sig = decodeStop(status);
                 if (sig != 0) {
                     return sig;
                 }
@@ -178,7 +165,7 @@ final class Tracee {
      * teardown ({@link GroupReaper}) that killed the process while this thread was waiting for
      * its stop, which is a death like any other, not a raw errno for the caller.
      */
-    private int wait(int options, String during, LongFunction<String> describe, long sysno) {
+    private int wait(int options) {
         try {
             return Sys.wait4(tid, options);
         } catch (LinuxException e) {
@@ -188,21 +175,16 @@ final class Tracee {
             reaped = true;
             markDead(Signals.SIGKILL);
             death = "killed and reaped by a teardown";
-            String d = during(during, describe, sysno);
-            return throwDied(new StubDiedException("stub " + tgid + (tid != tgid ? " thread " + tid : "") + " was "
-                    + death + (d == null ? "" : " during " + d), tgid, tid, Signals.SIGKILL));
+            throw new StubDeath("stub " + tgid + (tid != tgid ? " thread " + tid : "") + " was " + death, "", tgid, tid,
+                    Signals.SIGKILL);
         }
     }
 
-    private static int throwDied(StubDiedException e) {
-        throw e;
-    }
-
     /** Decodes a wait status per spec §1.1: 0 for a spurious stop; a death throws. */
-    private int decodeStop(int status, String during, LongFunction<String> describe, long sysno) {
+    private int decodeStop(int status) {
         if (!Wait.stopped(status)) {
             reaped = true; // this wait consumed its final status
-            throw died(status, during(during, describe, sysno));
+            throw died(status, "");
         }
         int sig = Wait.stopSignal(status);
         if (sig == 0) {
@@ -211,7 +193,7 @@ final class Tracee {
         if (sig == Signals.SIGTRAP) {
             int event = Wait.ptraceEvent(status);
             if (event == Ptrace.PTRACE_EVENT_EXIT) {
-                throw exitEvent(during(during, describe, sysno));
+                throw exitEvent();
             }
             return Signals.SIGTRAP | (event << 8);
         }
@@ -227,18 +209,14 @@ final class Tracee {
      * VM), and then the stub is re-bound there. Measured (tether bench, 2-vCPU VM): blocking wait
      * alone: inject p90 ~37 µs; poll, yield, wait: p90 ~10 µs, like the pinned native floor.
      */
-    private int waitAfterResume(String during, LongFunction<String> describe, long sysno) {
-        int status = wait(WAIT_OPTIONS | Wait.WNOHANG, during, describe, sysno);
+    private int waitAfterResume() {
+        int status = wait(WAIT_OPTIONS | Wait.WNOHANG);
         if (status == -1) {
             Sys.yield();
-            return waitStop(during, describe, sysno);
+            return waitStop();
         }
-        int sig = decodeStop(status, during, describe, sysno);
-        return sig != 0 ? sig : waitStop(during, describe, sysno);
-    }
-
-    private static String during(String during, LongFunction<String> describe, long sysno) {
-        return during != null ? during : describe != null ? describe.apply(sysno) : null;
+        int sig = decodeStop(status);
+        return sig != 0 ? sig : waitStop();
     }
 
     /** PTRACE_ATTACH + the SIGSTOP stop + PTRACE_SETOPTIONS (spec §1.2). */
@@ -254,7 +232,12 @@ final class Tracee {
     void attach(long options) {
         assertTracer();
         Sys.ptrace(Ptrace.PTRACE_ATTACH, tid, 0, 0);
-        int sig = waitStopped("attach");
+        int sig;
+        try {
+            sig = waitStopped();
+        } catch (StubDiedException e) {
+            throw StubDeath.during(e, "attach");
+        }
         if (sig != Signals.SIGSTOP) {
             throw new TetherException("attach to " + tid + ": expected a SIGSTOP stop, got " + Signals.name(sig & 0xff));
         }
@@ -275,39 +258,45 @@ final class Tracee {
 
     Registers getRegs() {
         assertTracer();
-        NativeMemory buf = REGS.get();
-        Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, layout.regsetSize());
-        long[] words = new long[layout.names().size()];
+        int size = regs.regsetSize();
+        NativeMemory buf = regsBuffer(size);
+        Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
+        long[] words = new long[regs.words()];
         buf.getLongs(0, words);
-        return layout.wrap(words);
+        return regs.layout.wrap(words);
     }
 
-    void setRegs(Registers regs) {
+    void setRegs(Registers r) {
         assertTracer();
-        NativeMemory buf = REGS.get();
-        buf.putLongs(0, regs.words());
-        Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, layout.regsetSize());
+        int size = regs.regsetSize();
+        NativeMemory buf = regsBuffer(size);
+        buf.putLongs(0, r.words());
+        Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
     }
 
     /** grabInitRegs (spec §1.5): the current registers with the IP moved back onto the syscall instruction. */
     void grabInitRegs() {
         Registers r = getRegs();
-        int ip = layout.instructionPointerIndex();
-        setInitRegs(r.with(ip, r.get(ip) - layout.syscallInstructionLength()));
+        int ip = regs.layout.instructionPointerIndex();
+        setInitRegs(r.with(ip, r.get(ip) - regs.layout.syscallInstructionLength()));
     }
 
     /**
-     * syscall(regs) of spec §1.6: set the registers, PTRACE_CONT until the stub traps after the
-     * syscall (signal stops in between are discarded), read the registers back.
+     * syscall(regs) of spec §1.6 with registers of the caller's making (a test's jump elsewhere):
+     * set them, PTRACE_CONT until the stub traps after the syscall (signal stops in between are
+     * discarded), read the registers back. Injections use {@link #inject}.
      */
-    Registers syscall(Registers regs, String during) {
+    Registers syscall(Registers r, String during) {
         try {
-            setRegs(regs);
+            setRegs(r);
             bind();
-            runToBreakpoint(during, null, 0);
+            runToBreakpoint();
             return getRegs();
         } catch (LinuxException e) {
-            throw vanished(e, during, null, 0);
+            RuntimeException v = vanished(e);
+            throw v instanceof StubDiedException d ? StubDeath.during(d, during) : v;
+        } catch (StubDiedException e) {
+            throw StubDeath.during(e, during);
         }
     }
 
@@ -316,12 +305,12 @@ final class Tracee {
      * left it in one: it was killed meanwhile (a SIGKILL from outside, between injections) and is
      * on its way out, so wait for its end and report that death instead.
      */
-    private RuntimeException vanished(LinuxException e, String during, LongFunction<String> describe, long sysno) {
+    private RuntimeException vanished(LinuxException e) {
         if (e.errno() != Errno.ESRCH) {
             return e;
         }
         try {
-            waitStop(during, describe, sysno);
+            waitStop();
         } catch (StubDiedException d) {
             return d;
         } catch (LinuxException w) {
@@ -342,23 +331,23 @@ final class Tracee {
      * SIGKILLed (as delivering the fault would kill it, every disposition being SIG_DFL there,
      * DESIGN rule 3, but without a core dump) and the error carries those registers.
      */
-    private void runToBreakpoint(String during, LongFunction<String> describe, long sysno) {
+    private void runToBreakpoint() {
         faults.reset();
         while (true) {
             Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0); // data 0: any signal stop is discarded
-            int sig = waitAfterResume(during, describe, sysno);
+            int sig = waitAfterResume();
             if (sig == Signals.SIGTRAP) {
                 faults.reset(); // a discarded one-off fault is no news once the syscall is done
                 return;
             }
             if (FaultWatch.isFault(sig)) {
-                Registers regs;
+                Registers at;
                 try {
-                    regs = getRegs();
+                    at = getRegs();
                 } catch (LinuxException e) {
-                    regs = null;
+                    at = null;
                 }
-                if (faults.record(sig, regs, layout.instructionPointerIndex())) {
+                if (faults.record(sig, at, regs.layout.instructionPointerIndex())) {
                     // Fatal. SIGKILL rather than delivering the fault: same end, no core dump.
                     try {
                         Sys.tgkill(tgid, tid, Signals.SIGKILL);
@@ -392,16 +381,19 @@ final class Tracee {
 
     /**
      * A ptrace request on this thread failed with {@code e}: the death it means (ESRCH: the thread
-     * was killed meanwhile; this waits for its end), or {@code e} itself.
+     * was killed meanwhile; this waits for its end), described as during {@code during}, or
+     * {@code e} itself.
      */
     RuntimeException lost(LinuxException e, String during) {
-        return vanished(e, during, null, 0);
+        RuntimeException v = vanished(e);
+        return v instanceof StubDiedException d ? StubDeath.during(d, during) : v;
     }
 
     /**
      * Resumes this thread with {@code request} (PTRACE_SYSEMU, PTRACE_SYSEMU_SINGLESTEP) and waits
      * for its next stop; signal stops are discarded by the resume (data 0). A death throws
-     * {@link StubDiedException}. (A thread group leader's wait still polls: {@link #pollLeader}.)
+     * {@link StubDiedException}, saying it happened during {@code during}. (A thread group
+     * leader's wait still polls: {@link #pollLeader}.)
      */
     int resume(int request, String during) {
         assertTracer();
@@ -410,66 +402,55 @@ final class Tracee {
             // A plain (blocking) wait, not waitAfterResume's poll and yield: guest code runs for a
             // while before it stops, so the poll misses and costs two more kernel entries per
             // switch (measured: 5.4 -> 4.8 us a switch, the floor's ptrace_sysemu 3.5 us).
-            return waitStop(during, null, 0);
+            return waitStop();
         } catch (LinuxException e) {
-            throw vanished(e, during, null, 0);
+            throw lost(e, during);
+        } catch (StubDiedException e) {
+            throw StubDeath.during(e, during);
         }
     }
 
+    /** {@link #inject(long, long[], long)} without a fork: no stub parent pid to set. */
+    static final long NO_CHILD = -1;
+
     /** syscallIgnoreInterrupt (spec §1.7): raw result, -errno on failure; restarts retried. */
-    long inject(long sysno, long[] args, String during) {
-        return inject(sysno, args, during, null);
+    long inject(long sysno, long[] args) {
+        return inject(sysno, args, NO_CHILD);
     }
 
     /**
-     * {@link #inject(long, long[], String)} describing the syscall with {@code describe} only
-     * when an error is thrown. The hot path: no Java object is allocated, and the native work is
-     * SETREGSET, PTRACE_CONT, wait4, GETREGSET (plus sched_getcpu for {@link #bind}).
+     * The one injection path: core's createSyscallRegs ({@link SyscallRegs#fill}) from the
+     * initial registers, and for an injected clone that forks a subprocess ({@code childPpid}
+     * not {@link #NO_CHILD}) initChildProcessPPID with the parent the child must see; then
+     * SETREGSET, PTRACE_CONT to the breakpoint, GETREGSET and the return register
+     * ({@code syscallIgnoreInterrupt}: -ERESTARTSYS and its kin are retried). No Java object is
+     * allocated: the native work is SETREGSET, PTRACE_CONT, wait4, GETREGSET (plus sched_getcpu
+     * for {@link #bind}). A death throws a {@link StubDeath} without saying what was injected:
+     * the caller that catches it adds that ({@link StubDeath#during}), only then.
+     *
+     * @throws IllegalArgumentException with more than six arguments
      */
-    long inject(long sysno, long[] args, LongFunction<String> describe) {
-        return inject(sysno, args, null, describe);
-    }
-
-    private long inject(long sysno, long[] args, String during, LongFunction<String> describe) {
+    long inject(long sysno, long[] args, long childPpid) {
         assertTracer();
-        if (initWords == null) {
-            prepareFastPath();
-        }
-        if (!plainSyscallRegs || args.length > argIndex.length) {
-            return injectAdjusted(r -> r, sysno, args, during(during, describe, sysno));
-        }
-        NativeMemory buf = REGS.get();
-        int size = layout.regsetSize();
-        int ret = layout.returnValueIndex();
+        SyscallRegs.checkArgs(args);
+        int size = regs.regsetSize();
+        NativeMemory buf = regsBuffer(size);
+        long[] w = scratch;
         while (true) {
-            long[] w = scratch;
-            System.arraycopy(initWords, 0, w, 0, w.length);
-            w[layout.syscallNumberIndex()] = sysno;
-            for (int i = 0; i < argIndex.length; i++) {
-                w[argIndex[i]] = i < args.length ? args[i] : 0; // arguments not given are zero
+            regs.fill(initWords, w, sysno, args);
+            if (childPpid != NO_CHILD) {
+                regs.initChildProcessPPID(w, childPpid);
             }
             buf.putLongs(0, w);
             try {
                 Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
                 bind();
-                runToBreakpoint(during, describe, sysno);
+                runToBreakpoint();
                 Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
             } catch (LinuxException e) {
-                throw vanished(e, during, describe, sysno);
+                throw vanished(e);
             }
-            long r = buf.getLong(8L * ret);
-            if (r == -Errno.ERESTARTSYS || r == -Errno.ERESTARTNOINTR || r == -Errno.ERESTARTNOHAND) {
-                continue;
-            }
-            return r;
-        }
-    }
-
-    /** {@link #inject} with the syscall registers passed through {@code adjust} first. */
-    long injectAdjusted(java.util.function.UnaryOperator<Registers> adjust, long sysno, long[] args, String during) {
-        while (true) {
-            Registers regs = adjust.apply(layout.createSyscallRegs(initRegs, sysno, args));
-            long r = layout.syscallReturnValue(syscall(regs, during));
+            long r = buf.getLong(regs.returnValueOffset());
             if (r == -Errno.ERESTARTSYS || r == -Errno.ERESTARTNOINTR || r == -Errno.ERESTARTNOHAND) {
                 continue;
             }
@@ -478,7 +459,7 @@ final class Tracee {
     }
 
     /** A PTRACE_EVENT_EXIT stop: the thread is dying; let it go, reap it and report why. */
-    private StubDiedException exitEvent(String during) {
+    private StubDiedException exitEvent() {
         int msg;
         try {
             msg = (int) Sys.getEventMessage(tid);
@@ -486,11 +467,11 @@ final class Tracee {
             msg = 0x7f; // unknown
         }
         // The dying thread's registers are still readable in this stop (spec §1.10 dumps them too).
-        Registers regs;
+        Registers at;
         try {
-            regs = getRegs();
+            at = getRegs();
         } catch (LinuxException e) {
-            regs = null;
+            at = null;
         }
         int status = msg;
         try {
@@ -502,18 +483,14 @@ final class Tracee {
         } catch (LinuxException e) {
             // already gone
         }
-        String where = regs == null ? "" : "\nregisters at its PTRACE_EVENT_EXIT stop:\n" + regs;
-        return died(status == -1 ? msg : status, during, where);
+        String where = at == null ? "" : "\nregisters at its PTRACE_EVENT_EXIT stop:\n" + at;
+        return died(status == -1 ? msg : status, where);
     }
 
-    private StubDiedException died(int status, String during) {
-        return died(status, during, "");
-    }
-
-    private StubDiedException died(int status, String during, String registers) {
+    private StubDeath died(int status, String registers) {
         markDead(status);
-        return new StubDiedException("stub " + tgid + (tid != tgid ? " thread " + tid : "") + " " + death
-                + (during == null ? "" : " during " + during) + faults.describe() + registers, tgid, tid, status);
+        return new StubDeath("stub " + tgid + (tid != tgid ? " thread " + tid : "") + " " + death,
+                faults.describe() + registers, tgid, tid, status);
     }
 
     void markDead(int status) {

@@ -159,7 +159,7 @@ class BpfKernelDifferentialTest {
                     SeccompData data = new SeccompData(nr, audit, ip, args);
                     int verdict = Interpreter.run(program, data.toBytes(ByteOrder.nativeOrder()), ByteOrder.nativeOrder()).value();
                     assertEquals(policy.evaluate(data, TABLE).value(), verdict, where + ": interpreter vs rules for " + data);
-                    long got = stub.inject(nr, args);
+                    long got = stub.syscall(nr, args);
                     Action v = Action.raw(verdict);
                     if (v.actionPart() == Action.RET_ERRNO) {
                         assertEquals(-v.data(), got, where + ": kernel vs interpreter for " + data);

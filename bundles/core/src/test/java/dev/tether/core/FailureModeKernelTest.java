@@ -242,7 +242,7 @@ class FailureModeKernelTest {
             // Exit signal 0: its death spares this JVM.
             Stub stub = p.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD);
             StubDiedException e = org.junit.jupiter.api.Assertions.assertThrows(StubDiedException.class,
-                    () -> stub.inject("getuid"));
+                    () -> stub.syscall("getuid"));
             String msg = e.getMessage();
             assertEquals(Signals.SIGSYS, e.termSignal(), msg);
             assertTrue(msg.contains("killed by SIGSYS") && msg.contains("during getuid"), msg);
@@ -265,7 +265,7 @@ class FailureModeKernelTest {
         try (StubPlatformImpl p = TestArch.platform(Settings.defaults())) {
             StubImpl stub = (StubImpl) p.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD);
             Tracee t = stub.tracee;
-            int ipIndex = t.layout.instructionPointerIndex();
+            int ipIndex = t.regs.layout.instructionPointerIndex();
             long nowhere = 0x1000; // below mmap_min_addr: never mapped
             StubDiedException e = org.junit.jupiter.api.Assertions.assertThrows(StubDiedException.class,
                     () -> t.owner.call(() -> t.syscall(t.initRegs().with(ipIndex, nowhere), "a jump to 0x1000")));

@@ -243,7 +243,7 @@ class FailurePathsKernelTest {
                 List<String> maps = SubprocessKernelTest.maps(s.pid());
                 assertEquals(1, maps.size(), "only the stub page: " + maps);
                 assertTrue(maps.get(0).startsWith(String.format("%x-", p.facts().stubAddress())), maps.toString());
-                assertEquals(s.pid(), s.inject("getpid"), "and it still works");
+                assertEquals(s.pid(), s.syscall("getpid"), "and it still works");
             }
         } finally {
             p.close();
@@ -295,7 +295,7 @@ class FailurePathsKernelTest {
             assertTrue(p.stubs().isEmpty());
             assertTrue(NoLeftoverProcesses.leftovers().isEmpty(), "nothing was cloned");
             try (Stub ok = p.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD)) {
-                assertEquals(ok.pid(), ok.inject("getpid"));
+                assertEquals(ok.pid(), ok.syscall("getpid"));
             }
         } finally {
             p.close();
@@ -399,7 +399,7 @@ class FailurePathsKernelTest {
         try (Subprocess s = p.newSubprocess(); Stub stub = p.createStub()) {
             s.syscall("getpid");
             check(s.registers());
-            stub.inject("getpid");
+            stub.syscall("getpid");
             check(stub.registers());
         } finally {
             p.close();

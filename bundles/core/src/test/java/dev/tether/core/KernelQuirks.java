@@ -37,7 +37,7 @@ final class KernelQuirks {
     static boolean bypassesSeccomp(StubPlatformImpl platform, int nr) {
         Policy policy = platform.stubPolicy(Action.errno(MARKER_ERRNO));
         try (Stub probe = platform.attachedThread(Clone.CLONE_FILES, policy)) {
-            return probe.inject(nr) != -MARKER_ERRNO;
+            return probe.syscall(nr) != -MARKER_ERRNO;
         }
     }
 
@@ -50,7 +50,7 @@ final class KernelQuirks {
                 if (!mayBypass(TestArch.table().name(nr))) {
                     continue; // a filtered syscall: must never be bypassed, the policy tests check it
                 }
-                if (probe.inject(nr) != -MARKER_ERRNO) {
+                if (probe.syscall(nr) != -MARKER_ERRNO) {
                     out.add(nr);
                 }
             }

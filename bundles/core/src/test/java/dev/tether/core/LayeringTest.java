@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * <li>{@code bundles/bpf} is classic BPF and nothing else (as golang.org/x/net/bpf): no Tether
  * package, {@code dev.tether.seccomp} least of all;</li>
  * <li>the arch bundles are pure Java that core composes: they never use {@code dev.tether.core},
- * nor {@code dev.tether.linux} (native code).</li>
+ * nor {@code dev.tether.linux} (native code); nor does {@code bundles/arch-support}, their shared
+ * base classes, which knows no particular arch bundle either.</li>
  * </ul>
  *
  * <p><b>Known violations.</b> {@link #KNOWN} lists what breaks these rules today, each with why it
@@ -53,7 +54,9 @@ class LayeringTest {
             new Layer("bundles/linux/src/main/java", List.of("dev.tether.abi", "dev.tether.linux"), List.of()),
             new Layer("bundles/bpf/src/main/java", List.of("dev.tether.bpf"), List.of()),
             new Layer("arch-amd64/src/main/java", List.of(), List.of("dev.tether.core", "dev.tether.linux")),
-            new Layer("arch-arm64/src/main/java", List.of(), List.of("dev.tether.core", "dev.tether.linux")));
+            new Layer("arch-arm64/src/main/java", List.of(), List.of("dev.tether.core", "dev.tether.linux")),
+            new Layer("bundles/arch-support/src/main/java", List.of(),
+                    List.of("dev.tether.core", "dev.tether.linux", "dev.tether.arch")));
 
     /**
      * Violations known today, as {@code "file -> package"} (file relative to the repository root).

@@ -27,7 +27,7 @@ class PlatformLifecycleKernelTest {
         for (Stub s : stubs) {
             assertFalse(Files.exists(Path.of("/proc/" + s.pid())), "stub " + s.pid() + " survived close");
             assertFalse(s.alive());
-            assertThrows(PlatformClosedException.class, () -> s.inject("getpid"));
+            assertThrows(PlatformClosedException.class, () -> s.syscall("getpid"));
         }
         assertThrows(PlatformClosedException.class, p::createStub);
         assertTrue(NoLeftoverProcesses.leftovers().isEmpty());
@@ -47,7 +47,7 @@ class PlatformLifecycleKernelTest {
         assertEquals(Clone.CLONE_FILES | Signals.SIGKILL, p.processCloneFlags());
         // A throw-away stub with a harmless exit signal can still be torn down in fail-stop mode.
         Stub spare = p.attachedThread(Clone.CLONE_FILES, p.stubPolicy(dev.tether.seccomp.Action.KILL_THREAD).defaultAction());
-        assertEquals(spare.pid(), spare.inject("getpid"));
+        assertEquals(spare.pid(), spare.syscall("getpid"));
         spare.close();
         // With no fail-stop stub alive, the platform closes normally. (Creating a real fail-stop
         // stub here would tie its life to this test JVM: that mode is tested in a child JVM.)

@@ -84,10 +84,10 @@ class StubCapabilitiesKernelTest {
         try (Stub stub = platform.createStub()) {
             assertNoCapabilities("createStub", "/proc/" + stub.pid() + "/status");
             // and still does what stubs do: injected syscalls, memory the JVM reads back
-            assertEquals(stub.pid(), stub.inject("getpid"));
-            long addr = stub.inject("mmap", 0, 4096, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
+            assertEquals(stub.pid(), stub.syscall("getpid"));
+            long addr = stub.syscall("mmap", 0, 4096, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
             assertTrue(addr > 0, Long.toHexString(addr));
-            assertEquals(0, stub.inject("munmap", addr, 4096));
+            assertEquals(0, stub.syscall("munmap", addr, 4096));
         }
     }
 
@@ -95,7 +95,7 @@ class StubCapabilitiesKernelTest {
     void anAttachedThreadHasNoCapabilities() throws Exception {
         try (Stub stub = platform.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD)) {
             assertNoCapabilities("attachedThread", "/proc/" + stub.pid() + "/status");
-            assertEquals(stub.pid(), stub.inject("getpid"));
+            assertEquals(stub.pid(), stub.syscall("getpid"));
         }
     }
 

@@ -89,15 +89,15 @@ class StubKernelTest {
     @Test
     void injectedSyscallsReturnTheRightValues() {
         try (Stub stub = platform.createStub()) {
-            assertEquals(stub.pid(), stub.inject("getpid"));
-            assertEquals(JVM_PID, stub.inject("getppid"));
-            long addr = stub.inject("mmap", 0, 8192, Mman.PROT_READ | Mman.PROT_WRITE,
+            assertEquals(stub.pid(), stub.syscall("getpid"));
+            assertEquals(JVM_PID, stub.syscall("getppid"));
+            long addr = stub.syscall("mmap", 0, 8192, Mman.PROT_READ | Mman.PROT_WRITE,
                     Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
             assertTrue(addr > 0 && addr % 4096 == 0, "mmap returned " + Long.toHexString(addr));
-            assertEquals(0, stub.inject("munmap", addr, 8192));
-            assertEquals(-Errno.EINVAL, stub.inject("munmap", 1, 4096), "munmap of a misaligned address");
+            assertEquals(0, stub.syscall("munmap", addr, 8192));
+            assertEquals(-Errno.EINVAL, stub.syscall("munmap", 1, 4096), "munmap of a misaligned address");
             // the registers of one injection do not leak into the next (each starts from initRegs)
-            assertEquals(stub.pid(), stub.inject("getpid"));
+            assertEquals(stub.pid(), stub.syscall("getpid"));
             assertTrue(stub.alive());
         }
     }
@@ -106,7 +106,7 @@ class StubKernelTest {
     void aMappingMadeByInjectionIsVisibleInProc() throws Exception {
         try (Stub stub = platform.createStub()) {
             long fixed = 0x10000000L;
-            long addr = stub.inject("mmap", fixed, 4096, Mman.PROT_READ, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_FIXED, -1, 0);
+            long addr = stub.syscall("mmap", fixed, 4096, Mman.PROT_READ, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_FIXED, -1, 0);
             assertEquals(fixed, addr);
             assertTrue(Files.readString(Path.of("/proc/" + stub.pid() + "/maps")).contains("10000000-10001000 r--p"));
         }
@@ -116,7 +116,7 @@ class StubKernelTest {
     void aForbiddenSyscallKillsTheStubWithSigsys() throws Exception {
         Stub stub = platform.createStub();
         int pid = stub.pid();
-        StubDiedException e = assertThrows(StubDiedException.class, () -> stub.inject("getuid"));
+        StubDiedException e = assertThrows(StubDiedException.class, () -> stub.syscall("getuid"));
         assertEquals(Signals.SIGSYS, e.termSignal(), e.getMessage());
         assertTrue(e.getMessage().contains("SIGSYS") && e.getMessage().contains("getuid"), e.getMessage());
         assertFalse(stub.alive());
@@ -124,7 +124,7 @@ class StubKernelTest {
         assertFalse(Files.exists(Path.of("/proc/" + pid)), "the dead stub was reaped");
         assertFalse(platform.stubs().contains(stub));
         stub.close(); // idempotent on a dead stub
-        assertThrows(StubDiedException.class, () -> stub.inject("getpid"));
+        assertThrows(StubDiedException.class, () -> stub.syscall("getpid"));
     }
 
     @Test
@@ -135,7 +135,7 @@ class StubKernelTest {
         stub.close();
         assertFalse(Files.exists(Path.of("/proc/" + pid)));
         assertFalse(platform.stubs().contains(stub));
-        assertThrows(PlatformClosedException.class, () -> stub.inject("getpid"));
+        assertThrows(PlatformClosedException.class, () -> stub.syscall("getpid"));
     }
 
     @Test
@@ -150,7 +150,7 @@ class StubKernelTest {
                 int k = i;
                 ts[i] = new Thread(() -> {
                     for (int n = 0; n < 200; n++) {
-                        got[k] = stubs.get(k).inject("getpid");
+                        got[k] = stubs.get(k).syscall("getpid");
                     }
                 });
                 ts[i].start();
@@ -169,8 +169,8 @@ class StubKernelTest {
     @Test
     void badArgumentsAreRefused() {
         try (Stub stub = platform.createStub()) {
-            assertThrows(IllegalArgumentException.class, () -> stub.inject("no_such_syscall"));
-            assertThrows(IllegalArgumentException.class, () -> stub.inject(39, 1, 2, 3, 4, 5, 6, 7));
+            assertThrows(IllegalArgumentException.class, () -> stub.syscall("no_such_syscall"));
+            assertThrows(IllegalArgumentException.class, () -> stub.syscall(39, 1, 2, 3, 4, 5, 6, 7));
             assertTrue(stub.alive());
         }
     }

@@ -42,10 +42,10 @@ class StubKillTargetKernelTest {
     @Test
     void oneProcessMayBeStoppedAndTheTracerCopesWithTheStop() {
         try (Stub sender = throwAway(); Stub victim = throwAway()) {
-            assertEquals(0, sender.inject("kill", victim.pid(), Signals.SIGSTOP));
+            assertEquals(0, sender.syscall("kill", victim.pid(), Signals.SIGSTOP));
             // the victim is traced: the SIGSTOP is a signal-delivery stop its tracer passes over
-            assertEquals(victim.pid(), victim.inject("getpid"));
-            assertEquals(sender.pid(), sender.inject("getpid"));
+            assertEquals(victim.pid(), victim.syscall("getpid"));
+            assertEquals(sender.pid(), sender.syscall("getpid"));
         }
     }
 
@@ -57,11 +57,11 @@ class StubKillTargetKernelTest {
             for (long target : targets) {
                 Stub sender = throwAway();
                 StubDiedException e = assertThrows(StubDiedException.class,
-                        () -> sender.inject("kill", target, Signals.SIGSTOP), "kill(0x" + Long.toHexString(target) + ")");
+                        () -> sender.syscall("kill", target, Signals.SIGSTOP), "kill(0x" + Long.toHexString(target) + ")");
                 assertEquals(Signals.SIGSYS, e.termSignal(), e.getMessage());
                 sender.close();
             }
-            assertEquals(victim.pid(), victim.inject("getpid"));
+            assertEquals(victim.pid(), victim.syscall("getpid"));
         }
     }
 }

@@ -163,8 +163,8 @@ class StubPageKernelTest {
         }
         // Host stubs too (their filter has no mprotect rule: only munmap and mmap can be tried).
         try (Stub host = platform.createStub()) {
-            assertEquals(-Errno.EPERM, host.inject("munmap", stub, stubLength));
-            assertEquals(host.pid(), host.inject("getpid"));
+            assertEquals(-Errno.EPERM, host.syscall("munmap", stub, stubLength));
+            assertEquals(host.pid(), host.syscall("getpid"));
         }
     }
 }

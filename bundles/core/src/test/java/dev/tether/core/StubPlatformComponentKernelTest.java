@@ -69,14 +69,14 @@ class StubPlatformComponentKernelTest {
             Configs.modify(c, Map.of("tracerThreads", 3));
             assertEquals(3, c.facts().tracerThreads());
             assertFalse(before.alive(), "the old platform's stub went with it");
-            assertThrows(PlatformClosedException.class, () -> before.inject("getpid"));
+            assertThrows(PlatformClosedException.class, () -> before.syscall("getpid"));
 
             Configs.modify(c, Map.of("failureMode", FailureMode.FAIL_STOP));
             assertEquals(FailureMode.FAIL_STOP, c.facts().failureMode());
             Configs.modify(c, Map.of());
             assertEquals(FailureMode.CONTAINED, c.facts().failureMode(), "no fail-stop stub was made: it could go");
             try (Stub after = c.createStub()) {
-                assertEquals(after.pid(), after.inject("getpid"));
+                assertEquals(after.pid(), after.syscall("getpid"));
             }
         } finally {
             c.deactivate();

@@ -78,7 +78,7 @@ class SyscallPolicyKernelTest {
             if (verdict.equals(Action.KILL_THREAD)) {
                 Stub stub = platform.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD);
                 try {
-                    long r = stub.inject(nr, args);
+                    long r = stub.syscall(nr, args);
                     stub.close();
                     // Tolerated only where the kernel never consults seccomp, for a number
                     // outside its syscall table or uretprobe/uprobe (see KernelQuirks).
@@ -114,13 +114,13 @@ class SyscallPolicyKernelTest {
             if (name.equals("clone") && args[0] == platform.processCloneFlags()) {
                 // A process clone: make the child re-run the stub bootstrap and stop itself
                 // (initChildProcessPPID, spec §5.3), then kill it and let the stub reap it.
-                long child = stub.injectAdjusted(r -> stub.tracee.layout.initChildProcessPPID(r, stub.pid()), nr, args);
+                long child = stub.tracee.owner.call(() -> stub.tracee.inject(nr, args, stub.pid()));
                 assertTrue(child > 0, "clone returned " + child);
-                assertEquals(child, stub.inject("wait4", child, 0, Wait.__WALL | Wait.WUNTRACED));
+                assertEquals(child, stub.syscall("wait4", child, 0, Wait.__WALL | Wait.WUNTRACED));
                 Sys.kill((int) child, Signals.SIGKILL);
-                assertEquals(child, stub.inject("wait4", child, 0, Wait.__WALL));
+                assertEquals(child, stub.syscall("wait4", child, 0, Wait.__WALL));
             } else {
-                long r = stub.inject(nr, args);
+                long r = stub.syscall(nr, args);
                 if (name.equals("clone")) {
                     assertTrue(r > 0, "thread clone returned " + r);
                 }

@@ -32,7 +32,7 @@ public final class VirtualThreadProbe {
             }
             // and from a platform thread it works
             try (var stub = platform.createStub()) {
-                System.out.println("PLATFORM THREAD: getpid ok " + (stub.inject("getpid") == stub.pid()));
+                System.out.println("PLATFORM THREAD: getpid ok " + (stub.syscall("getpid") == stub.pid()));
             }
         }
     }

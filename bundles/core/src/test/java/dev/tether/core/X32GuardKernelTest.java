@@ -83,7 +83,7 @@ class X32GuardKernelTest {
         Program program = SeccompCompiler.compile(policy, TABLE);
         Action interpreted = Action.raw(Interpreter.run(program, data.toBytes(ByteOrder.nativeOrder()), ByteOrder.nativeOrder()).value());
         assertEquals(policy.evaluate(data, TABLE), interpreted, "interpreter vs rules for " + data);
-        long got = stub.inject(nr);
+        long got = stub.syscall(nr);
         if (interpreted.actionPart() == Action.RET_ERRNO) {
             assertEquals(-interpreted.data(), got, "kernel vs interpreter for " + data);
         }
@@ -106,7 +106,7 @@ class X32GuardKernelTest {
             assertEquals(-DEFAULT_ERRNO, injectAndCompare(stub, policy, -1));
             // a native number outside the rules: the default
             assertEquals(-DEFAULT_ERRNO, injectAndCompare(stub, policy, TABLE.require("getuid")));
-            assertEquals(stub.pid(), stub.inject(getpid), "the stub still works");
+            assertEquals(stub.pid(), stub.syscall(getpid), "the stub still works");
         }
     }
 
@@ -147,8 +147,8 @@ class X32GuardKernelTest {
     void anX32SyscallKillsAStub() {
         for (long nr : new long[] {x32.syscallBit() | getpid, x32.syscallBit() | TABLE.require("mmap")}) {
             Stub stub = platform.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD);
-            assertEquals(stub.pid(), stub.inject(getpid));
-            StubDiedException e = assertThrows(StubDiedException.class, () -> stub.inject(nr), "nr 0x" + Long.toHexString(nr));
+            assertEquals(stub.pid(), stub.syscall(getpid));
+            StubDiedException e = assertThrows(StubDiedException.class, () -> stub.syscall(nr), "nr 0x" + Long.toHexString(nr));
             assertEquals(Signals.SIGSYS, e.termSignal(), e.getMessage());
             stub.close();
         }

@@ -103,7 +103,8 @@ public class ConfigurationTest extends TetherTestSupport {
         for (AttributeDefinition ad : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
             ads.put(ad.getID(), ad);
         }
-        assertEquals(List.of("failureMode", "logInjections", "poolSize", "prefork", "stubAddress", "tracerThreads"),
+        assertEquals(List.of("cpuidFaulting", "failureMode", "logInjections", "poolSize", "prefork", "stubAddress",
+                "tracerThreads"),
                 new ArrayList<>(ads.keySet()));
         assertEquals(List.of("CONTAINED", "FAIL_STOP"), Arrays.asList(ads.get("failureMode").getOptionValues()));
         assertEquals(AttributeDefinition.INTEGER, ads.get("poolSize").getType());
@@ -155,7 +156,7 @@ public class ConfigurationTest extends TetherTestSupport {
         configure(configAdmin, "failureMode", "CONTAINED");
         await("failure mode CONTAINED", CONFIG_MS, () -> p.facts().failureMode() == FailureMode.CONTAINED, () -> "" + p.facts());
         try (Stub after = p.createStub()) {
-            assertEquals(after.pid(), after.inject("getpid"));
+            assertEquals(after.pid(), after.syscall("getpid"));
         }
     }
 
@@ -188,7 +189,7 @@ public class ConfigurationTest extends TetherTestSupport {
             assertFalse("the extra pooled subprocess " + pooledPid + " was destroyed", running(pooledPid));
 
             assertTrue("same platform: its stub lived through the pool changes", witness.alive());
-            assertEquals(witness.pid(), witness.inject("getpid"));
+            assertEquals(witness.pid(), witness.syscall("getpid"));
             assertEquals("same platform: same facts", facts, p.facts());
         } finally {
             witness.close();
@@ -199,12 +200,12 @@ public class ConfigurationTest extends TetherTestSupport {
     public void injectionLoggingTogglesWithoutReplacingThePlatform() throws Exception {
         StubPlatform p = platform();
         try (Stub stub = p.createStub()) {
-            stub.inject("getpid");
+            stub.syscall("getpid");
             assertFalse("no injection is logged by default", logged(LogLevel.INFO, "injected getpid"));
 
             configure(configAdmin, "logInjections", true);
             await("logInjections on", CONFIG_MS, () -> Boolean.TRUE.equals(properties().get("logInjections")), () -> String.valueOf(properties()));
-            assertEquals(stub.pid(), stub.inject("getpid"));
+            assertEquals(stub.pid(), stub.syscall("getpid"));
             String expected = "injected getpid (" + p.syscallNumber("getpid") + ") into stub " + stub.pid() + " = " + stub.pid();
             await("the injection in the log", CONFIG_MS, () -> logged(LogLevel.INFO, expected), this::messages);
             assertTrue("the stub lived through the change: the platform was not replaced", stub.alive());
@@ -212,7 +213,7 @@ public class ConfigurationTest extends TetherTestSupport {
             configure(configAdmin, "logInjections", false);
             await("logInjections off", CONFIG_MS, () -> Boolean.FALSE.equals(properties().get("logInjections")), () -> String.valueOf(properties()));
             log.clear();
-            stub.inject("getppid");
+            stub.syscall("getppid");
             assertFalse("no injection is logged once turned off", logged(LogLevel.INFO, "injected getppid"));
         }
     }
@@ -239,7 +240,7 @@ public class ConfigurationTest extends TetherTestSupport {
             long ip = moved.initialRegisters().words()[ipIndex()];
             assertTrue(String.format("the stub runs at the configured page: ip 0x%x", ip),
                     ip >= wanted && ip < wanted + p.facts().stubLength());
-            assertEquals(moved.pid(), moved.inject("getpid"));
+            assertEquals(moved.pid(), moved.syscall("getpid"));
         }
     }
 

@@ -245,7 +245,7 @@ public class HotSwapTest extends TetherTestSupport {
         StubPlatform platform = tracker.waitForService(SERVICE_TIMEOUT_MS);
         assertNotNull("StubPlatform after the swaps", platform);
         try (Stub stub = platform.createStub()) {
-            assertEquals(stub.pid(), stub.inject("getpid"));
+            assertEquals(stub.pid(), stub.syscall("getpid"));
         }
         tracker.close();
 

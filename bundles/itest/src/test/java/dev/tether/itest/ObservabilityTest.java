@@ -53,9 +53,9 @@ public class ObservabilityTest extends TetherTestSupport {
 
         try (Stub stub = platform.createStub()) {
             for (int i = 0; i < 10; i++) {
-                stub.inject("getpid");
+                stub.syscall("getpid");
             }
-            stub.inject("munmap", 1, 4096); // EINVAL: counted as an injection error, not a failure
+            stub.syscall("munmap", 1, 4096); // EINVAL: counted as an injection error, not a failure
         }
         Subprocess sub = platform.newSubprocess();
         try {
@@ -64,7 +64,7 @@ public class ObservabilityTest extends TetherTestSupport {
             sub.destroy();
         }
         Stub doomed = platform.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD);
-        assertThrows(StubDiedException.class, () -> doomed.inject("getuid"));
+        assertThrows(StubDiedException.class, () -> doomed.syscall("getuid"));
         doomed.close();
 
         assertEquals("10 getpid + 1 munmap into the stub, 1 getpid into the subprocess", 12L, mbean.getAttribute("Injections"));

@@ -48,7 +48,7 @@ public class StubPlatformTest extends TetherTestSupport {
         assertEquals(HostArch.current().archName(), platform.facts().arch());
         Stub stub = platform.createStub();
         int pid = stub.pid();
-        assertEquals(pid, stub.inject("getpid"));
+        assertEquals(pid, stub.syscall("getpid"));
         assertTrue(Files.exists(Path.of("/proc/" + pid)));
         context.ungetService(ref);
 
@@ -65,8 +65,8 @@ public class StubPlatformTest extends TetherTestSupport {
         assertNotNull(ref);
         StubPlatform platform = (StubPlatform) context.getService(ref);
         try (Stub stub = platform.createStub()) {
-            assertEquals(stub.pid(), stub.inject("getpid"));
-            assertEquals(ProcessHandle.current().pid(), stub.inject("getppid"));
+            assertEquals(stub.pid(), stub.syscall("getpid"));
+            assertEquals(ProcessHandle.current().pid(), stub.syscall("getppid"));
         } finally {
             context.ungetService(ref);
         }

@@ -7,6 +7,7 @@ import java.util.List;
  * {@code appendArchSeccompRules(rules, defaultAction)}. Implemented by the arch bundles and
  * registered as an OSGi service with the property {@code tether.arch}.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface SeccompContribution {
     /** Tether's name of the architecture. */
     String arch();

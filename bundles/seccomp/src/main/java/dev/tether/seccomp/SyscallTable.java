@@ -9,6 +9,7 @@ import java.util.OptionalInt;
  * of the kernel. Implemented by the arch bundles and registered as an OSGi service with the
  * property {@code tether.arch} (e.g. {@code amd64}).
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface SyscallTable {
     /** Tether's name of the architecture: {@code amd64} or {@code arm64}. */
     String arch();

@@ -82,9 +82,9 @@ public final class DemoCommand {
             row(out, "NoNewPrivs", field(st, "NoNewPrivs") + check(field(st, "NoNewPrivs").equals("1")));
             row(out, "TracerPid", tracer + check(!tracerName.isEmpty()) + "  (JVM thread " + tracerName + ")");
             row(out, "State", field(st, "State") + check(field(st, "State").startsWith("t")));
-            long got = stub.inject("getpid");
+            long got = stub.syscall("getpid");
             row(out, "inject getpid()", got + check(got == pid) + "  (the stub's pid)");
-            long ppid = stub.inject("getppid");
+            long ppid = stub.syscall("getppid");
             row(out, "inject getppid()", ppid + check(ppid == jvm) + "  (the JVM)");
         }
         out.println();
@@ -93,7 +93,7 @@ public final class DemoCommand {
         Stub doomed = p.attachedThread(Clone.CLONE_FILES, Action.KILL_THREAD);
         int doomedPid = doomed.pid();
         try {
-            long r = doomed.inject("getuid");
+            long r = doomed.syscall("getuid");
             out.printf("Stub %d: getuid() outside the policy returned %d  FAILED: it should have been killed%n", doomedPid, r);
         } catch (StubDiedException e) {
             out.printf("Stub %d: inject getuid() (outside the policy) -> %s%s%n", doomedPid,

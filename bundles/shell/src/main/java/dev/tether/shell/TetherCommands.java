@@ -9,6 +9,7 @@ import dev.tether.api.Stub;
 import dev.tether.api.StubPlatform;
 import dev.tether.api.StubThreadInfo;
 import dev.tether.api.Subprocess;
+import dev.tether.api.SyscallTarget;
 import dev.tether.api.TetherException;
 import dev.tether.bpf.Disassembler;
 import dev.tether.bpf.Program;
@@ -61,18 +62,18 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 public final class TetherCommands {
     static final String NO_PLATFORM = "No StubPlatform service: no arch bundle for this host is active.";
 
-    /** A stub or subprocess made by {@code spawn}, with the platform that made it. */
-    private record Made(Object handle, StubPlatform platform) {
-        String kind() {
-            return handle instanceof Subprocess ? "subprocess" : "stub";
-        }
-
+    /**
+     * A stub or subprocess made by {@code spawn}, with the platform that made it, what to call it
+     * and how {@code kill} ends it (a stub is closed; a subprocess is destroyed, as closing it
+     * would pool it).
+     */
+    private record Made(SyscallTarget handle, StubPlatform platform, String kind, Runnable kill) {
         boolean alive() {
-            return handle instanceof Subprocess ? ((Subprocess) handle).alive() : ((Stub) handle).alive();
+            return handle.alive();
         }
 
         String death() {
-            return handle instanceof Subprocess ? ((Subprocess) handle).death() : ((Stub) handle).death();
+            return handle.death();
         }
     }
 
@@ -248,12 +249,19 @@ public final class TetherCommands {
                 throw new IllegalArgumentException("tether:spawn: unknown kind \"" + kind + "\": subprocess or stub");
         }
         Made m = worker.call(() -> {
-            Object h = sub ? p.newSubprocess() : p.createStub();
-            Made created = new Made(h, p);
+            Made created;
+            if (sub) {
+                Subprocess s = p.newSubprocess();
+                created = new Made(s, p, "subprocess", s::destroy);
+            } else {
+                Stub s = p.createStub();
+                created = new Made(s, p, "stub", s::close);
+            }
+            SyscallTarget h = created.handle();
             try {
                 // proves it runs, and makes this thread the tracer of the subprocess's stub thread
-                long self = sub ? ((Subprocess) h).syscall("getpid") : ((Stub) h).inject("getpid");
-                int pid = pidOf(h);
+                long self = h.syscall("getpid");
+                int pid = h.pid();
                 if (self != pid) {
                     throw new TetherException(created.kind() + " " + pid + " answered getpid() with " + self);
                 }
@@ -263,7 +271,7 @@ public final class TetherCommands {
             }
             return created;
         });
-        int pid = pidOf(m.handle());
+        int pid = m.handle().pid();
         made.put(pid, m);
         return pid;
     }
@@ -281,8 +289,7 @@ public final class TetherCommands {
         for (int i = 0; i < args.length; i++) {
             a[i] = number("argument " + (i + 1), args[i]);
         }
-        long r = worker.call(() -> m.handle() instanceof Subprocess ? ((Subprocess) m.handle()).syscall(nr, a)
-                : ((Stub) m.handle()).inject(nr, a));
+        long r = worker.call(() -> m.handle().syscall(nr, a));
         StringBuilder call = new StringBuilder(name(m.platform(), nr)).append('(');
         for (int i = 0; i < a.length; i++) {
             call.append(i == 0 ? "" : ", ").append(args[i]);
@@ -298,8 +305,7 @@ public final class TetherCommands {
     @Descriptor("the registers of a stub, or of the console's stub thread in a subprocess, made by tether:spawn")
     public String regs(@Descriptor("the stub's or subprocess's pid") int id) {
         Made m = handle(id, "tether:regs");
-        Registers r = worker.call(() -> m.handle() instanceof Subprocess ? ((Subprocess) m.handle()).registers()
-                : ((Stub) m.handle()).registers());
+        Registers r = worker.call(() -> m.handle().registers());
         return m.kind() + " " + id + " (" + r.arch() + ")\n" + r.toString().stripTrailing();
     }
 
@@ -399,15 +405,7 @@ public final class TetherCommands {
 
     /** Destroys a subprocess or closes a stub; must run on the command thread. */
     private static void release(Made m) {
-        if (m.handle() instanceof Subprocess) {
-            ((Subprocess) m.handle()).destroy();
-        } else {
-            ((Stub) m.handle()).close();
-        }
-    }
-
-    private static int pidOf(Object h) {
-        return h instanceof Subprocess ? ((Subprocess) h).pid() : ((Stub) h).pid();
+        m.kill().run();
     }
 
     private SyscallTable table(StubPlatform p) {

@@ -10,17 +10,17 @@ import java.util.Objects;
 
 /**
  * A {@link RegisterLayout} whose NT_PRSTATUS register set is a plain array of 64-bit words in
- * kernel order (amd64 {@code struct user_regs_struct}, arm64 {@code struct user_pt_regs}; spec
- * §6.2). This class holds the arch-neutral mechanics: the checks that a {@link Registers} belongs
- * to this layout, gVisor's {@code createSyscallRegs}, {@code syscallReturnValue} and
- * {@code initChildProcessPPID} over word indices, and the little-endian ByteBuffer codec. A
- * subclass passes only its arch's facts to the constructor.
+ * kernel order (amd64 {@code struct user_regs_struct} of arch/x86/include/asm/user_64.h, arm64
+ * {@code struct user_pt_regs} of arch/arm64/include/uapi/asm/ptrace.h). This class checks the
+ * arch's facts once (names unique, every index a word of the set, six argument registers) and
+ * holds the little-endian ByteBuffer codec; a subclass passes only its facts to the constructor.
+ * What is done with the facts (gVisor's {@code createSyscallRegs}) is core's.
  *
  * <p>Immutable and thread-safe, as {@link RegisterLayout} requires.
  */
 @org.osgi.annotation.versioning.ConsumerType
 public abstract class WordRegisterLayout implements RegisterLayout {
-    /** Registers that carry syscall arguments: six, args 0..5, on both arches (spec §6.2, §6.3). */
+    /** Registers that carry syscall arguments: six, args 0..5, on both arches (syscall(2), "Architecture calling conventions"). */
     public static final int SYSCALL_ARGUMENTS = 6;
 
     private final String arch;
@@ -47,9 +47,9 @@ public abstract class WordRegisterLayout implements RegisterLayout {
      * @param instructionPointer the instruction pointer's word
      * @param stackPointer the stack pointer's word
      * @param syscallInstructionLength width in bytes of the syscall instruction
-     * @param stubPpid the word the stub compares {@code getppid()} with (spec §4.1)
+     * @param stubPpid the word the stub compares {@code getppid()} with
      * @param stubCloneFlag the word whose value 1 makes the stub re-run its bootstrap in the child
-     *     of an injected clone (spec §4.4)
+     *     of an injected clone (gVisor's {@code initChildProcessPPID})
      * @throws IllegalArgumentException when the names repeat or an index is out of range
      */
     protected WordRegisterLayout(String arch, String struct, List<String> names, int syscallNumber, int[] arguments,
@@ -134,34 +134,13 @@ public abstract class WordRegisterLayout implements RegisterLayout {
     }
 
     @Override
-    public final Registers createSyscallRegs(Registers init, long sysno, long... args) {
-        check(init);
-        if (args.length > arguments.length) {
-            throw new IllegalArgumentException(arch + ": a syscall takes at most " + arguments.length
-                    + " arguments, got " + args.length);
-        }
-        long[] w = init.words();
-        w[syscallNumber] = sysno;
-        // Arguments not given are zero, not whatever the initial registers held there (the
-        // stub's own kill(pid, SIGSTOP) leaves SIGSTOP in argument 1): an injected kill(pid)
-        // must not become kill(pid, SIGSTOP).
-        for (int i = 0; i < arguments.length; i++) {
-            w[arguments[i]] = i < args.length ? args[i] : 0;
-        }
-        return wrap(w);
+    public final int stubPpidIndex() {
+        return stubPpid;
     }
 
     @Override
-    public final long syscallReturnValue(Registers regs) {
-        return check(regs).get(returnValue);
-    }
-
-    @Override
-    public final Registers initChildProcessPPID(Registers regs, long ppid) {
-        long[] w = check(regs).words();
-        w[stubPpid] = ppid;
-        w[stubCloneFlag] = 1;
-        return wrap(w);
+    public final int stubCloneFlagIndex() {
+        return stubCloneFlag;
     }
 
     /**

@@ -1,12 +1,14 @@
 /**
- * Arch-neutral building blocks for arch bundles: abstract bases that hold the mechanics shared by
+ * Arch-neutral building blocks for arch bundles (the bundle bundles/arch-support, used by arch
+ * bundles only; users of the API never need it): abstract bases that hold the mechanics shared by
  * every architecture, so that an arch bundle's classes state only its facts (register names and
  * indices, syscall numbers, audit arch, addresses, instruction encodings), each citing its kernel
  * header or spec section.
  *
  * <ul>
  * <li>{@link dev.tether.spi.support.WordRegisterLayout}: a {@link dev.tether.spi.RegisterLayout}
- * whose NT_PRSTATUS set is an array of little-endian 64-bit words, with its ByteBuffer codec;</li>
+ * whose NT_PRSTATUS set is an array of little-endian 64-bit words: its facts checked once, and its
+ * ByteBuffer codec;</li>
  * <li>{@link dev.tether.spi.support.GeneratedSyscallTable}: a
  * {@link dev.tether.seccomp.SyscallTable} over a generated name/number table;</li>
  * <li>{@link dev.tether.spi.support.ArchSeccompContribution}: the copy-and-append frame of
