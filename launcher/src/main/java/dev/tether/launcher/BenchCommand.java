@@ -21,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
             "Compare with the C floor run beside it: ../shared/bench/native-floor/run",
             "(see README.md, \"Performance\").",
             "Ops: host_stub, fork, new_thread, new_thread_sync, inject, inject_alloc,",
-            "unmap, mem_read_4k, mem_write_4k, mem_read_1m, mem_write_1m, pool_acquire, switch, switch_fp."})
+            "unmap, mem_read_4k, mem_write_4k, mem_read_1m, mem_write_1m, pool_acquire, guest_syscall, guest_syscall_fp."})
 final class BenchCommand implements Callable<Integer> {
     /** What may appear in --ops: op names and commas, nothing Gogo would interpret. */
     private static final Pattern OPS = Pattern.compile("[a-z0-9_]+(,[a-z0-9_]+)*");
@@ -42,7 +42,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--cpuid-faulting", paramLabel = "true|false", arity = "1",
             description = "Turn CPUID faulting in stubs on or off for this run (default: the platform's default, on where"
-                    + " the CPU has it, as the native floor's stubs; off for the switch ops against the guest floor).")
+                    + " the CPU has it, as the native floor's stubs; off for the guest_syscall ops against the guest floor).")
     Boolean cpuidFaulting;
 
     @Override

@@ -19,7 +19,7 @@ public final class FlatBench {
         List<String> rest = new ArrayList<>(List.of(args));
         try (BenchEngine bench = new BenchEngine(); StubPlatformImpl p = Platforms.create()) {
             BenchOptions o = BenchOptions.parse(rest.toArray(new String[0]));
-            bench.run(p, o.ops(), o.seconds(), System.out);
+            bench.run(p, Platforms.guestBench(p), o.ops(), o.seconds(), System.out);
         }
     }
 }

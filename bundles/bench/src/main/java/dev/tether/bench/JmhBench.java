@@ -23,7 +23,7 @@ import org.openjdk.jmh.util.Statistics;
 public final class JmhBench {
     /** The JMH ops: tether bench's (inject_alloc and new_thread_sync included). */
     static final List<String> OPS = List.of("host_stub", "fork", "new_thread", "new_thread_sync", "inject", "inject_alloc",
-            "unmap", "mem_read_4k", "mem_write_4k", "mem_read_1m", "mem_write_1m", "pool_acquire");
+            "unmap", "mem_read_4k", "mem_write_4k", "mem_read_1m", "mem_write_1m", "pool_acquire", "guest_syscall", "guest_syscall_fp");
 
     private JmhBench() {
     }

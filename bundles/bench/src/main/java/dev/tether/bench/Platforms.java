@@ -46,4 +46,28 @@ public final class Platforms {
     public static StubPlatformImpl create() {
         return create(2, POOL_SIZE, PREFORK);
     }
+
+    /**
+     * A platform for the guest ops: without CPUID faulting, like the guest floor's guest (README,
+     * Guests), and its ptrace guest platform.
+     */
+    public static dev.tether.core.GuestPlatformImpl guests(StubPlatformImpl[] keep) {
+        StubPlatformImpl p = new StubPlatformImpl(make("RegisterLayout", RegisterLayout.class), make("StubProgram", StubProgram.class),
+                make("SyscallTable", SyscallTable.class), make("SeccompContribution", SeccompContribution.class),
+                new Settings(FailureMode.CONTAINED, 1, 2, 0).withCpuidFaulting(false));
+        keep[0] = p;
+        return new dev.tether.core.GuestPlatformImpl(p, make("GuestArch", dev.tether.spi.GuestArch.class));
+    }
+
+    /** The guest_syscall ops' guest on {@code p} (with whatever CPUID faulting {@code p} has). */
+    public static dev.tether.bench.engine.GuestBench guestBench(StubPlatformImpl p) {
+        return new dev.tether.bench.engine.GuestBench(new dev.tether.core.GuestPlatformImpl(p,
+                make("GuestArch", dev.tether.spi.GuestArch.class)), guestCode(p));
+    }
+
+    /** The arch's guest code for the guest ops: its write + exit_group code with getpid's number where it writes. */
+    public static byte[] guestCode(StubPlatformImpl p) {
+        dev.tether.guest.kernel.spi.LinuxAbi abi = make("LinuxAbi", dev.tether.guest.kernel.spi.LinuxAbi.class);
+        return abi.helloCode(0, 0, p.syscallNumber("getpid"), p.syscallNumber("exit_group"));
+    }
 }

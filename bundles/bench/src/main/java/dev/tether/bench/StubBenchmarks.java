@@ -281,4 +281,48 @@ public class StubBenchmarks {
     public Subprocess pool_acquire(PoolFull p, Made m) {
         return m.s = platform.newSubprocess();
     }
+
+    /** One guest, its context at the start of its code (tether bench's guest_syscall ops). */
+    @State(Scope.Thread)
+    public static class Guest {
+        final StubPlatformImpl[] platform = new StubPlatformImpl[1];
+        dev.tether.guest.GuestAddressSpace space;
+        dev.tether.guest.GuestContext context;
+        long text;
+
+        @Setup(Level.Trial)
+        public void start() {
+            dev.tether.guest.GuestPlatform guests = Platforms.guests(platform);
+            space = guests.newAddressSpace();
+            Subprocess sp = space.subprocess();
+            byte[] code = Platforms.guestCode(platform[0]);
+            text = sp.mapAnonymous(0, 4096, Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC);
+            sp.write(text, code, 0, code.length);
+            context = space.newContext();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            space.close();
+            platform[0].close();
+        }
+
+        Object roundTrip(boolean lazyFp) {
+            context.setLazyFloatingPoint(lazyFp);
+            context.setInstructionPointer(text);
+            Object e = context.switchTo();
+            context.setSyscallResult(0x4000_0000L);
+            return e;
+        }
+    }
+
+    @Benchmark
+    public Object guest_syscall(Guest g) {
+        return g.roundTrip(true);
+    }
+
+    @Benchmark
+    public Object guest_syscall_fp(Guest g) {
+        return g.roundTrip(false);
+    }
 }

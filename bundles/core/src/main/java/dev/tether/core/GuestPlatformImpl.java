@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * Java thread that switches into it gets its own stub thread there, which runs guest code under
  * PTRACE_SYSEMU so that every system call the guest makes stops in Java instead of running.
  */
-final class GuestPlatformImpl implements GuestPlatform {
+public final class GuestPlatformImpl implements GuestPlatform {
     /** The value of {@value GuestPlatform#PLATFORM_PROPERTY} for this mechanism. */
     static final String MECHANISM = "ptrace";
 
@@ -28,7 +28,8 @@ final class GuestPlatformImpl implements GuestPlatform {
     private volatile int fpRegset;
     private volatile int fpSize;
 
-    GuestPlatformImpl(StubPlatformImpl platform, GuestArch arch) {
+    /** The guests of {@code platform} (flat class paths: benchmarks, tests). */
+    public GuestPlatformImpl(StubPlatformImpl platform, GuestArch arch) {
         this(() -> platform, arch);
     }
 

@@ -44,7 +44,7 @@ public final class BenchCommand {
         engine.run(p, guestBench(p), o.ops(), o.seconds(), out);
     }
 
-    /** The switch ops' guest: the arch's write + exit_group code with getpid's number where it writes. */
+    /** The guest_syscall ops' guest: the arch's write + exit_group code with getpid's number where it writes. */
     private dev.tether.bench.engine.GuestBench guestBench(StubPlatform p) {
         dev.tether.guest.GuestPlatform g = guests;
         if (g == null) {

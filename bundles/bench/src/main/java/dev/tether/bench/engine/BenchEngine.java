@@ -49,9 +49,9 @@ public final class BenchEngine implements AutoCloseable {
         m.put("mem_read_1m", "Subprocess.read of 1 MiB");
         m.put("mem_write_1m", "Subprocess.write of 1 MiB");
         m.put("pool_acquire", "StubPlatform.newSubprocess() served by the pre-forked pool (destroy untimed)");
-        m.put("switch", "GuestContext.switchTo(): guest code runs to its next system call, which stops in Java"
+        m.put("guest_syscall", "GuestContext.switchTo(): guest code runs to its next system call, which stops in Java"
                 + " (PTRACE_SYSEMU), and Java answers it; lazy FP state (compare: the guest floor's ptrace_sysemu)");
-        m.put("switch_fp", "switch with the FP/vector state read at every stop (compare: ptrace_sysemu_fpget)");
+        m.put("guest_syscall_fp", "guest_syscall with the FP/vector state read at every stop (compare: ptrace_sysemu_fpget)");
         return java.util.Collections.unmodifiableMap(m);
     }
 

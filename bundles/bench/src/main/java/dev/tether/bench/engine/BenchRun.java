@@ -70,8 +70,8 @@ final class BenchRun {
                 case "mem_read_1m": memory(s, false, MIB); break;
                 case "mem_write_1m": memory(s, true, MIB); break;
                 case "pool_acquire": new PoolAcquire(this).run(s); break;
-                case "switch": guestSwitch(s, false); break;
-                case "switch_fp": guestSwitch(s, true); break;
+                case "guest_syscall": guestSwitch(s, false); break;
+                case "guest_syscall_fp": guestSwitch(s, true); break;
                 default: throw new IllegalArgumentException("unknown op " + op);
             }
             if (s.n > 0) {
@@ -206,11 +206,11 @@ final class BenchRun {
     /** One guest system call round trip: IP to the code's start, switch in, answer the call. */
     void guestSwitch(Samples s, boolean fp) {
         if (guest == null) {
-            throw new IllegalStateException("switch: no ptrace GuestPlatform service (the core bundle registers it with the"
+            throw new IllegalStateException("guest_syscall: no ptrace GuestPlatform service (the core bundle registers it with the"
                     + " stub platform)");
         }
         if (p.facts().cpuidFaulting()) {
-            out.add("# switch" + (fp ? "_fp" : "") + ": CPUID faulting is on in this platform's stubs: each switch pays"
+            out.add("# guest_syscall" + (fp ? "_fp" : "") + ": CPUID faulting is on in this platform's stubs: each switch pays"
                     + " two MSR writes (README, Guests); tether bench --cpuid-faulting false turns it off");
         }
         try (dev.tether.guest.GuestAddressSpace space = guest.platform().newAddressSpace()) {
@@ -226,7 +226,7 @@ final class BenchRun {
                 dev.tether.guest.GuestEvent e = c.switchTo();
                 long d = System.nanoTime() - t0;
                 if (!(e instanceof dev.tether.guest.GuestEvent.Syscall sc) || sc.number() != getpid) {
-                    throw new IllegalStateException("switch: expected the guest's getpid, got " + e);
+                    throw new IllegalStateException("guest_syscall: expected the guest's getpid, got " + e);
                 }
                 c.setSyscallResult(0x4000_0000L);
                 record(b, s, d);
