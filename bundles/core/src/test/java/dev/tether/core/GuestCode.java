@@ -86,6 +86,24 @@ final class GuestCode {
         return raw(0xb8, 0, 0, 0, 0, 0x0f, 0xa2);
     }
 
+    /** A no-op instruction. */
+    GuestCode nop() {
+        return AMD64 ? raw(0x90) // nop
+                : a64(0xd503201f); // nop
+    }
+
+    /** An undefined instruction: SIGILL. */
+    GuestCode undefined() {
+        return AMD64 ? raw(0x0f, 0x0b) // ud2
+                : a64(0x00000000); // udf #0
+    }
+
+    /** amd64 only: call the vsyscall page's gettimeofday (movabs $0xffffffffff600000, %rax; call *%rax). */
+    GuestCode callVsyscall() {
+        raw(0x48, 0xb8, 0x00, 0x00, 0x60, 0xff, 0xff, 0xff, 0xff, 0xff);
+        return raw(0xff, 0xd0);
+    }
+
     /** A jump to itself, forever. */
     GuestCode spin() {
         return AMD64 ? raw(0xeb, 0xfe) // jmp .
@@ -113,6 +131,9 @@ final class GuestCode {
     GuestCode x7ToArg0() {
         return a64(0xaa0703e0); // mov x0, x7 (orr x0, xzr, x7)
     }
+
+    /** Length of {@link #nop()}. */
+    static final int NOP_LENGTH = AMD64 ? 1 : 4;
 
     /** Byte offset of the first FP/vector register in the FP regset (FXSAVE XMM0 at 160; user_fpsimd_state vregs[0] at 0). */
     static final int FP0_OFFSET = AMD64 ? 160 : 0;

@@ -258,6 +258,58 @@ class GuestSwitchKernelTest {
     }
 
     @Test
+    void singleSteppingStopsAfterOneInstruction() {
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            GuestContext c = load(space, new GuestCode().nop().nop().number(GuestCode.GETPID).syscall().spin());
+            long start = c.instructionPointer();
+            c.setSingleStep(true);
+            GuestEvent e = c.switchTo();
+            GuestEvent.Fault f = assertInstanceOf(GuestEvent.Fault.class, e, () -> "got " + e);
+            assertEquals(Signals.SIGTRAP, f.signo());
+            assertEquals(start + GuestCode.NOP_LENGTH, c.instructionPointer(), "one instruction ran");
+            c.setSingleStep(false);
+            assertEquals(GuestCode.GETPID, syscall(c.switchTo()).number(), "without single-stepping it runs on to the syscall");
+        }
+    }
+
+    @Test
+    void anUndefinedInstructionIsAnIllegalInstructionFault() {
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            GuestContext c = load(space, new GuestCode().undefined().spin());
+            long ip = c.instructionPointer();
+            GuestEvent e = c.switchTo();
+            GuestEvent.Fault f = assertInstanceOf(GuestEvent.Fault.class, e, () -> "got " + e);
+            assertEquals(Signals.SIGILL, f.signo());
+            assertEquals(ip, f.ip(), "at the undefined instruction");
+        }
+    }
+
+    @Test
+    void aCallIntoTheVsyscallPageIsTheFaultAtItsAddress() throws Exception {
+        if (!GuestCode.AMD64) {
+            assertEquals(Signals.SIGTRAP, guestArch().patchSignal(new long[34], Signals.SIGTRAP, 0), "arm64 has no vsyscall page");
+            return;
+        }
+        String maps = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/maps"));
+        if (!maps.contains("[vsyscall]")) {
+            // vsyscall=none: a call there is a plain fault at that address, which the fault tests cover
+            System.out.println("GuestSwitchKernelTest: this kernel maps no vsyscall page (vsyscall=none)");
+        }
+        long vsyscall = 0xffff_ffff_ff60_0000L;
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            GuestContext c = load(space, new GuestCode().callVsyscall().spin());
+            long sp = c.stackPointer();
+            GuestEvent e = c.switchTo();
+            GuestEvent.Fault f = assertInstanceOf(GuestEvent.Fault.class, e, () -> "got " + e);
+            assertEquals(Signals.SIGSEGV, f.signo(), "the stub filter's SIGSYS became the guest's SIGSEGV (patchSignalInfo)");
+            assertEquals(vsyscall, f.address());
+            assertEquals(vsyscall, c.instructionPointer(), "the IP is the vsyscall address");
+            assertEquals(sp - 8, c.stackPointer(), "the return address of the call is on the stack");
+            assertEquals(FaultAccess.EXECUTE, f.access());
+        }
+    }
+
+    @Test
     void aGuestKilledFromOutsideEndsTheSwitchWithExited() throws Exception {
         try (GuestAddressSpace space = guests.newAddressSpace()) {
             GuestContext c = load(space, new GuestCode().spin());
