@@ -24,8 +24,8 @@ import org.osgi.framework.ServiceReference;
  * its osgi.native requirement, the runtime bundles are ACTIVE, the host's arch services are there.
  */
 class BootTest {
-    static final Set<String> TETHER = Set.of("dev.tether.bpf", "dev.tether.seccomp", "dev.tether.api",
-            "dev.tether.linux", "dev.tether.core", "dev.tether.shell", "dev.tether.arch.amd64", "dev.tether.arch.arm64");
+    static final Set<String> TETHER = Set.of("dev.tether.abi", "dev.tether.bpf", "dev.tether.seccomp",
+            "dev.tether.api", "dev.tether.core", "dev.tether.shell", "dev.tether.arch.amd64", "dev.tether.arch.arm64");
 
     @Test
     void everyBundleButTheOtherArchIsActive() throws Exception {

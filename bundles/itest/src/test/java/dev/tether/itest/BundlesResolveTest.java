@@ -45,7 +45,7 @@ public class BundlesResolveTest extends TetherTestSupport {
 
     /** Every bundle of the reactor (pom.xml modules with a bundle). */
     private static final Set<String> TETHER_BUNDLES = Collections.unmodifiableSet(new TreeSet<>(List.of(
-            "dev.tether.bpf", "dev.tether.seccomp", "dev.tether.api", "dev.tether.linux",
+            "dev.tether.abi", "dev.tether.bpf", "dev.tether.seccomp", "dev.tether.api",
             "dev.tether.arch.amd64", "dev.tether.arch.arm64", "dev.tether.core", "dev.tether.shell")));
 
     private static final String OSGI_NATIVE = "osgi.native";
@@ -94,6 +94,32 @@ public class BundlesResolveTest extends TetherTestSupport {
                         + " for " + foreign.getSymbolicName(), providers(requirement).isEmpty());
             }
         }
+    }
+
+    /**
+     * The native boundary is core's alone: core carries {@code dev.tether.linux} as a private
+     * package (linux's package-info says why), no bundle exports it, and no bundle can load it
+     * through an import, while core's own class loader has it.
+     */
+    @Test
+    public void theNativeBoundaryIsPrivateToCore() throws Exception {
+        String linux = "dev.tether.linux";
+        for (Bundle b : context.getBundles()) {
+            BundleRevision revision = b.adapt(BundleRevision.class);
+            if (revision == null) {
+                continue;
+            }
+            for (Capability c : revision.getCapabilities(BundleRevision.PACKAGE_NAMESPACE)) {
+                assertFalse(b.getSymbolicName() + " exports " + linux,
+                        linux.equals(c.getAttributes().get(BundleRevision.PACKAGE_NAMESPACE)));
+            }
+        }
+        Bundle core = bundle("dev.tether.core");
+        assertEquals("core's class loader defines " + linux, core,
+                FrameworkUtil.getBundle(core.loadClass(linux + ".Sys")));
+        Bundle shell = bundle("dev.tether.shell");
+        assertThrows(shell.getSymbolicName() + " cannot see " + linux, ClassNotFoundException.class,
+                () -> shell.loadClass(linux + ".Sys"));
     }
 
     @Test

@@ -82,7 +82,7 @@ public class KarafFeatureTest {
         admin("feature:install -r tether");
         assertTrue("feature tether is installed", featuresService.isInstalled(featuresService.getFeature("tether")));
 
-        for (String bsn : List.of("dev.tether.bpf", "dev.tether.seccomp", "dev.tether.api", "dev.tether.linux",
+        for (String bsn : List.of("dev.tether.abi", "dev.tether.bpf", "dev.tether.seccomp", "dev.tether.api",
                 "dev.tether.core", "dev.tether.shell", host.bundleSymbolicName(), "com.sun.jna",
                 "org.apache.felix.healthcheck.api")) {
             Bundle b = bundle(bsn).orElseThrow(() -> new AssertionError(bsn + " is not installed: " + bundleNames()));
