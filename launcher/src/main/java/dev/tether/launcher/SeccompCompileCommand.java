@@ -1,7 +1,7 @@
 package dev.tether.launcher;
 
-import dev.tether.bpf.Disassembler;
 import dev.tether.bpf.Program;
+import dev.tether.seccomp.SeccompDisassembler;
 import dev.tether.seccomp.SyscallTable;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -120,7 +120,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
                     case text:
                         sink.text(String.format("# %s: %s (audit arch 0x%08x), %d instructions%n", shown, table.arch(),
                                 table.auditArch(), p.size())
-                                + Disassembler.disassembleSeccomp(p, nr -> table.name(nr).orElse(null)) + "\n");
+                                + SeccompDisassembler.disassemble(p, nr -> table.name(nr).orElse(null)) + "\n");
                         break;
                     case c:
                         String name = SeccompSupport.cName(path);
