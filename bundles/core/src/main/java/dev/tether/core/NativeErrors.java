@@ -6,9 +6,10 @@ import dev.tether.linux.LinuxException;
 /**
  * Where core's native layer meets the API. {@code dev.tether.linux} knows nothing of the API, so
  * a failed system call arrives as a {@link LinuxException}; every public method of the API's
- * implementations ({@link StubPlatformImpl}, {@link StubImpl}, {@link SubprocessImpl}) turns one
- * that reaches it into the API's {@link SyscallFailedException}, with the same call, errno and
- * message, and the original as its cause. Inside core, code keeps catching {@code LinuxException}
+ * implementations ({@link StubPlatformImpl}, {@link StubImpl}, {@link SubprocessImpl}, and for
+ * guests {@link PtraceGuestContext}, whose address space and platform reach the kernel only
+ * through those) turns one that reaches it into the API's {@link SyscallFailedException}, with
+ * the same call, errno and message, and the original as its cause. Inside core, code keeps catching {@code LinuxException}
  * by errno (ESRCH, ECHILD, ...) as before.
  */
 final class NativeErrors {
