@@ -1,5 +1,6 @@
 package dev.tether.launcher;
 
+import dev.tether.abi.Clone;
 import dev.tether.api.FailureMode;
 import dev.tether.api.HostArch;
 import dev.tether.seccomp.Action;
@@ -102,7 +103,7 @@ final class SeccompCommand implements Callable<Integer> {
      * 0x409). The stub policy allows exactly this value as clone's first argument.
      */
     static long processCloneFlags(FailureMode mode) {
-        return mode == FailureMode.FAIL_STOP ? StubPolicy.SEED_PROCESS_CLONE_FLAGS : StubPolicy.CLONE_FILES;
+        return mode == FailureMode.FAIL_STOP ? StubPolicy.SEED_PROCESS_CLONE_FLAGS : Clone.CLONE_FILES;
     }
 
     /**

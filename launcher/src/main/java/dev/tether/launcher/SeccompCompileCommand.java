@@ -1,11 +1,11 @@
 package dev.tether.launcher;
 
-import dev.tether.bpf.Disassembler;
 import dev.tether.bpf.Program;
 import dev.tether.seccomp.MultiArchCompiler;
 import dev.tether.seccomp.OciExport;
 import dev.tether.seccomp.OciResolver;
 import dev.tether.seccomp.RuleFile;
+import dev.tether.seccomp.SeccompDisassembler;
 import dev.tether.seccomp.SyscallTable;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -149,7 +149,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
                     case text:
                         sink.text(String.format("# %s: %s (audit arch 0x%08x), %d instructions%n", shown, t.arch(),
                                 t.auditArch(), p.size())
-                                + Disassembler.disassembleSeccomp(p, nr -> t.name(nr).orElse(null)) + "\n");
+                                + SeccompDisassembler.disassemble(p, nr -> t.name(nr).orElse(null)) + "\n");
                         break;
                     case c:
                         String name = SeccompSupport.cName(path);

@@ -3,12 +3,12 @@ package dev.tether.launcher;
 import dev.tether.api.HostArch;
 import dev.tether.bpf.Bpf;
 import dev.tether.bpf.BpfException;
-import dev.tether.bpf.Disassembler;
 import dev.tether.bpf.Program;
 import dev.tether.bpf.SockFilter;
-import dev.tether.bpf.Validator;
 import dev.tether.seccomp.Explain;
 import dev.tether.seccomp.SeccompData;
+import dev.tether.seccomp.SeccompDisassembler;
+import dev.tether.seccomp.SeccompValidator;
 import dev.tether.seccomp.SyscallTable;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -74,7 +74,7 @@ final class SeccompExplainCommand implements Callable<Integer> {
         for (SeccompSupport.Named n : programs) {
             try {
                 // the checks the kernel makes when the filter is installed
-                Validator.checkSeccomp(n.program());
+                SeccompValidator.check(n.program());
             } catch (BpfException e) {
                 throw CliException.failed(SeccompSupport.printable(n.name()) + ": not a valid seccomp program: " + e.getMessage());
             }
@@ -84,7 +84,7 @@ final class SeccompExplainCommand implements Callable<Integer> {
                     n.program().size(),
                     a, table.auditArch());
             if (!noListing) {
-                out.print(Disassembler.disassembleSeccomp(n.program(), nr -> table.name(nr).orElse(null)));
+                out.print(SeccompDisassembler.disassemble(n.program(), nr -> table.name(nr).orElse(null)));
                 out.println();
             }
             out.print(explain(n.program(), table, maxNr, top));

@@ -2,12 +2,12 @@ package dev.tether.launcher;
 
 import dev.tether.api.FailureMode;
 import dev.tether.api.HostArch;
-import dev.tether.bpf.Disassembler;
 import dev.tether.bpf.Program;
 import dev.tether.seccomp.Action;
 import dev.tether.seccomp.Explain;
 import dev.tether.seccomp.Policy;
 import dev.tether.seccomp.SeccompCompiler;
+import dev.tether.seccomp.SeccompDisassembler;
 import dev.tether.seccomp.StubPolicy;
 import dev.tether.seccomp.SyscallTable;
 import java.io.PrintStream;
@@ -27,7 +27,7 @@ final class StubPolicyDemo {
                 SeccompCommand.processCloneFlags(FailureMode.CONTAINED));
         Program p = SeccompCompiler.compile(policy, table);
         out.printf("  (tether seccomp stub-policy --arch %s | tether seccomp compile --format text)%n", arch);
-        indent(out, Disassembler.disassembleSeccomp(p, nr -> table.name(nr).orElse(null)));
+        indent(out, SeccompDisassembler.disassemble(p, nr -> table.name(nr).orElse(null)));
         out.println();
         indent(out, SeccompExplainCommand.explain(p, table, Explain.DEFAULT_MAX_NR, 5));
     }

@@ -21,6 +21,9 @@ final class ReactorBundles {
     /** The module's own artifactId: the first one after its {@code <parent>} element. */
     private static final Pattern ARTIFACT = Pattern.compile("</parent>\\s*<artifactId>([^<]+)</artifactId>");
 
+    /** The property a module's POM sets when its packages are embedded in another bundle (bundles/linux). */
+    static final String EMBEDDED = "<tether.embedded>true</tether.embedded>";
+
     private ReactorBundles() {
     }
 
@@ -35,7 +38,8 @@ final class ReactorBundles {
         while (modules.find()) {
             String pom = read(Path.of(root, modules.group(1).trim(), "pom.xml"));
             Matcher artifact = ARTIFACT.matcher(pom);
-            if (pom.contains("<artifactId>bnd-maven-plugin</artifactId>") && artifact.find()) {
+            // a module embedded in another bundle (linux, inside core) is not a bundle of the runtime
+            if (pom.contains("<artifactId>bnd-maven-plugin</artifactId>") && !pom.contains(EMBEDDED) && artifact.find()) {
                 names.add(artifact.group(1).trim());
             }
         }

@@ -111,9 +111,6 @@ public final class Bpf {
     /** End of the defined ancillary offsets relative to SKF_AD_OFF (filter.h {@code SKF_AD_MAX}). */
     public static final int SKF_AD_MAX = 64;
 
-    /** sizeof(struct seccomp_data) (include/uapi/linux/seccomp.h): the whole seccomp input. */
-    public static final int SECCOMP_DATA_SIZE = 64;
-
     /** {@code BPF_CLASS(code)}. */
     public static int classOf(int code) {
         return code & 0x07;

@@ -16,8 +16,11 @@ public class BpfException extends IllegalArgumentException {
         INSTRUCTION_COUNT,
         /** An opcode the kernel does not know (or does not allow here). */
         INVALID_OPCODE,
-        /** An opcode valid for socket filters that seccomp rejects. */
-        NOT_ALLOWED_IN_SECCOMP,
+        /**
+         * An opcode of classic BPF that the program's user refuses on top of the classic checks
+         * (seccomp's validator, in the seccomp bundle, reports its whitelist with this kind).
+         */
+        NOT_ALLOWED,
         /** A load offset that is out of range or misaligned. */
         INVALID_LOAD,
         /** A scratch memory index outside M[0..15]. */

@@ -132,7 +132,7 @@ class ProgramBuilderTest {
         filler(b, 300);
         b.stmt(RETK, 1).label("far").stmt(BPF_LDX | BPF_IMM, 0).stmt(RETK, 2);
         Program p = b.build();
-        Validator.checkSeccomp(Program.of(p.sockFilters()));  // structure is valid
+        Validator.checkClassic(Program.of(p.sockFilters()));  // structure is valid
         assertEquals(new SockFilter(JEQ, 0, 1, 7), p.get(1));
         assertEquals(BPF_JMP | BPF_JA, p.get(2).code());
         assertEquals(new Interpreter.Result(2, 1 + 1 + 1 + 2), runWithA(p, 7));   // LD, JEQ, JA, LDX, RET
@@ -227,7 +227,7 @@ class ProgramBuilderTest {
             }
             Program p = b.build();
             String ctx = "seed=" + seed + " round=" + round + " n=" + n;
-            assertDoesNotThrow(() -> Validator.checkSeccomp(p), ctx);
+            assertDoesNotThrow(() -> Validator.checkClassic(p), ctx);
             // Reference semantics over the item list (A starts at 0, as in the kernel).
             int a = 0;
             int pc = 0;
@@ -266,7 +266,7 @@ class ProgramBuilderTest {
             b.label("end" + i).stmt(BPF_LD | BPF_IMM, 0).stmt(RETK, i);
         }
         Program p = b.build();
-        Validator.checkSeccomp(p);
+        Validator.checkClassic(p);
         for (int a : new int[] {0, 1, 100, 200, 259}) {
             assertEquals(a, runWithA(p, a).value());
         }

@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The kernel's checks (net/core/filter.c bpf_check_classic + check_load_and_stores,
- * kernel/seccomp.c seccomp_check_filter), one table row per rule.
+ * The kernel's classic checks (net/core/filter.c bpf_check_classic + check_load_and_stores), one
+ * table row per rule. Seccomp's own checks are tested in the seccomp bundle (SeccompValidatorTest).
  */
 class ValidatorTest {
     private static final int[] RET0 = {0x06, 0, 0, 0};
@@ -30,7 +30,7 @@ class ValidatorTest {
         return Program.fromArrays(l);
     }
 
-    /** Programs both checks reject: description, program, kind, pc, message fragment. */
+    /** Programs the kernel rejects as socket filters: description, program, kind, pc, message fragment. */
     static Stream<Arguments> classicErrors() {
         return Stream.of(
                 Arguments.of("empty", p(), Kind.INSTRUCTION_COUNT, -1, "0 instructions"),
@@ -68,78 +68,31 @@ class ValidatorTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("classicErrors")
-    void classicErrorsAreRejectedByBoth(String desc, Program prog, Kind kind, int pc, String fragment) {
-        for (boolean seccomp : new boolean[] {false, true}) {
-            BpfException e = assertThrows(BpfException.class,
-                    () -> { if (seccomp) Validator.checkSeccomp(prog); else Validator.checkClassic(prog); }, desc);
-            assertEquals(kind, e.kind(), e.getMessage());
-            assertEquals(pc, e.pc(), e.getMessage());
-            assertTrue(e.getMessage().contains(fragment), e.getMessage());
-            if (pc >= 0) {
-                assertTrue(e.getMessage().startsWith("pc " + pc + ": "), e.getMessage());
-            }
+    void classicErrorsAreRejected(String desc, Program prog, Kind kind, int pc, String fragment) {
+        BpfException e = assertThrows(BpfException.class, () -> Validator.checkClassic(prog), desc);
+        assertEquals(kind, e.kind(), e.getMessage());
+        assertEquals(pc, e.pc(), e.getMessage());
+        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+        if (pc >= 0) {
+            assertTrue(e.getMessage().startsWith("pc " + pc + ": "), e.getMessage());
         }
     }
 
-    /** Valid socket filters that seccomp rejects. */
-    static Stream<Arguments> seccompOnlyErrors() {
-        return Stream.of(
-                Arguments.of("LD H ABS", p(new int[] {0x28, 0, 0, 0}, RET0), Kind.NOT_ALLOWED_IN_SECCOMP, 0),
-                Arguments.of("LD B ABS", p(new int[] {0x30, 0, 0, 0}, RET0), Kind.NOT_ALLOWED_IN_SECCOMP, 0),
-                Arguments.of("LD W IND", p(new int[] {0x40, 0, 0, 0}, RET0), Kind.NOT_ALLOWED_IN_SECCOMP, 0),
-                Arguments.of("LD H IND", p(new int[] {0x48, 0, 0, 0}, RET0), Kind.NOT_ALLOWED_IN_SECCOMP, 0),
-                Arguments.of("LD B IND", p(new int[] {0x50, 0, 0, 0}, RET0), Kind.NOT_ALLOWED_IN_SECCOMP, 0),
-                Arguments.of("LDX MSH", p(RET0, new int[] {0xb1, 0, 0, 0}, RET0), Kind.NOT_ALLOWED_IN_SECCOMP, 1),
-                Arguments.of("MOD K", p(new int[] {0x94, 0, 0, 3}, RET0), Kind.NOT_ALLOWED_IN_SECCOMP, 0),
-                Arguments.of("MOD X", p(new int[] {0x9c, 0, 0, 0}, RET0), Kind.NOT_ALLOWED_IN_SECCOMP, 0),
-                Arguments.of("LD W ABS 64", p(new int[] {0x20, 0, 0, 64}, RET0), Kind.INVALID_LOAD, 0),
-                Arguments.of("LD W ABS 2 (misaligned)", p(new int[] {0x20, 0, 0, 2}, RET0), Kind.INVALID_LOAD, 0),
-                Arguments.of("LD W ABS ancillary", p(new int[] {0x20, 0, 0, 0xfffff000}, RET0), Kind.INVALID_LOAD, 0));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("seccompOnlyErrors")
-    void seccompRejectsWhatSocketFiltersAllow(String desc, Program prog, Kind kind, int pc) {
-        assertDoesNotThrow(() -> Validator.checkClassic(prog));
-        BpfException e = assertThrows(BpfException.class, () -> Validator.checkSeccomp(prog));
-        assertEquals(kind, e.kind(), e.getMessage());
-        assertEquals(pc, e.pc());
-    }
-
     @Test
-    void acceptsValidSeccompPrograms() {
-        // Every opcode seccomp allows, M[] written before read, loads inside seccomp_data.
-        Program ok = p(
-                new int[] {0x20, 0, 0, 4},      // A <- arch
-                new int[] {0x80, 0, 0, 0},      // A <- len (64)
-                new int[] {0x81, 0, 0, 0},      // X <- len
-                new int[] {0x00, 0, 0, 1}, new int[] {0x01, 0, 0, 2},
-                new int[] {0x02, 0, 0, 0}, new int[] {0x03, 0, 0, 15},
-                new int[] {0x60, 0, 0, 0}, new int[] {0x61, 0, 0, 15},
-                new int[] {0x04, 0, 0, 1}, new int[] {0x0c, 0, 0, 0}, new int[] {0x14, 0, 0, 1}, new int[] {0x1c, 0, 0, 0},
-                new int[] {0x24, 0, 0, 3}, new int[] {0x2c, 0, 0, 0}, new int[] {0x34, 0, 0, 3}, new int[] {0x3c, 0, 0, 0},
-                new int[] {0x44, 0, 0, 1}, new int[] {0x4c, 0, 0, 0}, new int[] {0x54, 0, 0, 1}, new int[] {0x5c, 0, 0, 0},
-                new int[] {0x64, 0, 0, 31}, new int[] {0x6c, 0, 0, 0}, new int[] {0x74, 0, 0, 31}, new int[] {0x7c, 0, 0, 0},
-                new int[] {0xa4, 0, 0, 1}, new int[] {0xac, 0, 0, 0}, new int[] {0x84, 0, 0, 0},
-                new int[] {0x07, 0, 0, 0}, new int[] {0x87, 0, 0, 0},
-                new int[] {0x05, 0, 0, 0},
-                new int[] {0x15, 0, 0, 0}, new int[] {0x1d, 0, 0, 0}, new int[] {0x25, 0, 0, 0}, new int[] {0x2d, 0, 0, 0},
-                new int[] {0x35, 0, 0, 0}, new int[] {0x3d, 0, 0, 0}, new int[] {0x45, 0, 0, 0}, new int[] {0x4d, 0, 1, 0},
-                new int[] {0x16, 0, 0, 0},
-                new int[] {0x20, 0, 0, 60},
-                RET0);
-        assertDoesNotThrow(() -> Validator.checkSeccomp(ok));
-        assertDoesNotThrow(() -> Validator.checkSeccomp(repeat(4096, RET0)));
-        // M written on both paths before the join.
-        assertDoesNotThrow(() -> Validator.checkSeccomp(p(
+    void acceptsValidPrograms() {
+        // M written on both paths before the join; the longest program; a defined ancillary load.
+        assertDoesNotThrow(() -> Validator.checkClassic(p(
                 new int[] {0x15, 0, 2, 0},
                 new int[] {0x02, 0, 0, 7},
                 new int[] {0x05, 0, 0, 1},
                 new int[] {0x02, 0, 0, 7},
                 new int[] {0x60, 0, 0, 7},
                 RET0)));
-        // A defined ancillary load is a valid socket filter.
+        assertDoesNotThrow(() -> Validator.checkClassic(repeat(4096, RET0)));
         assertDoesNotThrow(() -> Validator.checkClassic(p(new int[] {0x20, 0, 0, 0xfffff000 + 36}, RET0)));
+        // What seccomp refuses (seccomp's SeccompValidatorTest) is a valid socket filter.
+        assertDoesNotThrow(() -> Validator.checkClassic(p(new int[] {0x28, 0, 0, 0}, new int[] {0x94, 0, 0, 3},
+                new int[] {0xb1, 0, 0, 0}, new int[] {0x20, 0, 0, 64}, RET0)));
     }
 
     @Test

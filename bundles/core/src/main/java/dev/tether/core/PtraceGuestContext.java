@@ -142,7 +142,11 @@ final class PtraceGuestContext implements GuestContext {
     @Override
     public byte[] floatingPointState() {
         if (fpHolder != null) {
-            fetchFloatingPoint();
+            try {
+                fetchFloatingPoint();
+            } catch (LinuxException e) {
+                throw NativeErrors.api(e);
+            }
         }
         if (fp == null) {
             // not switched yet: the fresh state the first switch will load
@@ -166,7 +170,11 @@ final class PtraceGuestContext implements GuestContext {
     @Override
     public void setLazyFloatingPoint(boolean lazy) {
         if (!lazy && fpHolder != null) {
-            fetchFloatingPoint();
+            try {
+                fetchFloatingPoint();
+            } catch (LinuxException e) {
+                throw NativeErrors.api(e);
+            }
         }
         lazyFp = lazy;
     }
@@ -212,6 +220,8 @@ final class PtraceGuestContext implements GuestContext {
                 return exited(e); // sysemuThreadFor reported the death to the subprocess already
             }
             return Sysemu.run(this, t);
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
         } finally {
             synchronized (interruptLock) {
                 switchedIn = null;

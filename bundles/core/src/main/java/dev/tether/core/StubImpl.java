@@ -7,6 +7,7 @@ import dev.tether.api.Registers;
 import dev.tether.api.Stub;
 import dev.tether.api.StubDiedException;
 import dev.tether.api.TetherException;
+import dev.tether.linux.LinuxException;
 
 /** A stub process created from the JVM: a {@link Tracee} plus what it needs of its platform. */
 final class StubImpl implements Stub {
@@ -55,6 +56,8 @@ final class StubImpl implements Stub {
             context.forget().accept(this);
             context.listener().stubDied(pid(), tid(), d.getMessage());
             throw d;
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
         }
     }
 
@@ -81,10 +84,14 @@ final class StubImpl implements Stub {
     @Override
     public Registers registers() {
         Threads.refuseVirtual("Stub.registers");
-        return tracee.owner.call(() -> {
-            checkUsable();
-            return tracee.getRegs();
-        });
+        try {
+            return tracee.owner.call(() -> {
+                checkUsable();
+                return tracee.getRegs();
+            });
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     private void checkUsable() {
@@ -135,6 +142,8 @@ final class StubImpl implements Stub {
                 tracee.kill();
                 return null;
             });
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
         } finally {
             context.forget().accept(this);
         }

@@ -7,6 +7,7 @@ import dev.tether.api.StubPlatform;
 import dev.tether.api.Subprocess;
 import dev.tether.api.TetherException;
 import dev.tether.api.UnsupportedKernelException;
+import dev.tether.linux.LinuxException;
 import dev.tether.linux.NativeMemory;
 import dev.tether.seccomp.Action;
 import dev.tether.seccomp.Policy;
@@ -66,13 +67,17 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
             throw new IllegalArgumentException("arch services disagree: register layout " + arch + ", stub program "
                     + program.arch() + ", syscall table " + table.arch() + ", seccomp contribution " + contribution.arch());
         }
-        Host.preflight();
-        this.image = StubImage.map(program, settings.stubAddress());
+        try {
+            Host.preflight();
+            this.image = StubImage.map(program, settings.stubAddress());
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
         try {
             this.tracers = new Tracers(arch, settings.tracerThreads());
         } catch (RuntimeException e) {
             image.close();
-            throw e;
+            throw NativeErrors.api(e);
         }
         SyscallRegs regs = new SyscallRegs(layout);
         this.spawner = new Spawner(regs, program, table, image, tracers, settings.cpuidFaulting());
@@ -84,7 +89,8 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
             tracers.close();
             image.close();
             filters.close();
-            throw e instanceof TetherException ? e : new UnsupportedKernelException("probeSeccomp failed: " + e.getMessage(), e);
+            RuntimeException api = NativeErrors.api(e);
+            throw api instanceof TetherException ? api : new UnsupportedKernelException("probeSeccomp failed: " + e.getMessage(), e);
         }
         // gVisor's createStub: with the modern ordering seccomp only sees injected syscalls, so the
         // stub's filter can kill on violation; otherwise it must allow everything but the arch's traps.
@@ -105,13 +111,21 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
 
     @Override
     public Stub createStub() {
-        return create(filters.processCloneFlags(), defaultAction, null);
+        try {
+            return create(filters.processCloneFlags(), defaultAction, null);
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     @Override
     public Stub attachedThread(long cloneFlags, Action action) {
         Spawner.checkCloneFlags(cloneFlags);
-        return create(cloneFlags, action, null);
+        try {
+            return create(cloneFlags, action, null);
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     @Override
@@ -120,7 +134,11 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
             throw new IllegalArgumentException("policy is required");
         }
         Spawner.checkCloneFlags(cloneFlags);
-        return create(cloneFlags, null, policy);
+        try {
+            return create(cloneFlags, null, policy);
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     /** A stub made from the JVM on the next tracer thread, trimmed unless its own policy forbids it. */
@@ -175,14 +193,22 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
     public Subprocess newSubprocess() {
         Threads.refuseVirtual("StubPlatform.newSubprocess");
         checkOpen();
-        return pool.take();
+        try {
+            return pool.take();
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     @Override
     public SubprocessImpl forkSubprocess() {
         Threads.refuseVirtual("StubPlatform.forkSubprocess");
         checkOpen();
-        return pool.fork();
+        try {
+            return pool.fork();
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     @Override
@@ -196,7 +222,11 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
      * are destroyed, oldest first (contained mode; fail-stop ones cannot be, and stay pooled).
      */
     public void reconfigurePool(int poolSize, int prefork) {
-        pool.reconfigure(poolSize, prefork);
+        try {
+            pool.reconfigure(poolSize, prefork);
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     // The context's callbacks: a subprocess hands itself back (as the API type, see PlatformContext).
@@ -283,6 +313,14 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
      */
     @Override
     public void close() {
+        try {
+            closeAll();
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
+    }
+
+    private void closeAll() {
         List<StubImpl> victims;
         synchronized (lock) {
             if (closed) {

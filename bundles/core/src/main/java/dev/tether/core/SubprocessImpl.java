@@ -12,6 +12,7 @@ import dev.tether.api.Registers;
 import dev.tether.api.StubDiedException;
 import dev.tether.api.StubThreadInfo;
 import dev.tether.api.Subprocess;
+import dev.tether.api.SyscallFailedException;
 import dev.tether.api.TetherException;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.Sys;
@@ -180,7 +181,12 @@ final class SubprocessImpl implements Subprocess {
     public long syscall(long sysno, long... args) {
         Threads.refuseVirtual("Subprocess.syscall");
         SyscallRegs.checkArgs(args);
-        Tracee t = threadFor(Thread.currentThread());
+        Tracee t;
+        try {
+            t = threadFor(Thread.currentThread());
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
         long t0 = System.nanoTime();
         try {
             long r = t.inject(sysno, args);
@@ -199,7 +205,7 @@ final class SubprocessImpl implements Subprocess {
             if (destroyed && death == null) {
                 throw closedDuring(sysno, e);
             }
-            throw e;
+            throw NativeErrors.api(e);
         }
     }
 
@@ -217,7 +223,7 @@ final class SubprocessImpl implements Subprocess {
 
     private long checked(String what, long r) {
         if (r < 0 && r > -4096) {
-            throw new LinuxException(what + " in subprocess " + pid(), (int) -r);
+            throw new SyscallFailedException(what + " in subprocess " + pid(), (int) -r);
         }
         return r;
     }
@@ -256,20 +262,32 @@ final class SubprocessImpl implements Subprocess {
     public void read(long address, byte[] into, int offset, int length) {
         java.util.Objects.checkFromIndexSize(offset, length, into.length);
         checkUsable();
-        GuestMemory.read(pid(), address, into, offset, length);
+        try {
+            GuestMemory.read(pid(), address, into, offset, length);
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     @Override
     public void write(long address, byte[] from, int offset, int length) {
         java.util.Objects.checkFromIndexSize(offset, length, from.length);
         checkUsable();
-        GuestMemory.write(pid(), address, from, offset, length);
+        try {
+            GuestMemory.write(pid(), address, from, offset, length);
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     @Override
     public Registers registers() {
         Threads.refuseVirtual("Subprocess.registers");
-        return threadFor(Thread.currentThread()).getRegs();
+        try {
+            return threadFor(Thread.currentThread()).getRegs();
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     @Override
@@ -354,7 +372,11 @@ final class SubprocessImpl implements Subprocess {
             destroy();
             return;
         }
-        context.release().accept(this);
+        try {
+            context.release().accept(this);
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     boolean destroyed() {
@@ -384,7 +406,11 @@ final class SubprocessImpl implements Subprocess {
     @Override
     public void destroy() {
         Threads.refuseVirtual("Subprocess.destroy");
-        context.destroy().accept(this);
+        try {
+            context.destroy().accept(this);
+        } catch (LinuxException e) {
+            throw NativeErrors.api(e);
+        }
     }
 
     /**

@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -19,62 +17,68 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layers of the repository, checked on the main source trees of the other modules (found from
- * this module's base directory): a {@code dev.tether} package named in code, by an import or
- * fully qualified, must be one the layer may use. Comments and string literals do not count.
+ * The layers of the repository, checked on the main source trees and the POMs of the other
+ * modules (found from this module's base directory): a {@code dev.tether} package named in code,
+ * by an import or fully qualified, must be one the layer may use, and so must every Tether
+ * artifact its POM depends on (a module's artifact is named after its package: {@code dev.tether.abi}
+ * holds {@code dev.tether.abi}). Comments and string literals do not count.
  *
  * <ul>
+ * <li>{@code bundles/abi} (Linux ABI constants) is a leaf: it uses no Tether package but its own;</li>
  * <li>{@code bundles/linux} (the one native boundary) uses {@code dev.tether.abi} only: not the
- * API's other packages ({@code dev.tether.api}, {@code dev.tether.spi}), not core;</li>
+ * API ({@code dev.tether.api}, {@code dev.tether.spi}), not core; the API's errors come from core,
+ * which translates {@code LinuxException} into {@code SyscallFailedException};</li>
  * <li>{@code bundles/bpf} is classic BPF and nothing else (as golang.org/x/net/bpf): no Tether
  * package, {@code dev.tether.seccomp} least of all;</li>
+ * <li>{@code bundles/seccomp} builds on {@code dev.tether.bpf} and {@code dev.tether.abi} only (the
+ * API and the SPI name seccomp's types, not the other way round);</li>
  * <li>the arch bundles are pure Java that core composes: they never use {@code dev.tether.core},
  * nor {@code dev.tether.linux} (native code); nor does {@code bundles/arch-support}, their shared
  * base classes, which knows no particular arch bundle either.</li>
  * </ul>
  *
- * <p><b>Known violations.</b> {@link #KNOWN} lists what breaks these rules today, each with why it
- * is still there. It is an allow-list to be emptied by the layering part of issue 11 (item 2:
- * {@code abi} a leaf bundle, {@code linux} on {@code abi} alone, a {@code SyscallFailedException}
- * in the API instead of {@code LinuxException} extending {@code TetherException}): an entry that
- * no longer matches anything fails this test too, so that the list only ever shrinks.
+ * <p>There is no allow-list of known violations: each of these rules holds.
  */
 class LayeringTest {
-    /** A layer: the main sources under {@code tree}, and which Tether packages they may name. */
-    private record Layer(String tree, List<String> allowed, List<String> forbidden) {
+    /**
+     * A layer: the module at {@code module} (its main sources and its POM), which Tether packages
+     * it may name (empty: any but the forbidden ones) and which it may not.
+     */
+    private record Layer(String module, List<String> allowed, List<String> forbidden) {
         boolean permits(String pkg) {
             if (forbidden.stream().anyMatch(f -> within(pkg, f))) {
                 return false;
             }
             return allowed.isEmpty() || allowed.stream().anyMatch(a -> within(pkg, a));
         }
+
+        String tree() {
+            return module + "/src/main/java";
+        }
     }
 
-    private static final List<Layer> LAYERS = List.of(
-            new Layer("bundles/linux/src/main/java", List.of("dev.tether.abi", "dev.tether.linux"), List.of()),
-            new Layer("bundles/bpf/src/main/java", List.of("dev.tether.bpf"), List.of()),
-            new Layer("arch-amd64/src/main/java", List.of(), List.of("dev.tether.core", "dev.tether.linux")),
-            new Layer("arch-arm64/src/main/java", List.of(), List.of("dev.tether.core", "dev.tether.linux")),
-            new Layer("bundles/arch-support/src/main/java", List.of(),
-                    List.of("dev.tether.core", "dev.tether.linux", "dev.tether.arch")));
+    private static final List<String> NOT_CORE_NOR_NATIVE = List.of("dev.tether.core", "dev.tether.linux");
 
-    /**
-     * Violations known today, as {@code "file -> package"} (file relative to the repository root).
-     * To be emptied by issue 11, item 2; do not add to it.
-     */
-    private static final Set<String> KNOWN = Set.of(
-            // LinuxException extends dev.tether.api.TetherException, so that API callers catch one
-            // type; it goes when the API has its own SyscallFailedException(call, errno).
-            "bundles/linux/src/main/java/dev/tether/linux/LinuxException.java -> dev.tether.api");
+    private static final List<Layer> LAYERS = List.of(
+            new Layer("bundles/abi", List.of("dev.tether.abi"), List.of()),
+            new Layer("bundles/linux", List.of("dev.tether.abi", "dev.tether.linux"), List.of()),
+            new Layer("bundles/bpf", List.of("dev.tether.bpf"), List.of()),
+            new Layer("bundles/seccomp", List.of("dev.tether.abi", "dev.tether.bpf", "dev.tether.seccomp"), List.of()),
+            new Layer("arch-amd64", List.of(), NOT_CORE_NOR_NATIVE),
+            new Layer("arch-arm64", List.of(), NOT_CORE_NOR_NATIVE),
+            new Layer("bundles/arch-support", List.of(), List.of("dev.tether.core", "dev.tether.linux", "dev.tether.arch")));
 
     /** {@code dev.tether.} followed by dotted names, not preceded by a name character or a dot. */
     private static final Pattern REFERENCE = Pattern.compile("(?<![\\w.$])dev\\.tether(\\.[A-Za-z_$][\\w$]*)+");
+
+    /** One dependency of a POM, and the first artifactId in one (its own; exclusions come after it). */
+    private static final Pattern DEPENDENCY = Pattern.compile("<dependency>(.*?)</dependency>", Pattern.DOTALL);
+    private static final Pattern ARTIFACT = Pattern.compile("<artifactId>\\s*([^<\\s]+)\\s*</artifactId>");
 
     @Test
     void layersUseOnlyWhatTheyMay() {
         Path root = repositoryRoot();
         List<String> found = new ArrayList<>();
-        Set<String> seen = new TreeSet<>();
         for (Layer layer : LAYERS) {
             Path tree = root.resolve(layer.tree());
             assertTrue(Files.isDirectory(tree), "source tree " + tree + " is missing: update LayeringTest's layers");
@@ -85,13 +89,8 @@ class LayeringTest {
                     Matcher m = REFERENCE.matcher(lines[i]);
                     while (m.find()) {
                         String pkg = packageOf(m.group());
-                        if (layer.permits(pkg)) {
-                            continue;
-                        }
-                        String key = rel + " -> " + topPackage(pkg);
-                        seen.add(key);
-                        if (!KNOWN.contains(key)) {
-                            found.add(rel + ":" + (i + 1) + ": " + m.group() + " (" + layer.tree() + " may not use " + pkg + ")");
+                        if (!layer.permits(pkg)) {
+                            found.add(rel + ":" + (i + 1) + ": " + m.group() + " (" + layer.module() + " may not use " + pkg + ")");
                         }
                     }
                 }
@@ -100,9 +99,24 @@ class LayeringTest {
         if (!found.isEmpty()) {
             fail("layering violations:\n  " + String.join("\n  ", found));
         }
-        Set<String> stale = new TreeSet<>(KNOWN);
-        stale.removeAll(seen);
-        assertEquals(Set.of(), stale, "known violations that are gone: remove them from LayeringTest.KNOWN");
+    }
+
+    @Test
+    void layersDependOnlyOnWhatTheyMay() {
+        Path root = repositoryRoot();
+        List<String> found = new ArrayList<>();
+        for (Layer layer : LAYERS) {
+            Path pom = root.resolve(layer.module()).resolve("pom.xml");
+            assertTrue(Files.isRegularFile(pom), pom + " is missing: update LayeringTest's layers");
+            for (String artifact : tetherDependencies(read(pom))) {
+                if (!layer.permits(artifact)) {
+                    found.add(layer.module() + "/pom.xml depends on " + artifact);
+                }
+            }
+        }
+        if (!found.isEmpty()) {
+            fail("layering violations in POMs:\n  " + String.join("\n  ", found));
+        }
     }
 
     /** The checker itself: comments and strings do not count, fully qualified names do, and packages end at a type. */
@@ -130,9 +144,30 @@ class LayeringTest {
         assertTrue(new Layer("t", List.of("dev.tether.abi"), List.of()).permits("dev.tether.abi"));
         assertTrue(!new Layer("t", List.of("dev.tether.abi"), List.of()).permits("dev.tether.abiother"));
         assertTrue(!new Layer("t", List.of(), List.of("dev.tether.core")).permits("dev.tether.core.x"));
+        String pom = "<project><artifactId>dev.tether.self</artifactId><dependencies>\n"
+                + "  <dependency><groupId>dev.tether</groupId><artifactId>dev.tether.abi</artifactId></dependency>\n"
+                + "  <!-- <dependency><groupId>dev.tether</groupId><artifactId>dev.tether.core</artifactId></dependency> -->\n"
+                + "  <dependency>\n    <groupId>dev.tether</groupId>\n    <artifactId>dev.tether.api</artifactId>\n"
+                + "    <scope>test</scope>\n  </dependency>\n"
+                + "  <dependency><groupId>net.java.dev.jna</groupId><artifactId>jna</artifactId></dependency>\n"
+                + "</dependencies></project>";
+        assertEquals(List.of("dev.tether.abi", "dev.tether.api"), tetherDependencies(pom));
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** The Tether artifacts a POM depends on (any scope), XML comments left out. */
+    static List<String> tetherDependencies(String pom) {
+        Matcher m = DEPENDENCY.matcher(pom.replaceAll("(?s)<!--.*?-->", ""));
+        List<String> out = new ArrayList<>();
+        while (m.find()) {
+            Matcher a = ARTIFACT.matcher(m.group(1));
+            if (a.find() && a.group(1).startsWith("dev.tether.")) {
+                out.add(a.group(1));
+            }
+        }
+        return out;
+    }
 
     private static boolean within(String pkg, String prefix) {
         return pkg.equals(prefix) || pkg.startsWith(prefix + ".");
@@ -151,12 +186,6 @@ class LayeringTest {
             b.append(seg);
         }
         return b.toString();
-    }
-
-    /** {@code dev.tether.x} of {@code dev.tether.x.y}: what the known-violation keys name. */
-    private static String topPackage(String pkg) {
-        String[] s = pkg.split("\\.");
-        return s.length >= 3 ? s[0] + "." + s[1] + "." + s[2] : pkg;
     }
 
     /**

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.abi.Errno;
 import dev.tether.abi.Mman;
 import dev.tether.abi.Signals;
 import dev.tether.api.FailureMode;
 import dev.tether.api.StubDiedException;
 import dev.tether.api.Subprocess;
+import dev.tether.api.SyscallFailedException;
 import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
 import java.nio.file.Files;
@@ -148,8 +150,15 @@ class SubprocessKernelTest {
             assertArrayEquals(pattern, back);
             s.protect(addr, 4096, Mman.PROT_READ);
             s.unmap(addr, 1 << 20);
-            assertThrows(dev.tether.linux.LinuxException.class, () -> s.read(addr, back, 0, 16), "unmapped memory cannot be read");
-            assertThrows(dev.tether.linux.LinuxException.class, () -> s.unmap(1, 4096), "misaligned munmap is an error");
+            // API callers see the API's SyscallFailedException, never the native layer's LinuxException
+            SyscallFailedException read = assertThrows(SyscallFailedException.class, () -> s.read(addr, back, 0, 16),
+                    "unmapped memory cannot be read");
+            assertEquals(Errno.EFAULT, read.errno(), read.getMessage());
+            assertTrue(read.call().startsWith("process_vm_readv(" + s.pid() + ","), read.call());
+            assertEquals(read.call() + " failed: EFAULT (" + Errno.EFAULT + ")", read.getMessage());
+            SyscallFailedException unmap = assertThrows(SyscallFailedException.class, () -> s.unmap(1, 4096),
+                    "misaligned munmap is an error");
+            assertEquals("EINVAL", unmap.errnoName(), unmap.getMessage());
         }
     }
 

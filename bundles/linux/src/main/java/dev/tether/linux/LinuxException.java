@@ -1,10 +1,13 @@
 package dev.tether.linux;
 
 import dev.tether.abi.Errno;
-import dev.tether.api.TetherException;
 
-/** A failed system call: names the call (with its important arguments) and the errno. */
-public class LinuxException extends TetherException {
+/**
+ * A failed system call: names the call (with its important arguments) and the errno. Core, the
+ * only user of this package, turns it into the API's {@code SyscallFailedException} (same call,
+ * errno and message) before it reaches an API caller; this bundle knows nothing of the API.
+ */
+public class LinuxException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final String call;
     private final int errno;

@@ -143,11 +143,6 @@ public final class Sys {
         }
     }
 
-    /** tgkill with signal 0: does thread {@code tid} of {@code tgid} exist? */
-    public static boolean threadExists(int tgid, int tid) {
-        return LibC.tgkill(tgid, tid, 0) == 0 || errno() != Errno.ESRCH;
-    }
-
     public static void kill(int pid, int sig) {
         if (LibC.kill(pid, sig) != 0) {
             throw new LinuxException("kill(" + pid + ", " + sig + ")", errno());
@@ -244,7 +239,7 @@ public final class Sys {
         return r;
     }
 
-    /** Bits of the affinity mask buffer: 1024 CPUs (glibc's CPU_SETSIZE, gVisor's mask size, spec §1.12). */
+    /** Bits of the affinity mask buffer: 1024 CPUs (glibc's CPU_SETSIZE in <sched.h>, cpu_set_t; sched_setaffinity(2)). */
     public static final int MAX_BIND_CPUS = 1024;
     private static final ThreadLocal<NativeMemory> CPU_MASK = ThreadLocal.withInitial(() -> NativeMemory.allocate(MAX_BIND_CPUS / 8));
 
@@ -316,7 +311,7 @@ public final class Sys {
     /**
      * Calls the C-ABI function at {@code functionAddress} with one pointer-sized argument and
      * returns its 64-bit result. Used for the arch's clone trampoline, which must run as machine
-     * code (DESIGN rule 3).
+     * code, never Java (docs/architecture.md, section 3, "A stub from the JVM, step by step").
      */
     public static long callFunction(long functionAddress, long argument) {
         Function f = Function.getFunction(new Pointer(functionAddress));

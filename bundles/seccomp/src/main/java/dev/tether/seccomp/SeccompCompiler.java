@@ -5,7 +5,6 @@ import dev.tether.bpf.BpfException;
 import dev.tether.bpf.JumpCondition;
 import dev.tether.bpf.Program;
 import dev.tether.bpf.ProgramBuilder;
-import dev.tether.bpf.Validator;
 import dev.tether.seccomp.Dag.Node;
 import dev.tether.seccomp.Dag.Ret;
 import dev.tether.seccomp.Dag.Test;
@@ -295,7 +294,7 @@ public final class SeccompCompiler {
                 throw tooLarge(String.valueOf(p.size()));
             }
             try {
-                Validator.checkSeccomp(p);
+                SeccompValidator.check(p);
             } catch (BpfException e) {
                 throw new IllegalStateException("internal error: the compiled seccomp program is invalid: " + e.getMessage(), e);
             }

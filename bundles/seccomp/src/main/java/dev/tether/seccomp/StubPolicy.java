@@ -1,5 +1,8 @@
 package dev.tether.seccomp;
 
+import dev.tether.abi.Clone;
+import dev.tether.abi.Prctl;
+import dev.tether.abi.Signals;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,31 +48,11 @@ import java.util.List;
  * of the rules.
  */
 public final class StubPolicy {
-    /** prctl option that sets the parent-death signal (include/uapi/linux/prctl.h). */
-    public static final long PR_SET_PDEATHSIG = 1;
-    /** SIGKILL (include/uapi/asm-generic/signal.h; the same on x86). */
-    public static final long SIGKILL = 9;
-    /** SIGSTOP (include/uapi/asm-generic/signal.h; the same on x86). */
-    public static final long SIGSTOP = 19;
-
-    // Clone flags (include/uapi/linux/sched.h).
-    /** Share the address space. */
-    public static final long CLONE_VM = 0x100;
-    /** Share filesystem information. */
-    public static final long CLONE_FS = 0x200;
-    /** Share the file descriptor table. */
-    public static final long CLONE_FILES = 0x400;
-    /** Share signal handlers. */
-    public static final long CLONE_SIGHAND = 0x800;
-    /** Let the tracer trace the child too. */
-    public static final long CLONE_PTRACE = 0x2000;
-    /** Same thread group. */
-    public static final long CLONE_THREAD = 0x10000;
-    /** Flags of a new thread inside a stub process: 0x12f00 (seed, spec §2.2 rule B). */
-    public static final long THREAD_CLONE_FLAGS =
-            CLONE_FILES | CLONE_FS | CLONE_SIGHAND | CLONE_THREAD | CLONE_PTRACE | CLONE_VM;
-    /** The seed's stub-process clone flags: CLONE_FILES | SIGKILL as exit signal = 0x409. */
-    public static final long SEED_PROCESS_CLONE_FLAGS = CLONE_FILES | SIGKILL;
+    /**
+     * The stub-process clone flags of gVisor's fail-stop stubs (createStub in
+     * subprocess_linux.go): CLONE_FILES with SIGKILL as the exit signal (the low byte), 0x409.
+     */
+    public static final long SEED_PROCESS_CLONE_FLAGS = Clone.CLONE_FILES | Signals.SIGKILL;
     /**
      * The largest pid kill's rule in {@link #build} lets through: INT_MAX, so pid_t values 0..INT_MAX
      * (one process, or the caller's group) with the upper 32 bits clear.
@@ -117,16 +100,16 @@ public final class StubPolicy {
                     // New stub processes (master) and new threads in a stub (address spaces).
                     SyscallRule.anyOf(table.require("clone"),
                             Rule.of(Matcher.eq(processCloneFlags)),
-                            Rule.of(Matcher.eq(THREAD_CLONE_FLAGS))),
+                            Rule.of(Matcher.eq(Clone.STUB_THREAD_FLAGS))),
                     // Initial process creation.
                     SyscallRule.any(table.require("wait4")),
                     SyscallRule.any(table.require("exit")),
                     // The stub's prctl dance: die with the parent.
-                    SyscallRule.anyOf(table.require("prctl"), Rule.of(Matcher.eq(PR_SET_PDEATHSIG), Matcher.eq(SIGKILL))),
+                    SyscallRule.anyOf(table.require("prctl"), Rule.of(Matcher.eq(Prctl.PR_SET_PDEATHSIG), Matcher.eq(Signals.SIGKILL))),
                     SyscallRule.any(table.require("getppid")),
                     // The stub stops itself.
                     SyscallRule.any(table.require("getpid")),
-                    SyscallRule.anyOf(table.require("kill"), Rule.of(killTarget, Matcher.eq(SIGSTOP))),
+                    SyscallRule.anyOf(table.require("kill"), Rule.of(killTarget, Matcher.eq(Signals.SIGSTOP))),
                     // Injected address-space operations.
                     SyscallRule.any(table.require("mmap")),
                     SyscallRule.any(table.require("munmap")))));

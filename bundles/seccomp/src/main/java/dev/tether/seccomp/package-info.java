@@ -28,7 +28,11 @@
  * {@link dev.tether.seccomp.SyscallTable} and
  * {@link dev.tether.seccomp.SeccompContribution} are implemented by the arch bundles and
  * registered as OSGi services (property {@code tether.arch}).
+ *
+ * <p>2.0.0: {@code StubPolicy}'s copies of kernel constants are gone ({@code dev.tether.abi} has
+ * them); the seccomp views of BPF ({@code SeccompDisassembler}, {@code SeccompValidator}) moved
+ * here from {@code dev.tether.bpf}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package dev.tether.seccomp;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.tether.bpf.Bpf;
 import dev.tether.bpf.Interpreter;
 import dev.tether.bpf.Program;
-import dev.tether.bpf.Validator;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +88,7 @@ class CompilerTest {
                 "0020 00000000",   // ld [0]: nr
                 "0035 40000000",   // jge __X32_SYSCALL_BIT
                 "0015 ffffffff"),  // jeq -1: a skipped syscall goes to the rules
-                head, () -> dev.tether.bpf.Disassembler.disassembleSeccomp(prog));
+                head, () -> SeccompDisassembler.disassemble(prog));
         int[][] cases = {
             {ptrace, Action.RET_ERRNO | 1}, {x32Ptrace, Action.RET_KILL_PROCESS}, {0x40000000 | 39, Action.RET_KILL_PROCESS},
             {0x3fffffff, Action.RET_ALLOW}, {0x40000000, Action.RET_KILL_PROCESS}, {0x7fffffff, Action.RET_KILL_PROCESS},
@@ -218,7 +217,7 @@ class CompilerTest {
     @Test
     void everyCompiledProgramPassesTheKernelChecks() {
         Program p = SeccompCompiler.compile(StubProgramTest.stubPolicy(Action.KILL_THREAD), TABLE);
-        assertDoesNotThrow(() -> Validator.checkSeccomp(p));
+        assertDoesNotThrow(() -> SeccompValidator.check(p));
         assertTrue(p.size() <= Bpf.BPF_MAXINSNS);
     }
 
@@ -260,7 +259,7 @@ class CompilerTest {
                 RuleSet.of(Action.ALLOW, new SyscallRule(7, false, anyOf)),
                 RuleSet.of(Action.errno(1), SyscallRule.any(7), SyscallRule.any(8))));
         Program prog = SeccompCompiler.compile(p, TABLE);
-        assertDoesNotThrow(() -> Validator.checkSeccomp(prog));
+        assertDoesNotThrow(() -> SeccompValidator.check(prog));
         int allowed = 0;
         for (int nr = 6; nr <= 9; nr++) {
             for (long a0 : new long[] {0, 1, 5, 63, 64, 65, 1L << 32, (1L << 32) + 5, -1}) {

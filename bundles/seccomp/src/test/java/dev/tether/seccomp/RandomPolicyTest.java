@@ -52,7 +52,7 @@ class RandomPolicyTest {
                 Interpreter.Result got = Interpreter.run(prog, d.toBytes(LE), LE);
                 int round0 = round;
                 assertEquals(v.action().value(), got.value(), () -> "seed=" + seed + " round=" + round0 + " input " + d + "\npolicy "
-                        + p + "\nprogram:\n" + dev.tether.bpf.Disassembler.disassembleSeccomp(prog));
+                        + p + "\nprogram:\n" + SeccompDisassembler.disassemble(prog));
                 reasons.merge(v.reason() + (Fixtures.X32.owns(d.nr()) ? " (x32 nr)" : ""), 1, Integer::sum);
                 inputs++;
             }

@@ -2,7 +2,6 @@ package dev.tether.seccomp;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.tether.bpf.Disassembler;
 import dev.tether.bpf.Interpreter;
 import dev.tether.bpf.Program;
 import java.io.BufferedReader;
@@ -63,7 +62,7 @@ class StubProgramTest {
         Program spec = specProgram();
         assertEquals(97, spec.size());
         Program built = GvisorGenerator2021.build(stubPolicy(Action.KILL_THREAD), X86_64);
-        assertEquals(Disassembler.disassembleSeccomp(spec), Disassembler.disassembleSeccomp(built));
+        assertEquals(SeccompDisassembler.disassemble(spec), SeccompDisassembler.disassemble(built));
         assertEquals(spec, built);
     }
 

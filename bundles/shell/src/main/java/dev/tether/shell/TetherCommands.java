@@ -11,13 +11,13 @@ import dev.tether.api.StubThreadInfo;
 import dev.tether.api.Subprocess;
 import dev.tether.api.SyscallTarget;
 import dev.tether.api.TetherException;
-import dev.tether.bpf.Disassembler;
 import dev.tether.bpf.Program;
 import dev.tether.seccomp.Action;
 import dev.tether.seccomp.Explain;
 import dev.tether.seccomp.Policy;
 import dev.tether.seccomp.RuleFile;
 import dev.tether.seccomp.SeccompCompiler;
+import dev.tether.seccomp.SeccompDisassembler;
 import dev.tether.seccomp.SyscallTable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -338,7 +338,7 @@ public final class TetherCommands {
                 return RuleFile.write(policy, table).stripTrailing();
             case "listing":
                 Program prog = SeccompCompiler.compile(policy, table);
-                return header(p, prog) + "\n" + Disassembler.disassembleSeccomp(prog, nr -> table.name(nr).orElse(null))
+                return header(p, prog) + "\n" + SeccompDisassembler.disassemble(prog, nr -> table.name(nr).orElse(null))
                         .stripTrailing();
             default:
                 throw new IllegalArgumentException("tether:policy: unknown format \"" + format + "\": json or listing");

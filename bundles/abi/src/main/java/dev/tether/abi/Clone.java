@@ -28,7 +28,7 @@ public final class Clone {
     public static final long CLONE_IO = 0x80000000L;
     /** Mask of the exit signal in the clone flags (CSIGNAL). */
     public static final long CSIGNAL = 0xff;
-    /** The flags of a stub thread (spec §5.2): FILES|FS|SIGHAND|THREAD|PTRACE|VM = 0x12f00. */
+    /** The flags of a stub thread (gVisor subprocess_linux.go, createStub and the clone rule of attachedThread): FILES|FS|SIGHAND|THREAD|PTRACE|VM = 0x12f00. */
     public static final long STUB_THREAD_FLAGS = CLONE_FILES | CLONE_FS | CLONE_SIGHAND | CLONE_THREAD | CLONE_PTRACE | CLONE_VM;
 
     private static final String[] NAMES = {
