@@ -4,7 +4,6 @@ import dev.tether.bpf.Bpf;
 import dev.tether.bpf.BpfException;
 import dev.tether.bpf.Program;
 import dev.tether.bpf.SockFilter;
-import dev.tether.bpf.Validator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,7 +79,7 @@ public final class MultiArchCompiler {
         }
         Program p = Program.of(out);
         try {
-            Validator.checkSeccomp(p);
+            SeccompValidator.check(p);
         } catch (BpfException e) {
             throw new IllegalStateException("internal error: the multi-arch seccomp program is invalid: " + e.getMessage(), e);
         }

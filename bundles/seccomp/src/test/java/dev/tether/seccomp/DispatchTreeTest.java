@@ -93,7 +93,7 @@ class DispatchTreeTest {
             assertEquals(6, res.executed(), "nr " + nr);
         }
         // and the x32 guard's JEQ -1, and three returns
-        assertEquals(9, prog.size(), () -> dev.tether.bpf.Disassembler.disassembleSeccomp(prog));
+        assertEquals(9, prog.size(), () -> SeccompDisassembler.disassemble(prog, null));
     }
 
     /** Over {@link DispatchTree#MAX_EXACT} intervals the weighted median splits: still right, and shallow. */

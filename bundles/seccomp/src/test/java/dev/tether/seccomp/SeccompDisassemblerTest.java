@@ -1,5 +1,7 @@
 package dev.tether.seccomp;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -69,5 +71,20 @@ class SeccompDisassemblerTest {
         BpfException e = assertThrows(BpfException.class, () -> SeccompDisassembler.disassemble(p));
         assertEquals(1, e.pc());
         assertEquals(BpfException.Kind.INVALID_OPCODE, e.kind());
+    }
+    @Test
+    void rangeBoundsOnTheSyscallNumberNameTheFirstNumberAbove() {
+        Program p = Program.fromArrays(
+                new int[] {0x20, 0, 0, 0},
+                new int[] {0x35, 0, 1, 62},        // jge 62
+                new int[] {0x25, 1, 0, 61},        // jgt 61
+                new int[] {0x25, 0, 0, 0xffffffff}, // jgt -1: nothing is above
+                new int[] {0x35, 0, 0, 63},        // jge 63: no name for 63
+                new int[] {0x06, 0, 0, 0});
+        String[] lines = SeccompDisassembler.disassemble(p, nr -> nr == 62 ? "kill" : null).split("\n");
+        assertEquals("1: pc += (A >= 62) ? 0 [2] : 1 [3]  ; from kill", lines[1]);
+        assertEquals("2: pc += (A > 61) ? 1 [4] : 0 [3]  ; from kill", lines[2]);
+        assertFalse(lines[3].contains(";"), lines[3]);
+        assertFalse(lines[4].contains(";"), lines[4]);
     }
 }
