@@ -119,6 +119,10 @@ public final class GuestRunner {
                         hwcaps[1], credentials);
                 LoadedProgram loaded = kernel.load(process, memory, elf, setup);
                 GuestContext context = space.newContext();
+                // One guest thread, switched by this thread only: its FP state may stay in the stub
+                // thread between stops (one PTRACE_GETREGSET less per system call); MiniLinux reads
+                // it only where a system call needs it, on this thread.
+                context.setLazyFloatingPoint(true);
                 kernel.abi().startRegisters(context, loaded.entry(), loaded.stackPointer());
                 Task task = new Task(context, memory, process, kernel.abi());
                 if (started != null) {
