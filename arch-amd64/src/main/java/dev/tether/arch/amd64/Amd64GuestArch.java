@@ -87,10 +87,13 @@ public final class Amd64GuestArch implements GuestArch {
     /** resetSysemuRegs (ptrace_amd64.go): the guest runs with the stub's segment selectors. */
     @Override
     public void resetSysemuRegisters(long[] regs, long[] init) {
-        for (int i : new int[] {CS, SS, DS, ES, FS, GS}) {
+        for (int i : SELECTORS) {
             regs[i] = init[i];
         }
     }
+
+    /** The segment selectors resetSysemuRegs copies (struct user_regs_struct word indices). */
+    private static final int[] SELECTORS = {CS, SS, DS, ES, FS, GS};
 
     /** updateSyscallRegs (ptrace_amd64.go): the kernel put -ENOSYS in rax at the syscall-entry stop. */
     @Override

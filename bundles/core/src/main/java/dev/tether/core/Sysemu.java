@@ -67,7 +67,7 @@ final class Sysemu {
             if (c.fpHolder != null && c.fpHolder != t) {
                 c.fetchFloatingPoint(); // lazy state left in another thread's stub thread: only its tracer may read it
             }
-            arch.resetSysemuRegisters(c.regs, t.initRegs().words());
+            arch.resetSysemuRegisters(c.regs, t.initWordsUnsafe()); // read only: no copy per switch
             arch.setSingleStepping(c.regs, c.singleStep);
             if (!c.enableInterrupts(t)) {
                 return new GuestEvent.Interrupted();

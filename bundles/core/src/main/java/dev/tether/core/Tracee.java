@@ -98,6 +98,11 @@ final class Tracee {
         return death;
     }
 
+    /** The words of {@link #initRegs()}, not a copy: callers must not change them. */
+    long[] initWordsUnsafe() {
+        return initWords;
+    }
+
     Registers initRegs() {
         return initRegs;
     }
