@@ -63,7 +63,9 @@ public class ConsoleCommandsTest extends TetherTestSupport {
         assertTrue("the platform lists stub " + stub, platform.stubs().stream().anyMatch(s -> s.pid() == stub));
 
         String stubs = gogo(processor, "tether:stubs").text();
-        assertTrue(stubs, stubs.matches("(?s).*\nsubprocess\\s+" + sub + "\\s+t\\s+console\\s+" + sub + ":\\S+ \\d+:tether-console\n.*"));
+        // t (stopped under ptrace), or R while the subprocess's owner clones the spare stub thread for the
+        // next caller in the background (SubprocessImpl.prepareSpare), which a loaded machine shows
+        assertTrue(stubs, stubs.matches("(?s).*\nsubprocess\\s+" + sub + "\\s+[tR]\\s+console\\s+" + sub + ":\\S+ \\d+:tether-console\n.*"));
         assertTrue(stubs, stubs.matches("(?s).*\nstub\\s+" + stub + "\\s+t\\s+console\\s+" + stub + ":tether-tracer.*"));
 
         // inject: by name, by number, with arguments, with an errno result

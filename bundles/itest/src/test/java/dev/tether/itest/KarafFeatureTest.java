@@ -115,7 +115,9 @@ public class KarafFeatureTest {
                 StubPlatformTest.leftovers().stream().anyMatch(l -> l.startsWith(pid + " ")));
         assertEquals("getpid() = " + pid, admin("tether:inject " + pid + " getpid").trim());
         String stubs = admin("tether:stubs");
-        assertTrue(stubs, stubs.matches("(?s).*\nsubprocess\\s+" + pid + "\\s+t\\s+console\\s.*"));
+        // t (stopped under ptrace), or R while the subprocess's owner clones the spare stub thread for the
+        // next caller in the background (SubprocessImpl.prepareSpare), which a loaded machine shows
+        assertTrue(stubs, stubs.matches("(?s).*\nsubprocess\\s+" + pid + "\\s+[tR]\\s+console\\s.*"));
 
         String health = TetherHealth.run(context, TIMEOUT_MS);
         assertTrue(health, health.startsWith("OK "));
