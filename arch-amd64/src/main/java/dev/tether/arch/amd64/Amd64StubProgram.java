@@ -101,7 +101,8 @@ public final class Amd64StubProgram extends AssembledStubProgram {
         a.cmpRegReg(RAX, R15).jcc(Cond.NE, parentDead);
         a.movImm(RAX, Amd64Sysno.SYS_GETPID).syscall();
         a.cmpImm(RAX, 0).jcc(Cond.L, error);
-        // rbx = 0: a plain injected syscall; the sentry sets 1 for an injected process clone (§4.4).
+        // rbx = 0: a plain injected syscall; the sentry sets 1 for an injected process clone (gVisor's
+        // initChildProcessPPID, subprocess_amd64.go).
         a.movImm(RBX, 0);
         a.movRegReg(RDI, RAX).movImm(RAX, Amd64Sysno.SYS_KILL).movImm(RSI, Signals.SIGSTOP);
         a.bind(killSyscall).syscall(); // kill(getpid(), SIGSTOP); initRegs.rip points here

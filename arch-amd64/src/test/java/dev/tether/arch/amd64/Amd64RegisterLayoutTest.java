@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class Amd64RegisterLayoutTest extends RegisterLayoutContract<Amd64RegisterLayout> {
-    /** Spec §6.2 (purpose table) and §4.4. */
+    /** syscall(2)'s x86-64 convention; initChildProcessPPID's R15/RBX (gVisor's subprocess_amd64.go). */
     Amd64RegisterLayoutTest() {
         super(new Amd64RegisterLayout(), new Facts("amd64", 27, "rax",
                 List.of("rdi", "rsi", "rdx", "r10", "r8", "r9"), "rax", "rip", "rsp", 2, "r15", "rbx"));

@@ -95,7 +95,8 @@ public final class Arm64StubProgram extends AssembledStubProgram {
         a.cmpReg(X0, X7).bcond(Cond.NE, parentDead);
         a.movz(X8, Arm64Sysno.SYS_GETPID).svc(0);
         a.cmpImm(X0, 0).bcond(Cond.LT, error);
-        // x9 = 0: a plain injected syscall; the sentry sets 1 for an injected process clone (§4.4).
+        // x9 = 0: a plain injected syscall; the sentry sets 1 for an injected process clone (gVisor's
+        // initChildProcessPPID, subprocess_arm64.go).
         a.movz(X9, 0);
         a.movz(X8, Arm64Sysno.SYS_KILL).movz(X1, Signals.SIGSTOP); // x0 already holds the pid
         a.bind(killSyscall).svc(0); // kill(getpid(), SIGSTOP); initRegs.pc points here

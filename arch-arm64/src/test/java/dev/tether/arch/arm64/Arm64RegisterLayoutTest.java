@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class Arm64RegisterLayoutTest extends RegisterLayoutContract<Arm64RegisterLayout> {
-    /** Spec §6.2 (purpose table) and §4.4. */
+    /** syscall(2)'s arm64 convention; initChildProcessPPID's X7/X9 (gVisor's subprocess_arm64.go). */
     Arm64RegisterLayoutTest() {
         super(new Arm64RegisterLayout(), new Facts("arm64", 34, "x8",
                 List.of("x0", "x1", "x2", "x3", "x4", "x5"), "x0", "pc", "sp", 4, "x7", "x9"));
