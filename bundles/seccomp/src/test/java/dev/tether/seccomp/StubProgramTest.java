@@ -18,7 +18,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The ptrace stub's filter: gVisor's program of spec §7.8 (97 instructions) as the baseline,
+ * The ptrace stub's filter: gVisor's program (97 instructions, the resource
+ * gvisor-stub-program-amd64.txt) as the baseline,
  * reproduced by the test-only gVisor-2021 generator from {@link StubPolicy}, and compared with
  * {@link SeccompCompiler}'s program for the same policy.
  */
@@ -68,7 +69,7 @@ class StubProgramTest {
 
     @Test
     void legacyKernelProgramHas22Instructions() {
-        // Spec §7.8: default = bad arch = ALLOW: arch check, nr, BST over {96, 201, 309} with IP checks.
+        // gVisor's program with default = bad arch = ALLOW: arch check, nr, BST over {96, 201, 309} with IP checks.
         Program built = GvisorGenerator2021.build(stubPolicy(Action.ALLOW), X86_64);
         assertEquals(22, built.size());
         assertEquals(0x7fff0000, built.get(2).k());
@@ -243,7 +244,7 @@ class StubProgramTest {
 
     @Test
     void vsyscallQuirkIsNotReplicated() throws IOException {
-        // Spec §7.9: gettimeofday from a non-vsyscall IP whose high word is 157 (prctl) with
+        // The vsyscall quirk (GvisorGenerator2021): gettimeofday from a non-vsyscall IP whose high word is 157 (prctl) with
         // args (1, 9): gVisor's program falls into prctl's checks and allows it.
         SeccompData d = SeccompData.of(96, X86_64, 0x0000009d00001000L, 1, 9);
         assertTrue(GvisorGenerator2021.hitsVsyscallQuirk(stubPolicy(Action.KILL_THREAD), d, X86_64));
