@@ -77,9 +77,9 @@ public final class StubPolicy {
      * @param arch the architecture's contribution (vsyscall TRAP set, arch_prctl on amd64)
      * @param defaultAction what happens to anything else: KILL_THREAD on kernels where seccomp
      *        runs after ptrace, ALLOW on legacy kernels (then only the arch rules apply, as in
-     *        the seed)
+     *        gVisor's attachedThread)
      * @param processCloneFlags the clone flags of a new stub process: CLONE_FILES | exit signal
-     *        ({@link #SEED_PROCESS_CLONE_FLAGS} in the seed's fail-stop mode)
+     *        ({@link #SEED_PROCESS_CLONE_FLAGS} in fail-stop mode, gVisor's flags)
      * @throws IllegalArgumentException if the table lacks one of the syscalls, or the table and
      *         the contribution are for different architectures
      */

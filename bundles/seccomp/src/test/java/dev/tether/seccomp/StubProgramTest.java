@@ -87,7 +87,7 @@ class StubProgramTest {
         assertEquals(List.of(Rule.of(Matcher.eq(1), Matcher.eq(9))), allow.find(157).anyOf());
         assertEquals(List.of(Rule.of(Matcher.any(), Matcher.eq(19))), allow.find(62).anyOf());
         assertTrue(p.ruleSets().get(1).vsyscall());
-        // Legacy mode: only the arch rules, as the seed.
+        // Legacy mode: only the arch rules, as gVisor.
         Policy legacy = stubPolicy(Action.ALLOW);
         assertEquals(1, legacy.ruleSets().size());
         assertEquals(Action.TRAP, legacy.ruleSets().get(0).action());
@@ -104,7 +104,7 @@ class StubProgramTest {
         Policy seed = stubPolicy(Action.KILL_THREAD);
         Policy tether = tetherPolicy(Action.KILL_THREAD);
         assertEquals(List.of(Rule.of(Matcher.le(0x7fffffff), Matcher.eq(19))), tether.ruleSets().get(0).find(62).anyOf());
-        // Everything else is the seed's: replace kill's rule and the policies are equal.
+        // Everything else is gVisor's: replace kill's rule and the policies are equal.
         List<RuleSet> sets = new ArrayList<>(tether.ruleSets());
         List<SyscallRule> allow = new ArrayList<>(sets.get(0).syscalls());
         allow.set(allow.indexOf(sets.get(0).find(62)), seed.ruleSets().get(0).find(62));
@@ -127,11 +127,11 @@ class StubProgramTest {
             Action want = c[1] == 1 ? Action.ALLOW : Action.KILL_THREAD;
             assertEquals(want, tether.evaluate(d, TABLE), () -> "kill(0x" + Long.toHexString(c[0]) + ", SIGSTOP)");
             assertEquals(want.value(), Interpreter.run(compiled, d.toBytes(LE), LE).value(), () -> "compiled, " + d);
-            assertEquals(Action.ALLOW, seed.evaluate(d, TABLE), () -> "the seed allows every target: " + d);
+            assertEquals(Action.ALLOW, seed.evaluate(d, TABLE), () -> "gVisor's rule set allows every target: " + d);
         }
-        // Any other signal stays forbidden, as in the seed.
+        // Any other signal stays forbidden, as in gVisor.
         assertEquals(Action.KILL_THREAD, tether.evaluate(SeccompData.of(62, X86_64, 0, 1234, 9), TABLE));
-        // And the compiled program agrees with the policy on every input the seed's tests use.
+        // And the compiled program agrees with the policy on every input gVisor's tests use.
         for (SeccompData d : stubInputs()) {
             assertEquals(tether.evaluate(d, TABLE).value(), Interpreter.run(compiled, d.toBytes(LE), LE).value(), d::toString);
         }
