@@ -37,9 +37,9 @@ import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
- * Apache Felix embedded in the launcher JVM (toolchain-notes, "Embedded Felix launcher"): installs
+ * Apache Felix embedded in the launcher JVM (docs/build-notes.md, note 6): installs
  * every jar of {@code <runtime>/bundles}, starts every non-fragment with {@code gogo.shell} last
- * (it reads stdin as soon as it starts, gotcha 8), and runs Gogo commands from code.
+ * (it reads stdin as soon as it starts), and runs Gogo commands from code.
  *
  * <p>The launcher shares no Tether package with the framework: bundle class loaders delegate to
  * the boot loader only, so the flat-class-path copies of the Tether jars (used by

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /**
  * JNA extracts libjnidispatch.so to {@code ~/.cache/JNA/temp} unless {@code jna.tmpdir} is set
- * (toolchain-notes §5.12); the launcher keeps it under the runtime directory instead. JNA reads
+ * (docs/build-notes.md, note 20); the launcher keeps it under the runtime directory instead. JNA reads
  * the property when its {@code Native} class initialises, i.e. inside Felix, after this runs.
  */
 final class JnaTmpdir {

@@ -98,8 +98,9 @@ final class SeccompCommand implements Callable<Integer> {
     }
 
     /**
-     * The clone flags of a new stub process in each mode (spec §2.1, DESIGN rule 5): CLONE_FILES
-     * with exit signal 0 (contained: a dying stub signals nobody) or SIGKILL (fail-stop, the seed's
+     * The clone flags of a new stub process in each mode (gVisor's createStub in
+     * subprocess_linux.go; docs/architecture.md, section 6): CLONE_FILES
+     * with exit signal 0 (contained: a dying stub signals nobody) or SIGKILL (fail-stop, gVisor's
      * 0x409). The stub policy allows exactly this value as clone's first argument.
      */
     static long processCloneFlags(FailureMode mode) {

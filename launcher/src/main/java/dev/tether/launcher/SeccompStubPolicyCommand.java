@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         description = {"Write the ptrace stub's seccomp policy as a rule file.",
             "It allows what the stub and the injected system calls need (gVisor's attachedThread rules plus",
             "the arch's rules); clone is allowed with the process clone flags of the mode: contained",
-            "0x400 (CLONE_FILES, exit signal 0) or fail-stop 0x409 (CLONE_FILES|SIGKILL, the seed's)."})
+            "0x400 (CLONE_FILES, exit signal 0) or fail-stop 0x409 (CLONE_FILES|SIGKILL, gVisor's)."})
 final class SeccompStubPolicyCommand implements Callable<Integer> {
     @ParentCommand
     SeccompCommand parent;

@@ -304,7 +304,7 @@ class SeccompCommandsTest {
         assertEquals(Main.OK, Cli.run("seccomp", "stub-policy", "--arch", "amd64", "-o", contained.toString()).rc());
         assertEquals(Main.OK, Cli.run("seccomp", "stub-policy", "--arch", "amd64", "--mode", "fail-stop",
                 "-o", failStop.toString()).rc());
-        // clone(CLONE_FILES | exit signal): 0x400 contained, 0x409 = | SIGKILL fail-stop (spec §2.1)
+        // clone(CLONE_FILES | exit signal): 0x400 contained, 0x409 = | SIGKILL fail-stop (gVisor's createStub)
         assertVerdict("allow", contained.toString(), "--name", "clone", "--arg0", "0x400");
         assertVerdict("kill_thread", contained.toString(), "--name", "clone", "--arg0", "0x409");
         assertVerdict("allow", failStop.toString(), "--name", "clone", "--arg0", "0x409");

@@ -8,9 +8,10 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * x86-64 {@code struct user_regs_struct} (arch/x86/include/asm/user_64.h; gVisor
- * {@code linux.PtraceRegs}): 27 little-endian 64-bit words, 216 bytes (spec §6.2), and the x86-64
+ * {@code linux.PtraceRegs}): 27 little-endian 64-bit words, 216 bytes, and the x86-64
  * syscall convention: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9, result in rax
- * (spec §4.1, §6.3, §6.4).
+ * (syscall(2); gVisor's createSyscallRegs and syscallReturnValue in
+ * pkg/sentry/platform/ptrace/subprocess_amd64.go).
  */
 @Component(service = RegisterLayout.class)
 @TetherArch(Amd64SyscallTable.ARCH)
@@ -53,15 +54,15 @@ public final class Amd64RegisterLayout extends WordRegisterLayout {
     /** Syscall argument registers 0..5 (x86-64 syscall ABI; the 4th is r10, not rcx). */
     private static final int[] ARGS = {RDI, RSI, RDX, R10, R8, R9};
 
-    /** {@code syscall} is {@code 0F 05} (spec §1.5: {@code Rip -= 2}). */
+    /** {@code syscall} is {@code 0F 05} (gVisor's grabInitRegs, subprocess.go: {@code Rip -= 2}). */
     static final int SYSCALL_INSN_LENGTH = 2;
 
     /** Public no-arg constructor, for DS and {@link java.util.ServiceLoader}. */
     public Amd64RegisterLayout() {
         super(Amd64SyscallTable.ARCH, "user_regs_struct", NAMES,
-                RAX, ARGS, RAX,      // syscall number, arguments, return value (spec §6.2, §6.3, §6.4)
+                RAX, ARGS, RAX,      // syscall number, arguments, return value (createSyscallRegs, syscallReturnValue: subprocess_amd64.go)
                 RIP, RSP,            // instruction and stack pointer
                 SYSCALL_INSN_LENGTH,
-                R15, RBX);           // stub ppid, stub clone flag (spec §4.1, §4.4)
+                R15, RBX);           // stub ppid, stub clone flag (stub_amd64.s; initChildProcessPPID: subprocess_amd64.go)
     }
 }

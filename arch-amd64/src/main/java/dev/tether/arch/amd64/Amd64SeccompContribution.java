@@ -12,7 +12,8 @@ import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * gVisor's amd64 {@code appendArchSeccompRules} (spec §6.1): the vsyscall TRAP set and, unless the
+ * gVisor's amd64 {@code appendArchSeccompRules}
+ * (pkg/sentry/platform/ptrace/subprocess_amd64.go): the vsyscall TRAP set and, unless the
  * default action is ALLOW, the {@code arch_prctl(ARCH_SET_CPUID, 0)} ALLOW set.
  */
 @Component(service = SeccompContribution.class)
@@ -29,13 +30,14 @@ public final class Amd64SeccompContribution extends ArchSeccompContribution {
     @Override
     protected void appendArchRules(List<RuleSet> out, Action defaultAction) {
         // The three legacy vsyscall entry points. TRAP turns a call from the vsyscall page into a
-        // SIGSYS that the platform rewrites into a SIGSEGV at the vsyscall address (spec §6.6), so
+        // SIGSYS that the platform rewrites into a SIGSEGV at the vsyscall address (gVisor's
+        // patchSignalInfo, subprocess_amd64.go), so
         // the sentry can emulate it. Present in every mode, even when the default is ALLOW.
         out.add(new RuleSet(Action.TRAP, true, List.of(
                 SyscallRule.any(Amd64Sysno.SYS_GETTIMEOFDAY),
                 SyscallRule.any(Amd64Sysno.SYS_TIME),
                 SyscallRule.any(Amd64Sysno.SYS_GETCPU))));
-        // enableCpuidFault runs in the child after the filter is installed (spec §2.2 step 5), so
+        // enableCpuidFault runs in the child after the filter is installed (subprocess_amd64.go), so
         // a filter that does not allow everything must allow exactly arch_prctl(ARCH_SET_CPUID, 0).
         if (!defaultAction.equals(Action.ALLOW)) {
             out.add(RuleSet.of(Action.ALLOW, SyscallRule.anyOf(Amd64Sysno.SYS_ARCH_PRCTL,

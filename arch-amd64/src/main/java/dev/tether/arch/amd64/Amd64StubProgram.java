@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * The x86-64 stub (spec §4.1) and host-side clone trampoline (DESIGN rule 3, spec §2.2, §11.2),
+ * The x86-64 stub (gVisor's stub_amd64.s) and host-side clone trampoline (gVisor's attachedThread in
+ * subprocess_linux.go, in machine code: docs/architecture.md, section 10),
  * built with {@link X86Assembler}. Syscall numbers come from the generated {@link Amd64Sysno}.
  */
 @Component(service = StubProgram.class)
@@ -33,13 +34,14 @@ import org.osgi.service.component.annotations.Component;
 public final class Amd64StubProgram extends AssembledStubProgram {
     /** SIG_SETMASK (include/uapi/asm-generic/signal-defs.h). */
     static final int SIG_SETMASK = 2;
-    /** sizeof(sigset_t) as the kernel wants it for rt_sig*: _NSIG / 8 (spec Appendix A). */
+    /** sizeof(sigset_t) as the kernel wants it for rt_sig*: _NSIG / 8, _NSIG = 64
+     * (arch/x86/include/uapi/asm/signal.h; rt_sigprocmask(2)). */
     static final int SIGSET_SIZE = 8;
     /** ARCH_SET_CPUID (arch/x86/include/uapi/asm/prctl.h). */
     static final int ARCH_SET_CPUID = Amd64SeccompContribution.ARCH_SET_CPUID;
-    /** RSEQ_SIG of glibc's sysdeps/unix/sysv/linux/x86/bits/rseq.h (spec §11.2 item 1). */
+    /** RSEQ_SIG of glibc's sysdeps/unix/sysv/linux/x86/bits/rseq.h (docs/architecture.md, section 10, item 1). */
     static final int RSEQ_SIG = 0x53053053;
-    /** Exit status of the stub when its parent died before PDEATHSIG was armed (spec §4.1). */
+    /** Exit status of the stub when its parent died before PDEATHSIG was armed (gVisor's stub_amd64.s). */
     static final int EXIT_PARENT_DEAD = 1;
     /**
      * mseal(2), Linux 6.10+ (arch/x86/entry/syscalls/syscall_64.tbl): newer than the headers
@@ -47,9 +49,10 @@ public final class Amd64StubProgram extends AssembledStubProgram {
      */
     static final int SYS_MSEAL = 462;
 
-    /** First address to try for the stub: 16 pages below 0x7ffffffff000 (spec §4.3). */
+    /** First address to try for the stub: 16 pages below 0x7ffffffff000 (gVisor's stubInitAddress in
+     * subprocess_amd64.go, tried first by stubInit in stub_unsafe.go). */
     static final long STUB_INIT_ADDRESS = 0x7fffffff0000L;
-    /** gVisor's maximumUserAddress: 47-bit user space minus a guard page (spec §4.3). */
+    /** gVisor's maximumUserAddress (subprocess_amd64.go): 47-bit user space minus a guard page. */
     static final long MAXIMUM_USER_ADDRESS = 0x7ffffffff000L;
 
     private static final Pattern FLAGS_LINE = Pattern.compile("(?m)^flags\\s*:(.*)$");
@@ -76,7 +79,7 @@ public final class Amd64StubProgram extends AssembledStubProgram {
     }
 
     /**
-     * The stub of spec §4.1; the same instructions as the reference encoding of §4.2. Label
+     * The stub, as gVisor's stub_amd64.s (our own encoding of its instructions). Label
      * {@value #SYSCALL_LABEL} marks the syscall instruction every injection starts at.
      */
     static Program assembleStub() {
@@ -98,7 +101,8 @@ public final class Amd64StubProgram extends AssembledStubProgram {
         a.cmpRegReg(RAX, R15).jcc(Cond.NE, parentDead);
         a.movImm(RAX, Amd64Sysno.SYS_GETPID).syscall();
         a.cmpImm(RAX, 0).jcc(Cond.L, error);
-        // rbx = 0: a plain injected syscall; the sentry sets 1 for an injected process clone (§4.4).
+        // rbx = 0: a plain injected syscall; the sentry sets 1 for an injected process clone (gVisor's
+        // initChildProcessPPID, subprocess_amd64.go).
         a.movImm(RBX, 0);
         a.movRegReg(RDI, RAX).movImm(RAX, Amd64Sysno.SYS_KILL).movImm(RSI, Signals.SIGSTOP);
         a.bind(killSyscall).syscall(); // kill(getpid(), SIGSTOP); initRegs.rip points here
@@ -160,13 +164,14 @@ public final class Amd64StubProgram extends AssembledStubProgram {
         a.movRegReg(RAX, R12);
         a.bind(out).popReg(R12).popReg(RBX).ret();
 
-        // ---- child: every failure exits with the errno as status (spec §2.2) ----
+        // ---- child: every failure exits with the errno as status (as gVisor's attachedThread child) ----
         a.bind(child);
         // setsid(): leave the JVM's session and process group (no job-control signals).
         a.movImm(RAX, Amd64Sysno.SYS_SETSID).syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.L, exitNeg);
         // rt_sigaction(sig, &{SIG_DFL}, NULL, 8) for sig = 1..64; errors ignored: SIGKILL and
-        // SIGSTOP give EINVAL (spec §11.2 item 2). The JVM's handlers would run in unmapped code.
+        // SIGSTOP give EINVAL (rt_sigaction(2); docs/architecture.md, section 10, item 2). The JVM's
+        // handlers would run in unmapped code.
         a.movImm(R12, 1);
         a.bind(sigloop);
         a.movImm(RAX, Amd64Sysno.SYS_RT_SIGACTION).movRegReg(RDI, R12).lea(RSI, RBX, argOffset(ARG_SIGACTION_DFL));
@@ -179,7 +184,7 @@ public final class Amd64StubProgram extends AssembledStubProgram {
         a.movImm(RDX, 0).movImm(R10, SIGSET_SIZE).syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
         // rseq(tp + __rseq_offset, len, RSEQ_FLAG_UNREGISTER, sig): glibc's registration would
-        // fault once the stub unmaps everything (spec §11.2 item 1). %fs:0 is the thread pointer.
+        // fault once the stub unmaps everything (docs/architecture.md, section 10, item 1). %fs:0 is the thread pointer.
         a.movLoad(RSI, RBX, argOffset(ARG_RSEQ_LEN)).testRegReg(RSI, RSI).jcc(Cond.E, noRseq);
         a.movFsLoad(RDI, 0).movLoad(RAX, RBX, argOffset(ARG_RSEQ_OFFSET)).addRegReg(RDI, RAX);
         a.movImm(RDX, Prctl.RSEQ_FLAG_UNREGISTER).movLoad(R10, RBX, argOffset(ARG_RSEQ_SIG));
@@ -213,18 +218,18 @@ public final class Amd64StubProgram extends AssembledStubProgram {
         a.movImm(RDX, 0).movImm(R10, 0).movImm(R8, 0).syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
         // seccomp(SECCOMP_SET_MODE_FILTER, flags, fprog); a positive result is the TID that
-        // failed TSYNC -> ENOTUNIQ (spec §2.2 step 4).
+        // failed TSYNC -> ENOTUNIQ (seccomp(2), SECCOMP_FILTER_FLAG_TSYNC; gVisor's attachedThread).
         a.movLoad(RDX, RBX, argOffset(ARG_FPROG)).testRegReg(RDX, RDX).jcc(Cond.E, noFilter);
         a.movImm(RAX, Amd64Sysno.SYS_SECCOMP).movImm(RDI, Prctl.SECCOMP_SET_MODE_FILTER);
         a.movLoad(RSI, RBX, argOffset(ARG_SECCOMP_FLAGS));
         a.syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.L, exitNeg).jcc(Cond.G, exitNotuniq);
         a.bind(noFilter);
-        // arch_prctl(ARCH_SET_CPUID, 0): CPUID faulting; the result is ignored (spec §2.2 step 5).
+        // arch_prctl(ARCH_SET_CPUID, 0): CPUID faulting; the result is ignored (gVisor's enableCpuidFault, subprocess_amd64.go).
         a.movLoad(RAX, RBX, argOffset(ARG_CPUID_FAULT)).testRegReg(RAX, RAX).jcc(Cond.E, noCpuid);
         a.movImm(RAX, Amd64Sysno.SYS_ARCH_PRCTL).movImm(RDI, ARCH_SET_CPUID).movImm(RSI, 0).syscall();
         a.bind(noCpuid);
-        // stubCall(stubStart, ppid): r15 = expected parent pid, jump to the stub (spec §4.3).
+        // stubCall(stubStart, ppid): r15 = expected parent pid, jump to the stub (gVisor's stubCall, stub_amd64.s).
         a.movLoad(R15, RBX, argOffset(ARG_PPID)).movLoad(RAX, RBX, argOffset(ARG_STUB_ENTRY)).jmpReg(RAX);
         a.bind(exitNotuniq).movImm(RDI, Errno.ENOTUNIQ).jmp(exit);
         a.bind(exitNeg).movRegReg(RDI, RAX).negReg(RDI);

@@ -234,7 +234,7 @@ final class X86Assembler extends Assembler<X86Assembler, X86Assembler.Item> {
         return emit("jmp *" + reg.att(), rexB(reg), 0xff, modrmReg(4, reg));
     }
 
-    /** {@code syscall}: {@code 0F 05} (2 bytes, spec §1.5). */
+    /** {@code syscall}: {@code 0F 05} (2 bytes; Intel SDM vol. 2B, SYSCALL). */
     X86Assembler syscall() {
         return emit("syscall", 0x0f, 0x05);
     }

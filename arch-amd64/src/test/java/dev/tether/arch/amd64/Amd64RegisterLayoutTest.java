@@ -9,13 +9,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class Amd64RegisterLayoutTest extends RegisterLayoutContract<Amd64RegisterLayout> {
-    /** Spec §6.2 (purpose table) and §4.4. */
+    /** syscall(2)'s x86-64 convention; initChildProcessPPID's R15/RBX (gVisor's subprocess_amd64.go). */
     Amd64RegisterLayoutTest() {
         super(new Amd64RegisterLayout(), new Facts("amd64", 27, "rax",
                 List.of("rdi", "rsi", "rdx", "r10", "r8", "r9"), "rax", "rip", "rsp", 2, "r15", "rbx"));
     }
 
-    /** The byte offsets of struct user_regs_struct, as spec §6.2 tabulates them. */
+    /** The byte offsets of struct user_regs_struct, as arch/x86/include/asm/user_64.h declares them. */
     @ParameterizedTest(name = "{0} at {1}")
     @CsvSource({
         "r15,0", "r14,8", "r13,16", "r12,24", "rbp,32", "rbx,40", "r11,48", "r10,56", "r9,64",

@@ -30,7 +30,7 @@ class Amd64SeccompContributionTest {
         RuleSet vsyscall = out.get(1);
         assertEquals(Action.TRAP, vsyscall.action());
         assertTrue(vsyscall.vsyscall());
-        // gettimeofday, time, getcpu (spec §6.1), with any arguments
+        // gettimeofday, time, getcpu (appendArchSeccompRules, subprocess_amd64.go), with any arguments
         assertEquals(List.of(96, 201, 309), vsyscall.syscalls().stream().map(SyscallRule::nr).toList());
         for (SyscallRule s : vsyscall.syscalls()) {
             assertTrue(s.matchAll(), "syscall " + s.nr() + " must match any arguments");

@@ -22,8 +22,11 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class Amd64StubProgramTest extends StubProgramContract {
-    /** The reference encoding of spec §4.2 (assembled there with LLVM 14, executed in §11). */
-    private static final String SPEC_4_2 = ""
+    /**
+     * gVisor's stub_amd64.s, assembled independently of this project's encoder (LLVM 14's
+     * llvm-mc) and run on Linux 6.18 before the port (docs/architecture.md, section 10).
+     */
+    private static final String REFERENCE_STUB = ""
             + "48c7c09d000000" + "48c7c701000000" + "48c7c609000000" + "0f05" + "4883f800" + "754e"
             + "48c7c06e000000" + "0f05" + "4883f800" + "7c3f" + "4c39f8" + "754a"
             + "48c7c027000000" + "0f05" + "4883f800" + "7c2b" + "48c7c300000000" + "4889c7"
@@ -31,7 +34,7 @@ class Amd64StubProgramTest extends StubProgramContract {
             + "4883f800" + "7497" + "ebf5" + "4889c7" + "48f7df" + "48c7c03c000000" + "0f05" + "f4"
             + "48c7c03c000000" + "48c7c701000000" + "0f05" + "f4";
 
-    /** The trampoline's syscalls: the parent's, then the child's (spec §2.2, §11.2). */
+    /** The trampoline's syscalls: the parent's, then the child's (gVisor's attachedThread; docs/architecture.md, section 10). */
     private static final List<String> TRAMPOLINE_SYSCALLS = List.of(
             "rt_sigprocmask", "clone", "rt_sigprocmask",
             "setsid", "rt_sigaction", "rt_sigprocmask", "rseq", "mseal", "prctl", "capset", "prctl", "seccomp",
@@ -46,7 +49,7 @@ class Amd64StubProgramTest extends StubProgramContract {
     @Test
     void stubIsTheSpecReferenceEncoding() {
         MachineCode stub = program.stub();
-        assertArrayEquals(HexFormat.of().parseHex(SPEC_4_2), stub.code(), stub.listing());
+        assertArrayEquals(HexFormat.of().parseHex(REFERENCE_STUB), stub.code(), stub.listing());
         assertEquals(140, stub.length());
         assertEquals(0x58, stub.syscallOffset(), "the kill syscall (initRegs.rip = stubStart + 0x58)");
     }
@@ -61,7 +64,7 @@ class Amd64StubProgramTest extends StubProgramContract {
         assertEquals("movq $62,%rax", before.get(before.size() - 2), "kill");
         assertEquals("movq $19,%rsi", before.get(before.size() - 1), "SIGSTOP");
         assertEquals("movq $0,%rbx", before.get(before.size() - 4), "rbx = 0 before the stop");
-        // After the stop: cmp $1,%rbx; je clone; int3 (spec §4.1)
+        // After the stop: cmp $1,%rbx; je clone; int3 (stub_amd64.s)
         List<String> after = texts(assembledStub, off + 2, code.length);
         assertEquals(List.of("cmp $1,%rbx", "je clone", "int3", "jmp done"), after.subList(0, 4));
     }

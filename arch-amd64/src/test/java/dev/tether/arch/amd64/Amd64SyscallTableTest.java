@@ -38,7 +38,7 @@ class Amd64SyscallTableTest extends SyscallTableContract {
         assertEquals(Integer.decode(m.group(1)).intValue(), table.foreignAbi().orElseThrow().syscallBit());
     }
 
-    /** Spec Appendix A, x86-64 column. */
+    /** From the kernel's arch/x86/entry/syscalls/syscall_64.tbl. */
     @ParameterizedTest(name = "{0} = {1}")
     @CsvSource({
         "mmap,9", "munmap,11", "rt_sigprocmask,14", "sched_yield,24", "getpid,39", "clone,56", "exit,60",

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the real GNU assembler on a program's source and returns the bytes of its .text section,
- * so that encoder tests compare against an independent tool (DESIGN "Testing layers"). A missing
+ * so that encoder tests compare against an independent tool (README.md, "Tests"). A missing
  * tool is a test failure that names the Debian package to install, never a skip.
  */
 public final class GnuBinutils {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class RegisterLayoutContract<L extends WordRegisterLayout> {
     /**
-     * The spec §6.2 table for one arch.
+     * The byte offsets of the arch's NT_PRSTATUS register set, from its kernel header.
      *
      * @param args names of the syscall argument registers 0..5
      */

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Behaviour every arch bundle's {@link StubProgram} must have: its machine code is what GNU as
- * makes of the assembled programs, the stub makes the syscalls of spec §4.1, the trampoline those
- * of spec §2.2, and the placement rule rejects bad page sizes. Extended by the arch bundles'
+ * makes of the assembled programs, the stub makes the syscalls of gVisor's {@code stub_<arch>.s},
+ * the trampoline those of the child of gVisor's {@code attachedThread} (subprocess_linux.go), and
+ * the placement rule rejects bad page sizes. Extended by the arch bundles'
  * {@code *StubProgramTest}s, which check the encodings, registers and addresses of their arch.
  */
 public abstract class StubProgramContract {
@@ -29,7 +30,7 @@ public abstract class StubProgramContract {
      * @param setSyscallNumber the text of an instruction that loads a syscall number (group 1)
      *     into the syscall-number register
      * @param syscallInstruction the text of the syscall instruction
-     * @param trampolineSyscalls the trampoline's syscalls in program order (spec §2.2, §11.2)
+     * @param trampolineSyscalls the trampoline's syscalls in program order (attachedThread; docs/architecture.md, section 10)
      * @param newerSyscalls names of the syscall numbers the code uses that are newer than the
      *     headers the arch's table is generated from (mseal)
      */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Behaviour every arch bundle's {@link SyscallTable} must have, and the {@code META-INF/services}
  * entries of the bundle. Extended by the arch bundles' {@code *SyscallTableTest}s, which add the
- * numbers of spec Appendix A and the shape of their arch's table.
+ * numbers of the kernel's syscall tables and the shape of their arch's table.
  */
 public abstract class SyscallTableContract {
     /**

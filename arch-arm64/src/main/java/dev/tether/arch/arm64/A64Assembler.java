@@ -230,7 +230,7 @@ final class A64Assembler extends Assembler<A64Assembler, A64Assembler.Insn> {
         return emit(0xd65f03c0, "ret");
     }
 
-    /** {@code svc #imm16}: the syscall instruction (4 bytes, spec §1.5). */
+    /** {@code svc #imm16}: the syscall instruction (4 bytes; Arm ARM, SVC). */
     A64Assembler svc(int imm16) {
         return emit(0xd4000001 | imm16(imm16, "svc") << 5, "svc #" + imm16);
     }

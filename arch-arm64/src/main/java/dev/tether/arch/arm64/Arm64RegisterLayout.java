@@ -10,8 +10,9 @@ import org.osgi.service.component.annotations.Component;
 /**
  * aarch64 {@code struct user_pt_regs} (arch/arm64/include/uapi/asm/ptrace.h; gVisor
  * {@code linux.PtraceRegs}): {@code regs[31]} (x0..x30), sp, pc, pstate: 34 little-endian 64-bit
- * words, 272 bytes (spec §6.2), and the arm64 syscall convention: number in x8, arguments in
- * x0..x5, result in x0 (spec §4.1, §6.3, §6.4).
+ * words, 272 bytes, and the arm64 syscall convention: number in x8, arguments in
+ * x0..x5, result in x0 (syscall(2); gVisor's createSyscallRegs and syscallReturnValue in
+ * pkg/sentry/platform/ptrace/subprocess_arm64.go).
  */
 @Component(service = RegisterLayout.class)
 @TetherArch(Arm64SyscallTable.ARCH)
@@ -43,15 +44,15 @@ public final class Arm64RegisterLayout extends WordRegisterLayout {
     /** Syscall arguments 0..5 are x0..x5 (arm64 syscall ABI), words 0..5. */
     private static final int[] ARGS = {0, 1, 2, 3, 4, 5};
 
-    /** {@code svc #0} is one 4-byte instruction (spec §1.5: {@code Pc -= 4}). */
+    /** {@code svc #0} is one 4-byte instruction (gVisor's grabInitRegs, subprocess.go: {@code Pc -= 4}). */
     static final int SYSCALL_INSN_LENGTH = 4;
 
     /** Public no-arg constructor, for DS and {@link java.util.ServiceLoader}. */
     public Arm64RegisterLayout() {
         super(Arm64SyscallTable.ARCH, "user_pt_regs", NAMES,
-                X8, ARGS, X0,        // syscall number, arguments, return value (spec §6.2, §6.3, §6.4)
+                X8, ARGS, X0,        // syscall number, arguments, return value (createSyscallRegs, syscallReturnValue: subprocess_arm64.go)
                 PC, SP,              // instruction and stack pointer
                 SYSCALL_INSN_LENGTH,
-                X7, X9);             // stub ppid, stub clone flag (spec §4.1, §4.4)
+                X7, X9);             // stub ppid, stub clone flag (stub_arm64.s; initChildProcessPPID: subprocess_arm64.go)
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * gVisor's arm64 {@code appendArchSeccompRules} (spec §6.1): nothing to add. arm64 has no
+ * gVisor's arm64 {@code appendArchSeccompRules} (subprocess_arm64.go): nothing to add. arm64 has no
  * vsyscall page and no {@code arch_prctl}, so the rules come back unchanged.
  */
 @Component(service = SeccompContribution.class)

@@ -26,7 +26,8 @@ import java.util.Objects;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * The aarch64 stub (spec §4.1) and host-side clone trampoline (DESIGN rule 3, spec §2.2, §11.2),
+ * The aarch64 stub (gVisor's stub_arm64.s) and host-side clone trampoline (gVisor's attachedThread in
+ * subprocess_linux.go, in machine code: docs/architecture.md, section 10),
  * built with {@link A64Assembler}. Syscall numbers come from the generated {@link Arm64Sysno}.
  */
 @Component(service = StubProgram.class)
@@ -34,13 +35,14 @@ import org.osgi.service.component.annotations.Component;
 public final class Arm64StubProgram extends AssembledStubProgram {
     /** SIG_SETMASK (include/uapi/asm-generic/signal-defs.h). */
     static final int SIG_SETMASK = 2;
-    /** sizeof(sigset_t) as the kernel wants it for rt_sig*: _NSIG / 8 (spec Appendix A). */
+    /** sizeof(sigset_t) as the kernel wants it for rt_sig*: _NSIG / 8, _NSIG = 64
+     * (include/uapi/asm-generic/signal.h; rt_sigprocmask(2)). */
     static final int SIGSET_SIZE = 8;
-    /** RSEQ_SIG of glibc's sysdeps/unix/sysv/linux/aarch64/bits/rseq.h (little-endian; spec §11.2 item 1). */
+    /** RSEQ_SIG of glibc's sysdeps/unix/sysv/linux/aarch64/bits/rseq.h (little-endian; docs/architecture.md, section 10, item 1). */
     static final int RSEQ_SIG = 0xd428bc00;
-    /** Exit status of the stub when its parent died before PDEATHSIG was armed (spec §4.1). */
+    /** Exit status of the stub when its parent died before PDEATHSIG was armed (gVisor's stub_arm64.s). */
     static final int EXIT_PARENT_DEAD = 1;
-    /** The stub's "injected syscall finished" breakpoint: {@code brk #3} (spec §4.1). */
+    /** The stub's "injected syscall finished" breakpoint: {@code brk #3} (gVisor's stub_arm64.s). */
     static final int BRK_DONE = 3;
     /** -MAX_ERRNO (include/linux/err.h): results in [-4095, -1] are errors. */
     static final int MAX_ERRNO = 4095;
@@ -51,11 +53,12 @@ public final class Arm64StubProgram extends AssembledStubProgram {
     static final int SYS_MSEAL = 462;
 
     /**
-     * First address to try for the stub: 16 pages below 0xfffffffff000, 48-bit VA (spec §4.3).
-     * arm64 kernels run with 4, 16 or 64 KiB pages (spec §11.2 item 6); all three divide it.
+     * First address to try for the stub: 16 pages below 0xfffffffff000, 48-bit VA (gVisor's stubInitAddress in
+     * subprocess_arm64.go, tried first by stubInit in stub_unsafe.go).
+     * arm64 kernels run with 4, 16 or 64 KiB pages (docs/architecture.md, section 10, item 6); all three divide it.
      */
     static final long STUB_INIT_ADDRESS = 0xffffffff0000L;
-    /** gVisor's maximumUserAddress for 48-bit virtual addresses (spec §4.3). */
+    /** gVisor's maximumUserAddress for 48-bit virtual addresses (subprocess_arm64.go). */
     static final long MAXIMUM_USER_ADDRESS = 0xfffffffff000L;
 
     /** Public no-arg constructor, for DS and {@link java.util.ServiceLoader}. */
@@ -71,7 +74,7 @@ public final class Arm64StubProgram extends AssembledStubProgram {
     }
 
     /**
-     * The stub of spec §4.1; the same instructions as the reference encoding of §4.2. Label
+     * The stub, as gVisor's stub_arm64.s (our own encoding of its instructions). Label
      * {@value #SYSCALL_LABEL} marks the {@code svc} every injection starts at.
      */
     static Program assembleStub() {
@@ -92,7 +95,8 @@ public final class Arm64StubProgram extends AssembledStubProgram {
         a.cmpReg(X0, X7).bcond(Cond.NE, parentDead);
         a.movz(X8, Arm64Sysno.SYS_GETPID).svc(0);
         a.cmpImm(X0, 0).bcond(Cond.LT, error);
-        // x9 = 0: a plain injected syscall; the sentry sets 1 for an injected process clone (§4.4).
+        // x9 = 0: a plain injected syscall; the sentry sets 1 for an injected process clone (gVisor's
+        // initChildProcessPPID, subprocess_arm64.go).
         a.movz(X9, 0);
         a.movz(X8, Arm64Sysno.SYS_KILL).movz(X1, Signals.SIGSTOP); // x0 already holds the pid
         a.bind(killSyscall).svc(0); // kill(getpid(), SIGSTOP); initRegs.pc points here
@@ -152,13 +156,14 @@ public final class Arm64StubProgram extends AssembledStubProgram {
         a.movReg(X0, X20);
         a.bind(out).ldpPost(X19, X20, SP, 16).ret();
 
-        // ---- child: every failure exits with the errno as status (spec §2.2) ----
+        // ---- child: every failure exits with the errno as status (as gVisor's attachedThread child) ----
         a.bind(child);
         // setsid(): leave the JVM's session and process group (no job-control signals).
         a.movz(X8, Arm64Sysno.SYS_SETSID).svc(0);
         a.cmpImm(X0, 0).bcond(Cond.LT, exitNeg);
         // rt_sigaction(sig, &{SIG_DFL}, NULL, 8) for sig = 1..64; errors ignored: SIGKILL and
-        // SIGSTOP give EINVAL (spec §11.2 item 2). The JVM's handlers would run in unmapped code.
+        // SIGSTOP give EINVAL (rt_sigaction(2); docs/architecture.md, section 10, item 2). The JVM's
+        // handlers would run in unmapped code.
         a.movz(X20, 1);
         a.bind(sigloop);
         a.movReg(X0, X20).addImm(X1, X19, argOffset(ARG_SIGACTION_DFL)).movz(X2, 0).movz(X3, SIGSET_SIZE);
@@ -170,7 +175,7 @@ public final class Arm64StubProgram extends AssembledStubProgram {
         a.movz(X8, Arm64Sysno.SYS_RT_SIGPROCMASK).svc(0);
         a.cbnz(X0, exitNeg);
         // rseq(tp + __rseq_offset, len, RSEQ_FLAG_UNREGISTER, sig): glibc's registration would
-        // fault once the stub unmaps everything (spec §11.2 item 1). tpidr_el0 is the thread pointer.
+        // fault once the stub unmaps everything (docs/architecture.md, section 10, item 1). tpidr_el0 is the thread pointer.
         a.ldr(X1, X19, argOffset(ARG_RSEQ_LEN)).cbz(X1, noRseq);
         a.mrsTpidrEl0(X0).ldr(X9, X19, argOffset(ARG_RSEQ_OFFSET)).addReg(X0, X0, X9);
         a.movz(X2, Prctl.RSEQ_FLAG_UNREGISTER).ldr(X3, X19, argOffset(ARG_RSEQ_SIG));
@@ -204,14 +209,14 @@ public final class Arm64StubProgram extends AssembledStubProgram {
         a.movz(X8, Arm64Sysno.SYS_PRCTL).svc(0);
         a.cbnz(X0, exitNeg);
         // seccomp(SECCOMP_SET_MODE_FILTER, flags, fprog); a positive result is the TID that
-        // failed TSYNC -> ENOTUNIQ (spec §2.2 step 4).
+        // failed TSYNC -> ENOTUNIQ (seccomp(2), SECCOMP_FILTER_FLAG_TSYNC; gVisor's attachedThread).
         a.ldr(X2, X19, argOffset(ARG_FPROG)).cbz(X2, noFilter);
         a.movz(X0, Prctl.SECCOMP_SET_MODE_FILTER).ldr(X1, X19, argOffset(ARG_SECCOMP_FLAGS));
         a.movz(X8, Arm64Sysno.SYS_SECCOMP).svc(0);
         a.cmpImm(X0, 0).bcond(Cond.LT, exitNeg).bcond(Cond.GT, exitNotuniq);
         a.bind(noFilter);
-        // No ARCH_SET_CPUID on arm64 (ARG_CPUID_FAULT is ignored; spec §2.2 step 5).
-        // stubCall(stubStart, ppid): x7 = expected parent pid, branch to the stub (spec §4.3).
+        // No ARCH_SET_CPUID on arm64 (ARG_CPUID_FAULT is ignored; gVisor's enableCpuidFault is in subprocess_amd64.go only).
+        // stubCall(stubStart, ppid): x7 = expected parent pid, branch to the stub (gVisor's stubCall, stub_arm64.s).
         a.ldr(X7, X19, argOffset(ARG_PPID)).ldr(X16, X19, argOffset(ARG_STUB_ENTRY)).br(X16);
         a.bind(exitNotuniq).movz(X0, Errno.ENOTUNIQ).b(exit);
         a.bind(exitNeg).neg(X0, X0);

@@ -9,13 +9,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class Arm64RegisterLayoutTest extends RegisterLayoutContract<Arm64RegisterLayout> {
-    /** Spec §6.2 (purpose table) and §4.4. */
+    /** syscall(2)'s arm64 convention; initChildProcessPPID's X7/X9 (gVisor's subprocess_arm64.go). */
     Arm64RegisterLayoutTest() {
         super(new Arm64RegisterLayout(), new Facts("arm64", 34, "x8",
                 List.of("x0", "x1", "x2", "x3", "x4", "x5"), "x0", "pc", "sp", 4, "x7", "x9"));
     }
 
-    /** The byte offsets of struct user_pt_regs, as spec §6.2 gives them. */
+    /** The byte offsets of struct user_pt_regs, as arch/arm64/include/uapi/asm/ptrace.h declares them. */
     @ParameterizedTest(name = "{0} at {1}")
     @CsvSource({"x0,0", "x1,8", "x7,56", "x8,64", "x9,72", "x29,232", "x30,240", "sp,248", "pc,256", "pstate,264"})
     void fieldOffsetsMatchTheSpec(String name, int offset) {

@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class Arm64StubProgramTest extends StubProgramContract {
-    /** The reference encoding of spec §4.2, as 32-bit words. */
-    private static final int[] SPEC_4_2 = {
+    /** gVisor's stub_arm64.s, assembled independently of this project's encoder, as 32-bit words. */
+    private static final int[] REFERENCE_STUB = {
         0xd28014e8, 0xd2800020, 0xd2800121, 0xd4000001, 0xb13ffc1f, 0x54000282, 0xd28015a8, 0xd4000001,
         0xeb07001f, 0x54000281, 0xd2801588, 0xd4000001, 0xf100001f, 0x5400018b, 0xd2800009, 0xd2801028,
         0xd2800261, 0xd4000001, 0xf100053f, 0x54000060, 0xd4200060, 0x17ffffff, 0xf100001f, 0x54fffd20,
@@ -31,7 +31,7 @@ class Arm64StubProgramTest extends StubProgramContract {
         0xd4400000,
     };
 
-    /** The trampoline's syscalls: the parent's, then the child's; no arch_prctl (spec §2.2, §11.2). */
+    /** The trampoline's syscalls: the parent's, then the child's; no arch_prctl (gVisor's attachedThread; docs/architecture.md, section 10). */
     private static final List<String> TRAMPOLINE_SYSCALLS = List.of(
             "rt_sigprocmask", "clone", "rt_sigprocmask",
             "setsid", "rt_sigaction", "rt_sigprocmask", "rseq", "mseal", "prctl", "capset", "prctl", "seccomp", "exit");
@@ -45,10 +45,10 @@ class Arm64StubProgramTest extends StubProgramContract {
     @Test
     void stubIsTheSpecReferenceEncoding() {
         MachineCode stub = program.stub();
-        byte[] expected = new byte[SPEC_4_2.length * 4];
-        for (int i = 0; i < SPEC_4_2.length; i++) {
+        byte[] expected = new byte[REFERENCE_STUB.length * 4];
+        for (int i = 0; i < REFERENCE_STUB.length; i++) {
             for (int b = 0; b < 4; b++) {
-                expected[4 * i + b] = (byte) (SPEC_4_2[i] >>> (8 * b));
+                expected[4 * i + b] = (byte) (REFERENCE_STUB[i] >>> (8 * b));
             }
         }
         assertArrayEquals(expected, stub.code(), stub.listing());

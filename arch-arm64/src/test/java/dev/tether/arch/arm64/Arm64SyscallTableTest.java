@@ -18,7 +18,7 @@ class Arm64SyscallTableTest extends SyscallTableContract {
                 new Facts("arm64", 0xc00000b7, "asm-generic/unistd.h", "open", Arm64SeccompContribution.class, null));
     }
 
-    /** Spec Appendix A, arm64 column. */
+    /** From the kernel's include/uapi/asm-generic/unistd.h (arm64 uses the generic table). */
     @ParameterizedTest(name = "{0} = {1}")
     @CsvSource({
         "mmap,222", "munmap,215", "rt_sigprocmask,135", "sched_yield,124", "getpid,172", "clone,220", "exit,93",

@@ -34,7 +34,7 @@ public interface StubPlatform {
     Stub attachedThread(long cloneFlags, Policy policy);
 
     /**
-     * The policy that {@link #attachedThread(long, Action)} installs: the seed's rule set (its
+     * The policy that {@link #attachedThread(long, Action)} installs: gVisor's rule set (its
      * process-clone rule names this platform's failure mode's exit signal) plus the arch's rules.
      */
     Policy stubPolicy(Action defaultAction);
@@ -47,7 +47,8 @@ public interface StubPlatform {
 
     /**
      * A subprocess: from the pool when one is available, otherwise forked from the master stub
-     * (created on first use) with an injected clone, attached and unmapped (spec §5.1, §5.3).
+     * (created on first use) with an injected clone, attached and unmapped (gVisor's {@code newSubprocess} in
+     * subprocess.go and {@code subprocess.createStub} in subprocess_linux.go).
      */
     Subprocess newSubprocess();
 

@@ -10,7 +10,7 @@ import java.util.List;
  *
  * <p><b>Calling threads.</b> ptrace binds a stub thread to the OS thread that attached it, and
  * the kernel kills the stub thread - and with it the whole subprocess - when that thread exits
- * (PTRACE_O_EXITKILL, spec §11.2 item 3). Use long-lived platform threads (a fixed pool) for
+ * (PTRACE_O_EXITKILL, ptrace(2); docs/architecture.md, section 10, item 3). Use long-lived platform threads (a fixed pool) for
  * subprocess work; virtual threads are refused. A subprocess whose stub died is reported by a
  * {@link StubDiedException} (contained mode) and can only be destroyed.
  */

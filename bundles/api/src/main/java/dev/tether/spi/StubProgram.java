@@ -1,8 +1,8 @@
 package dev.tether.spi;
 
 /**
- * The machine code of an architecture: the stub (spec §4.1) and the host-side clone trampoline
- * (DESIGN rule 3), each produced by the arch bundle's typed encoder.
+ * The machine code of an architecture: the stub (gVisor's {@code stub_<arch>.s}) and the
+ * host-side clone trampoline (docs/architecture.md, section 10, item 4), each produced by the arch bundle's typed encoder.
  *
  * <h2>The stub</h2>
  * Entered with the expected parent pid in R15 (amd64) / X7 (arm64): arms PDEATHSIG, checks the
@@ -88,20 +88,20 @@ public interface StubProgram {
     /**
      * The signature glibc registers its per-thread rseq area with on this arch (the
      * {@code RSEQ_SIG} of sysdeps/unix/sysv/linux/&lt;arch&gt;/bits/rseq.h: x86-64 0x53053053,
-     * aarch64 0xd428bc00); the trampoline must pass it to unregister the area (spec §11.2 item 1).
+     * aarch64 0xd428bc00); the trampoline must pass it to unregister the area (docs/architecture.md, section 10, item 1).
      */
     int rseqSignature();
 
     /**
      * The first address at which to try to map the stub, for the given page size: a page near
-     * the top of the user address space (amd64 {@code 0x7fffffff0000}, spec §4.3). Core tries it
+     * the top of the user address space (amd64 {@code 0x7fffffff0000}, gVisor's {@code stubInitAddress}). Core tries it
      * with a hint mapping and walks down one page at a time while the kernel places it elsewhere.
      */
     long stubPlacementStart(long pageSize);
 
     /**
      * The end of the user address space that stubs unmap up to (gVisor's
-     * {@code maximumUserAddress}, spec §4.3/§4.5: amd64 {@code 0x7ffffffff000}, arm64 with 48-bit
+     * {@code maximumUserAddress} in {@code subprocess_<arch>.go}, as {@code subprocess.unmap} uses it: amd64 {@code 0x7ffffffff000}, arm64 with 48-bit
      * virtual addresses {@code 0xfffffffff000}). Core falls back to reading the stub's
      * /proc/&lt;pid&gt;/maps when the kernel's address space is smaller.
      */

@@ -8,7 +8,7 @@ import static dev.tether.bpf.Bpf.*;
  * accepts (net/core/filter.c {@code chk_code_allowed}). Fields a form does not use (for example
  * jt/jf of a load) are ignored by the decoder and assembled as zero, as the kernel ignores them.
  *
- * <p>{@code toString()} is the text of gVisor's decoder (pkg/bpf/decoder.go, spec §7.13), with
+ * <p>{@code toString()} is the text of gVisor's decoder (pkg/bpf/decoder.go, {@code DecodeInstructions}), with
  * relative jump offsets; {@link Disassembler} adds absolute targets.
  */
 public sealed interface Instruction {
@@ -195,7 +195,8 @@ public sealed interface Instruction {
         @Override public String toString() { return "ret A"; }
     }
 
-    /** {@code X <- A}: {@code MISC|TAX} (Linux semantics; gVisor's interpreter swaps TAX/TXA, spec §7.12). */
+    /** {@code X <- A}: {@code MISC|TAX} (Linux semantics; gVisor's interpreter swaps TAX/TXA
+     * in pkg/bpf/interpreter.go). */
     record Tax() implements Instruction {
         @Override public SockFilter assemble() { return SockFilter.stmt(BPF_MISC | BPF_TAX, 0); }
         @Override public String toString() { return "X <- A"; }

@@ -9,7 +9,7 @@ import java.util.Arrays;
 /**
  * Runs classic BPF programs with Linux semantics (net/core/filter.c and the kernel's classic to
  * eBPF translation): 32-bit unsigned arithmetic, {@code TAX} is {@code X = A} and {@code TXA} is
- * {@code A = X} (gVisor's interpreter has them swapped, spec §7.12; this one does not), a load
+ * {@code A = X} (gVisor's pkg/bpf/interpreter.go has them swapped; this one does not), a load
  * outside the input or a division by {@code X == 0} ends the program with return value 0, shifts
  * use the low 5 bits of X. Multi-byte loads read the input in the given byte order (network
  * order, big-endian, for packets; the native order, little-endian on amd64 and arm64, for

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * An assembler for classic BPF with named labels (the job of gVisor's
- * {@code bpf.ProgramBuilder}, spec §7.5), without its 255-instruction limit on conditional jumps.
+ * {@code bpf.ProgramBuilder}, pkg/bpf/program_builder.go), without its 255-instruction limit on conditional jumps.
  *
  * <p>Jumps only go forward, as in the kernel: a label must be referenced before it is placed, and
  * referring to a label that is already placed is an error ("backward reference"), as are placing

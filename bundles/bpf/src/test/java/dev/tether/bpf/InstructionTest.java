@@ -13,7 +13,7 @@ class InstructionTest {
 
     static Stream<Arguments> opcodes() {
         return Stream.of(
-                // typed instruction, code, jt, jf, k, gVisor decoder text (spec §7.13)
+                // typed instruction, code, jt, jf, k, gVisor decoder text (pkg/bpf/decoder.go)
                 Arguments.of(new Instruction.LoadAbsolute(4, 10), 0x20, 0, 0, 10, "A <- P[10:4]"),
                 Arguments.of(new Instruction.LoadAbsolute(2, 10), 0x28, 0, 0, 10, "A <- P[10:2]"),
                 Arguments.of(new Instruction.LoadAbsolute(1, 10), 0x30, 0, 0, 10, "A <- P[10:1]"),

@@ -55,7 +55,7 @@ class InterpreterTest {
                 c("ST, LD MEM", BE, 77, 4, s(0x00, 77), s(0x02, 15), s(0x60, 15), RET_A),
                 c("STX, LDX MEM", BE, 78, 5, s(0x01, 78), s(0x03, 0), s(0x61, 0), s(0x87, 0), RET_A),
                 c("scratch memory starts zeroed", BE, 0, 2, s(0x60, 3), RET_A),
-                // TAX is X <- A and TXA is A <- X in Linux (gVisor has them swapped, spec §7.12).
+                // TAX is X <- A and TXA is A <- X in Linux (gVisor's pkg/bpf/interpreter.go has them swapped).
                 c("TAX copies A to X", BE, 5, 5, s(0x00, 5), s(0x07, 0), s(0x00, 0), s(0x87, 0), RET_A),
                 c("TXA copies X to A", BE, 9, 3, s(0x01, 9), s(0x87, 0), RET_A),
                 c("TAX does not change A", BE, 6, 4, s(0x00, 6), s(0x01, 1), s(0x07, 0), RET_A),

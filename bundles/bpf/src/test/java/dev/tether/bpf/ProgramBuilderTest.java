@@ -9,7 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Label resolution: the cases of gVisor's program_builder_test.go (spec §8: Simple, Labels,
+ * Label resolution: the cases of gVisor's pkg/bpf/program_builder_test.go (Simple, Labels,
  * MissingErrorTarget, LabelWithNoInstruction, UnusedLabel, BackwardsReference, LabelAddedTwice,
  * JumpBackwards), then trampolines for conditional jumps beyond 255 instructions.
  */

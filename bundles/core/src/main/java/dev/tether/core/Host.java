@@ -32,7 +32,7 @@ final class Host {
     private Host() {
     }
 
-    /** An unsupported kernel gets a clear error before anything is created (DESIGN rule 7). */
+    /** An unsupported kernel gets a clear error before anything is created (docs/architecture.md, section 6, "Bad input changes nothing"). */
     static void preflight() {
         String scope = readOrEmpty(Path.of("/proc/sys/kernel/yama/ptrace_scope")).trim();
         if (scope.equals("3")) {

@@ -5,13 +5,13 @@ import dev.tether.api.FailureMode;
 /**
  * How a platform runs.
  *
- * @param failureMode contained (default) or fail-stop (DESIGN rule 5)
+ * @param failureMode contained (default) or fail-stop (docs/architecture.md, section 6)
  * @param tracerThreads number of dedicated tracer threads (stubs are spread over them)
  * @param poolSize how many released subprocesses are kept for reuse (gVisor's globalPool)
  * @param prefork how many subprocesses are forked ahead in the background, so that acquiring one
  *     costs no syscall on the caller's path (0: none)
  * @param stubAddress where to map the stub page, or 0 for the arch's placement (a page near the
- *     top of the address space, walking down while taken: spec §4.3). A non-zero address must be
+ *     top of the address space, walking down while taken, as gVisor's stubInit in stub_unsafe.go). A non-zero address must be
  *     free and page-aligned; the platform then fails to start rather than place the stub elsewhere.
  * @param cpuidFaulting whether stubs turn CPUID faulting on where the CPU has it (default, as gVisor's
  *     {@code enableCpuidFault}: a guest's CPUID then traps to Java as a CPUID fault). It is not free:

@@ -40,7 +40,7 @@ final class StubFilters implements AutoCloseable {
         this.contribution = contribution;
         this.image = image;
         // CLONE_FILES | the failure mode's exit signal (gVisor's createStub passes SIGKILL | CLONE_FILES;
-        // DESIGN rule 5: contained mode clones with exit signal 0).
+        // docs/architecture.md, section 6: contained mode clones with exit signal 0).
         this.processCloneFlags = Clone.CLONE_FILES | (mode == FailureMode.FAIL_STOP ? Signals.SIGKILL : 0);
     }
 
@@ -56,8 +56,8 @@ final class StubFilters implements AutoCloseable {
 
     /**
      * The master's policy, inherited by every subprocess: the stub policy plus one rule set of
-     * Tether's own, appended after the seed's and the arch's, allowing {@code mprotect} for
-     * {@code Subprocess.protect} (the seed's address spaces only map and unmap). With a legacy
+     * Tether's own, appended after gVisor's and the arch's, allowing {@code mprotect} for
+     * {@code Subprocess.protect} (gVisor's address spaces only map and unmap). With a legacy
      * ALLOW default nothing needs adding.
      */
     Policy subprocessPolicy(Action action) {

@@ -35,7 +35,7 @@ import org.osgi.service.metatype.annotations.Designate;
 /**
  * The StubPlatform OSGi service.
  *
- * <h2>Hot swap (DESIGN rule 1)</h2>
+ * <h2>Hot swap (docs/architecture.md, section 7)</h2>
  * Registered only while an arch bundle provides all four arch services (static, mandatory
  * references): when the arch bundle stops, is updated or uninstalled, DS deactivates this
  * component, which tears down every stub and subprocess the platform made, and unregisters the
@@ -47,7 +47,7 @@ import org.osgi.service.metatype.annotations.Designate;
  * See {@link StubPlatformConfig}: logging applies at once, the pool size and pre-fork count are
  * applied to the running platform, and a change of failure mode, tracer threads or stub address
  * replaces the platform behind this service: the new platform is created first (so a bad value is
- * refused with the old one untouched, DESIGN rule 7), then the old one is closed. Calls that hold
+ * refused with the old one untouched: docs/architecture.md, section 6), then the old one is closed. Calls that hold
  * on to the old platform's stubs get {@link PlatformClosedException}.
  *
  * <h2>The service's properties follow the platform</h2>
@@ -63,7 +63,7 @@ import org.osgi.service.metatype.annotations.Designate;
  * logging) is applied first, then published in the properties. A refused change leaves the
  * properties as they were, like the platform.
  *
- * <h2>Fail-stop (DESIGN rule 5)</h2>
+ * <h2>Fail-stop (docs/architecture.md, section 6)</h2>
  * A fail-stop platform that made stubs cannot be torn down without killing the JVM. Then a
  * replacement is refused (the old platform stays, the reason is logged and thrown to Config
  * Admin), and a deactivation logs why the platform stays alive: its stubs end with the JVM.
@@ -247,7 +247,7 @@ public final class StubPlatformComponent implements StubPlatform {
             status.closed();
             log.info("stub platform " + p.facts().arch() + " closed: every stub and subprocess it made was torn down");
         } catch (RuntimeException e) {
-            // DESIGN rule 5: a fail-stop platform with stubs cannot go without taking the JVM along. It
+            // docs/architecture.md, section 6: a fail-stop platform with stubs cannot go without taking the JVM along. It
             // stays (its tracer threads keep the stubs); the service is gone all the same.
             status.refused(e.getMessage());
             log.error("stub platform " + p.facts().arch() + " not torn down: " + e.getMessage(), e);

@@ -22,7 +22,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                 + " refused and logged, and the platform stays as it was.")
 public @interface StubPlatformConfig {
     @AttributeDefinition(name = "Failure mode", description = "CONTAINED (default): a dead stub is a typed error and"
-            + " stubs can be torn down. FAIL_STOP: the seed's semantics, stubs are cloned with exit signal SIGKILL so"
+            + " stubs can be torn down. FAIL_STOP: gVisor's semantics, stubs are cloned with exit signal SIGKILL so"
             + " a dying stub kills the JVM, and the platform cannot be torn down once it made a stub. Changing it"
             + " replaces the platform (refused while a fail-stop platform has stubs).")
     FailureMode failureMode() default FailureMode.CONTAINED;

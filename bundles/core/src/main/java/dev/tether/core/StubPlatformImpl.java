@@ -282,7 +282,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         return filters.stubPolicy(action);
     }
 
-    /** CLONE_FILES | the failure mode's exit signal (DESIGN rule 5). */
+    /** CLONE_FILES | the failure mode's exit signal (docs/architecture.md, section 6). */
     long processCloneFlags() {
         return filters.processCloneFlags();
     }

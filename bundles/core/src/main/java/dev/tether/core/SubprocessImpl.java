@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A stub process with its stub threads (gVisor's {@code subprocess}, spec §5). Its first thread
+ * A stub process with its stub threads (gVisor's {@code subprocess} in subprocess.go). Its first thread
  * is owned by a {@link TracerThread} and serves clone requests for new stub threads; every calling
  * platform thread gets a stub thread of its own, which it traces itself
  * ({@code syscallThreads.lookupOrCreate}), so injections need no hand-off.
@@ -60,7 +60,7 @@ final class SubprocessImpl implements Subprocess {
     // ---------------------------------------------------------------- stub threads
 
     /**
-     * lookupOrCreate (spec §5.4): the calling thread's stub thread, created on first use: a clone
+     * gVisor's threadPool.lookupOrCreate (subprocess.go): the calling thread's stub thread, created on first use: a clone
      * through the first thread (on its owner), which traps in SIGSTOP and is detached, then
      * attached here by the caller, which becomes its tracer.
      *
@@ -132,7 +132,7 @@ final class SubprocessImpl implements Subprocess {
         spare.prepare(owner, () -> destroyed || death != null || pooled, this::cloneThread);
     }
 
-    /** firstThread.clone() (spec §5.2), on the owner: returns the new, detached, stopped thread. */
+    /** gVisor's firstThread.clone() (thread.clone in subprocess_linux.go), on the owner: returns the new, detached, stopped thread. */
     private int cloneThread() {
         Registers init = first.initRegs();
         long page = context.facts().pageSize();
@@ -239,7 +239,7 @@ final class SubprocessImpl implements Subprocess {
     @Override
     public long mapFile(long address, long length, int prot, int fd, long offset) {
         StubPageGuard.check(context.facts(), pid(), "mapFile", address, length);
-        // MAP_SHARED | MAP_FIXED as gVisor's MapFile (spec §5.7); fd is valid in the stub
+        // MAP_SHARED | MAP_FIXED as gVisor's subprocess.MapFile (subprocess.go); fd is valid in the stub
         // because every stub shares the JVM's fd table (CLONE_FILES).
         return checked(String.format("mmap(0x%x, %d, prot=%d, fd=%d, offset=%d)", address, length, prot, fd, offset),
                 syscall(context.syscallNumber("mmap"), address, length, prot, Mman.MAP_SHARED | Mman.MAP_FIXED, fd, offset));
@@ -324,10 +324,10 @@ final class SubprocessImpl implements Subprocess {
 
     /**
      * A stub thread of this subprocess died: the subprocess is dead. In fail-stop mode so is the
-     * JVM (DESIGN rule 5): the seed clones every stub with exit signal SIGKILL so that the host
+     * JVM (docs/architecture.md, section 6): gVisor's createStub clones every stub with exit signal SIGKILL so that the host
      * dies with any stub, whose state is unknown and unrecoverable. Under ptrace that chain only
      * completes when the tracer reaps the dead stub, so Tether ends it where it notices the
-     * death, as gVisor's unexpectedStubExit does (spec §1.9): it logs why and SIGKILLs the JVM.
+     * death, as gVisor's unexpectedStubExit (subprocess.go) does: it logs why and SIGKILLs the JVM.
      */
     void died(StubDiedException e) {
         markDead(e.getMessage());

@@ -112,8 +112,8 @@ final class Sysemu {
 
     /**
      * The guest's stub thread died (killed from outside, or its subprocess was): the subprocess is
-     * dead, which it reports (contained mode: reaped now; fail-stop: the JVM ends, DESIGN.md's
-     * failure modes), and the switch ends with {@link GuestEvent.Exited}.
+     * dead, which it reports (contained mode: reaped now; fail-stop: the JVM ends: docs/architecture.md,
+     * section 6), and the switch ends with {@link GuestEvent.Exited}.
      */
     private static GuestEvent died(PtraceGuestContext c, StubDiedException e) {
         c.space.subprocess.died(e);

@@ -5,7 +5,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 
-/** Thread checks for the public entry points (DESIGN rule 4). */
+/** Thread checks for the public entry points (docs/architecture.md, section 4). */
 final class Threads {
     /** Thread.isVirtual() exists from Java 21 on; Tether compiles for 17, so look it up. */
     private static final MethodHandle IS_VIRTUAL = lookupIsVirtual();

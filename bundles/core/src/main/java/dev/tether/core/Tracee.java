@@ -12,13 +12,14 @@ import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
 
 /**
- * One traced stub thread (gVisor's {@code thread}): the ptrace protocol of spec §1. Every method
+ * One traced stub thread (gVisor's {@code thread}): the ptrace protocol of gVisor's subprocess.go. Every method
  * except the getters must run on the owner thread.
  */
 final class Tracee {
-    /** Wait options for every tracee wait: __WALL (clone children too) | WUNTRACED (spec §1.1). */
+    /** Wait options for every tracee wait: __WALL (clone children too) | WUNTRACED (gVisor's thread.wait; wait4(2)). */
     static final int WAIT_OPTIONS = Wait.__WALL | Wait.WUNTRACED;
-    /** PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL = 0x100041 (spec §1.2). */
+    /** PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL = 0x100041 (gVisor's
+     * thread.attach; ptrace(2), PTRACE_SETOPTIONS). */
     static final long OPTIONS = Ptrace.PTRACE_O_TRACESYSGOOD | Ptrace.PTRACE_O_TRACEEXIT | Ptrace.PTRACE_O_EXITKILL;
     /** A syscall-stop's signal with TRACESYSGOOD: SIGTRAP | 0x80. */
     static final int SYSCALL_STOP = Signals.SIGTRAP | 0x80;
@@ -44,7 +45,8 @@ final class Tracee {
      */
     private long[] initWords;
     private final long[] scratch;
-    /** The CPU this thread was last bound to (spec §1.12), or -1. */
+    /** The CPU this thread was last bound to (gVisor's thread.cpu and thread.bind, removed
+     * in 2020-09), or -1. */
     private int boundCpu = -1;
     /** The unexpected fault stops of the current injection (see runToBreakpoint). */
     private final FaultWatch faults = new FaultWatch();
@@ -82,7 +84,7 @@ final class Tracee {
         return m;
     }
 
-    /** Fails unless called on the tracing thread (DESIGN rule 4). */
+    /** Fails unless called on the tracing thread (docs/architecture.md, section 4). */
     void assertTracer() {
         if (Thread.currentThread() != tracer) {
             throw new IllegalStateException("ptrace call on stub thread " + tid + " from " + Thread.currentThread().getName()
@@ -113,7 +115,7 @@ final class Tracee {
     }
 
     /**
-     * wait(stopped) of spec §1.1: the next stop's signal (with the ptrace event in bits 8..15 for
+     * gVisor's thread.wait(stopped): the next stop's signal (with the ptrace event in bits 8..15 for
      * SIGTRAP). A death (PTRACE_EVENT_EXIT or an exit status) marks the tracee dead and throws a
      * {@link StubDeath}, to which the caller adds what it was doing.
      */
@@ -185,7 +187,7 @@ final class Tracee {
         }
     }
 
-    /** Decodes a wait status per spec §1.1: 0 for a spurious stop; a death throws. */
+    /** Decodes a wait status as gVisor's thread.wait: 0 for a spurious stop; a death throws. */
     private int decodeStop(int status) {
         if (!Wait.stopped(status)) {
             reaped = true; // this wait consumed its final status
@@ -193,7 +195,7 @@ final class Tracee {
         }
         int sig = Wait.stopSignal(status);
         if (sig == 0) {
-            return 0; // spurious stop (spec §1.1)
+            return 0; // spurious stop (gVisor's thread.wait)
         }
         if (sig == Signals.SIGTRAP) {
             int event = Wait.ptraceEvent(status);
@@ -224,7 +226,7 @@ final class Tracee {
         return sig != 0 ? sig : waitStop();
     }
 
-    /** PTRACE_ATTACH + the SIGSTOP stop + PTRACE_SETOPTIONS (spec §1.2). */
+    /** PTRACE_ATTACH + the SIGSTOP stop + PTRACE_SETOPTIONS (gVisor's thread.attach). */
     void attach() {
         attach(OPTIONS);
     }
@@ -279,7 +281,7 @@ final class Tracee {
         Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
     }
 
-    /** grabInitRegs (spec §1.5): the current registers with the IP moved back onto the syscall instruction. */
+    /** gVisor's thread.grabInitRegs (subprocess.go): the current registers with the IP moved back onto the syscall instruction. */
     void grabInitRegs() {
         Registers r = getRegs();
         int ip = regs.layout.instructionPointerIndex();
@@ -287,7 +289,7 @@ final class Tracee {
     }
 
     /**
-     * syscall(regs) of spec §1.6 with registers of the caller's making (a test's jump elsewhere):
+     * gVisor's thread.syscall(regs) with registers of the caller's making (a test's jump elsewhere):
      * set them, PTRACE_CONT until the stub traps after the syscall (signal stops in between are
      * discarded), read the registers back. Injections use {@link #inject}.
      */
@@ -325,7 +327,7 @@ final class Tracee {
     }
 
     /**
-     * PTRACE_CONT until the stub traps at its breakpoint after the syscall (spec §1.6). Signal
+     * PTRACE_CONT until the stub traps at its breakpoint after the syscall (gVisor's thread.syscall). Signal
      * stops on the way are discarded by resuming with data 0, as gVisor does: SIGSTOP (left over
      * from an attach or a group-stop), SIGCHLD (an injected wait4's child stopped), and whatever
      * else the kernel throws in (this machine's kernel, for one, raises a one-off SIGILL for the
@@ -333,8 +335,8 @@ final class Tracee {
      * A real fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE) cannot be discarded, though: the thread
      * would fault again at once, forever. So the registers at a fault stop are kept, and the same
      * fault at the same instruction {@value FaultWatch#REPEATS} times in a row is fatal: the stub is
-     * SIGKILLed (as delivering the fault would kill it, every disposition being SIG_DFL there,
-     * DESIGN rule 3, but without a core dump) and the error carries those registers.
+     * SIGKILLed (as delivering the fault would kill it, every disposition being SIG_DFL there:
+     * docs/architecture.md, section 10, item 2; but without a core dump) and the error carries those registers.
      */
     private void runToBreakpoint() {
         faults.reset();
@@ -365,7 +367,7 @@ final class Tracee {
     }
 
     /**
-     * bind() of spec §1.12 (gVisor until 2020-09): runs this stub thread on the CPU its tracer is
+     * gVisor's thread.bind() (subprocess_linux.go until commit f3172c3a1, 2020-09): runs this stub thread on the CPU its tracer is
      * on now. Tracer and tracee take turns, never run at once, so one CPU serves both; left to the
      * scheduler, a resumed stub is often woken on the other (idle) CPU, and every injection pays
      * two cross-CPU wake-ups (about 5x slower in a VM: the native floor's inject_cont is ~10 µs
@@ -429,7 +431,7 @@ final class Tracee {
     /** {@link #inject(long, long[], long)} without a fork: no stub parent pid to set. */
     static final long NO_CHILD = -1;
 
-    /** syscallIgnoreInterrupt (spec §1.7): raw result, -errno on failure; restarts retried. */
+    /** gVisor's thread.syscallIgnoreInterrupt (subprocess.go): raw result, -errno on failure; restarts retried. */
     long inject(long sysno, long[] args) {
         return inject(sysno, args, NO_CHILD);
     }
@@ -485,7 +487,7 @@ final class Tracee {
         } catch (LinuxException e) {
             msg = 0x7f; // unknown
         }
-        // The dying thread's registers are still readable in this stop (spec §1.10 dumps them too).
+        // The dying thread's registers are still readable in this stop (gVisor's dumpAndPanic dumps them too).
         Registers at;
         try {
             at = getRegs();

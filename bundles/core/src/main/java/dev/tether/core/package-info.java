@@ -6,7 +6,7 @@
  * master and forks from it) and {@code SubprocessPool}; stubs and subprocesses see only a
  * {@code PlatformContext}.
  *
- * <h2>Threads (DESIGN rule 4)</h2>
+ * <h2>Threads (docs/architecture.md, section 4)</h2>
  * ptrace binds a tracee to the OS thread that attached it, PDEATHSIG fires when the thread that
  * cloned a stub exits, and PTRACE_O_EXITKILL kills tracees when their tracer exits. So every
  * stub is owned by one {@link dev.tether.core.TracerThread}: a dedicated platform thread that creates

@@ -84,7 +84,7 @@ class BpfKernelDifferentialTest {
         }
     }
 
-    /** The bootstrap the stub must be able to run (spec §4.1), allowed before any random set. */
+    /** The bootstrap the stub must be able to run (gVisor's stub_<arch>.s), allowed before any random set. */
     static RuleSet bootstrap() {
         return new RuleSet(Action.ALLOW, false, List.of(
                 SyscallRule.anyOf(TABLE.require("prctl"), Rule.of(Matcher.eq(Prctl.PR_SET_PDEATHSIG), Matcher.eq(Signals.SIGKILL))),

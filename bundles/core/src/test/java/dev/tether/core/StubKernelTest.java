@@ -46,9 +46,9 @@ class StubKernelTest {
     void factsDescribeThisHost() throws Exception {
         var f = platform.facts();
         assertEquals(TestArch.ARCH, f.arch());
-        assertTrue(f.seccompAfterPtrace(), "Linux 6.x runs seccomp after ptrace (spec §3)");
+        assertTrue(f.seccompAfterPtrace(), "Linux 6.x runs seccomp after ptrace (Linux 4.8, commit 93e35efb8de4; gVisor's probeSeccomp)");
         assertEquals("kill_thread", f.defaultAction());
-        // the kernel's page size, from an independent source (4, 16 or 64 KiB on arm64: spec §11.2)
+        // the kernel's page size, from an independent source (4, 16 or 64 KiB on arm64: docs/architecture.md, section 10, item 6)
         String smaps = Files.readString(Path.of("/proc/self/smaps"));
         String kps = smaps.lines().filter(l -> l.startsWith("KernelPageSize:")).findFirst().orElseThrow();
         assertEquals(Long.parseLong(kps.replaceAll("[^0-9]", "")) * 1024, f.pageSize(), kps);
@@ -80,7 +80,7 @@ class StubKernelTest {
             Registers init = stub.initialRegisters();
             assertEquals(platform.facts().stubAddress() + platform.stubCode().syscallOffset(),
                     init.get(layout.instructionPointerIndex()));
-            // the expected parent pid travels in R15 / X7 (spec §4.1)
+            // the expected parent pid travels in R15 / X7 (gVisor's stubCall, stub_<arch>.s)
             String ppidReg = TestArch.ARCH.equals("amd64") ? "r15" : "x7";
             assertEquals(JVM_PID, init.get(ppidReg));
         }

@@ -131,7 +131,7 @@ class StubPageKernelTest {
 
     /**
      * Raw injections go past the Java checks, to the filter and the kernel. The master's filter
-     * allows mprotect (for Subprocess.protect) and every stub's allows mmap and munmap (the seed's
+     * allows mprotect (for Subprocess.protect) and every stub's allows mmap and munmap (gVisor's
      * rules), and none can say "not over the stub page" (they compare arguments, they cannot add
      * address and length), so seccomp lets these through and nothing is killed; the seal makes the
      * kernel answer EPERM, and the subprocess goes on. Without mseal (Linux before 6.10) they would

@@ -113,7 +113,7 @@ class SyscallPolicyKernelTest {
         try {
             if (name.equals("clone") && args[0] == platform.processCloneFlags()) {
                 // A process clone: make the child re-run the stub bootstrap and stop itself
-                // (initChildProcessPPID, spec §5.3), then kill it and let the stub reap it.
+                // (initChildProcessPPID, gVisor's subprocess.createStub in subprocess_linux.go), then kill it and let the stub reap it.
                 long child = stub.tracee.owner.call(() -> stub.tracee.inject(nr, args, stub.pid()));
                 assertTrue(child > 0, "clone returned " + child);
                 assertEquals(child, stub.syscall("wait4", child, 0, Wait.__WALL | Wait.WUNTRACED));

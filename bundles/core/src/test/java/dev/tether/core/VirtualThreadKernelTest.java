@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Calls from virtual threads are refused with a clear error (DESIGN rule 4). Virtual threads
+ * Calls from virtual threads are refused with a clear error (docs/architecture.md, section 4). Virtual threads
  * exist from Java 21 on, so this runs {@link VirtualThreadProbe} in a child JVM of the newest
  * JDK under /usr/lib/jvm (the CI machines carry Temurin 25 there, beside the default JDK 17).
  */

@@ -144,7 +144,7 @@ public class ConfigurationTest extends TetherTestSupport {
             context.removeServiceListener(listener);
         }
         assertEquals("a listener told of the new properties finds the new platform", List.of("FAIL_STOP -> FAIL_STOP"), heard);
-        // the seed's semantics: process clone flags CLONE_FILES|SIGKILL = 0x409 (no stub is made in this
+        // gVisor's semantics: process clone flags CLONE_FILES|SIGKILL = 0x409 (no stub is made in this
         // mode here: one could not be torn down until the JVM exits)
         assertTrue("fail-stop stubs are cloned with exit signal SIGKILL",
                 RuleFile.write(p.stubPolicy(Action.KILL_THREAD), table).contains("\"0x409\""));

@@ -49,8 +49,8 @@ import org.osgi.util.tracker.ServiceTracker;
  * whiteboard) report; {@code feature:uninstall} leaves no process.
  *
  * <p>Test methods run inside Karaf. Commands run through Karaf's {@link SessionFactory} (its
- * CommandProcessor service cannot run Gogo-style commands, karaf-notes §4), as a Subject with role
- * admin (feature:install is admin-only, karaf-notes §6 item 1).
+ * CommandProcessor service cannot run Gogo-style commands, docs/build-notes.md, note 16), as a Subject with role
+ * admin (feature:install is admin-only, docs/build-notes.md, note 16).
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -78,7 +78,7 @@ public class KarafFeatureTest {
         admin("feature:repo-add " + repository);
         // -r: no refresh of bundles already there. JNA comes with tether-core, and Karaf would otherwise
         // refresh jline (optional import of com.sun.jna) and with it the shell running this command
-        // (karaf-notes §6 item 4).
+        // (docs/build-notes.md, note 11).
         admin("feature:install -r tether");
         assertTrue("feature tether is installed", featuresService.isInstalled(featuresService.getFeature("tether")));
         // only now: HostArch comes from dev.tether.api, which the feature just installed (the probe imports dynamically)
@@ -155,7 +155,7 @@ public class KarafFeatureTest {
         try {
             Object result = session.execute(command);
             if (result != null) {
-                out.println(result); // Session.execute does not print it (karaf-notes §3)
+                out.println(result); // Session.execute does not print it (docs/build-notes.md, note 16)
             }
         } finally {
             session.close();

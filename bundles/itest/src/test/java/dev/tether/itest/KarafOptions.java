@@ -24,7 +24,7 @@ import org.ops4j.pax.exam.options.MavenArtifactUrlReference;
 
 /**
  * Pax Exam options for a real Apache Karaf distribution (from Maven Central) with Tether's
- * feature repository of this build (karaf-notes §3). Runs in the Surefire JVM.
+ * feature repository of this build (docs/build-notes.md, note 13). Runs in the Surefire JVM.
  *
  * <p>The repository is the one the features module generated, with every {@code mvn:dev.tether/...}
  * bundle rewritten to the {@code file:} jar of this build in target/bundles: Karaf then needs no
@@ -55,7 +55,7 @@ final class KarafOptions {
         return options(
                 karafDistributionConfiguration().frameworkUrl(distribution).name("Apache Karaf")
                         .unpackDirectory(buildDir.resolve("karaf-exam").toFile()).useDeployFolder(false),
-                // bin/karaf's JDK 9+ options (Pax Exam does not add them; karaf-notes §6 item 6); the class path
+                // bin/karaf's JDK 9+ options (Pax Exam does not add them; docs/build-notes.md, note 17); the class path
                 // is relative to the unpacked distribution, the runner's working directory
                 vmOptions("--add-reads=java.xml=java.logging",
                         "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
@@ -83,7 +83,7 @@ final class KarafOptions {
                         "-classpath", "lib/jdk9plus/*:lib/boot/*"),
                 configureConsole().ignoreLocalConsole().ignoreRemoteShell(), // no stdin console, no ssh port
                 logLevel(LogLevel.WARN),
-                // Karaf's pax-url: this build's local repository and Central only (karaf-notes §3)
+                // Karaf's pax-url: this build's local repository and Central only (docs/build-notes.md, note 13)
                 editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.localRepository", localRepo),
                 editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.repositories",
                         "https://repo1.maven.org/maven2@id=central"),

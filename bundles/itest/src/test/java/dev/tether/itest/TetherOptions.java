@@ -39,7 +39,7 @@ public final class TetherOptions {
     static final String BUNDLES_DIR_PROPERTY = "tether.itest.bundles";
     /** Surefire system property: Pax Exam's working directory (framework storage). */
     static final String WORK_DIR_PROPERTY = "tether.itest.work";
-    /** Surefire system property: where JNA unpacks libjnidispatch (else ~/.cache/JNA, toolchain-notes §5.12). */
+    /** Surefire system property: where JNA unpacks libjnidispatch (else ~/.cache/JNA, docs/build-notes.md, note 20). */
     static final String JNA_TMPDIR_PROPERTY = "tether.itest.jnaTmpdir";
     /** Container system property: comma-separated {@code file:} locations of the arch bundles. */
     public static final String ARCH_BUNDLES_PROPERTY = ArchBundleStarter.ARCH_BUNDLES_PROPERTY;
@@ -66,7 +66,7 @@ public final class TetherOptions {
     public static Option base() {
         List<Option> options = new ArrayList<>();
         options.add(workingDirectory(property(WORK_DIR_PROPERTY, "target/paxexam")));
-        // a stale framework cache makes every test fail waiting for ProbeInvoker (toolchain-notes §5.9)
+        // a stale framework cache makes every test fail waiting for ProbeInvoker (docs/build-notes.md, note 14)
         options.add(cleanCaches(true));
         options.add(systemProperty("jna.tmpdir").value(property(JNA_TMPDIR_PROPERTY, "target/jna-tmp")));
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
@@ -91,7 +91,7 @@ public final class TetherOptions {
         return composite(options.toArray(new Option[0]));
     }
 
-    /** A bundle started by Pax Exam (named so as not to shadow {@code CoreOptions.bundle}, toolchain-notes §5.10). */
+    /** A bundle started by Pax Exam (named so as not to shadow {@code CoreOptions.bundle}, docs/build-notes.md, note 15). */
     private static ProvisionOption<?> runtimeBundle(String location) {
         return bundle(location).start(true);
     }

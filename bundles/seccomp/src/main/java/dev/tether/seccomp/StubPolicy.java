@@ -8,16 +8,15 @@ import java.util.List;
 
 /**
  * The seccomp policy of the ptrace stubs: gVisor's {@code attachedThread} rule set (gVisor
- * {@code pkg/sentry/platform/ptrace/subprocess_linux.go}, spec §2.2) followed by the
- * architecture's contribution ({@code appendArchSeccompRules}, spec §6.1). It allows exactly what
+ * {@code pkg/sentry/platform/ptrace/subprocess_linux.go}) followed by the
+ * architecture's contribution ({@code appendArchSeccompRules} in {@code subprocess_<arch>.go}). It allows exactly what
  * the stub and the tracer's injected system calls need; everything else gets the default action.
  * {@link #seed} is gVisor's rule set exactly; {@link #build}, what Tether installs, narrows one rule
  * of it, kill's target.
  *
  * <h2>kill: what a stub may signal</h2>
  * gVisor allows {@code kill(any pid, SIGSTOP)} "for the stub to stop itself". The stub only ever
- * calls {@code kill(getpid(), SIGSTOP)} (gVisor {@code stub_amd64.s}/{@code stub_arm64.s}; spec
- * §4.1), and Tether injects no kill. The pid cannot be pinned to the caller's own: one filter is
+ * calls {@code kill(getpid(), SIGSTOP)} (gVisor {@code stub_amd64.s}/{@code stub_arm64.s}), and Tether injects no kill. The pid cannot be pinned to the caller's own: one filter is
  * built for all stubs and inherited by every stub forked from the master, each with its own pid,
  * and a filter sees only the syscall's number, arguments and instruction pointer
  * ({@code struct seccomp_data}, include/uapi/linux/seccomp.h), not who calls. What can be narrowed
@@ -78,9 +77,9 @@ public final class StubPolicy {
      * @param arch the architecture's contribution (vsyscall TRAP set, arch_prctl on amd64)
      * @param defaultAction what happens to anything else: KILL_THREAD on kernels where seccomp
      *        runs after ptrace, ALLOW on legacy kernels (then only the arch rules apply, as in
-     *        the seed)
+     *        gVisor's attachedThread)
      * @param processCloneFlags the clone flags of a new stub process: CLONE_FILES | exit signal
-     *        ({@link #SEED_PROCESS_CLONE_FLAGS} in the seed's fail-stop mode)
+     *        ({@link #SEED_PROCESS_CLONE_FLAGS} in fail-stop mode, gVisor's flags)
      * @throws IllegalArgumentException if the table lacks one of the syscalls, or the table and
      *         the contribution are for different architectures
      */

@@ -9,8 +9,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * Test fixtures: small syscall tables with the numbers of spec Appendix A (the real, complete
- * tables live in the arch bundles) and the amd64/arm64 seccomp contributions of spec §6.1.
+ * Test fixtures: small syscall tables with numbers from the kernel's syscall tables (the real, complete
+ * tables live in the arch bundles) and the amd64/arm64 seccomp contributions of gVisor's
+ * {@code appendArchSeccompRules} ({@code subprocess_<arch>.go}).
  */
 final class Fixtures {
     private Fixtures() {
@@ -64,30 +65,31 @@ final class Fixtures {
             l.forEach(e -> m.put(e.getKey(), e.getValue()));
             return Collections.unmodifiableMap(m);
         }
-        @Override public String source() { return "test fixture: gvisor-ptrace-spec.md Appendix A"; }
+        @Override public String source() { return "test fixture: numbers of the kernel's syscall tables"; }
         @Override public Optional<ForeignAbi> foreignAbi() { return Optional.ofNullable(foreignAbi); }
     }
 
-    /** amd64 numbers of spec Appendix A. */
+    /** amd64 numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
     static final Table AMD64 = new Table("amd64", AUDIT_ARCH_X86_64, X32,
             "mmap", 9, "munmap", 11, "rt_sigprocmask", 14, "sched_yield", 24, "getpid", 39, "clone", 56, "exit", 60,
             "wait4", 61, "kill", 62, "gettimeofday", 96, "ptrace", 101, "getuid", 102, "getppid", 110, "setsid", 112,
             "prctl", 157, "arch_prctl", 158, "gettid", 186, "time", 201, "sched_setaffinity", 203, "tgkill", 234,
             "rt_tgsigqueueinfo", 297, "getcpu", 309, "seccomp", 317, "rseq", 334);
 
-    /** arm64 numbers of spec Appendix A. */
+    /** arm64 numbers (include/uapi/asm-generic/unistd.h). */
     static final Table ARM64 = new Table("arm64", AUDIT_ARCH_AARCH64, null,
             "mmap", 222, "munmap", 215, "rt_sigprocmask", 135, "sched_yield", 124, "getpid", 172, "clone", 220, "exit", 93,
             "wait4", 260, "kill", 129, "gettimeofday", 169, "ptrace", 117, "getuid", 174, "getppid", 173, "setsid", 157,
             "prctl", 167, "gettid", 178, "sched_setaffinity", 122, "tgkill", 131, "rt_tgsigqueueinfo", 240, "getcpu", 168,
             "seccomp", 277, "rseq", 293);
 
-    /** gVisor's amd64 appendArchSeccompRules (spec §6.1). */
+    /** gVisor's amd64 appendArchSeccompRules (subprocess_amd64.go). */
     static final SeccompContribution AMD64_RULES = new SeccompContribution() {
         @Override public String arch() { return "amd64"; }
         @Override public List<RuleSet> append(List<RuleSet> rules, Action defaultAction) {
             List<RuleSet> out = new ArrayList<>(rules);
-            // Legacy vsyscall entry points: TRAP, so that the tracer can emulate them (§6.6).
+            // Legacy vsyscall entry points: TRAP, so that the tracer can emulate them (gVisor's
+            // patchSignalInfo, subprocess_amd64.go).
             out.add(new RuleSet(Action.TRAP, true, List.of(
                     SyscallRule.any(AMD64.require("gettimeofday")),
                     SyscallRule.any(AMD64.require("time")),
@@ -101,7 +103,7 @@ final class Fixtures {
         }
     };
 
-    /** gVisor's arm64 appendArchSeccompRules: nothing (spec §6.1). */
+    /** gVisor's arm64 appendArchSeccompRules: nothing (subprocess_arm64.go). */
     static final SeccompContribution ARM64_RULES = new SeccompContribution() {
         @Override public String arch() { return "arm64"; }
         @Override public List<RuleSet> append(List<RuleSet> rules, Action defaultAction) {

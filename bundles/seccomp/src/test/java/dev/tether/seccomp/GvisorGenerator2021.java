@@ -13,8 +13,9 @@ import java.util.TreeSet;
 
 /**
  * Test-only re-implementation of gVisor's 2021 seccomp generator (pkg/seccomp BuildProgram and
- * pkg/bpf ProgramBuilder at the REF commit), exactly as spec §7.3-7.5 describe it, including the
- * §7.9 vsyscall quirk, the "unreachable action" build error and the 255-instruction limit of
+ * pkg/bpf ProgramBuilder, pkg/seccomp/seccomp.go and pkg/bpf/program_builder.go at commit
+ * b8a5420f49a2, 2021-03-02), including its vsyscall quirk (a blanket {@code Vsyscall} rule set
+ * whose IP check fails falls through into the next node's code), the "unreachable action" build error and the 255-instruction limit of
  * labelled conditional jumps. It is the baseline the compiler's efficiency is measured against.
  */
 final class GvisorGenerator2021 {
@@ -30,7 +31,7 @@ final class GvisorGenerator2021 {
         }
     }
 
-    // seccomp_data offsets (spec §7.1).
+    // seccomp_data offsets (include/uapi/linux/seccomp.h, struct seccomp_data).
     private static final int OFF_NR = 0;
     private static final int OFF_ARCH = 4;
     private static final int OFF_IP_LO = 8;
@@ -135,7 +136,7 @@ final class GvisorGenerator2021 {
             }
             addSyscallArgsCheck(p, s, rs.action().value(), i, sysno);
             if (s.matchAll()) {
-                emitted = true; // §7.9: set even when the vsyscall check can fail
+                emitted = true; // the vsyscall quirk: set even when the vsyscall check can fail
             }
             if (rs.vsyscall()) {
                 p.addLabel(vsyscallViolation);
@@ -225,7 +226,7 @@ final class GvisorGenerator2021 {
         }
     }
 
-    /** pkg/bpf ProgramBuilder (spec §7.5): placeholders, then resolution in Instructions(). */
+    /** pkg/bpf ProgramBuilder (program_builder.go): placeholders, then resolution in Instructions(). */
     private static final class Builder {
         private static final int LABEL_TARGET = 0xff;
         private static final int LABEL_DIRECT_TARGET = 0xffffffff;
@@ -341,7 +342,7 @@ final class GvisorGenerator2021 {
     }
 
     /**
-     * Whether {@code d} takes the §7.9 path in gVisor's program: the first rule set that can
+     * Whether {@code d} takes the vsyscall quirk's path in gVisor's program: the first rule set that can
      * decide for the syscall is a vsyscall "any arguments" set whose IP check fails, so
      * execution falls through into unrelated code.
      */

@@ -18,7 +18,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The ptrace stub's filter: gVisor's program of spec §7.8 (97 instructions) as the baseline,
+ * The ptrace stub's filter: gVisor's program (97 instructions, the resource
+ * gvisor-stub-program-amd64.txt) as the baseline,
  * reproduced by the test-only gVisor-2021 generator from {@link StubPolicy}, and compared with
  * {@link SeccompCompiler}'s program for the same policy.
  */
@@ -68,7 +69,7 @@ class StubProgramTest {
 
     @Test
     void legacyKernelProgramHas22Instructions() {
-        // Spec §7.8: default = bad arch = ALLOW: arch check, nr, BST over {96, 201, 309} with IP checks.
+        // gVisor's program with default = bad arch = ALLOW: arch check, nr, BST over {96, 201, 309} with IP checks.
         Program built = GvisorGenerator2021.build(stubPolicy(Action.ALLOW), X86_64);
         assertEquals(22, built.size());
         assertEquals(0x7fff0000, built.get(2).k());
@@ -86,7 +87,7 @@ class StubProgramTest {
         assertEquals(List.of(Rule.of(Matcher.eq(1), Matcher.eq(9))), allow.find(157).anyOf());
         assertEquals(List.of(Rule.of(Matcher.any(), Matcher.eq(19))), allow.find(62).anyOf());
         assertTrue(p.ruleSets().get(1).vsyscall());
-        // Legacy mode: only the arch rules, as the seed.
+        // Legacy mode: only the arch rules, as gVisor.
         Policy legacy = stubPolicy(Action.ALLOW);
         assertEquals(1, legacy.ruleSets().size());
         assertEquals(Action.TRAP, legacy.ruleSets().get(0).action());
@@ -103,7 +104,7 @@ class StubProgramTest {
         Policy seed = stubPolicy(Action.KILL_THREAD);
         Policy tether = tetherPolicy(Action.KILL_THREAD);
         assertEquals(List.of(Rule.of(Matcher.le(0x7fffffff), Matcher.eq(19))), tether.ruleSets().get(0).find(62).anyOf());
-        // Everything else is the seed's: replace kill's rule and the policies are equal.
+        // Everything else is gVisor's: replace kill's rule and the policies are equal.
         List<RuleSet> sets = new ArrayList<>(tether.ruleSets());
         List<SyscallRule> allow = new ArrayList<>(sets.get(0).syscalls());
         allow.set(allow.indexOf(sets.get(0).find(62)), seed.ruleSets().get(0).find(62));
@@ -126,11 +127,11 @@ class StubProgramTest {
             Action want = c[1] == 1 ? Action.ALLOW : Action.KILL_THREAD;
             assertEquals(want, tether.evaluate(d, TABLE), () -> "kill(0x" + Long.toHexString(c[0]) + ", SIGSTOP)");
             assertEquals(want.value(), Interpreter.run(compiled, d.toBytes(LE), LE).value(), () -> "compiled, " + d);
-            assertEquals(Action.ALLOW, seed.evaluate(d, TABLE), () -> "the seed allows every target: " + d);
+            assertEquals(Action.ALLOW, seed.evaluate(d, TABLE), () -> "gVisor's rule set allows every target: " + d);
         }
-        // Any other signal stays forbidden, as in the seed.
+        // Any other signal stays forbidden, as in gVisor.
         assertEquals(Action.KILL_THREAD, tether.evaluate(SeccompData.of(62, X86_64, 0, 1234, 9), TABLE));
-        // And the compiled program agrees with the policy on every input the seed's tests use.
+        // And the compiled program agrees with the policy on every input gVisor's tests use.
         for (SeccompData d : stubInputs()) {
             assertEquals(tether.evaluate(d, TABLE).value(), Interpreter.run(compiled, d.toBytes(LE), LE).value(), d::toString);
         }
@@ -243,7 +244,7 @@ class StubProgramTest {
 
     @Test
     void vsyscallQuirkIsNotReplicated() throws IOException {
-        // Spec §7.9: gettimeofday from a non-vsyscall IP whose high word is 157 (prctl) with
+        // The vsyscall quirk (GvisorGenerator2021): gettimeofday from a non-vsyscall IP whose high word is 157 (prctl) with
         // args (1, 9): gVisor's program falls into prctl's checks and allows it.
         SeccompData d = SeccompData.of(96, X86_64, 0x0000009d00001000L, 1, 9);
         assertTrue(GvisorGenerator2021.hitsVsyscallQuirk(stubPolicy(Action.KILL_THREAD), d, X86_64));

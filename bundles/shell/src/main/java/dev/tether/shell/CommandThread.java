@@ -13,7 +13,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Why: a subprocess's stub thread is traced by the Java thread that first injected into it,
  * and the kernel kills the stub thread - and the whole subprocess - when that thread exits
- * (PTRACE_O_EXITKILL, spec §11.2 item 3). Gogo runs commands on session threads that end with
+ * (PTRACE_O_EXITKILL, ptrace(2); docs/architecture.md, section 10, item 3). Gogo runs commands on session threads that end with
  * the session (or the pipeline), so a subprocess made by {@code tether:spawn} would die with the
  * shell's thread. This thread lives as long as the commands component and never exits early: a
  * failing task only fails its caller.

@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The frame of gVisor's {@code appendArchSeccompRules(rules, defaultAction)} (spec §6.1): checks
+ * The frame of gVisor's {@code appendArchSeccompRules(rules, defaultAction)}
+ * ({@code subprocess_<arch>.go}): checks
  * the arguments, copies the rules, lets the arch add its rule sets, and returns an unmodifiable
  * list; the input list is never modified. A subclass implements only
  * {@link #appendArchRules(List, Action)}.

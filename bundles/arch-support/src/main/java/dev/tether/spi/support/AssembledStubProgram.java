@@ -14,7 +14,7 @@ import java.util.Objects;
  */
 @org.osgi.annotation.versioning.ConsumerType
 public abstract class AssembledStubProgram implements StubProgram {
-    /** The stub's label on its {@code kill(getpid(), SIGSTOP)} syscall instruction (spec §4.1). */
+    /** The stub's label on its {@code kill(getpid(), SIGSTOP)} syscall instruction (gVisor's {@code stub_<arch>.s}). */
     public static final String SYSCALL_LABEL = "kill_syscall";
 
     private final String arch;
