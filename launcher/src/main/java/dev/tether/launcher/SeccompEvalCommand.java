@@ -3,6 +3,7 @@ package dev.tether.launcher;
 import dev.tether.bpf.Interpreter;
 import dev.tether.bpf.Program;
 import dev.tether.seccomp.Action;
+import dev.tether.seccomp.OciResolver;
 import dev.tether.seccomp.Policy;
 import dev.tether.seccomp.RuleFile;
 import dev.tether.seccomp.SeccompCompiler;
@@ -51,8 +52,16 @@ final class SeccompEvalCommand implements Callable<Integer> {
     @Mixin
     SeccompCommand.ArchOption arch;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Rule file (JSON).")
+    @Parameters(index = "0", paramLabel = "FILE", description = "Rule file (JSON), or with --oci an OCI/Docker profile.")
     Path file;
+
+    @Mixin
+    SeccompOci.Options oci;
+
+    @Option(names = "--abi", paramLabel = "ABI",
+            description = "--oci: the ABI of the call, one of the profile's (amd64, x86, x32, arm64, arm; default: the"
+                    + " native one, the first of --arch).")
+    String abi;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Syscall syscall;
@@ -91,27 +100,15 @@ final class SeccompEvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (oci.oci) {
+            return callOci();
+        }
+        if (abi != null) {
+            throw new ParameterException(spec.commandLine(), "--abi needs --oci (a rule file has one arch: --arch)");
+        }
         PrintStream out = parent.root.out;
         SyscallTable table = SeccompSupport.table(arch.get());
-        int nr;
-        if (syscall.name != null) {
-            OptionalInt n = table.number(syscall.name);
-            if (n.isEmpty()) {
-                List<String> elsewhere = new ArrayList<>();
-                for (SyscallTable other : SeccompSupport.otherTables(table)) {
-                    if (other.number(syscall.name).isPresent()) {
-                        elsewhere.add(other.arch());
-                    }
-                }
-                throw new ParameterException(spec.commandLine(), elsewhere.isEmpty()
-                        ? "unknown syscall " + SeccompSupport.quoted(syscall.name) + " on " + table.arch()
-                        : "syscall " + SeccompSupport.quoted(syscall.name) + " is not on " + table.arch() + " (it is on "
-                                + String.join(", ", elsewhere) + ")");
-            }
-            nr = n.getAsInt();
-        } else {
-            nr = syscall.nr;
-        }
+        int nr = number(table);
         Policy policy;
         Program program;
         try {
@@ -124,6 +121,49 @@ final class SeccompEvalCommand implements Callable<Integer> {
                 arg0, arg1, arg2, arg3, arg4, arg5);
         return evaluate(policy, program, data, table, verbose, out, parent.root.err,
                 spec.qualifiedName() + ": " + SeccompSupport.printable(file.toString()));
+    }
+
+    /** The --nr, or the number of --name in {@code table} (a name of another arch is said so). */
+    private int number(SyscallTable table) {
+        if (syscall.name == null) {
+            return syscall.nr;
+        }
+        OptionalInt n = table.number(syscall.name);
+        if (n.isEmpty()) {
+            List<String> elsewhere = new ArrayList<>();
+            for (SyscallTable other : SeccompSupport.otherTables(table)) {
+                if (other.number(syscall.name).isPresent()) {
+                    elsewhere.add(other.arch());
+                }
+            }
+            throw new ParameterException(spec.commandLine(), elsewhere.isEmpty()
+                    ? "unknown syscall " + SeccompSupport.quoted(syscall.name) + " on " + table.arch()
+                    : "syscall " + SeccompSupport.quoted(syscall.name) + " is not on " + table.arch() + " (it is on "
+                            + String.join(", ", elsewhere) + ")");
+        }
+        return n.getAsInt();
+    }
+
+    /** eval --oci: the profile resolved for --arch/--caps/--kernel, its filter, one call of --abi. */
+    private int callOci() {
+        PrintStream out = parent.root.out;
+        String label = spec.qualifiedName() + ": " + SeccompSupport.printable(file.toString());
+        OciResolver.Resolution res;
+        try {
+            res = SeccompOci.resolve(file, arch, oci, parent.root.err, spec.qualifiedName());
+        } catch (IllegalArgumentException e) {
+            throw CliException.failed(label + ": " + e.getMessage());
+        }
+        java.util.List<String> abis = res.policy().parts().stream().map(p -> p.table().arch()).toList();
+        String want = abi != null ? abi : abis.get(0);
+        SyscallTable table = res.policy().parts().stream().map(dev.tether.seccomp.MultiArchPolicy.Part::table)
+                .filter(t -> t.arch().equals(want)).findFirst()
+                .orElseThrow(() -> new ParameterException(spec.commandLine(), "--abi " + SeccompSupport.quoted(want)
+                        + " is not one of the profile's ABIs here: " + String.join(", ", abis)));
+        int nr = number(table);
+        SeccompData data = SeccompData.of(nr, badArch ? SeccompOciEval.NO_ARCH : table.auditArch(), ip,
+                arg0, arg1, arg2, arg3, arg4, arg5);
+        return SeccompOciEval.evaluate(res, table, data, verbose, out, parent.root.err, label);
     }
 
     /**

@@ -53,8 +53,16 @@ final class SeccompExplainCommand implements Callable<Integer> {
     @Option(names = "--no-listing", description = "Statistics only.")
     boolean noListing;
 
-    @Parameters(index = "0", paramLabel = "PROGRAM", description = "Compiled program (JSON or raw).")
+    @Parameters(index = "0", paramLabel = "PROGRAM", description = "Compiled program (JSON or raw), or with --oci an OCI/Docker"
+            + " profile (compiled first, as runc would load it; explained for its native ABI).")
     Path file;
+
+    @picocli.CommandLine.Mixin
+    SeccompOci.Options oci;
+
+    @Option(names = "--abis", paramLabel = "ABI[,ABI...]", split = ",",
+            description = "--oci: the ABIs of the filter, the first native (default: the host's and its archMap sub-arches).")
+    List<String> abis;
 
     @Override
     public Integer call() {
@@ -67,7 +75,7 @@ final class SeccompExplainCommand implements Callable<Integer> {
         PrintStream out = parent.root.out;
         List<SeccompSupport.Named> programs;
         try {
-            programs = SeccompSupport.readPrograms(file);
+            programs = oci.oci ? List.of(ociProgram()) : SeccompSupport.readPrograms(file);
         } catch (IllegalArgumentException e) {
             throw CliException.failed(e.getMessage());
         }
@@ -91,6 +99,14 @@ final class SeccompExplainCommand implements Callable<Integer> {
             out.println();
         }
         return Main.OK;
+    }
+
+    /** --oci: the profile resolved and compiled for its ABIs (MultiArchCompiler), named after the file. */
+    private SeccompSupport.Named ociProgram() {
+        SeccompCommand.ArchOption archs = new SeccompCommand.ArchOption();
+        archs.arches = abis;
+        dev.tether.seccomp.OciResolver.Resolution res = SeccompOci.resolve(file, archs, oci, parent.root.err, spec.qualifiedName());
+        return new SeccompSupport.Named(file.toString(), dev.tether.seccomp.MultiArchCompiler.compile(res.policy()));
     }
 
     /** The statistics part, also used by the demo. */

@@ -127,4 +127,42 @@ class DockerDefaultProfileTest {
         assertEquals(Action.RET_ALLOW, run(pa, SeccompData.of(CompatSyscallTables.arm().require("open"),
                 CompatSyscallTables.AUDIT_ARCH_ARM, 0)));
     }
+
+    /** {@code seccomp eval --oci} on the real profile: the verdict, and the entry or action that decided. */
+    @Test
+    void evalOciNamesTheProfileEntryThatDecided() {
+        String path = System.getProperty("tether.dockerProfile");
+        Cli.Result read = Cli.run("seccomp", "eval", "--oci", "--arch", "amd64", "--kernel", "6.1", path, "--name", "read");
+        assertEquals(Main.OK, read.rc(), read::toString);
+        assertTrue(read.out().startsWith("allow\ndecided by syscalls["), read::toString);
+        assertTrue(read.out().contains("] of the profile (amd64)"), read::toString);
+        // mount needs CAP_SYS_ADMIN, which Docker's default set lacks: the profile's defaultAction (errno EPERM)
+        Cli.Result mount = Cli.run("seccomp", "eval", "--oci", "--arch", "amd64", "--kernel", "6.1", path, "--name", "mount");
+        assertEquals("errno:1\ndecided by the profile's defaultAction (amd64)\n", mount.out(), mount::toString);
+        Cli.Result admin = Cli.run("seccomp", "eval", "--oci", "--arch", "amd64", "--kernel", "6.1", "--caps", "default,SYS_ADMIN",
+                path, "--name", "mount");
+        assertTrue(admin.out().startsWith("allow\ndecided by syscalls["), admin::toString);
+        // one filter for amd64, x86 and x32 (Docker's archMap): an i386 call is decided by the x86 rules
+        Cli.Result x86 = Cli.run("seccomp", "eval", "--oci", "--arch", "amd64,x86,x32", "--kernel", "6.1", path, "--abi", "x86",
+                "--name", "socketcall");
+        assertTrue(x86.out().startsWith("allow\ndecided by syscalls["), x86::toString);
+        assertTrue(x86.out().contains("(x86)"), x86::toString);
+        Cli.Result bad = Cli.run("seccomp", "eval", "--oci", "--arch", "amd64", "--kernel", "6.1", path, "--bad-arch", "--name", "read");
+        assertTrue(bad.out().startsWith("kill_thread\ndecided by the bad-arch action"), bad::toString);
+        Cli.Result notThere = Cli.run("seccomp", "eval", "--oci", "--arch", "amd64", "--kernel", "6.1", path, "--abi", "arm", "--name", "read");
+        assertEquals(Main.USAGE, notThere.rc(), notThere::toString);
+        assertTrue(notThere.err().contains("--abi \"arm\" is not one of the profile's ABIs here: amd64"), notThere::toString);
+    }
+
+    /** {@code seccomp explain --oci}: the profile compiled as runc loads it, explained for its native ABI. */
+    @Test
+    void explainOciCompilesTheProfileFirst() {
+        String path = System.getProperty("tether.dockerProfile");
+        Cli.Result r = Cli.run("seccomp", "explain", "--oci", "--abis", "amd64,x86,x32", "--kernel", "6.1", "--no-listing", path);
+        assertEquals(Main.OK, r.rc(), r::toString);
+        assertTrue(r.out().contains("instructions, explained for amd64 (audit arch 0xc000003e)"), r::toString);
+        assertTrue(r.out().contains("x32 (nr 0x40000000)"), r::toString);
+        Cli.Result arm = Cli.run("seccomp", "explain", "--oci", "--abis", "arm64,arm", "--kernel", "6.1", "--no-listing", path);
+        assertTrue(arm.out().contains("explained for arm64 (audit arch 0xc00000b7)"), arm::toString);
+    }
 }
