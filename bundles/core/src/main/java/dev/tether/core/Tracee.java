@@ -50,11 +50,10 @@ final class Tracee {
     private int boundCpu = -1;
     /** The unexpected fault stops of the current injection (see runToBreakpoint). */
     private final FaultWatch faults = new FaultWatch();
-    private volatile boolean alive = true;
-    /** Set once this thread's final status has been collected: nothing is left to reap. */
-    private volatile boolean reaped;
-    private volatile String death;
-    private volatile int deathStatus;
+    /** Alive or how it died, and whether its end was collected. */
+    private final TraceeState state = new TraceeState();
+    /** The waits for this thread's stops and end. */
+    private final StopWaiter waits;
 
     Tracee(int tgid, int tid, TracerThread owner, SyscallRegs regs) {
         this(tgid, tid, owner, Thread.currentThread(), regs);
@@ -68,6 +67,7 @@ final class Tracee {
         this.tracer = tracer;
         this.regs = regs;
         this.scratch = new long[regs.words()];
+        this.waits = new StopWaiter(tgid, tid, state, faults, this::getRegs);
     }
 
     /** This thread's register scratch, at least {@code size} bytes. */
@@ -93,11 +93,11 @@ final class Tracee {
     }
 
     boolean alive() {
-        return alive;
+        return state.alive();
     }
 
     String death() {
-        return death;
+        return state.death();
     }
 
     /** The words of {@link #initRegs()}, not a copy: callers must not change them. */
@@ -121,109 +121,7 @@ final class Tracee {
      */
     int waitStopped() {
         assertTracer();
-        return waitStop();
-    }
-
-    private int waitStop() {
-        if (tid == tgid) {
-            return pollLeader();
-        }
-        while (true) {
-            int sig = decodeStop(wait(WAIT_OPTIONS));
-            if (sig != 0) {
-                return sig;
-            }
-        }
-    }
-
-    /**
-     * The wait for a thread group leader's next stop, which never blocks in wait4: a leader
-     * killed while it runs (from outside, or by EXITKILL when a thread that used its process
-     * ended) passes its PTRACE_EVENT_EXIT stop and is then only reported once every other thread
-     * of its group has been reaped (ptrace(2), BUGS), and those are traced by other Java threads,
-     * which may be idle forever. So this polls with WNOHANG (yielding first: the stub usually
-     * stops within microseconds), and once that takes a while, reaps the group's threads that
-     * have exited (waitid WEXITED only, which leaves live threads and their stops alone; their
-     * tracers then see ECHILD, a death).
-     */
-    private int pollLeader() {
-        int rounds = 0;
-        while (true) {
-            int status = wait(WAIT_OPTIONS | Wait.WNOHANG);
-            if (status != -1) {
-                int sig = decodeStop(status);
-                if (sig != 0) {
-                    return sig;
-                }
-                continue;
-            }
-            rounds++;
-            if (rounds <= 32) {
-                Sys.yield();
-                continue;
-            }
-            GroupReaper.reapExitedThreads(tgid, tid);
-            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(1_000_000L, 20_000L << Math.min(6, (rounds - 32) / 4)));
-        }
-    }
-
-    /**
-     * wait4 on this thread. ECHILD means another thread of the JVM reaped it meanwhile: a
-     * teardown ({@link GroupReaper}) that killed the process while this thread was waiting for
-     * its stop, which is a death like any other, not a raw errno for the caller.
-     */
-    private int wait(int options) {
-        try {
-            return Sys.wait4(tid, options);
-        } catch (LinuxException e) {
-            if (e.errno() != Errno.ECHILD) {
-                throw e;
-            }
-            reaped = true;
-            markDead(Signals.SIGKILL);
-            death = "killed and reaped by a teardown";
-            throw new StubDeath("stub " + tgid + (tid != tgid ? " thread " + tid : "") + " was " + death, "", tgid, tid,
-                    Signals.SIGKILL);
-        }
-    }
-
-    /** Decodes a wait status as gVisor's thread.wait: 0 for a spurious stop; a death throws. */
-    private int decodeStop(int status) {
-        if (!Wait.stopped(status)) {
-            reaped = true; // this wait consumed its final status
-            throw died(status, "");
-        }
-        int sig = Wait.stopSignal(status);
-        if (sig == 0) {
-            return 0; // spurious stop (gVisor's thread.wait)
-        }
-        if (sig == Signals.SIGTRAP) {
-            int event = Wait.ptraceEvent(status);
-            if (event == Ptrace.PTRACE_EVENT_EXIT) {
-                throw exitEvent();
-            }
-            return Signals.SIGTRAP | (event << 8);
-        }
-        return sig;
-    }
-
-    /**
-     * The wait right after a resume, without sleeping in wait4 when it can be helped. The stub
-     * is bound to this thread's CPU ({@link #bind}); usually it preempts us at once and has
-     * already stopped again when PTRACE_CONT returns, which a WNOHANG wait4 sees. Otherwise we
-     * yield the CPU to it before waiting: a thread that sleeps in wait4 is woken by the stopping
-     * stub wherever the scheduler likes, often on the other, idle CPU (an expensive wake-up in a
-     * VM), and then the stub is re-bound there. Measured (tether bench, 2-vCPU VM): blocking wait
-     * alone: inject p90 ~37 µs; poll, yield, wait: p90 ~10 µs, like the pinned native floor.
-     */
-    private int waitAfterResume() {
-        int status = wait(WAIT_OPTIONS | Wait.WNOHANG);
-        if (status == -1) {
-            Sys.yield();
-            return waitStop();
-        }
-        int sig = decodeStop(status);
-        return sig != 0 ? sig : waitStop();
+        return waits.waitStop();
     }
 
     /** PTRACE_ATTACH + the SIGSTOP stop + PTRACE_SETOPTIONS (gVisor's thread.attach). */
@@ -317,7 +215,7 @@ final class Tracee {
             return e;
         }
         try {
-            waitStop();
+            waits.waitStop();
         } catch (StubDiedException d) {
             return d;
         } catch (LinuxException w) {
@@ -342,7 +240,7 @@ final class Tracee {
         faults.reset();
         while (true) {
             Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0); // data 0: any signal stop is discarded
-            int sig = waitAfterResume();
+            int sig = waits.waitAfterResume();
             if (sig == Signals.SIGTRAP) {
                 faults.reset(); // a discarded one-off fault is no news once the syscall is done
                 return;
@@ -400,27 +298,13 @@ final class Tracee {
      * Resumes this thread with {@code request} (PTRACE_SYSEMU, PTRACE_SYSEMU_SINGLESTEP) and waits
      * for its next stop; signal stops are discarded by the resume (data 0). A death throws
      * {@link StubDiedException}, saying it happened during {@code during}. (A thread group
-     * leader's wait still polls: {@link #pollLeader}.)
+     * leader's wait still polls: {@link StopWaiter}.)
      */
     int resume(int request, String during) {
         assertTracer();
         try {
             Sys.ptrace(request, tid, 0, 0);
-            // Yield first, then look: the stub thread is bound to this CPU (bind), so the yield
-            // lets it run here until its next stop, and the WNOHANG wait then finds that stop. A
-            // thread sleeping in wait4 instead is woken wherever the scheduler likes: on an idle
-            // 2-vCPU VM that is the other CPU, and every round trip becomes a cross-CPU wake-up
-            // (10 us instead of 4.5 a system call for `tether run`; the poll-first order of
-            // waitAfterResume misses here, since guest code runs a while before it stops).
-            Sys.yield();
-            int status = Sys.wait4(tid, WAIT_OPTIONS | Wait.WNOHANG);
-            if (status != -1) {
-                int sig = decodeStop(status);
-                if (sig != 0) {
-                    return sig;
-                }
-            }
-            return waitStop();
+            return waits.yieldThenWait();
         } catch (LinuxException e) {
             throw lost(e, during);
         } catch (StubDiedException e) {
@@ -479,87 +363,12 @@ final class Tracee {
         }
     }
 
-    /** A PTRACE_EVENT_EXIT stop: the thread is dying; let it go, reap it and report why. */
-    private StubDiedException exitEvent() {
-        int msg;
-        try {
-            msg = (int) Sys.getEventMessage(tid);
-        } catch (LinuxException e) {
-            msg = 0x7f; // unknown
-        }
-        // The dying thread's registers are still readable in this stop (gVisor's dumpAndPanic dumps them too).
-        Registers at;
-        try {
-            at = getRegs();
-        } catch (LinuxException e) {
-            at = null;
-        }
-        int status = msg;
-        try {
-            Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0);
-            int st = reapIfReady();
-            if (st != -1) {
-                status = st;
-            }
-        } catch (LinuxException e) {
-            // already gone
-        }
-        String where = at == null ? "" : "\nregisters at its PTRACE_EVENT_EXIT stop:\n" + at;
-        return died(status == -1 ? msg : status, where);
-    }
-
-    private StubDeath died(int status, String registers) {
-        markDead(status);
-        return new StubDeath("stub " + tgid + (tid != tgid ? " thread " + tid : "") + " " + death,
-                faults.describe() + registers, tgid, tid, status);
-    }
-
     void markDead(int status) {
-        deathStatus = status;
-        death = Wait.describe(status);
-        alive = false;
+        state.markDead(status);
     }
 
     int deathStatus() {
-        return deathStatus;
-    }
-
-    /**
-     * Reaps this thread if its end can be reported within a few yields, resuming stops on the
-     * way; -1 if not (yet). Never blocks: a leader's exit is only reported once its other threads
-     * are reaped, and those may be traced by idle Java threads ({@link GroupReaper}, which the
-     * teardown that follows a death runs).
-     */
-    int reapIfReady() {
-        assertTracer();
-        for (int i = 0; i < 16; i++) {
-            int status;
-            try {
-                status = Sys.wait4(tid, WAIT_OPTIONS | Wait.WNOHANG);
-            } catch (LinuxException e) {
-                if (e.errno() == Errno.ECHILD) {
-                    reaped = true;
-                    return -1;
-                }
-                throw e;
-            }
-            if (status == -1) {
-                Sys.yield();
-                continue;
-            }
-            if (!Wait.stopped(status)) {
-                reaped = true;
-                return status;
-            }
-            try {
-                Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0);
-            } catch (LinuxException e) {
-                if (e.errno() != Errno.ESRCH) {
-                    throw e;
-                }
-            }
-        }
-        return -1;
+        return state.deathStatus();
     }
 
     /**
@@ -569,27 +378,24 @@ final class Tracee {
      */
     void kill() {
         assertTracer();
-        if (reaped) {
+        if (state.reaped()) {
             return;
         }
         int status = GroupReaper.killAndReap(tgid, java.util.List.of(tid), true);
-        reaped = true;
-        if (alive) {
-            markDead(status == -1 ? Signals.SIGKILL : status);
-            death = "killed by Tether (" + death + ")";
+        state.setReaped();
+        if (state.alive()) {
+            int st = status == -1 ? Signals.SIGKILL : status;
+            state.markDead(st, "killed by Tether (" + Wait.describe(st) + ")");
         }
     }
 
     /** Whether this thread's final status was collected (by a wait here or a teardown). */
     boolean reaped() {
-        return reaped;
+        return state.reaped();
     }
 
     /** Records that a teardown ({@link GroupReaper}) collected this thread. */
     void markReaped(int status) {
-        reaped = true;
-        if (alive) {
-            markDead(status);
-        }
+        state.markReaped(status);
     }
 }
