@@ -11,7 +11,9 @@ public sealed interface GuestEvent {
     /**
      * The guest made system call {@code number} with {@code args} (six, the unused ones as the registers
      * held them). It did not run: set the result with {@link GuestContext#setSyscallResult(long)} (or
-     * change the registers otherwise) and switch again. {@code args} is a copy owned by the event.
+     * change the registers otherwise) and switch again. So that a round trip allocates nothing, a
+     * platform may return the same event object, its {@code args} array refilled, from a later switch of
+     * the same context: read the arguments before switching again, and copy what you keep.
      */
     record Syscall(long number, long[] args) implements GuestEvent {
         public Syscall {

@@ -38,6 +38,26 @@ final class PtraceGuestContext implements GuestContext {
      * ({@link #fp} is stale then), or null when {@link #fp} is current.
      */
     Tracee fpHolder;
+    /**
+     * The Syscall events of this context by number, reused: a round trip allocates nothing (the
+     * args array is refilled at each stop; GuestEvent.Syscall says so). Numbers beyond get a new
+     * event each time.
+     */
+    private final GuestEvent.Syscall[] syscallEvents = new GuestEvent.Syscall[1024];
+
+    /** The event for system call {@code nr}, its arguments to be filled by the caller. */
+    GuestEvent.Syscall syscallEvent(long nr) {
+        if (nr < 0 || nr >= syscallEvents.length) {
+            return new GuestEvent.Syscall(nr, new long[6]);
+        }
+        GuestEvent.Syscall e = syscallEvents[(int) nr];
+        if (e == null) {
+            e = new GuestEvent.Syscall(nr, new long[6]);
+            syscallEvents[(int) nr] = e;
+        }
+        return e;
+    }
+
     /** The last SIGSEGV's address and IP, for the write-access guess (see {@link Sysemu}). */
     long lastFaultAddr = -1;
     long lastFaultIp = -1;

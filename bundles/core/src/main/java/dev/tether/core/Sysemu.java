@@ -135,11 +135,12 @@ final class Sysemu {
                     refreshAfterSyscallStop(c, t, b, regsSize);
                 }
                 arch.afterSyscallStop(c.regs);
-                long[] args = new long[6];
+                GuestEvent.Syscall event = c.syscallEvent(c.regs[layout.syscallNumberIndex()]);
+                long[] args = event.args(); // the event's own array, refilled: no allocation per round trip
                 for (int i = 0; i < 6; i++) {
                     args[i] = c.regs[layout.argumentIndex(i)];
                 }
-                return new GuestEvent.Syscall(c.regs[layout.syscallNumberIndex()], args);
+                return event;
             }
             Sys.ptrace(Ptrace.PTRACE_GETSIGINFO, t.tid, 0, b.siginfo.address());
             int signo = b.siginfo.getInt(0);

@@ -309,6 +309,34 @@ class GuestSwitchKernelTest {
         }
     }
 
+    /**
+     * A round trip allocates nothing once warm (the Syscall event is reused per number, GuestEvent.Syscall
+     * says so): bytes allocated by this thread over 100,000 switches, after 100,000 to warm up. A new
+     * event per switch would be 88 bytes each; the bound leaves room for a stray allocation.
+     */
+    @Test
+    void aRoundTripAllocatesNothing() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            GuestContext c = load(space, new GuestCode().number(GuestCode.GETPID).syscall().spin());
+            long start = c.instructionPointer();
+            long perSwitch = Long.MAX_VALUE;
+            for (int round = 0; round < 2; round++) {
+                long before = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
+                for (int i = 0; i < 100_000; i++) {
+                    c.setInstructionPointer(start);
+                    GuestEvent e = c.switchTo();
+                    if (!(e instanceof GuestEvent.Syscall)) {
+                        throw new AssertionError("expected a syscall, got " + e);
+                    }
+                    c.setSyscallResult(1);
+                }
+                perSwitch = (mx.getThreadAllocatedBytes(Thread.currentThread().getId()) - before) / 100_000;
+            }
+            assertTrue(perSwitch < 8, perSwitch + " bytes allocated per switch once warm");
+        }
+    }
+
     @Test
     void aGuestKilledFromOutsideEndsTheSwitchWithExited() throws Exception {
         try (GuestAddressSpace space = guests.newAddressSpace()) {
