@@ -20,6 +20,7 @@ import dev.tether.linux.Sys;
 import dev.tether.spi.GuestArch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -405,7 +406,14 @@ class GuestSwitchKernelTest {
             assertEquals(0x1000, c.instructionPointer());
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.register("nope"));
             assertTrue(e.getMessage().contains("nope"), e.getMessage());
-            assertArrayEquals(c.registers().words(), c.registers().words());
+            String sp = c.registers().names().get(1); // any register, by the name the layout gives it
+            c.setRegister(sp, 0x7000);
+            assertEquals(0x7000, c.register(sp));
+            long[] w = c.registers().words();
+            w[0] = 0x1234;
+            c.setRegisters(c.registers().with(0, 0x1234));
+            assertArrayEquals(w, c.registers().words(), "setRegisters then registers gives them back");
+            assertThrows(IllegalArgumentException.class, () -> c.setRegisters(new dev.tether.api.Registers("other", List.of("a"), new long[1])));
         }
     }
 }

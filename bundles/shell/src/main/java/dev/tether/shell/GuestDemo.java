@@ -31,21 +31,22 @@ final class GuestDemo {
             out.println("Guest: no ptrace GuestPlatform service" + "  UNEXPECTED");
             return;
         }
-        SyscallTable table = tables.stream().filter(t -> t.arch().equals(guests.arch())).findFirst().orElse(null);
-        LinuxAbi abi = abis.stream().filter(a -> a.arch().equals(guests.arch())).findFirst().orElse(null);
-        if (table == null || abi == null) {
-            out.println("Guest: the " + guests.arch() + " arch bundle offers no " + (table == null ? "SyscallTable" : "LinuxAbi")
-                    + "  UNEXPECTED");
+        GuestKernel kernel;
+        try {
+            kernel = GuestKernel.of(guests, tables, abis);
+        } catch (IllegalStateException e) {
+            out.println("Guest: " + e.getMessage() + "  UNEXPECTED");
             return;
         }
-        byte[] image = TinyElf.hello(abi, MESSAGE, table.number("write").orElseThrow(), table.number("exit_group").orElseThrow());
+        SyscallTable table = kernel.table();
+        byte[] image = TinyElf.hello(kernel.abi(), MESSAGE, table.number("write").orElseThrow(), table.number("exit_group").orElseThrow());
         Path program = Files.createTempFile("tether-demo-guest", "");
         try {
             Files.write(program, image);
             ByteArrayOutputStream stdout = new ByteArrayOutputStream();
             ByteArrayOutputStream trace = new ByteArrayOutputStream();
             PrintStream tr = new PrintStream(trace, true, StandardCharsets.UTF_8);
-            GuestRunner runner = new GuestRunner(guests, table, abi, facts.stubAddress(), (int) facts.pageSize());
+            GuestRunner runner = kernel.runner(facts);
             GuestRunner.Outcome o = runner.run(new GuestRunner.Options(program, List.of("hello"), List.of(), List.of(),
                     new ByteArrayInputStream(new byte[0]), new PrintStream(stdout, true, StandardCharsets.UTF_8), tr, tr));
             String got = stdout.toString(StandardCharsets.UTF_8);

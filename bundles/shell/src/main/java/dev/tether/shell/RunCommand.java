@@ -73,17 +73,17 @@ public final class RunCommand {
                     + " (`tether demo` shows the bundles)");
             return FAILED;
         }
-        SyscallTable table = tables.stream().filter(t -> t.arch().equals(g.arch())).findFirst().orElse(null);
-        LinuxAbi abi = abis.stream().filter(l -> l.arch().equals(g.arch())).findFirst().orElse(null);
-        if (table == null || abi == null) {
-            err.println("tether run: the " + g.arch() + " arch bundle offers no " + (table == null ? "SyscallTable" : "LinuxAbi")
-                    + " service");
+        GuestKernel kernel;
+        try {
+            kernel = GuestKernel.of(g, tables, abis);
+        } catch (IllegalStateException e) {
+            err.println("tether run: " + e.getMessage());
             return FAILED;
         }
         List<String> argv = new ArrayList<>();
         argv.add(a.program().toString());
         argv.addAll(a.args());
-        GuestRunner runner = new GuestRunner(g, table, abi, s.facts().stubAddress(), (int) s.facts().pageSize());
+        GuestRunner runner = kernel.runner(s.facts());
         try {
             GuestRunner.Outcome o = runner.run(new GuestRunner.Options(a.program(), argv, a.env(), a.readOnly(), in, out, err,
                     a.trace() ? err : null));
