@@ -91,19 +91,25 @@ final class KarafOptions {
                 systemProperty("jna.tmpdir").value(mkdirs(buildDir.resolve("jna-tmp")).toString()),
                 systemProperty(TetherFeatures.REPOSITORY_PROPERTY).value(localFeatures(buildDir).toUri().toString()),
                 // the reactor's bundles, read here: Karaf's JVM has no reactor to read
-                systemProperty(TetherFeatures.BUNDLES_PROPERTY).value(String.join(",", ReactorBundles.symbolicNames())));
+                systemProperty(TetherFeatures.BUNDLES_PROPERTY).value(String.join(",", allBundles())));
     }
 
-    /** The generated feature repository with Tether's bundles as file: URLs of target/bundles. */
+    /**
+     * The generated feature repository with Tether's bundles as file: URLs of target/bundles (the
+     * runtime list) or target/karaf-bundles (the Karaf-only bundles, which the native container must
+     * not install: pom.xml, copy-karaf-only).
+     */
     static Path localFeatures(Path buildDir) {
         Path generated = Paths.get(property(FEATURES_PROPERTY, buildDir.resolve("karaf/dev.tether.features-features.xml").toString()));
-        Path bundles = TetherOptions.bundlesDir();
+        Path runtime = TetherOptions.bundlesDir();
+        Path karafOnly = buildDir.resolve("karaf-bundles");
         try {
             String xml = Files.readString(generated, StandardCharsets.UTF_8);
             Matcher m = TETHER_BUNDLE.matcher(xml);
             StringBuilder out = new StringBuilder();
             while (m.find()) {
-                Path jar = bundles.resolve(m.group(1) + "-" + m.group(2) + ".jar");
+                String file = m.group(1) + "-" + m.group(2) + ".jar";
+                Path jar = Files.isRegularFile(runtime.resolve(file)) ? runtime.resolve(file) : karafOnly.resolve(file);
                 if (!Files.isRegularFile(jar)) {
                     throw new IllegalStateException(generated + " names " + m.group() + ", but " + jar + " does not exist");
                 }
@@ -117,6 +123,13 @@ final class KarafOptions {
             throw new UncheckedIOException("cannot rewrite " + generated + " (run the tests through Maven: the"
                     + " copy-features step puts it there)", e);
         }
+    }
+
+    /** The reactor's bundles, the Karaf-only ones included: feature tether installs them all. */
+    private static java.util.Set<String> allBundles() {
+        java.util.Set<String> all = new java.util.TreeSet<>(ReactorBundles.symbolicNames());
+        all.addAll(ReactorBundles.karafOnly());
+        return all;
     }
 
     private static Path mkdirs(Path dir) {
