@@ -220,6 +220,97 @@ public class KarafFeatureTest {
         // the feature stays: the next method (theTether..., NAME_ASCENDING) checks the install and uninstalls it
     }
 
+    /**
+     * What scripts see over Karaf's ssh server through {@code bin/client} (the remote shell runs a
+     * command and shows no return value): the commands print, a failed one prints Karaf's error
+     * line and exits 1, and {@code tether:health} exits 0 while the checks pass and 1, with the
+     * CRITICAL finding, without the host's arch bundle.
+     */
+    @Test
+    public void theCommandsPrintOverBinClientAndFailWithExitStatusOne() throws Exception {
+        install();
+        HostArch host = HostArch.current();
+        await("tether:health is a command", TIMEOUT_MS, () -> {
+            try {
+                return admin("help tether").contains("tether:health");
+            } catch (Exception e) {
+                return false;
+            }
+        }, () -> "");
+
+        Client info = client("tether:info");
+        assertEquals(info.output, 0, info.status);
+        assertTrue(info.output, info.output.matches("(?s).*Tether stub platform\r?\n.*arch\\s+" + host.archName() + "\r?\n.*"));
+
+        Client spawned = client("tether:spawn");
+        assertEquals(spawned.output, 0, spawned.status);
+        int pid = Integer.parseInt(spawned.output.trim());
+        assertTrue("subprocess " + pid + " runs", running(pid));
+        Client killed = client("tether:kill " + pid);
+        assertEquals(killed.output, "killed subprocess " + pid, killed.output.trim());
+        assertFalse(running(pid));
+
+        Client bad = client("tether:inject " + pid + " getpid");
+        assertEquals(bad.output, 1, bad.status);
+        assertTrue(bad.output, bad.output.contains("Error executing command: tether:inject: no stub or subprocess " + pid
+                + " made by tether:spawn"));
+
+        Client usage = client("tether:spawn --help");
+        assertEquals(usage.output, 0, usage.status);
+        assertTrue(usage.output, usage.output.contains("tether:spawn [kind]"));
+
+        Client health = client("tether:health");
+        assertEquals(health.output, 0, health.status);
+        assertTrue(health.output, health.output.startsWith("Tether health: OK"));
+
+        Bundle arch = bundle(host.bundleSymbolicName()).orElseThrow();
+        arch.stop();
+        try {
+            Client down = client("tether:health");
+            assertEquals(down.output, 1, down.status);
+            assertTrue(down.output, down.output.startsWith("Tether health: CRITICAL"));
+            assertTrue(down.output, down.output.contains("Error executing command: tether:health: CRITICAL: "));
+        } finally {
+            arch.start();
+        }
+        assertEquals("no process left behind in Karaf's JVM", List.of(), StubPlatformTest.leftovers().stream()
+                .filter(l -> l.startsWith(pid + " ")).toList());
+    }
+
+    /** What {@code bin/client} printed (stdout and stderr) and its exit status. */
+    private record Client(int status, String output) {
+    }
+
+    /**
+     * Runs {@code command} through Karaf's own {@code bin/client} (a JVM of its own: the ssh client)
+     * against this Karaf's ssh server, as user {@value TetherFeatures#CLIENT_USER}.
+     */
+    private static Client client(String command) throws Exception {
+        String home = System.getProperty("karaf.home");
+        String port = System.getProperty(TetherFeatures.SSH_PORT_PROPERTY);
+        assertNotNull("karaf.home", home);
+        assertNotNull("the ssh port (KarafOptions)", port);
+        java.io.File out = java.io.File.createTempFile("tether-client", ".out");
+        // -r/-d: retry the connection while the ssh server starts; sh: the unpacked script may lack its x bit
+        ProcessBuilder pb = new ProcessBuilder("sh", home + "/bin/client", "-h", "127.0.0.1", "-a", port, "-u",
+                TetherFeatures.CLIENT_USER, "-p", TetherFeatures.CLIENT_USER, "-r", "30", "-d", "1", command)
+                .redirectErrorStream(true).redirectOutput(out);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new AssertionError("bin/client " + command + " did not finish in 120 s: "
+                        + java.nio.file.Files.readString(out.toPath()));
+            }
+            // without Karaf's colours (its error line is red)
+            return new Client(p.exitValue(), plain(java.nio.file.Files.readString(out.toPath(), StandardCharsets.UTF_8)));
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+            java.nio.file.Files.deleteIfExists(out.toPath());
+        }
+    }
+
     /** Adds this build's feature repository (once) and installs feature tether. */
     private void install() throws Exception {
         if (featuresService.getFeature("tether") == null) {

@@ -39,6 +39,9 @@ final class KarafOptions {
     static final String LOCAL_REPO_PROPERTY = "tether.itest.localRepository";
     static final String KARAF_VERSION_PROPERTY = "tether.itest.karafVersion";
     static final String MVN_CFG = "etc/org.ops4j.pax.url.mvn.cfg";
+    static final String SHELL_CFG = "etc/org.apache.karaf.shell.cfg";
+    /** Karaf's JAAS realm "karaf" (PropertiesLoginModule): user = password,role... */
+    static final String USERS = "etc/users.properties";
     /** A Tether bundle in the feature repository: {@code mvn:dev.tether/<artifactId>/<version>}. */
     private static final Pattern TETHER_BUNDLE = Pattern.compile("mvn:dev\\.tether/([\\w.]+)/([\\w.-]+)");
 
@@ -52,6 +55,7 @@ final class KarafOptions {
         MavenArtifactUrlReference distribution = maven().groupId("org.apache.karaf").artifactId("apache-karaf")
                 .version(karafVersion).type("zip");
         String localRepo = property(LOCAL_REPO_PROPERTY, System.getProperty("user.home") + "/.m2/repository");
+        int sshPort = freePort();
         return options(
                 karafDistributionConfiguration().frameworkUrl(distribution).name("Apache Karaf")
                         .unpackDirectory(buildDir.resolve("karaf-exam").toFile()).useDeployFolder(false),
@@ -81,7 +85,13 @@ final class KarafOptions {
                         "--enable-native-access=ALL-UNNAMED",
                         "-Djava.io.tmpdir=" + karafTmp,
                         "-classpath", "lib/jdk9plus/*:lib/boot/*"),
-                configureConsole().ignoreLocalConsole().ignoreRemoteShell(), // no stdin console, no ssh port
+                // no stdin console; Karaf's ssh server on a free loopback port, for bin/client (KarafFeatureTest), with
+                // a user of this test's own (the distribution ships with every user commented out)
+                configureConsole().ignoreLocalConsole(),
+                editConfigurationFilePut(SHELL_CFG, "sshHost", "127.0.0.1"),
+                editConfigurationFilePut(SHELL_CFG, "sshPort", Integer.toString(sshPort)),
+                editConfigurationFilePut(USERS, TetherFeatures.CLIENT_USER, TetherFeatures.CLIENT_USER + ",ssh,viewer"),
+                systemProperty(TetherFeatures.SSH_PORT_PROPERTY).value(Integer.toString(sshPort)),
                 logLevel(LogLevel.WARN),
                 // Karaf's pax-url: this build's local repository and Central only (docs/build-notes.md, note 13)
                 editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.localRepository", localRepo),
@@ -130,6 +140,15 @@ final class KarafOptions {
         java.util.Set<String> all = new java.util.TreeSet<>(ReactorBundles.symbolicNames());
         all.addAll(ReactorBundles.karafOnly());
         return all;
+    }
+
+    /** A loopback port free right now (Karaf binds it a few seconds later; another process could take it first). */
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port for Karaf's ssh server", e);
+        }
     }
 
     private static Path mkdirs(Path dir) {
