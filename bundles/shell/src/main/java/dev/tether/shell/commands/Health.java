@@ -38,8 +38,10 @@ public final class Health {
      */
     public record Report(String status, List<Finding> findings) {
         /**
-         * OK and WARN pass, as Felix HC's own servlet maps them (both to HTTP 200, everything else to
-         * 5xx: HealthCheckExecutorServlet's default status mapping): a warning is printed, not failed.
+         * OK and WARN pass, as Felix HC's own servlet maps them: both to HTTP 200, everything else to
+         * 5xx (the default httpStatusMapping of HealthCheckExecutorServletConfiguration, Felix
+         * healthcheck core, "OK:200,WARN:200,CRITICAL:503,TEMPORARILY_UNAVAILABLE:503,HEALTH_CHECK_ERROR:500").
+         * A warning is printed, not failed.
          */
         public boolean healthy() {
             return status.equals("OK") || status.equals("WARN");
