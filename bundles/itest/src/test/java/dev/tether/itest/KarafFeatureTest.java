@@ -115,7 +115,8 @@ public class KarafFeatureTest {
         // t (stopped under ptrace), or R while the subprocess's owner clones the spare stub thread for the
         // next caller in the background (SubprocessImpl.prepareSpare), which a loaded machine shows
         // (a Karaf table: columns separated by | or a box-drawing bar)
-        assertTrue(stubs, stubs.matches("(?s).*\\bsubprocess\\s*[|\u2502]\\s*" + pid + "\\s*[|\u2502]\\s*[tR]\\s*[|\u2502]\\s*console\\s*[|\u2502].*"));
+        assertTrue(stubs, stubs.matches("(?s).*\\bsubprocess\\s*[|\u2502]\\s*" + pid
+                + "\\s*[|\u2502]\\s*[tR]\\s*[|\u2502]\\s*console\\s*[|\u2502].*"));
 
         String health = TetherHealth.run(context, TIMEOUT_MS);
         assertTrue(health, health.startsWith("OK "));
@@ -172,6 +173,9 @@ public class KarafFeatureTest {
             }
         }, () -> "");
 
+        // the Gogo functions of dev.tether.shell stay disabled here: one command per name (GogoCommandsEnabler)
+        assertNull("no Gogo tether: functions in Karaf", context.getServiceReferences((String) null, "(osgi.command.scope=tether)"));
+
         String help = admin("help tether");
         for (String command : List.of("bench", "demo", "explain", "health", "info", "inject", "kill", "policy", "regs", "run",
                 "spawn", "stubs")) {
@@ -217,6 +221,11 @@ public class KarafFeatureTest {
 
         assertEquals("killed subprocess " + sub + "\n", admin("tether:kill " + sub));
         assertFalse(running(sub));
+
+        String demo = admin("tether:demo");
+        assertTrue(demo, demo.startsWith("Tether stub platform\n"));
+        assertTrue(demo, demo.contains("Processes left behind: none"));
+        assertFalse(demo, demo.contains("UNEXPECTED"));
         // the feature stays: the next method (theTether..., NAME_ASCENDING) checks the install and uninstalls it
     }
 
