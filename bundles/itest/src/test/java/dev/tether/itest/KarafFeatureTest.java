@@ -145,9 +145,10 @@ public class KarafFeatureTest {
      * descriptions, {@code --help} prints the usage and runs nothing, every command prints its
      * output to the session (nothing is returned for the shell to print), a bad syscall name is a
      * failed command naming it, {@code tether:stubs} is a table, {@code tether:health} prints the
-     * checks. Runs before theTetherFeature...: feature tether is installed once per Karaf here (an
-     * uninstall and a second install in the same Karaf left no StubPlatform service within 20 s
-     * while this was written; not investigated here).
+     * checks. Runs before theTetherFeature..., which uninstalls the feature: it is installed once per
+     * Karaf here, because this probe imports dev.tether.api dynamically and {@code -r} refreshes
+     * nothing, so after an uninstall and a second install the probe still sees the first api
+     * bundle's StubPlatform class and no service of the new one (tether:info shows the new platform).
      */
     @Test
     public void theCommandsAreKarafCommandsThatPrintToTheSession() throws Exception {
