@@ -30,7 +30,7 @@ class ShellIT {
         long pid;
         try {
             try (OutputStream in = p.getOutputStream()) {
-                in.write("tether:info\ntether:spawn\n".getBytes(StandardCharsets.UTF_8));
+                in.write("tether:spawn --help\ntether:info\ntether:spawn\n".getBytes(StandardCharsets.UTF_8));
                 in.flush();
                 String spawned = awaitLine(dir.resolve("out"), Pattern.compile("(?m)^(?:g! )*(\\d+)$"));
                 pid = Long.parseLong(spawned);
@@ -51,6 +51,9 @@ class ShellIT {
         // the next caller in the background (SubprocessImpl.prepareSpare), which a loaded machine shows
         assertTrue(out.matches("(?s).*subprocess\\s+" + pid + "\\s+[tR]\\s+console.*"), all);
         assertFalse(out.contains("Cannot coerce"), all);
+        // --help printed the usage and spawned nothing: the one pid line is the later tether:spawn's
+        assertTrue(out.contains("usage: tether:spawn [subprocess|stub]"), all);
+        assertEquals(1, Pattern.compile("(?m)^(?:g! )*\\d+$").matcher(out).results().count(), all);
         assertFalse(Files.exists(Path.of("/proc/" + pid)), "subprocess " + pid + " is gone with the framework");
     }
 

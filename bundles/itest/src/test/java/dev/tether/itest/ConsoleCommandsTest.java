@@ -152,6 +152,58 @@ public class ConsoleCommandsTest extends TetherTestSupport {
     }
 
     /**
+     * The Gogo functions print (return nothing), take --help without running, and tether:health
+     * prints the checks: as in Karaf, where a returned value is not shown over ssh.
+     */
+    @Test
+    public void theCommandsPrintTakeHelpAndReportHealth() throws Exception {
+        StubPlatform platform = platform();
+        int subprocesses = platform.subprocesses().size();
+        int stubs = platform.stubs().size();
+        InContainer.Gogo usage = gogo(processor, "tether:spawn --help");
+        assertEquals("printed, not returned", null, usage.result());
+        assertTrue(usage.output(), usage.output().startsWith("usage: tether:spawn [subprocess|stub]\n"));
+        assertTrue(usage.output(), usage.output().contains("KIND  subprocess (default) or stub"));
+        assertEquals("--help spawned nothing", subprocesses, platform.subprocesses().size());
+        assertEquals("--help spawned nothing", stubs, platform.stubs().size());
+        for (String command : List.of("info", "inject", "stubs", "regs", "kill", "policy", "explain", "demo", "health")) {
+            String help = gogo(processor, "tether:" + command + " --help").output();
+            assertTrue(command + ": " + help, help.startsWith("usage: tether:" + command));
+            assertFalse(command + ": " + help, help.contains("Cannot coerce"));
+        }
+        assertTrue(gogo(processor, "tether:bench --help").output().contains("guest_syscall"));
+
+        InContainer.Gogo spawned = gogo(processor, "tether:spawn");
+        assertEquals("printed, not returned", null, spawned.result());
+        int sub = pid(spawned);
+        InContainer.Gogo injected = gogo(processor, "tether:inject " + sub + " getpid");
+        assertEquals(null, injected.result());
+        assertEquals("getpid() = " + sub + "\n", injected.output());
+        IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class, () -> gogo(processor, "tether:kill 1 2"));
+        assertTrue(tooMany.getMessage(), tooMany.getMessage().startsWith("tether:kill: too many arguments (2)\nusage: tether:kill PID"));
+        IllegalArgumentException notPid = assertThrows(IllegalArgumentException.class, () -> gogo(processor, "tether:regs x"));
+        assertTrue(notPid.getMessage(), notPid.getMessage().startsWith("tether:regs: PID \"x\" is not a number"));
+        gogo(processor, "tether:kill " + sub);
+
+        InContainer.Gogo health = gogo(processor, "tether:health");
+        assertEquals(null, health.result());
+        assertTrue(health.output(), health.output().startsWith("Tether health: OK\n"));
+        assertTrue(health.output(), health.output().contains("\n  OK       ptrace: "));
+        assertTrue(health.output(), health.output().contains("\n  OK       platform: running on " + HostArch.current().archName()));
+
+        // without the arch bundle the platform check is CRITICAL: the command prints it and fails
+        Bundle arch = bundle(HostArch.current().bundleSymbolicName());
+        arch.stop();
+        try {
+            IllegalStateException down = assertThrows(IllegalStateException.class, () -> gogo(processor, "tether:health"));
+            assertTrue(down.getMessage(), down.getMessage().startsWith("tether:health: CRITICAL: "));
+        } finally {
+            arch.start();
+        }
+        assertEquals(List.of(), StubPlatformTest.leftovers().stream().filter(l -> l.startsWith(sub + " ")).toList());
+    }
+
+    /**
      * The sequence that once hung the console for good: a stub thread cloned by an injected clone
      * (flags the stub policy allows) is unknown to Tether, and tether:kill waited for the
      * subprocess's leader forever. Also a subprocess killed from outside: reaped as soon as a

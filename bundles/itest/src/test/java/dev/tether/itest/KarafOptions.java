@@ -39,6 +39,9 @@ final class KarafOptions {
     static final String LOCAL_REPO_PROPERTY = "tether.itest.localRepository";
     static final String KARAF_VERSION_PROPERTY = "tether.itest.karafVersion";
     static final String MVN_CFG = "etc/org.ops4j.pax.url.mvn.cfg";
+    static final String SHELL_CFG = "etc/org.apache.karaf.shell.cfg";
+    /** Karaf's JAAS realm "karaf" (PropertiesLoginModule): user = password,role... */
+    static final String USERS = "etc/users.properties";
     /** A Tether bundle in the feature repository: {@code mvn:dev.tether/<artifactId>/<version>}. */
     private static final Pattern TETHER_BUNDLE = Pattern.compile("mvn:dev\\.tether/([\\w.]+)/([\\w.-]+)");
 
@@ -52,6 +55,7 @@ final class KarafOptions {
         MavenArtifactUrlReference distribution = maven().groupId("org.apache.karaf").artifactId("apache-karaf")
                 .version(karafVersion).type("zip");
         String localRepo = property(LOCAL_REPO_PROPERTY, System.getProperty("user.home") + "/.m2/repository");
+        int sshPort = freePort();
         return options(
                 karafDistributionConfiguration().frameworkUrl(distribution).name("Apache Karaf")
                         .unpackDirectory(buildDir.resolve("karaf-exam").toFile()).useDeployFolder(false),
@@ -81,7 +85,13 @@ final class KarafOptions {
                         "--enable-native-access=ALL-UNNAMED",
                         "-Djava.io.tmpdir=" + karafTmp,
                         "-classpath", "lib/jdk9plus/*:lib/boot/*"),
-                configureConsole().ignoreLocalConsole().ignoreRemoteShell(), // no stdin console, no ssh port
+                // no stdin console; Karaf's ssh server on a free loopback port, for bin/client (KarafFeatureTest), with
+                // a user of this test's own (the distribution ships with every user commented out)
+                configureConsole().ignoreLocalConsole(),
+                editConfigurationFilePut(SHELL_CFG, "sshHost", "127.0.0.1"),
+                editConfigurationFilePut(SHELL_CFG, "sshPort", Integer.toString(sshPort)),
+                editConfigurationFilePut(USERS, TetherFeatures.CLIENT_USER, TetherFeatures.CLIENT_USER + ",ssh,viewer"),
+                systemProperty(TetherFeatures.SSH_PORT_PROPERTY).value(Integer.toString(sshPort)),
                 logLevel(LogLevel.WARN),
                 // Karaf's pax-url: this build's local repository and Central only (docs/build-notes.md, note 13)
                 editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.localRepository", localRepo),
@@ -91,19 +101,25 @@ final class KarafOptions {
                 systemProperty("jna.tmpdir").value(mkdirs(buildDir.resolve("jna-tmp")).toString()),
                 systemProperty(TetherFeatures.REPOSITORY_PROPERTY).value(localFeatures(buildDir).toUri().toString()),
                 // the reactor's bundles, read here: Karaf's JVM has no reactor to read
-                systemProperty(TetherFeatures.BUNDLES_PROPERTY).value(String.join(",", ReactorBundles.symbolicNames())));
+                systemProperty(TetherFeatures.BUNDLES_PROPERTY).value(String.join(",", allBundles())));
     }
 
-    /** The generated feature repository with Tether's bundles as file: URLs of target/bundles. */
+    /**
+     * The generated feature repository with Tether's bundles as file: URLs of target/bundles (the
+     * runtime list) or target/karaf-bundles (the Karaf-only bundles, which the native container must
+     * not install: pom.xml, copy-karaf-only).
+     */
     static Path localFeatures(Path buildDir) {
         Path generated = Paths.get(property(FEATURES_PROPERTY, buildDir.resolve("karaf/dev.tether.features-features.xml").toString()));
-        Path bundles = TetherOptions.bundlesDir();
+        Path runtime = TetherOptions.bundlesDir();
+        Path karafOnly = buildDir.resolve("karaf-bundles");
         try {
             String xml = Files.readString(generated, StandardCharsets.UTF_8);
             Matcher m = TETHER_BUNDLE.matcher(xml);
             StringBuilder out = new StringBuilder();
             while (m.find()) {
-                Path jar = bundles.resolve(m.group(1) + "-" + m.group(2) + ".jar");
+                String file = m.group(1) + "-" + m.group(2) + ".jar";
+                Path jar = Files.isRegularFile(runtime.resolve(file)) ? runtime.resolve(file) : karafOnly.resolve(file);
                 if (!Files.isRegularFile(jar)) {
                     throw new IllegalStateException(generated + " names " + m.group() + ", but " + jar + " does not exist");
                 }
@@ -116,6 +132,22 @@ final class KarafOptions {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot rewrite " + generated + " (run the tests through Maven: the"
                     + " copy-features step puts it there)", e);
+        }
+    }
+
+    /** The reactor's bundles, the Karaf-only ones included: feature tether installs them all. */
+    private static java.util.Set<String> allBundles() {
+        java.util.Set<String> all = new java.util.TreeSet<>(ReactorBundles.symbolicNames());
+        all.addAll(ReactorBundles.karafOnly());
+        return all;
+    }
+
+    /** A loopback port free right now (Karaf binds it a few seconds later; another process could take it first). */
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port for Karaf's ssh server", e);
         }
     }
 

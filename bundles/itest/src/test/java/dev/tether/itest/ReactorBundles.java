@@ -23,12 +23,26 @@ public final class ReactorBundles {
 
     /** The property a module's POM sets when its packages are embedded in another bundle (bundles/linux). */
     static final String EMBEDDED = "<tether.embedded>true</tether.embedded>";
+    /** The property a module's POM sets when its bundle runs only in Karaf (bundles/karaf-shell: Karaf's shell API). */
+    static final String KARAF_ONLY = "<tether.karafOnly>true</tether.karafOnly>";
 
     private ReactorBundles() {
     }
 
-    /** The artifactIds (= Bundle-SymbolicNames) of the reactor's bundle modules. */
+    /**
+     * The artifactIds (= Bundle-SymbolicNames) of the reactor's bundle modules that every runtime
+     * installs (the runtime list): neither embedded nor Karaf-only.
+     */
     public static Set<String> symbolicNames() {
+        return modules(false);
+    }
+
+    /** The artifactIds of the reactor's Karaf-only bundle modules (the feature repository installs them). */
+    public static Set<String> karafOnly() {
+        return modules(true);
+    }
+
+    private static Set<String> modules(boolean karafOnly) {
         String root = System.getProperty(ROOT_PROPERTY);
         if (root == null || root.isEmpty()) {
             throw new IllegalStateException(ROOT_PROPERTY + " is not set: run the tests through Maven");
@@ -39,11 +53,12 @@ public final class ReactorBundles {
             String pom = read(Path.of(root, modules.group(1).trim(), "pom.xml"));
             Matcher artifact = ARTIFACT.matcher(pom);
             // a module embedded in another bundle (linux, inside core) is not a bundle of the runtime
-            if (pom.contains("<artifactId>bnd-maven-plugin</artifactId>") && !pom.contains(EMBEDDED) && artifact.find()) {
+            if (pom.contains("<artifactId>bnd-maven-plugin</artifactId>") && !pom.contains(EMBEDDED)
+                    && pom.contains(KARAF_ONLY) == karafOnly && artifact.find()) {
                 names.add(artifact.group(1).trim());
             }
         }
-        if (names.isEmpty()) {
+        if (names.isEmpty() && !karafOnly) {
             throw new IllegalStateException("no bundle module found under " + root);
         }
         return names;

@@ -6,6 +6,10 @@ final class TetherFeatures {
     static final String REPOSITORY_PROPERTY = "tether.itest.featureRepository";
     /** Karaf system property: the reactor's bundles, comma-separated ({@link ReactorBundles}). */
     static final String BUNDLES_PROPERTY = "tether.itest.tetherBundles";
+    /** Karaf system property: the port of Karaf's ssh server (bin/client connects to it). */
+    static final String SSH_PORT_PROPERTY = "tether.itest.sshPort";
+    /** The user (and password) bin/client logs in as: roles ssh and viewer, not admin. */
+    static final String CLIENT_USER = "tether";
 
     private TetherFeatures() {
     }

@@ -1,64 +1,34 @@
 package dev.tether.shell;
 
-import dev.tether.api.StubPlatform;
-import dev.tether.bench.engine.BenchEngine;
 import dev.tether.bench.engine.BenchOptions;
-import java.io.PrintStream;
+import dev.tether.shell.commands.Bench;
+import dev.tether.shell.commands.TetherConsole;
+import dev.tether.shell.commands.Usage;
 import java.util.Arrays;
+import java.util.List;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
- * {@code tether:bench [--ops a,b] [--seconds N] | --list}: the Gogo adapter over the benchmark
- * engine of {@code bundles/bench} ({@link BenchEngine}), which does the measuring on a long-lived
- * thread of its own and prints the native floor's line format.
+ * {@code tether:bench [--ops a,b] [--seconds N] | --list}: the Gogo adapter over {@link Bench}
+ * (the benchmark engine of {@code bundles/bench}). Enabled by {@link GogoCommandsEnabler}.
  */
-@Component(service = BenchCommand.class, property = {"osgi.command.scope=tether", "osgi.command.function=bench"})
+@Component(service = BenchCommand.class, enabled = false,
+        property = {"osgi.command.scope=" + Usage.SCOPE, "osgi.command.function=bench"})
 public final class BenchCommand {
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    private volatile StubPlatform platform;
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            target = "(" + dev.tether.guest.GuestPlatform.PLATFORM_PROPERTY + "=ptrace)")
-    private volatile dev.tether.guest.GuestPlatform guests;
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    private final java.util.List<dev.tether.guest.kernel.spi.LinuxAbi> abis = new java.util.concurrent.CopyOnWriteArrayList<>();
+    @Reference
+    private TetherConsole console;
 
-    private final BenchEngine engine = new BenchEngine();
-
-    /** Gogo entry point: {@code tether:bench [--ops a,b] [--seconds N] [--list]}. */
-    public void bench(String... args) throws Exception {
-        PrintStream out = System.out; // Gogo routes System.out of this thread to the session
-        if (Arrays.asList(args).contains("--list") || Arrays.asList(args).contains("--help")) {
-            out.println(BenchEngine.usage());
+    @Descriptor(Usage.BENCH)
+    public void bench(CommandSession session, @Descriptor("[--ops OP[,OP...]] [--seconds N] | --list | --help") String... args)
+            throws Exception {
+        List<String> words = Arrays.asList(args);
+        if (words.contains("--list") || words.contains("--help") || words.contains("-h")) {
+            Bench.list(session.getConsole());
             return;
         }
-        BenchOptions o = BenchOptions.parse(args);
-        StubPlatform p = platform;
-        if (p == null) {
-            out.println(TetherCommands.NO_PLATFORM);
-            return;
-        }
-        engine.run(p, guestBench(p), o.ops(), o.seconds(), out);
-    }
-
-    /** The guest_syscall ops' guest: the arch's write + exit_group code with getpid's number where it writes. */
-    private dev.tether.bench.engine.GuestBench guestBench(StubPlatform p) {
-        dev.tether.guest.GuestPlatform g = guests;
-        if (g == null) {
-            return null;
-        }
-        return abis.stream().filter(a -> a.arch().equals(g.arch())).findFirst()
-                .map(a -> new dev.tether.bench.engine.GuestBench(g, a.helloCode(0, 0, p.syscallNumber("getpid"),
-                        p.syscallNumber("exit_group"))))
-                .orElse(null);
-    }
-
-    /** Ends the engine's bench thread (it traces nothing between runs). */
-    @Deactivate
-    void close() {
-        engine.close();
+        Bench.run(console, BenchOptions.parse(args), session.getConsole());
     }
 }

@@ -1,58 +1,41 @@
 package dev.tether.shell;
 
-import dev.tether.api.StubPlatform;
-import dev.tether.guest.GuestPlatform;
-import dev.tether.guest.kernel.GuestLoadException;
-import dev.tether.guest.kernel.GuestRunner;
-import dev.tether.guest.kernel.spi.LinuxAbi;
-import dev.tether.seccomp.SyscallTable;
+import dev.tether.shell.commands.GuestRun;
+import dev.tether.shell.commands.RunArguments;
+import dev.tether.shell.commands.TetherConsole;
+import dev.tether.shell.commands.Usage;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * {@code tether:run} (Gogo) and the engine of the launcher's {@code tether run}: a static Linux program
- * run as a guest under MiniLinux on the ptrace GuestPlatform. The launcher calls {@link #main} by
- * reflection (JDK types only: it shares no class with the framework).
+ * {@code tether:run} (Gogo) and the engine of the launcher's {@code tether run}, over
+ * {@link GuestRun}. The launcher calls {@link #main} by reflection (JDK types only: it shares no
+ * class with the framework). Enabled by {@link GogoCommandsEnabler}.
  */
-@Component(service = RunCommand.class, immediate = true, property = {"osgi.command.scope=tether", "osgi.command.function=run"})
+@Component(service = RunCommand.class, enabled = false,
+        property = {"osgi.command.scope=" + Usage.SCOPE, "osgi.command.function=run"})
 public final class RunCommand {
     /** Exit status for bad usage (as the launcher's). */
     static final int USAGE = 2;
-    static final int FAILED = 1;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, target = "(" + GuestPlatform.PLATFORM_PROPERTY + "=ptrace)")
-    private volatile GuestPlatform guests;
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private volatile StubPlatform stubs;
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private final List<SyscallTable> tables = new CopyOnWriteArrayList<>();
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private final List<LinuxAbi> abis = new CopyOnWriteArrayList<>();
+    @Reference
+    private TetherConsole console;
 
-    public RunCommand() {
-    }
-
-    @Descriptor("run a static Linux program as a guest (every system call emulated in Java): "
-            + "[--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]")
-    public int run(@Descriptor("options, the program and its arguments") String... args) {
-        return main(List.of(args), System.in, System.out, System.err);
+    @Descriptor(Usage.RUN)
+    public int run(CommandSession session, @Descriptor("[--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]")
+            String... args) {
+        return main(List.of(args), session.getKeyboard(), session.getConsole(), System.err);
     }
 
     /**
      * Runs {@code args} ({@link RunArguments}) with the guest's fds 0, 1, 2 on {@code in}, {@code out},
-     * {@code err}; returns the guest's exit status, {@value #USAGE} for bad usage or {@value #FAILED} when
-     * nothing could run (the reason on {@code err}).
+     * {@code err}; returns the guest's exit status, {@value #USAGE} for bad usage or
+     * {@value GuestRun#FAILED} when nothing could run (the reason on {@code err}).
      */
     public int main(List<String> args, InputStream in, PrintStream out, PrintStream err) {
         RunArguments a;
@@ -66,41 +49,6 @@ public final class RunCommand {
             out.println(RunArguments.HELP);
             return 0;
         }
-        GuestPlatform g = guests;
-        StubPlatform s = stubs;
-        if (g == null || s == null) {
-            err.println("tether run: no ptrace GuestPlatform service: no arch bundle for this host is active"
-                    + " (`tether demo` shows the bundles)");
-            return FAILED;
-        }
-        GuestKernel kernel;
-        try {
-            kernel = GuestKernel.of(g, tables, abis);
-        } catch (IllegalStateException e) {
-            err.println("tether run: " + e.getMessage());
-            return FAILED;
-        }
-        List<String> argv = new ArrayList<>();
-        argv.add(a.program().toString());
-        argv.addAll(a.args());
-        GuestRunner runner = kernel.runner(s.facts());
-        try {
-            GuestRunner.Outcome o = runner.run(new GuestRunner.Options(a.program(), argv, a.env(), a.readOnly(), in, out, err,
-                    a.trace() ? err : null));
-            out.flush();
-            if (a.trace() && !o.unknownSyscalls().isEmpty()) {
-                err.println("tether run: system calls MiniLinux does not offer (ENOSYS): " + summary(o.unknownSyscalls()));
-            }
-            return o.status();
-        } catch (GuestLoadException e) {
-            err.println("tether run: " + e.getMessage());
-            return FAILED;
-        }
-    }
-
-    private static String summary(Map<String, Integer> unknown) {
-        StringBuilder b = new StringBuilder();
-        unknown.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(" x").append(v));
-        return b.toString();
+        return GuestRun.run(console, a, in, out, err);
     }
 }

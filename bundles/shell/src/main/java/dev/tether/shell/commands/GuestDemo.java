@@ -1,4 +1,4 @@
-package dev.tether.shell;
+package dev.tether.shell.commands;
 
 import dev.tether.api.PlatformFacts;
 import dev.tether.guest.GuestPlatform;

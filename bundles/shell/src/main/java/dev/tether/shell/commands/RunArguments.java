@@ -1,4 +1,4 @@
-package dev.tether.shell;
+package dev.tether.shell.commands;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +11,10 @@ import java.util.List;
  *
  * @param help whether {@code --help} / {@code -h} was asked for (nothing else is then set)
  */
-record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<String> env, Path program, List<String> args) {
-    static final String USAGE = "tether run [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]";
-    static final String HELP = USAGE + "\n"
+public record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<String> env, Path program,
+        List<String> args) {
+    public static final String USAGE = "tether run [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]";
+    public static final String HELP = USAGE + "\n"
             + "Runs PROGRAM, a static Linux executable for this host's arch, as a guest: every system call it makes\n"
             + "stops in Java and is emulated there (MiniLinux); none runs on the host. Its exit status is this\n"
             + "command's (a fatal signal: 128 + its number, with one line naming it).\n"
@@ -22,8 +23,24 @@ record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<Strin
             + "  --env K=V   an environment variable of the guest; repeatable (default: none but PATH=/bin)\n"
             + "Not offered yet: threads, fork/execve, signals to the guest, sockets, pipes, writing files.";
 
+    /**
+     * The arguments as a shell with typed options (Karaf's) hands them over: {@code --ro} directories,
+     * {@code --trace}, {@code --env} values, the program and its arguments; checked as {@link #parse} checks them.
+     */
+    public static RunArguments of(List<String> readOnly, boolean trace, List<String> env, String program, List<String> args) {
+        List<Path> ro = new ArrayList<>();
+        for (String d : readOnly) {
+            ro.add(readOnlyDir(d));
+        }
+        List<String> vars = new ArrayList<>();
+        for (String v : env) {
+            vars.add(envVar(v));
+        }
+        return new RunArguments(false, List.copyOf(ro), trace, defaultEnv(vars), program(program), List.copyOf(args));
+    }
+
     /** Parses {@code argv}; a bad one is an {@link IllegalArgumentException} naming what was wrong. */
-    static RunArguments parse(List<String> argv) {
+    public static RunArguments parse(List<String> argv) {
         List<Path> ro = new ArrayList<>();
         List<String> env = new ArrayList<>();
         boolean trace = false;
@@ -46,16 +63,9 @@ record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<Strin
                 }
                 String v = argv.get(i + 1);
                 if (a.equals("--ro")) {
-                    Path d = Path.of(v);
-                    if (!d.isAbsolute() || !Files.isDirectory(d)) {
-                        throw new IllegalArgumentException("--ro " + v + ": not an absolute path of a directory");
-                    }
-                    ro.add(d);
+                    ro.add(readOnlyDir(v));
                 } else {
-                    if (v.indexOf('=') <= 0) {
-                        throw new IllegalArgumentException("--env " + v + ": expected K=V");
-                    }
-                    env.add(v);
+                    env.add(envVar(v));
                 }
                 i += 2;
             } else if (a.startsWith("-") && a.length() > 1) {
@@ -67,13 +77,34 @@ record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<Strin
         if (i >= argv.size()) {
             throw new IllegalArgumentException("no program to run\nusage: " + USAGE);
         }
-        Path program = Path.of(argv.get(i));
+        return new RunArguments(false, List.copyOf(ro), trace, defaultEnv(env), program(argv.get(i)),
+                List.copyOf(argv.subList(i + 1, argv.size())));
+    }
+
+    private static Path readOnlyDir(String v) {
+        Path d = Path.of(v);
+        if (!d.isAbsolute() || !Files.isDirectory(d)) {
+            throw new IllegalArgumentException("--ro " + v + ": not an absolute path of a directory");
+        }
+        return d;
+    }
+
+    private static String envVar(String v) {
+        if (v.indexOf('=') <= 0) {
+            throw new IllegalArgumentException("--env " + v + ": expected K=V");
+        }
+        return v;
+    }
+
+    private static Path program(String path) {
+        Path program = Path.of(path);
         if (!Files.isRegularFile(program)) {
             throw new IllegalArgumentException(program + ": no such file");
         }
-        if (env.isEmpty()) {
-            env.add("PATH=/bin");
-        }
-        return new RunArguments(false, List.copyOf(ro), trace, List.copyOf(env), program, List.copyOf(argv.subList(i + 1, argv.size())));
+        return program;
+    }
+
+    private static List<String> defaultEnv(List<String> env) {
+        return env.isEmpty() ? List.of("PATH=/bin") : List.copyOf(env);
     }
 }

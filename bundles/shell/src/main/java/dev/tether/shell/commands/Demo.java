@@ -1,4 +1,4 @@
-package dev.tether.shell;
+package dev.tether.shell.commands;
 
 import dev.tether.abi.Clone;
 import dev.tether.api.PlatformFacts;
@@ -12,10 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * {@code tether:demo}: the main job in a few lines of output - the platform facts, a stub created
@@ -23,36 +19,15 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * throw-away stub, a tiny guest program whose every system call lands in Java, and proof that
  * nothing is left behind.
  */
-@Component(service = DemoCommand.class, property = {"osgi.command.scope=tether", "osgi.command.function=demo"})
-public final class DemoCommand {
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    private volatile StubPlatform platform;
-    /** The guest part: MiniLinux on the ptrace GuestPlatform (see {@link GuestDemo}). */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            target = "(" + dev.tether.guest.GuestPlatform.PLATFORM_PROPERTY + "=ptrace)")
-    private volatile dev.tether.guest.GuestPlatform guests;
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    private final List<dev.tether.seccomp.SyscallTable> tables = new java.util.concurrent.CopyOnWriteArrayList<>();
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    private final List<dev.tether.guest.kernel.spi.LinuxAbi> abis = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    /**
-     * Runs the demo and returns its report, which the shell prints. Returned rather than printed
-     * to System.out: Gogo redirects System.out per session only for print/write calls, so printf
-     * output would reach the process's stdout instead of the session.
-     */
-    public String demo() throws Exception {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (PrintStream out = new PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)) {
-            run(out);
-        }
-        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8).stripTrailing();
+public final class Demo {
+    private Demo() {
     }
 
-    void run(PrintStream out) throws Exception {
-        StubPlatform p = platform;
+    /** Runs the demo, printing to {@code out}. */
+    public static void run(TetherConsole console, PrintStream out) throws Exception {
+        StubPlatform p = console.platform().orElse(null);
         if (p == null) {
-            out.println("No StubPlatform service: no arch bundle for this host is active.");
+            out.println(TetherConsole.NO_PLATFORM);
             return;
         }
         long jvm = ProcessHandle.current().pid();
@@ -68,7 +43,7 @@ public final class DemoCommand {
         row(out, "cpuid faulting", f.cpuidFaulting() ? "available, enabled in stubs" : "not available on this CPU");
         row(out, "stub page", String.format("0x%x, %d bytes, r-x", f.stubAddress(), f.stubLength()));
         row(out, "page size", Long.toString(f.pageSize()));
-        row(out, "failure mode", f.failureMode().toString().toLowerCase().replace('_', '-'));
+        row(out, "failure mode", PlatformReport.mode(f));
         row(out, "tracer threads", Integer.toString(f.tracerThreads()));
         out.println();
 
@@ -102,7 +77,7 @@ public final class DemoCommand {
             doomed.close();
         }
         out.println();
-        GuestDemo.run(out, guests, p.facts(), tables, abis);
+        GuestDemo.run(out, console.guests(), p.facts(), console.tables(), console.abis());
         List<String> left = leftovers(jvm);
         // by pid: a process's state may change in between
         List<String> beforePids = before.stream().map(e -> e.substring(0, e.indexOf(' '))).toList();
