@@ -64,6 +64,13 @@ public interface PlatformMetricsMBean {
     /** Live subprocesses (in use or pooled) of the current platform. */
     int getLiveSubprocesses();
 
+    /**
+     * The stubs and tracer threads earlier fail-stop platforms left in this JVM (they end with
+     * it): {@code none}, or e.g. {@code 2 stub(s) (pids 4711 4712) and 1 tracer thread(s) of 1
+     * earlier fail-stop platform(s), kept until the JVM exits}.
+     */
+    String getFailStopOrphans();
+
     /** Why the platform could not start, or why a teardown was refused, or empty. */
     String getProblem();
 
