@@ -38,6 +38,16 @@ public final class PlatformStatus {
     public PlatformStatus() {
     }
 
+    /**
+     * Chooses where JNA unpacks its native library ({@link JnaPlace}) before any native call of
+     * this bundle: every component of core that makes one (the platform, the health check)
+     * references this one, so DS activates this first.
+     */
+    @org.osgi.service.component.annotations.Activate
+    void activate(org.osgi.framework.BundleContext context) {
+        JnaPlace.ensure(context);
+    }
+
     void started() {
         startFailure = null;
         created.incrementAndGet();
