@@ -50,6 +50,8 @@ public class ConfigRefusalTest extends TetherTestSupport {
     private ConfigurationAdmin configAdmin;
     @Inject
     private LogReaderService logReader;
+    @Inject
+    private org.apache.felix.service.command.CommandProcessor processor;
 
     private final List<LogEntry> log = new CopyOnWriteArrayList<>();
     private final LogListener listener = log::add;
@@ -85,6 +87,9 @@ public class ConfigRefusalTest extends TetherTestSupport {
         List<String> health = health();
         assertTrue("the health check says the reason first: " + health,
                 health.get(0).startsWith("configuration refused: failureMode=bogus: "));
+        String info = InContainer.gogo(processor, "tether:info").text();
+        assertTrue("tether:info says the reason first: " + info,
+                info.startsWith("Problem: configuration refused: failureMode=bogus: "));
 
         // the spelling tether:info prints, case-insensitively
         configure(configAdmin, "failureMode", "Fail-Stop");
@@ -117,6 +122,9 @@ public class ConfigRefusalTest extends TetherTestSupport {
         assertEquals(3, platform().facts().tracerThreads());
         assertEquals("", problem());
         assertMBeanTellsTheTruth();
+        String info = InContainer.gogo(processor, "tether:info").text();
+        assertTrue(info, info.startsWith("Tether stub platform"));
+        assertTrue(info, info.matches("(?s).*fail-stop orphans\\s+none\n.*"));
     }
 
     private void assertMBeanTellsTheTruth() throws Exception {

@@ -145,6 +145,8 @@ public final class TetherCommands {
         StringBuilder sb = new StringBuilder();
         StubPlatform p = platform;
         PlatformFacts f = facts(p);
+        // the real reason first: a refused configuration, a failed start (PlatformCounters.problem)
+        sb.append(java.util.Optional.ofNullable(stats).map(s -> s.counters().problem()).filter(w -> !w.isEmpty()).map(w -> "Problem: " + w + "\n").orElse(""));
         if (f == null) {
             sb.append(NO_PLATFORM).append('\n');
         } else {
@@ -184,6 +186,7 @@ public final class TetherCommands {
             if (!c.problem().isEmpty()) {
                 row(sb, "problem", c.problem());
             }
+            row(sb, "fail-stop orphans", st.orphans().describe());
         }
         sb.append("Made by these commands: ").append(made.size()).append(made.isEmpty() ? "" : " (see tether:stubs)");
         return sb.toString();
