@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,6 +55,8 @@ class StubNamesKernelTest {
     void aStubIsNamedTetherStub() throws Exception {
         try (Stub stub = platform.createStub()) {
             assertEquals(List.of(NAME), comms(stub.pid()));
+            // and no command line of the JVM's: ps shows [tether-stub], pgrep -f of the JVM's main class misses it
+            assertEquals("", Files.readString(Path.of("/proc/" + stub.pid() + "/cmdline")));
             // and the name did not cost the stub anything: it still serves syscalls
             assertEquals(stub.pid(), stub.syscall("getpid"));
         }
@@ -63,19 +66,36 @@ class StubNamesKernelTest {
     void subprocessesTheirThreadsAndTheMasterAreNamedTetherStub() throws Exception {
         try (Subprocess s = platform.newSubprocess()) {
             assertEquals(s.pid(), s.syscall("getpid"));
-            // a second caller: a stub thread of its own in the subprocess (CLONE_THREAD, injected)
+            // a second caller: a stub thread of its own in the subprocess (CLONE_THREAD, injected), which
+            // lives while its caller does (the caller traces it), so the caller waits until it is looked at
             AtomicReference<Throwable> failure = new AtomicReference<>();
+            CountDownLatch called = new CountDownLatch(1);
+            CountDownLatch looked = new CountDownLatch(1);
             Thread other = new Thread(() -> {
                 try {
                     s.syscall("getpid");
                 } catch (Throwable t) {
                     failure.set(t);
+                } finally {
+                    called.countDown();
+                }
+                try {
+                    looked.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }, "names-second-caller");
             other.start();
-            other.join();
+            called.await();
             assertEquals(null, failure.get());
-            List<String> comms = comms(s.pid());
+            List<String> comms;
+            try {
+                comms = comms(s.pid());
+            } finally {
+                looked.countDown();
+                other.join();
+            }
+            assertEquals("", Files.readString(Path.of("/proc/" + s.pid() + "/cmdline")));
             assertTrue(comms.size() >= 2, "the first stub thread and the second caller's: " + comms);
             for (String c : comms) {
                 assertEquals(NAME, c, "every thread of subprocess " + s.pid() + ": " + comms);
