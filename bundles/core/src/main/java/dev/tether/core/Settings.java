@@ -149,6 +149,27 @@ public record Settings(FailureMode failureMode, int tracerThreads, int poolSize,
     }
 
     /**
+     * The structural settings of these that differ from {@code now}, as {@code key=value, ...}:
+     * what a refused replacement names.
+     */
+    String changedFrom(Settings now) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        if (failureMode != now.failureMode) {
+            keys.add("failureMode=" + printed(failureMode));
+        }
+        if (tracerThreads != now.tracerThreads) {
+            keys.add("tracerThreads=" + tracerThreads);
+        }
+        if (stubAddress != now.stubAddress) {
+            keys.add(String.format("stubAddress=0x%x", stubAddress));
+        }
+        if (cpuidFaulting != now.cpuidFaulting) {
+            keys.add("cpuidFaulting=" + cpuidFaulting);
+        }
+        return String.join(", ", keys);
+    }
+
+    /**
      * These settings as configuration properties, for operators: {@code failureMode=contained,
      * tracerThreads=2, ...}.
      */

@@ -12,8 +12,6 @@ import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.RegisterLayout;
 import dev.tether.spi.StubProgram;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -163,7 +161,7 @@ public final class StubPlatformComponent implements StubPlatform {
             s = Settings.defaults();
             status.configRefused(e, "running with the defaults (" + s.describe() + ")");
             log.error("configuration " + PID + " refused: " + e.getMessage() + "; starting with the defaults", null);
-            published = defaults(properties);
+            published = ServiceProperties.defaults(properties);
             p = createOrFail(s);
         }
         synchronized (swap) {
@@ -172,7 +170,7 @@ public final class StubPlatformComponent implements StubPlatform {
             p.setListener(listeners());
             status.running(p);
             if (context != null) {
-                registration = context.registerService(StubPlatform.class, this, serviceProperties(published, s));
+                registration = context.registerService(StubPlatform.class, this, ServiceProperties.of(published, s));
             }
         }
     }
@@ -237,7 +235,7 @@ public final class StubPlatformComponent implements StubPlatform {
                 return;
             } catch (RuntimeException e) {
                 // logged by createOrFail; the old platform stays. Not thrown: SCR would log it again.
-                status.configRefused(new RefusedValueException(changed(next), e.getMessage()),
+                status.configRefused(new RefusedValueException(next.changedFrom(settings), e.getMessage()),
                         "running with " + settings.describe());
                 return;
             }
@@ -246,7 +244,7 @@ public final class StubPlatformComponent implements StubPlatform {
             } catch (RuntimeException e) {
                 // fail-stop: closing would kill the JVM. Keep the old platform, drop the new one.
                 fresh.close();
-                refused(new RefusedValueException(changed(next), e.getMessage()));
+                refused(new RefusedValueException(next.changedFrom(settings), e.getMessage()));
                 return;
             }
             status.closed();
@@ -256,25 +254,6 @@ public final class StubPlatformComponent implements StubPlatform {
             log.info("stub platform replaced for the new configuration (" + describe(fresh.facts()) + ")");
             publish(fresh, properties);
         }
-    }
-
-    /** The structural settings that differ from the running ones, as {@code key=value, ...} (no trailing value). */
-    private String changed(Settings next) {
-        List<String> keys = new java.util.ArrayList<>();
-        Settings now = settings;
-        if (next.failureMode() != now.failureMode()) {
-            keys.add("failureMode=" + Settings.printed(next.failureMode()));
-        }
-        if (next.tracerThreads() != now.tracerThreads()) {
-            keys.add("tracerThreads=" + next.tracerThreads());
-        }
-        if (next.stubAddress() != now.stubAddress()) {
-            keys.add(String.format("stubAddress=0x%x", next.stubAddress()));
-        }
-        if (next.cpuidFaulting() != now.cpuidFaulting()) {
-            keys.add("cpuidFaulting=" + next.cpuidFaulting());
-        }
-        return String.join(", ", keys);
     }
 
     /**
@@ -340,45 +319,12 @@ public final class StubPlatformComponent implements StubPlatform {
                 status.running(p);
                 if (registration != null) {
                     // synchronous: the service's listeners hear of it now, on this thread
-                    registration.setProperties(serviceProperties(properties, settings));
+                    registration.setProperties(ServiceProperties.of(properties, settings));
                 }
             } finally {
                 publishing = null;
             }
         }
-    }
-
-    /**
-     * The component properties the service carries: all but the private ones (".name"), as DS
-     * does, with the settings in force in their typed, canonical form (a {@code .cfg} file gives
-     * strings, and {@code fail-stop} is published as {@code FAIL_STOP}).
-     */
-    private static Dictionary<String, Object> serviceProperties(Map<String, Object> properties, Settings s) {
-        Dictionary<String, Object> d = new Hashtable<>();
-        properties.forEach((k, v) -> {
-            if (!k.startsWith(".") && v != null) {
-                d.put(k, v);
-            }
-        });
-        d.put("failureMode", s.failureMode().name());
-        d.put("tracerThreads", s.tracerThreads());
-        d.put("poolSize", s.poolSize());
-        d.put("prefork", s.prefork());
-        d.put("cpuidFaulting", s.cpuidFaulting());
-        Object address = properties.get("stubAddress");
-        d.put("stubAddress", s.stubAddress() == 0 ? "" : address != null ? address : String.format("0x%x", s.stubAddress()));
-        return d;
-    }
-
-    /** {@code properties} without the configured values: the defaults run instead of a refused configuration. */
-    private static Map<String, Object> defaults(Map<String, Object> properties) {
-        Map<String, Object> d = new java.util.HashMap<>(properties);
-        for (java.lang.reflect.Method m : StubPlatformConfig.class.getDeclaredMethods()) {
-            if (m.getDefaultValue() != null) {
-                d.put(m.getName(), m.getDefaultValue() instanceof Enum<?> ? ((Enum<?>) m.getDefaultValue()).name() : m.getDefaultValue());
-            }
-        }
-        return d;
     }
 
     private StubPlatformImpl create(Settings s) {
