@@ -71,7 +71,11 @@ public interface PlatformMetricsMBean {
      */
     String getFailStopOrphans();
 
-    /** Why the platform could not start, or why a teardown was refused, or empty. */
+    /**
+     * What is wrong, the cause first: a refused configuration value ({@code configuration refused:
+     * key=value: reason; running with ...}), why the platform could not start, a refused teardown;
+     * or empty.
+     */
     String getProblem();
 
     /** Sets every counter and the latency summary back to zero. */
