@@ -155,14 +155,14 @@ public final class StubPlatformComponent implements StubPlatform {
         try {
             log.logInjections(Settings.value(properties, "logInjections", "true or false", config::logInjections));
             s = Settings.of(properties, config);
-            p = createConfigured(s);
+            p = createConfigured(s, true);
             status.configAccepted();
         } catch (RefusedValueException e) {
             s = Settings.defaults();
             status.configRefused(e, "running with the defaults (" + s.describe() + ")");
             log.error("configuration " + PID + " refused: " + e.getMessage() + "; starting with the defaults", null);
             published = ServiceProperties.defaults(properties);
-            p = createOrFail(s);
+            p = createOrFail(s, true);
         }
         synchronized (swap) {
             settings = s;
@@ -176,9 +176,9 @@ public final class StubPlatformComponent implements StubPlatform {
     }
 
     /** A platform for configured settings; a stub address it cannot use is a refused value. */
-    private StubPlatformImpl createConfigured(Settings s) {
+    private StubPlatformImpl createConfigured(Settings s, boolean activating) {
         try {
-            return createOrFail(s);
+            return createOrFail(s, activating);
         } catch (RefusedValueException e) {
             throw e;
         } catch (IllegalArgumentException e) {
@@ -188,16 +188,20 @@ public final class StubPlatformComponent implements StubPlatform {
     }
 
     /**
-     * A platform, or the activation fails: the host cannot run one (no ptrace, no seccomp ...).
-     * One log line, with the stack trace only for what is not a Tether error.
+     * A platform, or an exception: the host cannot run one (no ptrace, no seccomp ...). One log
+     * line, with the stack trace only for what is not a Tether error. When {@code activating},
+     * the activation fails with it and the status keeps why; a replacement's failure leaves the
+     * old platform running, and the caller says so.
      */
-    private StubPlatformImpl createOrFail(Settings s) {
+    private StubPlatformImpl createOrFail(Settings s, boolean activating) {
         try {
             return create(s);
         } catch (IllegalArgumentException e) {
             throw e;
         } catch (RuntimeException e) {
-            status.startFailed(e);
+            if (activating) {
+                status.startFailed(e);
+            }
             log.error("no " + layout.arch() + " stub platform: " + e.getMessage(),
                     e instanceof dev.tether.api.TetherException ? null : e);
             throw e;
@@ -229,7 +233,7 @@ public final class StubPlatformComponent implements StubPlatform {
             }
             StubPlatformImpl fresh;
             try {
-                fresh = createConfigured(next);
+                fresh = createConfigured(next, false);
             } catch (RefusedValueException e) {
                 refused(e); // a stub address that cannot be used
                 return;
