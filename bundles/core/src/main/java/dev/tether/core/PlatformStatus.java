@@ -14,10 +14,11 @@ import org.osgi.service.component.annotations.Component;
  * so a restarted bundle starts afresh and nothing lives in static fields.
  *
  * <p>It is also why the references run one way only: the metrics read the running platform here
- * instead of referencing the StubPlatform service, which the platform component registers while
- * it holds its own DS activation, and which references the metrics (as a PlatformListener).
- * A reference both ways made SCR wait for one component's lock while activating the other, and
- * after a failed activation the MBean stayed without a platform (PlatformActive=false).
+ * instead of referencing the StubPlatform service, which the platform component registers from
+ * inside its own DS activation and which references the metrics (as a PlatformListener). With a
+ * reference each way, after a failed activation and a good configuration, the MBean went on
+ * reporting no platform (PlatformActive=false, no arch) while one ran, and Felix SCR reported a
+ * lock timeout (its ds.lock.timeout.milliseconds, 5 s by default) a few seconds later.
  *
  * <p>Immediate: it must exist before the platform component's first activation and keep its
  * counts while consumers come and go.
