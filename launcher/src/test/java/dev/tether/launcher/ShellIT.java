@@ -59,7 +59,8 @@ class ShellIT {
 
     /**
      * A refused configuration value, set through Config Admin from the console as an operator
-     * would: one line naming the property and its range on the console, no stack trace (both
+     * would: one line naming the property, the value and its range, and what runs instead, on
+     * the console, no stack trace (both
      * the component's log and SCR's report of what its modified method threw printed one).
      */
     @Test
@@ -80,11 +81,11 @@ class ShellIT {
                         "$cfg update $props",
                         "").getBytes(StandardCharsets.UTF_8));
                 in.flush();
-                awaitLine(dir.resolve("err"), Pattern.compile("(poolSize must be 0[^\n]*)"));
+                awaitLine(dir.resolve("err"), Pattern.compile("(poolSize=-1: must be 0[^\n]*)"));
                 // a value SCR cannot convert to the int the component asks for
                 in.write("$props put poolSize abc\n$cfg update $props\n".getBytes(StandardCharsets.UTF_8));
                 in.flush();
-                awaitLine(dir.resolve("err"), Pattern.compile("(poolSize must be an integer[^\n]*)"));
+                awaitLine(dir.resolve("err"), Pattern.compile("(poolSize=abc: must be an integer[^\n]*)"));
                 in.write("tether:spawn\nexit\n".getBytes(StandardCharsets.UTF_8));
             }
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "tether shell did not stop on exit");
@@ -97,9 +98,11 @@ class ShellIT {
         String all = "--- out ---\n" + out + "\n--- err ---\n" + err;
         assertEquals(Main.OK, p.exitValue(), all);
         List<String> refused = err.lines().filter(l -> l.contains("poolSize")).toList();
-        assertEquals(List.of("SEVERE: configuration dev.tether.core refused, the platform stays as it was: poolSize must be 0..4096, got -1",
-                "SEVERE: configuration dev.tether.core refused, the platform stays as it was: poolSize must be an integer 0..4096: "
-                        + "For input string: \"abc\""), refused, all);
+        // key=value: reason; what runs instead (the defaults here: the platform stays as it was)
+        String stays = "; running with failureMode=contained, tracerThreads=2, poolSize=16, prefork=0,"
+                + " stubAddress=(the arch's placement), cpuidFaulting=true (the platform stays as it was)";
+        assertEquals(List.of("SEVERE: configuration dev.tether.core refused: poolSize=-1: must be 0..4096" + stays,
+                "SEVERE: configuration dev.tether.core refused: poolSize=abc: must be an integer 0..4096" + stays), refused, all);
         assertFalse(err.contains("\tat ") || err.contains("Exception"), all);
         assertTrue(Pattern.compile("(?m)^(?:g! )*\\d+$").matcher(out).find(), "the platform still spawns:\n" + all);
     }

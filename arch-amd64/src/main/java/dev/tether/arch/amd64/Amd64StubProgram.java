@@ -9,6 +9,7 @@ import static dev.tether.arch.amd64.X86Assembler.Reg.RBX;
 import static dev.tether.arch.amd64.X86Assembler.Reg.RDI;
 import static dev.tether.arch.amd64.X86Assembler.Reg.RDX;
 import static dev.tether.arch.amd64.X86Assembler.Reg.RSI;
+import static dev.tether.arch.amd64.X86Assembler.Reg.RSP;
 
 import dev.tether.abi.Errno;
 import dev.tether.abi.Prctl;
@@ -54,6 +55,15 @@ public final class Amd64StubProgram extends AssembledStubProgram {
     static final long STUB_INIT_ADDRESS = 0x7fffffff0000L;
     /** gVisor's maximumUserAddress (subprocess_amd64.go): 47-bit user space minus a guard page. */
     static final long MAXIMUM_USER_ADDRESS = 0x7ffffffff000L;
+
+    /** PR_SET_NAME (include/uapi/linux/prctl.h): set the calling thread's comm, at most 15 bytes + NUL. */
+    static final int PR_SET_NAME = 15;
+    /**
+     * What {@code ps}, {@code top} and {@code /proc/PID/comm} call every stub and every process or
+     * thread forked from one (comm is inherited by fork and clone), instead of the JVM thread
+     * that cloned it (e.g. {@code tether-tracer-a}).
+     */
+    static final String STUB_NAME = "tether-stub";
 
     private static final Pattern FLAGS_LINE = Pattern.compile("(?m)^flags\\s*:(.*)$");
 
@@ -122,6 +132,22 @@ public final class Amd64StubProgram extends AssembledStubProgram {
     }
 
     /**
+     * A thread name as two little-endian words, NUL-padded: the 16 bytes of the kernel's comm
+     * (TASK_COMM_LEN = 16, include/linux/sched.h), the last one always NUL.
+     */
+    static long[] nameWords(String name) {
+        byte[] b = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (b.length > 15) {
+            throw new IllegalArgumentException("a thread name has at most 15 bytes (TASK_COMM_LEN - 1): " + name);
+        }
+        long[] words = new long[2];
+        for (int i = 0; i < b.length; i++) {
+            words[i / 8] |= (b[i] & 0xffL) << (8 * (i % 8));
+        }
+        return words;
+    }
+
+    /**
      * The clone trampoline, {@code long trampoline(const uint64_t *args)} with the SysV C ABI:
      * {@code args} in rdi, result in rax; rbx and r12 (callee-saved) are saved on the stack, the
      * parent path uses no other callee-saved register. Requires clone flags without CLONE_VM: the
@@ -169,6 +195,14 @@ public final class Amd64StubProgram extends AssembledStubProgram {
         // setsid(): leave the JVM's session and process group (no job-control signals).
         a.movImm(RAX, Amd64Sysno.SYS_SETSID).syscall();
         a.testRegReg(RAX, RAX).jcc(Cond.L, exitNeg);
+        // prctl(PR_SET_NAME, "tether-stub"): the name, NUL-padded to 16 bytes, pushed on the
+        // child's copy of the stack (the child never returns). Before the filter, so that the
+        // stub's seccomp policy needs no prctl rule for it; forks and threads of the stub inherit it.
+        long[] name = nameWords(STUB_NAME);
+        a.movImm(RDI, name[1]).pushReg(RDI).movImm(RDI, name[0]).pushReg(RDI);
+        a.movImm(RAX, Amd64Sysno.SYS_PRCTL).movImm(RDI, PR_SET_NAME).movRegReg(RSI, RSP);
+        a.syscall();
+        a.testRegReg(RAX, RAX).jcc(Cond.NE, exitNeg);
         // rt_sigaction(sig, &{SIG_DFL}, NULL, 8) for sig = 1..64; errors ignored: SIGKILL and
         // SIGSTOP give EINVAL (rt_sigaction(2); docs/architecture.md, section 10, item 2). The JVM's
         // handlers would run in unmapped code.

@@ -37,7 +37,7 @@ class Amd64StubProgramTest extends StubProgramContract {
     /** The trampoline's syscalls: the parent's, then the child's (gVisor's attachedThread; docs/architecture.md, section 10). */
     private static final List<String> TRAMPOLINE_SYSCALLS = List.of(
             "rt_sigprocmask", "clone", "rt_sigprocmask",
-            "setsid", "rt_sigaction", "rt_sigprocmask", "rseq", "mseal", "prctl", "capset", "prctl", "seccomp",
+            "setsid", "prctl", "rt_sigaction", "rt_sigprocmask", "rseq", "mseal", "prctl", "capset", "prctl", "seccomp",
             "arch_prctl", "exit");
 
     Amd64StubProgramTest() {
@@ -126,6 +126,30 @@ class Amd64StubProgramTest extends StubProgramContract {
         // exit_neg: exit(-rax)
         assertEquals(List.of("mov %rax,%rdi", "neg %rdi", "movq $60,%rax", "syscall", "hlt"),
                 texts(assembledTrampoline, assembledTrampoline.offsetOf("exit_neg"), assembledTrampoline.code().length));
+    }
+
+    /** ps names the stub: prctl(PR_SET_NAME = 15, "tether-stub") right after setsid, long before the filter. */
+    @Test
+    void theChildNamesItselfBeforeTheFilter() {
+        List<String> child = texts(assembledTrampoline, assembledTrampoline.offsetOf("child"), assembledTrampoline.code().length);
+        int setsid = child.indexOf("movq $112,%rax"); // setsid, arch/x86/entry/syscalls/syscall_64.tbl
+        // "tether-s" and "tub\0\0\0\0\0" as little-endian words, pushed high word first
+        long low = 0, high = 0;
+        byte[] name = "tether-stub".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int i = 0; i < name.length; i++) {
+            if (i < 8) {
+                low |= (name[i] & 0xffL) << (8 * i);
+            } else {
+                high |= (name[i] & 0xffL) << (8 * (i - 8));
+            }
+        }
+        assertEquals(List.of("movq $" + high + ",%rdi", "push %rdi", "movabsq $" + low + ",%rdi", "push %rdi",
+                "movq $157,%rax", "movq $15,%rdi", "mov %rsp,%rsi", "syscall", "test %rax,%rax", "jne exit_neg"),
+                child.subList(setsid + 4, setsid + 14));
+        assertTrue(child.indexOf("movq $15,%rdi") < child.indexOf("movq $317,%rax"), "named before seccomp (317)");
+        assertArrayEquals(new long[] {low, high}, Amd64StubProgram.nameWords("tether-stub"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Amd64StubProgram.nameWords("sixteen-bytes-xx"));
     }
 
     @Test

@@ -35,6 +35,14 @@ import org.osgi.service.component.annotations.Component;
 public final class Arm64StubProgram extends AssembledStubProgram {
     /** SIG_SETMASK (include/uapi/asm-generic/signal-defs.h). */
     static final int SIG_SETMASK = 2;
+    /** PR_SET_NAME (include/uapi/linux/prctl.h): set the calling thread's comm, at most 15 bytes + NUL. */
+    static final int PR_SET_NAME = 15;
+    /**
+     * What {@code ps}, {@code top} and {@code /proc/PID/comm} call every stub and every process or
+     * thread forked from one (comm is inherited by fork and clone), instead of the JVM thread
+     * that cloned it (e.g. {@code tether-tracer-a}).
+     */
+    static final String STUB_NAME = "tether-stub";
     /** sizeof(sigset_t) as the kernel wants it for rt_sig*: _NSIG / 8, _NSIG = 64
      * (include/uapi/asm-generic/signal.h; rt_sigprocmask(2)). */
     static final int SIGSET_SIZE = 8;
@@ -114,6 +122,22 @@ public final class Arm64StubProgram extends AssembledStubProgram {
     }
 
     /**
+     * A thread name as two little-endian words, NUL-padded: the 16 bytes of the kernel's comm
+     * (TASK_COMM_LEN = 16, include/linux/sched.h), the last one always NUL.
+     */
+    static long[] nameWords(String name) {
+        byte[] b = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (b.length > 15) {
+            throw new IllegalArgumentException("a thread name has at most 15 bytes (TASK_COMM_LEN - 1): " + name);
+        }
+        long[] words = new long[2];
+        for (int i = 0; i < b.length; i++) {
+            words[i / 8] |= (b[i] & 0xffL) << (8 * (i % 8));
+        }
+        return words;
+    }
+
+    /**
      * The clone trampoline, {@code long trampoline(const uint64_t *args)} with the AAPCS64 C ABI:
      * {@code args} in x0, result in x0; x19 and x20 (callee-saved) are saved on the stack, the
      * parent path uses no other callee-saved register and does not touch x29/x30 (it calls
@@ -161,6 +185,15 @@ public final class Arm64StubProgram extends AssembledStubProgram {
         // setsid(): leave the JVM's session and process group (no job-control signals).
         a.movz(X8, Arm64Sysno.SYS_SETSID).svc(0);
         a.cmpImm(X0, 0).bcond(Cond.LT, exitNeg);
+        // prctl(PR_SET_NAME, "tether-stub"): the name, NUL-padded to 16 bytes, stored below the
+        // child's copy of the stack (sp stays 16-byte aligned; the child never returns). Before the
+        // filter, so that the stub's seccomp policy needs no prctl rule for it; forks and threads
+        // of the stub inherit it.
+        long[] name = nameWords(STUB_NAME);
+        a.movImm(X0, name[0]).movImm(X1, name[1]).stpPre(X0, X1, SP, -16);
+        a.movz(X0, PR_SET_NAME).addImm(X1, SP, 0);
+        a.movz(X8, Arm64Sysno.SYS_PRCTL).svc(0);
+        a.cbnz(X0, exitNeg);
         // rt_sigaction(sig, &{SIG_DFL}, NULL, 8) for sig = 1..64; errors ignored: SIGKILL and
         // SIGSTOP give EINVAL (rt_sigaction(2); docs/architecture.md, section 10, item 2). The JVM's
         // handlers would run in unmapped code.

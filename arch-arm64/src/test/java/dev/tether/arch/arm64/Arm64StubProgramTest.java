@@ -34,7 +34,7 @@ class Arm64StubProgramTest extends StubProgramContract {
     /** The trampoline's syscalls: the parent's, then the child's; no arch_prctl (gVisor's attachedThread; docs/architecture.md, section 10). */
     private static final List<String> TRAMPOLINE_SYSCALLS = List.of(
             "rt_sigprocmask", "clone", "rt_sigprocmask",
-            "setsid", "rt_sigaction", "rt_sigprocmask", "rseq", "mseal", "prctl", "capset", "prctl", "seccomp", "exit");
+            "setsid", "prctl", "rt_sigaction", "rt_sigprocmask", "rseq", "mseal", "prctl", "capset", "prctl", "seccomp", "exit");
 
     Arm64StubProgramTest() {
         super(new Arm64StubProgram(), Arm64StubProgram.assembleStub(), Arm64StubProgram.assembleTrampoline(),
@@ -123,6 +123,23 @@ class Arm64StubProgramTest extends StubProgramContract {
         // exit_neg: exit(-x0)
         assertEquals(List.of("neg x0, x0", "movz x8, #93", "svc #0", "hlt #0"),
                 texts(assembledTrampoline, assembledTrampoline.offsetOf("exit_neg"), assembledTrampoline.code().length));
+    }
+
+    /** ps names the stub: prctl(PR_SET_NAME = 15, "tether-stub") right after setsid, long before the filter. */
+    @Test
+    void theChildNamesItselfBeforeTheFilter() {
+        List<String> child = texts(assembledTrampoline, assembledTrampoline.offsetOf("child"), assembledTrampoline.code().length);
+        // "tether-s" and "tub\0\0\0\0\0", little-endian, stored as a pair below sp (low word first)
+        long[] words = Arm64StubProgram.nameWords("tether-stub");
+        assertEquals(0x732d726568746574L, words[0], "\"tether-s\"");
+        assertEquals(0x627574L, words[1], "\"tub\"");
+        int store = child.indexOf("stp x0, x1, [sp, #-16]!");
+        assertTrue(store > 0, "the name is stored below sp: " + child);
+        assertEquals(List.of("movz x0, #15", "add x1, sp, #0", "movz x8, #167", "svc #0", "cbnz x0, exit_neg"),
+                child.subList(store + 1, store + 6), "prctl(PR_SET_NAME (15), sp) = syscall 167 (include/uapi/asm-generic/unistd.h)");
+        assertTrue(store < child.indexOf("movz x8, #277"), "named before seccomp (277)");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Arm64StubProgram.nameWords("sixteen-bytes-xx"));
     }
 
     @Test

@@ -21,7 +21,9 @@ package dev.tether.api;
  * @param masterRestarts master stubs replaced because the previous one died
  * @param failures platform operations that failed (creation, pre-fork, pool shrinking ...)
  * @param lastFailure the last failure (operation and error), or empty
- * @param problem why the platform could not start, or why a teardown was refused, or empty
+ * @param problem what is wrong, the cause first: a refused configuration value ({@code configuration
+ *     refused: key=value: reason; running with ...}), then why the platform could not start, then a
+ *     refused teardown; empty when nothing is
  */
 public record PlatformCounters(long platformsCreated, long stubsCreated, long subprocessesForked,
         long injections, long injectionErrors, long injectionMeanNanos, long injectionP50Nanos,

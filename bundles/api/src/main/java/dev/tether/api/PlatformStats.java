@@ -15,6 +15,14 @@ public interface PlatformStats {
     /** A consistent-enough snapshot of the counters (each read once, without a lock). */
     PlatformCounters counters();
 
+    /**
+     * The stubs and tracer threads that earlier fail-stop platforms left in this JVM (they end
+     * with it), alive now; {@link FailStopOrphans#NONE} when there are none.
+     */
+    default FailStopOrphans orphans() {
+        return FailStopOrphans.NONE;
+    }
+
     /** Sets every counter and the latency summary back to zero. */
     void reset();
 }

@@ -8,7 +8,6 @@ import dev.tether.api.StubDiedException;
 import dev.tether.api.TetherException;
 import dev.tether.linux.NativeMemory;
 import dev.tether.seccomp.Action;
-import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -21,7 +20,6 @@ import java.util.function.IntConsumer;
  * and reaped through it by an injected wait4 ({@link #reapThroughMaster}).
  */
 final class Forker {
-    private static final System.Logger LOG = System.getLogger(Forker.class.getName());
 
     private final Spawner spawner;
     private final StubFilters filters;
@@ -62,6 +60,11 @@ final class Forker {
      * dead (killed from outside, OOM-killed) is reaped and replaced here, in contained mode; in
      * fail-stop mode its death has already taken the JVM with it.
      */
+    /** The master as it is now, without creating one: null before the first fork. */
+    SubprocessImpl currentMaster() {
+        return master;
+    }
+
     SubprocessImpl master() {
         SubprocessImpl m = master;
         if (m != null && m.alive()) {
@@ -210,7 +213,7 @@ final class Forker {
                 throw StubDeath.during(e, "wait4 reaping a subprocess");
             }
             if (r != s.pid() && r != -Errno.ECHILD) {
-                LOG.log(Level.WARNING, "reaping subprocess " + s.pid() + " through the master returned " + r);
+                CoreLog.warn(Forker.class, "reaping subprocess " + s.pid() + " through the master returned " + r, null);
             }
         }
     }
@@ -239,7 +242,7 @@ final class Forker {
                     return null;
                 });
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not tear down " + m, e);
+                CoreLog.warn(Forker.class, "could not tear down " + m, e);
             }
         }
     }

@@ -101,6 +101,19 @@ final class HostChecks {
     }
 
     /**
+     * A refused configuration value, said first: it may be why the platform runs with other
+     * settings than configured, or why it does not run. WARN while a platform runs, else CRITICAL.
+     *
+     * @param refusal {@code key=value: reason; running with ...}, or null
+     */
+    static List<Finding> configuration(String refusal, boolean platformRunning) {
+        if (refusal == null) {
+            return List.of();
+        }
+        return List.of(new Finding(platformRunning ? Level.WARN : Level.CRITICAL, "configuration refused: " + refusal));
+    }
+
+    /**
      * The host's arch bundle present and the platform running.
      *
      * @param archServices the objectClasses of the services with the {@code tether.arch} property, by arch

@@ -60,6 +60,8 @@ public final class PlatformHealthCheck implements HealthCheck {
     public Result execute() {
         String arch = platformArch();
         FormattingResultLog log = new FormattingResultLog();
+        // the real reason first: a refused value may be why the platform runs otherwise, or not at all
+        report(log, HostChecks.configuration(status.configRefusal(), arch != null));
         report(log, HostChecks.ptrace(read("/proc/sys/kernel/yama/ptrace_scope", ""), read("/proc/self/status", ""), arch));
         String prctlError = null;
         try {
@@ -69,6 +71,11 @@ public final class PlatformHealthCheck implements HealthCheck {
         }
         report(log, HostChecks.seccomp(prctlError, read("/proc/sys/kernel/seccomp/actions_avail", null)));
         report(log, HostChecks.arch(archServices(), arch, status.startFailure(), status.refusal()));
+        dev.tether.api.FailStopOrphans orphans = OrphanRegistry.alive();
+        if (!orphans.none()) {
+            // by design (fail-stop stubs end with the JVM): said, not a failure
+            log.info("{}", "fail-stop orphans: " + orphans.describe());
+        }
         return new Result(log);
     }
 

@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import dev.tether.api.FailStopOrphans;
 import dev.tether.api.PlatformCounters;
 import dev.tether.api.PlatformFacts;
 import dev.tether.api.PlatformStats;
@@ -14,9 +15,6 @@ import javax.management.NotCompliantMBeanException;
 import javax.management.StandardMBean;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * The platform's counters as one MBean, {@value #OBJECT_NAME}, registered JMX-whiteboard style:
@@ -33,11 +31,12 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
     /** Bucket b holds latencies in [2^(b-1), 2^b) ns; 64 buckets cover every long. */
     private static final int BUCKETS = 64;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile StubPlatform platform;
-
-    /** Platforms created, and why the last one failed or stayed (written by StubPlatformComponent). */
+    /**
+     * The running platform, platforms created, and why the last one failed or stayed (written by
+     * StubPlatformComponent). The only reference: the platform component references this
+     * component (a PlatformListener), so a reference back to the StubPlatform service would make
+     * a cycle (see PlatformStatus).
+     */
     @Reference
     private PlatformStatus status;
 
@@ -109,6 +108,11 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
                 getInjectionErrors(), getInjectionMeanNanos(), getInjectionP50Nanos(), getInjectionP99Nanos(),
                 getInjectionMaxNanos(), getStubDeaths(), getMasterRestarts(), getFailures(), getLastFailure(),
                 getProblem());
+    }
+
+    @Override
+    public FailStopOrphans orphans() {
+        return OrphanRegistry.alive();
     }
 
     // ---------------------------------------------------------------- MBean
@@ -220,7 +224,7 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
 
     @Override
     public int getLiveStubs() {
-        StubPlatform p = platform;
+        StubPlatform p = status.running();
         try {
             return p == null ? 0 : p.stubs().size();
         } catch (TetherException e) {
@@ -230,7 +234,7 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
 
     @Override
     public int getLiveSubprocesses() {
-        StubPlatform p = platform;
+        StubPlatform p = status.running();
         try {
             return p == null ? 0 : p.subprocesses().size();
         } catch (TetherException e) {
@@ -239,13 +243,13 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
     }
 
     @Override
+    public String getFailStopOrphans() {
+        return OrphanRegistry.alive().describe();
+    }
+
+    @Override
     public String getProblem() {
-        String start = status.startFailure();
-        if (start != null) {
-            return "the platform could not start: " + start;
-        }
-        String refused = status.refusal();
-        return refused == null ? "" : "teardown refused: " + refused;
+        return status.problem();
     }
 
     @Override
@@ -261,7 +265,7 @@ public final class PlatformMetrics extends StandardMBean implements PlatformMetr
     }
 
     private PlatformFacts facts() {
-        StubPlatform p = platform;
+        StubPlatform p = status.running();
         try {
             return p == null ? null : p.facts();
         } catch (TetherException e) {

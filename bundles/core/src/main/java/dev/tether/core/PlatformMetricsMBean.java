@@ -64,7 +64,18 @@ public interface PlatformMetricsMBean {
     /** Live subprocesses (in use or pooled) of the current platform. */
     int getLiveSubprocesses();
 
-    /** Why the platform could not start, or why a teardown was refused, or empty. */
+    /**
+     * The stubs and tracer threads earlier fail-stop platforms left in this JVM (they end with
+     * it): {@code none}, or e.g. {@code 2 stub(s) (pids 4711 4712) and 1 tracer thread(s) of 1
+     * earlier fail-stop platform(s), kept until the JVM exits}.
+     */
+    String getFailStopOrphans();
+
+    /**
+     * What is wrong, the cause first: a refused configuration value ({@code configuration refused:
+     * key=value: reason; running with ...}), why the platform could not start, a refused teardown;
+     * or empty.
+     */
     String getProblem();
 
     /** Sets every counter and the latency summary back to zero. */

@@ -64,48 +64,119 @@ public record Settings(FailureMode failureMode, int tracerThreads, int poolSize,
     }
 
     /**
-     * The settings of a configuration (PID {@code dev.tether.core}).
+     * The settings of a configuration (PID {@code dev.tether.core}): {@code properties} as Config
+     * Admin holds them (strings from a Karaf {@code .cfg} file, or typed values), {@code config}
+     * their typed view by SCR. The failure mode is read from {@code properties} itself, so that
+     * the spellings operators see printed are accepted ({@link #failureMode(Object)}).
      *
-     * @throws IllegalArgumentException naming the property, its allowed values and the value when
-     *     one is invalid, e.g. {@code poolSize must be 0..4096, got -1}
+     * @throws RefusedValueException naming the property, the value and what it may be, e.g.
+     *     {@code poolSize=-1: must be 0..4096}
      */
-    public static Settings of(StubPlatformConfig config) {
-        FailureMode mode = property("failureMode", "CONTAINED or FAIL_STOP", config::failureMode);
-        if (mode == null) {
-            throw new IllegalArgumentException("failureMode is required: CONTAINED or FAIL_STOP");
-        }
-        int threads = property("tracerThreads", "an integer 1..64", config::tracerThreads);
-        requireRange("tracerThreads", threads, 1, 64);
-        int pool = property("poolSize", "an integer 0..4096", config::poolSize);
-        requireRange("poolSize", pool, 0, 4096);
-        int prefork = property("prefork", "an integer 0..poolSize", config::prefork);
+    public static Settings of(java.util.Map<String, ?> properties, StubPlatformConfig config) {
+        FailureMode mode = failureMode(properties.get("failureMode"));
+        int threads = value(properties, "tracerThreads", "an integer 1..64", config::tracerThreads);
+        requireRange(properties, "tracerThreads", threads, 1, 64);
+        int pool = value(properties, "poolSize", "an integer 0..4096", config::poolSize);
+        requireRange(properties, "poolSize", pool, 0, 4096);
+        int prefork = value(properties, "prefork", "an integer 0..poolSize", config::prefork);
         if (prefork < 0 || prefork > pool) {
-            throw new IllegalArgumentException("prefork must be 0..poolSize (" + pool + "), got " + prefork);
+            throw new RefusedValueException("prefork", valueOf(properties, "prefork", prefork),
+                    "must be 0..poolSize (" + pool + ")");
         }
-        String address = property("stubAddress", "an address (0x... or decimal)", config::stubAddress);
-        boolean cpuid = property("cpuidFaulting", "true or false", config::cpuidFaulting);
-        return new Settings(mode, threads, pool, prefork, parseAddress(address), cpuid);
+        String address = value(properties, "stubAddress", "an address (0x... or decimal)", config::stubAddress);
+        boolean cpuid = value(properties, "cpuidFaulting", "true or false", config::cpuidFaulting);
+        long at = parseAddress(address);
+        try {
+            return new Settings(mode, threads, pool, prefork, at, cpuid);
+        } catch (IllegalArgumentException e) {
+            // the ranges above were checked: only the address is left (above 2^63, "not a user-space address")
+            throw new RefusedValueException("stubAddress", address, e.getMessage());
+        }
+    }
+
+    /**
+     * A failure mode as an operator may write it: the enum's name or the lower-case, hyphenated
+     * form that {@code tether:info} and the log print ({@code fail-stop}), or camel case
+     * ({@code failStop}), in any case; absent means {@link FailureMode#CONTAINED}.
+     *
+     * @throws RefusedValueException for anything else
+     */
+    static FailureMode failureMode(Object value) {
+        if (value == null) {
+            return FailureMode.CONTAINED;
+        }
+        if (value instanceof FailureMode) {
+            return (FailureMode) value;
+        }
+        String wanted = squash(String.valueOf(value));
+        for (FailureMode m : FailureMode.values()) {
+            if (squash(m.name()).equals(wanted)) {
+                return m;
+            }
+        }
+        throw new RefusedValueException("failureMode", value, "must be contained or fail-stop (any case; CONTAINED,"
+                + " FAIL_STOP and failStop are read the same)");
+    }
+
+    /** The printed name of a failure mode, as tether:info and the log show it: {@code fail-stop}. */
+    static String printed(FailureMode mode) {
+        return mode.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    private static String squash(String s) {
+        return s.trim().replace("-", "").replace("_", "").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** A configured value; one SCR cannot convert (a ComponentException) is refused naming the property. */
-    private static <T> T property(String name, String expected, java.util.function.Supplier<T> value) {
+    static <T> T value(java.util.Map<String, ?> properties, String name, String expected,
+            java.util.function.Supplier<T> value) {
         try {
             return value.get();
         } catch (RuntimeException e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            String why = String.valueOf(root.getMessage()).replaceFirst("^[\\w.$]+(Exception|Error): ", "");
-            throw new IllegalArgumentException(name + " must be " + expected + ": "
-                    + (why.length() > 120 ? why.substring(0, 120) + "... (" + why.length() + " characters)" : why));
+            throw new RefusedValueException(name, properties.get(name), "must be " + expected);
         }
     }
 
-    private static void requireRange(String property, int value, int min, int max) {
+    private static Object valueOf(java.util.Map<String, ?> properties, String name, Object converted) {
+        Object raw = properties.get(name);
+        return raw != null ? raw : converted;
+    }
+
+    private static void requireRange(java.util.Map<String, ?> properties, String property, int value, int min, int max) {
         if (value < min || value > max) {
-            throw new IllegalArgumentException(property + " must be " + min + ".." + max + ", got " + value);
+            throw new RefusedValueException(property, valueOf(properties, property, value), "must be " + min + ".." + max);
         }
+    }
+
+    /**
+     * The structural settings of these that differ from {@code now}, as {@code key=value, ...}:
+     * what a refused replacement names.
+     */
+    String changedFrom(Settings now) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        if (failureMode != now.failureMode) {
+            keys.add("failureMode=" + printed(failureMode));
+        }
+        if (tracerThreads != now.tracerThreads) {
+            keys.add("tracerThreads=" + tracerThreads);
+        }
+        if (stubAddress != now.stubAddress) {
+            keys.add(String.format("stubAddress=0x%x", stubAddress));
+        }
+        if (cpuidFaulting != now.cpuidFaulting) {
+            keys.add("cpuidFaulting=" + cpuidFaulting);
+        }
+        return String.join(", ", keys);
+    }
+
+    /**
+     * These settings as configuration properties, for operators: {@code failureMode=contained,
+     * tracerThreads=2, ...}.
+     */
+    public String describe() {
+        return "failureMode=" + printed(failureMode) + ", tracerThreads=" + tracerThreads + ", poolSize=" + poolSize
+                + ", prefork=" + prefork + ", stubAddress=" + (stubAddress == 0 ? "(the arch's placement)"
+                        : String.format("0x%x", stubAddress)) + ", cpuidFaulting=" + cpuidFaulting;
     }
 
     /**
@@ -123,7 +194,7 @@ public record Settings(FailureMode failureMode, int tracerThreads, int poolSize,
             }
             return Long.parseUnsignedLong(t);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("stubAddress \"" + text + "\" is not an address: write it as 0x... (hex)"
+            throw new RefusedValueException("stubAddress", text, "not an address: write it as 0x... (hex)"
                     + " or decimal, or leave it empty for the arch's placement");
         }
     }

@@ -6,7 +6,6 @@ import dev.tether.linux.LinuxException;
 import dev.tether.linux.Sys;
 import dev.tether.spi.MachineCode;
 import dev.tether.spi.StubProgram;
-import java.lang.System.Logger.Level;
 import java.util.function.LongBinaryOperator;
 
 /**
@@ -16,7 +15,6 @@ import java.util.function.LongBinaryOperator;
  * live in (the page size and this kernel's TASK_SIZE). Immutable once mapped.
  */
 final class StubImage implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(StubImage.class.getName());
 
     final long pageSize;
     /** Where this kernel's user address space ends (TASK_SIZE), at most the arch's maximum. */
@@ -118,7 +116,7 @@ final class StubImage implements AutoCloseable {
             try {
                 Sys.munmap(at, length);
             } catch (LinuxException e) {
-                LOG.log(Level.WARNING, "munmap of Tether code failed", e);
+                CoreLog.warn(StubImage.class, "munmap of Tether code failed", e);
             }
         }
     }

@@ -12,8 +12,6 @@ import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.RegisterLayout;
 import dev.tether.spi.StubProgram;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -65,8 +63,15 @@ import org.osgi.service.metatype.annotations.Designate;
  *
  * <h2>Fail-stop (docs/architecture.md, section 6)</h2>
  * A fail-stop platform that made stubs cannot be torn down without killing the JVM. Then a
- * replacement is refused (the old platform stays, the reason is logged and thrown to Config
- * Admin), and a deactivation logs why the platform stays alive: its stubs end with the JVM.
+ * replacement is refused (the old platform stays, the reason is logged once and kept in the
+ * status), and a deactivation logs why the platform stays alive: its stubs end with the JVM, and
+ * later platforms list them as orphans ({@link FailStopOrphans}).
+ *
+ * <h2>Refused values</h2>
+ * A value the platform cannot use is refused with one log line and no stack trace, and the
+ * status (health check, MBean Problem, PlatformStats) says {@code configuration refused:
+ * key=value: reason; running with ...} until a configuration is accepted. Config Admin keeps the
+ * refused value, so at the next start the platform starts with the defaults and says so.
  *
  * <h2>Observers</h2>
  * Every {@link PlatformListener} service of this bundle (the metrics MBean) plus the component's
@@ -131,46 +136,85 @@ public final class StubPlatformComponent implements StubPlatform {
     /**
      * Creates the platform, then registers the StubPlatform service with the component's
      * properties. {@code context} is null outside OSGi (tests): then nothing is registered.
+     *
+     * <p>A refused configuration value (Config Admin keeps it, so it comes back at every start)
+     * does not fail the activation: the platform starts with the defaults, says so in one log
+     * line and in the status (health check, MBean, tether:info), and the service's properties
+     * are the defaults. Throwing would only have SCR log the same thing again with a stack trace
+     * (DS 1.4, 112.5.8: SCR logs an exception from the activate method and the component is not
+     * activated) and leave the operator without a platform for a typo.
      */
     @Activate
     void activate(BundleContext context, Map<String, Object> properties, StubPlatformConfig config) {
+        CoreLog.use(() -> logger);
         log.syscallNames(nr -> nr >= 0 && nr <= Integer.MAX_VALUE
                 ? table.name((int) nr).map(n -> n + " (" + nr + ")").orElse("syscall " + nr) : "syscall " + nr);
-        log.logInjections(config.logInjections());
         Settings s;
         StubPlatformImpl p;
+        Map<String, Object> published = properties;
         try {
-            s = Settings.of(config);
-            p = create(s);
-        } catch (RuntimeException e) {
-            status.startFailed(e);
-            if (e instanceof IllegalArgumentException) {
-                // A refused configuration value: its message says it all. SCR logs what activate
-                // throws with the stack trace, on the console of `tether shell`: there is none.
-                log.error("no " + layout.arch() + " stub platform: " + e.getMessage(), null);
-                e.setStackTrace(new StackTraceElement[0]);
-            } else {
-                log.error("no " + layout.arch() + " stub platform: " + e.getMessage(), e);
-            }
-            throw e;
+            log.logInjections(Settings.value(properties, "logInjections", "true or false", config::logInjections));
+            s = Settings.of(properties, config);
+            p = createConfigured(s, true);
+            status.configAccepted();
+        } catch (RefusedValueException e) {
+            s = Settings.defaults();
+            status.configRefused(e, "running with the defaults (" + s.describe() + ")");
+            log.error("configuration " + PID + " refused: " + e.getMessage() + "; starting with the defaults", null);
+            published = ServiceProperties.defaults(properties);
+            p = createOrFail(s, true);
         }
         synchronized (swap) {
             settings = s;
             impl = p;
             p.setListener(listeners());
+            status.running(p);
             if (context != null) {
-                registration = context.registerService(StubPlatform.class, this, serviceProperties(properties));
+                registration = context.registerService(StubPlatform.class, this, ServiceProperties.of(published, s));
             }
+        }
+    }
+
+    /** A platform for configured settings; a stub address it cannot use is a refused value. */
+    private StubPlatformImpl createConfigured(Settings s, boolean activating) {
+        try {
+            return createOrFail(s, activating);
+        } catch (RefusedValueException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            // the only setting the platform itself can find bad: a stub address it cannot map (StubImage)
+            throw new RefusedValueException("stubAddress", String.format("0x%x", s.stubAddress()), e.getMessage());
+        }
+    }
+
+    /**
+     * A platform, or an exception: the host cannot run one (no ptrace, no seccomp ...). One log
+     * line, with the stack trace only for what is not a Tether error. When {@code activating},
+     * the activation fails with it and the status keeps why; a replacement's failure leaves the
+     * old platform running, and the caller says so.
+     */
+    private StubPlatformImpl createOrFail(Settings s, boolean activating) {
+        try {
+            return create(s);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (activating) {
+                status.startFailed(e);
+            }
+            log.error("no " + layout.arch() + " stub platform: " + e.getMessage(),
+                    e instanceof dev.tether.api.TetherException ? null : e);
+            throw e;
         }
     }
 
     @Modified
     void modified(Map<String, Object> properties, StubPlatformConfig config) {
-        log.logInjections(config.logInjections());
         Settings next;
         try {
-            next = Settings.of(config);
-        } catch (IllegalArgumentException e) {
+            log.logInjections(Settings.value(properties, "logInjections", "true or false", config::logInjections));
+            next = Settings.of(properties, config);
+        } catch (RefusedValueException e) {
             refused(e);
             return;
         }
@@ -182,31 +226,33 @@ public final class StubPlatformComponent implements StubPlatform {
                     log.info("subprocess pool reconfigured: size " + next.poolSize() + ", pre-fork " + next.prefork());
                 }
                 settings = next;
+                status.configAccepted();
                 // applied first, then published: who sees the new pool size in the properties gets it
                 publish(old, properties);
                 return;
             }
             StubPlatformImpl fresh;
             try {
-                fresh = create(next);
-            } catch (IllegalArgumentException e) {
+                fresh = createConfigured(next, false);
+            } catch (RefusedValueException e) {
                 refused(e); // a stub address that cannot be used
                 return;
             } catch (RuntimeException e) {
-                log.error("configuration " + PID + " refused, the platform stays as it was: " + e.getMessage(), e);
-                throw e;
+                // logged by createOrFail; the old platform stays. Not thrown: SCR would log it again.
+                status.configRefused(new RefusedValueException(next.changedFrom(settings), e.getMessage()),
+                        "running with " + settings.describe());
+                return;
             }
             try {
                 old.close();
             } catch (RuntimeException e) {
                 // fail-stop: closing would kill the JVM. Keep the old platform, drop the new one.
                 fresh.close();
-                status.refused(e.getMessage());
-                log.error("configuration " + PID + " refused, the " + old.facts().failureMode()
-                        + " platform stays as it was: " + e.getMessage(), e);
-                throw e;
+                refused(new RefusedValueException(next.changedFrom(settings), e.getMessage()));
+                return;
             }
             status.closed();
+            status.configAccepted();
             fresh.setListener(listeners());
             settings = next;
             log.info("stub platform replaced for the new configuration (" + describe(fresh.facts()) + ")");
@@ -215,12 +261,17 @@ public final class StubPlatformComponent implements StubPlatform {
     }
 
     /**
-     * A refused configuration value: one log line naming the property and its range, and no
-     * exception, which SCR would only log again with its stack trace (DS 112.5.12: SCR logs what
-     * a modified method throws, and goes on).
+     * A refused configuration value: one log line naming the property, the value and why, no
+     * stack trace, and no exception, which SCR would only log again with its stack trace (DS
+     * 1.4, 112.5.12: SCR logs what a modified method throws, and goes on). The status says it
+     * until a configuration is accepted.
      */
-    private void refused(IllegalArgumentException e) {
-        log.error("configuration " + PID + " refused, the platform stays as it was: " + e.getMessage(), null);
+    private void refused(RefusedValueException e) {
+        Settings now = settings;
+        String runningWith = "running with " + now.describe();
+        status.configRefused(e, runningWith);
+        log.error("configuration " + PID + " refused: " + e.getMessage() + "; " + runningWith
+                + " (the platform stays as it was)", null);
     }
 
     @Deactivate
@@ -238,8 +289,10 @@ public final class StubPlatformComponent implements StubPlatform {
             }
             p = impl;
             impl = null;
+            status.running(null);
         }
         if (p == null) {
+            CoreLog.use(null);
             return;
         }
         try {
@@ -249,8 +302,12 @@ public final class StubPlatformComponent implements StubPlatform {
         } catch (RuntimeException e) {
             // docs/architecture.md, section 6: a fail-stop platform with stubs cannot go without taking the JVM along. It
             // stays (its tracer threads keep the stubs); the service is gone all the same.
+            // One line, no stack trace: this is the documented fail-stop behaviour, not a fault.
             status.refused(e.getMessage());
-            log.error("stub platform " + p.facts().arch() + " not torn down: " + e.getMessage(), e);
+            OrphanRegistry.record(p.processPids(), p.tracerTids());
+            log.error("stub platform " + p.facts().arch() + " not torn down: " + e.getMessage(), null);
+        } finally {
+            CoreLog.use(null);
         }
     }
 
@@ -263,25 +320,15 @@ public final class StubPlatformComponent implements StubPlatform {
             publishing = Thread.currentThread();
             try {
                 impl = p;
+                status.running(p);
                 if (registration != null) {
                     // synchronous: the service's listeners hear of it now, on this thread
-                    registration.setProperties(serviceProperties(properties));
+                    registration.setProperties(ServiceProperties.of(properties, settings));
                 }
             } finally {
                 publishing = null;
             }
         }
-    }
-
-    /** The component properties the service carries: all but the private ones (".name"), as DS does. */
-    private static Dictionary<String, Object> serviceProperties(Map<String, Object> properties) {
-        Dictionary<String, Object> d = new Hashtable<>();
-        properties.forEach((k, v) -> {
-            if (!k.startsWith(".") && v != null) {
-                d.put(k, v);
-            }
-        });
-        return d;
     }
 
     private StubPlatformImpl create(Settings s) {
@@ -328,6 +375,11 @@ public final class StubPlatformComponent implements StubPlatform {
         List<PlatformListener> all = new java.util.ArrayList<>(observers);
         all.add(0, log);
         return new Listeners(all);
+    }
+
+    /** What the health check and the metrics read (tests). */
+    PlatformStatus status() {
+        return status;
     }
 
     // ---------------------------------------------------------------- StubPlatform

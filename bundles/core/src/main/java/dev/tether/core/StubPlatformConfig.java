@@ -3,6 +3,7 @@ package dev.tether.core;
 import dev.tether.api.FailureMode;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * Configuration of the stub platform (PID {@value StubPlatformComponent#PID}), also the typed
@@ -21,10 +22,17 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                 + " the platform (its stubs and subprocesses are torn down). A change that cannot be applied is"
                 + " refused and logged, and the platform stays as it was.")
 public @interface StubPlatformConfig {
-    @AttributeDefinition(name = "Failure mode", description = "CONTAINED (default): a dead stub is a typed error and"
-            + " stubs can be torn down. FAIL_STOP: gVisor's semantics, stubs are cloned with exit signal SIGKILL so"
-            + " a dying stub kills the JVM, and the platform cannot be torn down once it made a stub. Changing it"
-            + " replaces the platform (refused while a fail-stop platform has stubs).")
+    // The options are also spelled out in the description: Karaf's config:meta prints key, name,
+    // type, default and description, not the option list (MetaCommand.Print in
+    // org.apache.karaf.config.command 4.4.10), and Felix's web console shows the labels.
+    @AttributeDefinition(name = "Failure mode", description = "Options: contained (default), fail-stop; any case,"
+            + " CONTAINED, FAIL_STOP and failStop are read the same. contained: a dead stub is a typed error and"
+            + " stubs can be torn down. fail-stop: gVisor's semantics, stubs are cloned with exit signal SIGKILL so"
+            + " a dying stub kills the JVM, and the platform cannot be torn down once it made a stub (its stubs and"
+            + " tracer threads stay until the JVM exits). Changing it replaces the platform (refused while a"
+            + " fail-stop platform has stubs).", options = {
+                @Option(label = "contained: a dead stub is a typed error; stubs can be torn down", value = "CONTAINED"),
+                @Option(label = "fail-stop: a dying stub kills the JVM (gVisor's semantics)", value = "FAIL_STOP")})
     FailureMode failureMode() default FailureMode.CONTAINED;
 
     @AttributeDefinition(name = "Tracer threads", description = "Dedicated platform threads that own the stubs"
@@ -46,12 +54,12 @@ public @interface StubPlatformConfig {
             + " mapped is refused.")
     String stubAddress() default "";
 
-    @AttributeDefinition(name = "CPUID faulting", description = "Stubs turn CPUID faulting on where the CPU has it"
+    @AttributeDefinition(name = "CPUID faulting", description = "Options: true (default), false. Stubs turn CPUID faulting on where the CPU has it"
             + " (true, default, as gVisor: a guest's CPUID traps to Java). Costs an MSR write per context switch,"
             + " which hypervisors trap (~16 us per ptrace round trip on small VMs); false: guests see the host's CPUID.")
     boolean cpuidFaulting() default true;
 
-    @AttributeDefinition(name = "Log injected syscalls", description = "Log every injected system call (stub,"
+    @AttributeDefinition(name = "Log injected syscalls", description = "Options: true, false (default). Log every injected system call (stub,"
             + " thread, syscall, result, latency) at INFO through the OSGi Log Service. Applies at once.")
     boolean logInjections() default false;
 }

@@ -16,7 +16,6 @@ import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.MachineCode;
 import dev.tether.spi.RegisterLayout;
 import dev.tether.spi.StubProgram;
-import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -35,7 +34,6 @@ import java.util.function.IntConsumer;
  * subprocesses see only a {@link PlatformContext}.
  */
 public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(StubPlatformImpl.class.getName());
 
     private final RegisterLayout layout;
     private final SyscallTable table;
@@ -95,8 +93,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
         // gVisor's createStub: with the modern ordering seccomp only sees injected syscalls, so the
         // stub's filter can kill on violation; otherwise it must allow everything but the arch's traps.
         this.defaultAction = seccompAfterPtrace ? Action.KILL_THREAD : Action.ALLOW;
-        LOG.log(Level.INFO, seccompAfterPtrace ? "Latest seccomp behavior found (kernel >= 4.8 likely)"
-                : "Legacy seccomp behavior found (kernel < 4.8 likely)");
+        // (the component logs which seccomp behavior it found, in its "stub platform up" line)
         this.facts = new PlatformFacts(arch, Host.readOrEmpty(Path.of("/proc/sys/kernel/osrelease")).trim(),
                 seccompAfterPtrace, defaultAction.toString(), spawner.cpuidFaulting(), image.stubAddress,
                 image.stubLength, image.pageSize, settings.failureMode(), settings.tracerThreads());
@@ -214,6 +211,32 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
     @Override
     public List<Subprocess> subprocesses() {
         return pool.list();
+    }
+
+    /**
+     * The pids of every live process this platform made (stubs from the JVM, subprocesses, the
+     * master): what a fail-stop platform that cannot be torn down leaves behind.
+     */
+    List<Integer> processPids() {
+        java.util.Set<Integer> pids = new java.util.TreeSet<>();
+        for (Stub s : stubs()) {
+            if (s.alive()) {
+                pids.add(s.pid());
+            }
+        }
+        for (Subprocess s : subprocesses()) {
+            pids.add(s.pid());
+        }
+        SubprocessImpl m = forker.currentMaster();
+        if (m != null) {
+            pids.add(m.pid());
+        }
+        return new ArrayList<>(pids);
+    }
+
+    /** The OS thread ids of this platform's tracer threads. */
+    List<Integer> tracerTids() {
+        return tracers.tids();
     }
 
     /**
@@ -346,7 +369,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
                     return null;
                 });
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not tear down " + s, e);
+                CoreLog.warn(StubPlatformImpl.class, "could not tear down " + s, e);
             }
         }
         tracers.close();

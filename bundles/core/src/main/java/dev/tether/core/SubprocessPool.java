@@ -4,7 +4,6 @@ import dev.tether.api.FailureMode;
 import dev.tether.api.PlatformClosedException;
 import dev.tether.api.Subprocess;
 import dev.tether.api.TetherException;
-import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,7 +19,6 @@ import java.util.function.Supplier;
  * reaping its zombie through the master. Forks come from the {@link Forker}.
  */
 final class SubprocessPool {
-    private static final System.Logger LOG = System.getLogger(SubprocessPool.class.getName());
 
     private final Forker forker;
     private final Tracers tracers;
@@ -143,8 +141,7 @@ final class SubprocessPool {
                 destroy(s);
                 return;
             } catch (RuntimeException e) {
-                listener.get().failed("pre-fork", e);
-                LOG.log(Level.WARNING, "pre-forking a subprocess failed", e);
+                listener.get().failed("pre-fork", e); // logged there (PlatformLog), once
                 return;
             }
         }
@@ -269,7 +266,7 @@ final class SubprocessPool {
             try {
                 destroy(s);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not tear down " + s, e);
+                CoreLog.warn(SubprocessPool.class, "could not tear down " + s, e);
             }
         }
     }

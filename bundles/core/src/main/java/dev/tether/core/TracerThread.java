@@ -30,7 +30,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class TracerThread {
     private static final Object STOP = new Object();
-    private static final System.Logger LOG = System.getLogger(TracerThread.class.getName());
     /** Each calling thread's call record, reused: a hand-off allocates nothing. */
     private static final ThreadLocal<Call> CALLS = ThreadLocal.withInitial(Call::new);
 
@@ -249,7 +248,7 @@ final class TracerThread {
             try {
                 work.run();
             } catch (RuntimeException | Error e) { // logged: the tracer must outlive it (EXITKILL)
-                LOG.log(System.Logger.Level.WARNING, "background work on " + thread.getName() + " failed", e);
+                CoreLog.warn(TracerThread.class, "background work on " + thread.getName() + " failed", e);
             }
         };
         // Background work should not take the caller's CPU from it: run it elsewhere.

@@ -34,6 +34,15 @@ final class Tracers {
         return threads.get(Math.floorMod(next.getAndIncrement(), threads.size()));
     }
 
+    /** The tracer threads' OS thread ids (gettid). */
+    List<Integer> tids() {
+        List<Integer> out = new ArrayList<>();
+        for (TracerThread t : threads) {
+            out.add(t.tid());
+        }
+        return out;
+    }
+
     /** Tracer 0, the master's owner. */
     TracerThread first() {
         return threads.get(0);

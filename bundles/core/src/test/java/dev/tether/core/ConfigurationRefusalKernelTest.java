@@ -70,13 +70,17 @@ class ConfigurationRefusalKernelTest {
                 assertDoesNotThrow(() -> Configs.modify(c, values), values::toString);
             }
             List<String> messages = records.stream().map(LogRecord::getMessage).toList();
+            String stays = "; running with " + Settings.defaults().describe() + " (the platform stays as it was)";
             assertEquals(List.of(
-                    "configuration dev.tether.core refused, the platform stays as it was: poolSize must be 0..4096, got -1",
-                    "configuration dev.tether.core refused, the platform stays as it was: prefork must be 0..poolSize (16), got 17",
-                    "configuration dev.tether.core refused, the platform stays as it was: tracerThreads must be 1..64, got 0"),
+                    "configuration dev.tether.core refused: poolSize=-1: must be 0..4096" + stays,
+                    "configuration dev.tether.core refused: prefork=17: must be 0..poolSize (16)" + stays,
+                    "configuration dev.tether.core refused: tracerThreads=0: must be 1..64" + stays),
                     messages.subList(0, 3));
-            assertTrue(messages.get(3).contains("stubAddress \"top\" is not an address"), messages.get(3));
+            assertTrue(messages.get(3).contains("stubAddress=top: not an address"), messages.get(3));
             assertTrue(messages.get(4).contains("page-aligned"), messages.get(4));
+            assertEquals("stubAddress=0x" + Long.toHexString(facts.stubAddress() + 1) + ": ",
+                    c.status().configRefusal().substring(0, ("stubAddress=0x" + Long.toHexString(facts.stubAddress() + 1) + ": ").length()),
+                    "the status keeps the last refusal");
             assertEquals(bad.size(), records.size(), messages::toString);
             for (LogRecord r : records) {
                 assertNull(r.getThrown(), () -> "no stack trace for a refused value: " + r.getMessage());
@@ -85,20 +89,35 @@ class ConfigurationRefusalKernelTest {
             assertTrue(witness.alive(), "refused: the platform's stub lives");
             Configs.modify(c, Map.of("poolSize", 2));
             assertEquals(facts, c.facts(), "a good value still applies to the running platform");
+            assertNull(c.status().configRefusal(), "an accepted configuration ends the refusal");
             witness.close();
         } finally {
             c.deactivate();
         }
     }
 
+    /**
+     * Config Admin keeps a refused value, so it comes back at the next start: the platform then
+     * starts with the defaults and says why, first, in one line without a stack trace.
+     */
     @Test
-    void aRefusedFirstConfigurationFailsTheActivationWithoutAStackTrace() {
+    void aRefusedFirstConfigurationStartsTheDefaultsAndSaysWhy() {
         StubPlatformComponent c = Configs.component();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Configs.activate(c, Map.of("poolSize", -1)));
-        assertEquals("poolSize must be 0..4096, got -1", e.getMessage());
-        assertEquals(0, e.getStackTrace().length, "SCR logs what activate throws with its stack trace: there is none");
-        assertEquals(1, records.size());
-        assertTrue(records.get(0).getMessage().endsWith("stub platform: poolSize must be 0..4096, got -1"), records.get(0).getMessage());
-        assertNull(records.get(0).getThrown());
+        assertDoesNotThrow(() -> Configs.activate(c, Map.of("poolSize", -1, "failureMode", "Fail-Stop")));
+        try {
+            assertEquals(Settings.defaults().failureMode(), c.facts().failureMode(), "the defaults run");
+            assertEquals(Settings.defaults().tracerThreads(), c.facts().tracerThreads());
+            assertEquals(1, records.size());
+            assertEquals("configuration dev.tether.core refused: poolSize=-1: must be 0..4096; starting with the defaults",
+                    records.get(0).getMessage());
+            assertNull(records.get(0).getThrown());
+            assertEquals("configuration refused: poolSize=-1: must be 0..4096; running with the defaults ("
+                    + Settings.defaults().describe() + ")", c.status().problem());
+            Configs.modify(c, Map.of("failureMode", "fail-stop"));
+            assertEquals(dev.tether.api.FailureMode.FAIL_STOP, c.facts().failureMode(), "the printed spelling is taken");
+            assertEquals("", c.status().problem());
+        } finally {
+            c.deactivate();
+        }
     }
 }

@@ -45,6 +45,16 @@ class HostChecksTest {
         assertTrue(none.get(0).message().contains("EINVAL"), none.toString());
     }
 
+    /** A refused configuration: WARN while a platform runs (the defaults, or the old one), CRITICAL without one. */
+    @Test
+    void aRefusedConfigurationIsSaidWithItsWeight() {
+        assertEquals(List.of(), HostChecks.configuration(null, true));
+        List<Finding> running = HostChecks.configuration("tracerThreads=0: must be 1..64; running with the defaults", true);
+        assertEquals(Level.WARN, worst(running));
+        assertEquals("configuration refused: tracerThreads=0: must be 1..64; running with the defaults", running.get(0).message());
+        assertEquals(Level.CRITICAL, worst(HostChecks.configuration("tracerThreads=0: must be 1..64", false)));
+    }
+
     @Test
     void archAndPlatform() {
         assertEquals(Level.CRITICAL, worst(HostChecks.arch(Map.of(), null, null, null)));

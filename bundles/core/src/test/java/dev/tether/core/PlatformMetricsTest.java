@@ -61,6 +61,14 @@ class PlatformMetricsTest {
         assertEquals("teardown refused: fail-stop", m.getProblem());
         status.closed();
         assertEquals("", m.counters().problem());
+        // the cause first: a refused value, then what it led to
+        status.startFailed(new IllegalStateException("no arch"));
+        status.configRefused(new RefusedValueException("tracerThreads", "0", "must be 1..64"), "running with the defaults");
+        assertEquals("configuration refused: tracerThreads=0: must be 1..64; running with the defaults;"
+                + " the platform could not start: no arch", m.getProblem());
+        status.configAccepted();
+        status.started();
+        assertEquals("", m.getProblem());
     }
 
     @Test

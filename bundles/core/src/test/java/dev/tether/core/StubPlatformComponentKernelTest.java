@@ -98,10 +98,15 @@ class StubPlatformComponentKernelTest {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish");
         String text = Files.readString(out.toPath(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), text);
-        assertTrue(text.contains("REFUSED: fail-stop mode"), text);
+        assertTrue(text.contains("REFUSED: failureMode=contained: fail-stop mode"), text);
+        assertTrue(text.contains("; running with failureMode=fail-stop, "), text);
         assertTrue(text.contains("STILL FAIL_STOP, stub alive true"), text);
         assertTrue(text.contains("DEACTIVATED, stub alive true"), text);
         assertTrue(text.contains("not torn down: fail-stop mode"), "the refusal is logged: " + text);
+        String stubLine = text.lines().filter(l -> l.startsWith("STUB ")).findFirst().orElseThrow();
+        assertTrue(text.contains("ORPHAN PIDS [" + stubLine.substring(5).trim() + "]"), "the next platform lists the stub: " + text);
+        assertTrue(text.contains("ORPHANS 1 stub(s) (pids " + stubLine.substring(5).trim() + ") and 2 tracer thread(s) of 1"
+                + " earlier fail-stop platform(s), kept until the JVM exits"), text);
         // the child's fail-stop stub ended with the child (PDEATHSIG); its pid is the probe's last line
         int pid = Integer.parseInt(text.lines().filter(l -> l.startsWith("STUB ")).findFirst().orElseThrow().substring(5).trim());
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -107,6 +107,11 @@ public class ConfigurationTest extends TetherTestSupport {
                 "tracerThreads"),
                 new ArrayList<>(ads.keySet()));
         assertEquals(List.of("CONTAINED", "FAIL_STOP"), Arrays.asList(ads.get("failureMode").getOptionValues()));
+        assertTrue(Arrays.toString(ads.get("failureMode").getOptionLabels()),
+                ads.get("failureMode").getOptionLabels()[1].startsWith("fail-stop: "));
+        // Karaf's config:meta prints the description, not the options: the description names them
+        assertTrue(ads.get("failureMode").getDescription(),
+                ads.get("failureMode").getDescription().startsWith("Options: contained (default), fail-stop; any case"));
         assertEquals(AttributeDefinition.INTEGER, ads.get("poolSize").getType());
         assertEquals(AttributeDefinition.BOOLEAN, ads.get("logInjections").getType());
         // the descriptions tell operators what a change does (and the tests below check that it does it)

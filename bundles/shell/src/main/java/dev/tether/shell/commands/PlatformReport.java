@@ -41,6 +41,12 @@ public final class PlatformReport {
     /** Prints the platform's facts, configuration and counters (or why there is no platform). */
     public static void info(TetherConsole console, PrintStream out) {
         Optional<StubPlatform> platform = console.platform();
+        PlatformStats st = console.stats();
+        // the real reason first: a refused configuration, a failed start (PlatformCounters.problem)
+        String problem = st == null ? "" : st.counters().problem();
+        if (!problem.isEmpty()) {
+            out.println("Problem: " + problem);
+        }
         if (platform.isEmpty()) {
             out.println(TetherConsole.NO_PLATFORM);
         } else {
@@ -66,7 +72,6 @@ public final class PlatformReport {
                 row(out, "live", "(platform closing: " + e.getMessage() + ")");
             }
         }
-        PlatformStats st = console.stats();
         if (st != null) {
             PlatformCounters c = st.counters();
             out.println("Counters (MBean dev.tether:type=Platform)");
@@ -82,6 +87,7 @@ public final class PlatformReport {
             if (!c.problem().isEmpty()) {
                 row(out, "problem", c.problem());
             }
+            row(out, "fail-stop orphans", st.orphans().describe());
         }
         int made = console.handles().size();
         out.println("Made by these commands: " + made + (made == 0 ? "" : " (see tether:stubs)"));
