@@ -102,7 +102,10 @@ public final class GuestPrograms {
      * @throws IllegalStateException if the prebuilt directory lacks {@code p} or holds another source or flags
      */
     static Path get(Program p, Path dir) throws IOException, InterruptedException {
-        String prebuilt = System.getProperty(PREBUILT);
+        return get(p, dir, System.getProperty(PREBUILT));
+    }
+
+    static Path get(Program p, Path dir, String prebuilt) throws IOException, InterruptedException {
         if (prebuilt == null || prebuilt.isEmpty()) {
             return compile("gcc", p, dir);
         }
@@ -112,8 +115,9 @@ public final class GuestPrograms {
             throw new IllegalStateException(PREBUILT + "=" + prebuilt + " has no prebuilt program " + p.name()
                     + " (build them with: java " + GuestPrograms.class.getName() + " DIR CC)");
         }
+        Path flags = d.resolve(p.name() + ".flags");
         if (!Files.readString(d.resolve(p.name() + ".c")).equals(p.source())
-                || !Files.readString(d.resolve(p.name() + ".flags")).equals(String.join(" ", p.flags()))) {
+                || !Files.isRegularFile(flags) || !Files.readString(flags).equals(String.join(" ", p.flags()))) {
             throw new IllegalStateException(PREBUILT + "=" + prebuilt + ": " + p.name()
                     + " was built from another source or other flags than the test's; rebuild the directory");
         }
