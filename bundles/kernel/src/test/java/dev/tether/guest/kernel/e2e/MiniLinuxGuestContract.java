@@ -62,8 +62,11 @@ public abstract class MiniLinuxGuestContract {
     private Wiring wiring;
     private GuestRunner runner;
 
+    private long openedAt;
+
     @BeforeAll
     void open() throws Exception {
+        openedAt = System.nanoTime();
         wiring = wire();
         runner = new GuestRunner(wiring.platform(), wiring.table(), wiring.abi(), wiring.limit(), wiring.pageSize());
     }
@@ -73,6 +76,8 @@ public abstract class MiniLinuxGuestContract {
         if (wiring != null) {
             wiring.close();
         }
+        // arm64-check prints this line: the contract's share of the emulated guest's time budget
+        System.out.printf("%s: the MiniLinux contract took %.1f s%n", getClass().getSimpleName(), (System.nanoTime() - openedAt) / 1e9);
     }
 
     /** One run: status, stdout, stderr, trace and the unknown syscalls. */
