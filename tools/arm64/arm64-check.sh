@@ -2,7 +2,8 @@
 # arm64-check: run Tether on a real arm64 Linux kernel, under qemu-system-aarch64 (TCG).
 #
 # What it does (README.md beside this file has the why of each choice):
-#   1. installs the host tools it lacks with apt-get (qemu-system-arm, cpio, zstd);
+#   1. installs the host tools it lacks with apt-get (qemu-system-arm, cpio, zstd, and
+#      gcc-aarch64-linux-gnu when tests run);
 #   2. resolves the guest's Debian arm64 packages (kernel, OpenJDK 17 JRE, busybox-static) through a
 #      private apt state under the cache, using the host's own apt sources, and builds the guest
 #      (kernel + the whole rootfs as one initramfs) unless the cache already holds one with exactly
@@ -41,8 +42,8 @@ readonly GUEST_PACKAGES="linux-image-arm64 openjdk-17-jre-headless busybox-stati
 # number, and the arm64 trampoline's lockdown (no capabilities; the stub page guarded, and sealed
 # where the kernel can), guests switched on ptrace (registers, x7, TinyElf) and the MiniLinux
 # end-to-end contract (glibc static and static-PIE guests, faults, granted files, interrupt, FP
-# across syscalls, busybox-static against native runs). About 100-200 s of guest time together,
-# depending on the host's load.
+# across syscalls, busybox-static against native runs). About 100-260 s of guest time together,
+# depending on the host's load (the MiniLinux contract ~20-40 s of it, busybox 5-10 s).
 readonly DEFAULT_TESTS="dev.tether.core.StubKernelTest,dev.tether.core.PlatformLifecycleKernelTest,dev.tether.core.BpfKernelDifferentialTest,dev.tether.core.SyscallPolicyKernelTest,dev.tether.core.SubprocessKernelTest,dev.tether.core.StubCapabilitiesKernelTest,dev.tether.core.StubPageKernelTest,dev.tether.core.FailurePathsKernelTest,dev.tether.core.StubPlacementTest,dev.tether.core.GuestSwitchKernelTest,dev.tether.core.TinyGuestKernelTest,dev.tether.core.MiniLinuxPtraceKernelTest"
 readonly JAVA_IN_GUEST=/usr/lib/jvm/java-17-openjdk-arm64/bin/java
 # The cross compiler of the contract's C guests (Debian gcc-aarch64-linux-gnu, with its glibc for
@@ -378,11 +379,11 @@ warn_stale() { # warn_stale WHAT REFERENCE-FILE PATTERN...
 # no gcc. Each one is kept with its source and flags, and the test in the guest
 # (-Dtether.guest.prebuilt) refuses a program whose source or flags are not its own.
 build_c_guests() { # build_c_guests CLASSPATH-FILE DIR
-    local cp dir=$2 f n=0
+    local cp dir=$2 f n=0 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
     cp=$(tr -d '\n' <"$1")
-    command -v java >/dev/null || die "no java on the host's PATH to run GuestPrograms"
+    command -v "$java" >/dev/null || die "no $java on the host to run GuestPrograms"
     step "cross-compiling the MiniLinux contract's C guests ($CROSS_CC)"
-    logged "cross-compiling the C guests with $CROSS_CC" java -cp "$cp" dev.tether.guest.kernel.e2e.GuestPrograms "$dir" "$CROSS_CC"
+    logged "cross-compiling the C guests with $CROSS_CC" "$java" -cp "$cp" dev.tether.guest.kernel.e2e.GuestPrograms "$dir" "$CROSS_CC"
     for f in "$dir"/*; do
         case $f in *.c | *.flags) continue ;; esac
         is_arm64_elf "$f" || die "$CROSS_CC built $f, which is not an ELF for EM_AARCH64"
