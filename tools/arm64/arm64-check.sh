@@ -2,13 +2,15 @@
 # arm64-check: run Tether on a real arm64 Linux kernel, under qemu-system-aarch64 (TCG).
 #
 # What it does (README.md beside this file has the why of each choice):
-#   1. installs the host tools it lacks with apt-get (qemu-system-arm, cpio, zstd);
-#   2. resolves the guest's Debian arm64 packages (kernel, OpenJDK 17 JRE, busybox) through a
+#   1. installs the host tools it lacks with apt-get (qemu-system-arm, cpio, zstd, and
+#      gcc-aarch64-linux-gnu when tests run);
+#   2. resolves the guest's Debian arm64 packages (kernel, OpenJDK 17 JRE, busybox-static) through a
 #      private apt state under the cache, using the host's own apt sources, and builds the guest
 #      (kernel + the whole rootfs as one initramfs) unless the cache already holds one with exactly
 #      those package versions;
 #   3. packs a per-run payload cpio: guest-init.sh as /init, the launcher runtime and the core
-#      kernel tests (bytecode from the host, JNA carries its aarch64 native library);
+#      kernel tests (bytecode from the host, JNA carries its aarch64 native library), and the C
+#      guests of the MiniLinux contract, cross-compiled on the host (aarch64-linux-gnu-gcc);
 #   4. boots `qemu-system-aarch64 -M virt -cpu cortex-a72`, streams the serial console, keeps the
 #      full log under target/arm64-check/, and judges the GUEST- lines the guest printed.
 # Exit status 0 only if the guest is aarch64, the demo exited 0 with dev.tether.arch.arm64 active,
@@ -29,16 +31,26 @@
 set -euo pipefail
 
 # Part of the guest cache key: bump it whenever build_guest() changes what it produces.
-readonly RECIPE=1
+readonly RECIPE=2
 # The guest's packages (arm64). apt adds their dependencies; Recommends are not installed.
 # linux-image-arm64 is the metapackage, so a new kernel ABI is picked up (and changes the key).
-readonly GUEST_PACKAGES="linux-image-arm64 openjdk-17-jre-headless busybox libc-bin"
+# busybox-static, not busybox: it is /init's shell and applets as well as the real program the
+# MiniLinux contract runs (a static ELF; the two packages conflict, and one /bin/busybox serves both).
+readonly GUEST_PACKAGES="linux-image-arm64 openjdk-17-jre-headless busybox-static libc-bin"
 # The core kernel tests: stubs and their teardown, the platform lifecycle, the BPF interpreter
 # against the kernel's verdicts (AUDIT_ARCH_AARCH64), the stub policy over every arm64 syscall
 # number, and the arm64 trampoline's lockdown (no capabilities; the stub page guarded, and sealed
-# where the kernel can). About 40-95 s of guest time together, depending on the host's load.
-readonly DEFAULT_TESTS="dev.tether.core.StubKernelTest,dev.tether.core.PlatformLifecycleKernelTest,dev.tether.core.BpfKernelDifferentialTest,dev.tether.core.SyscallPolicyKernelTest,dev.tether.core.SubprocessKernelTest,dev.tether.core.StubCapabilitiesKernelTest,dev.tether.core.StubPageKernelTest,dev.tether.core.FailurePathsKernelTest,dev.tether.core.StubPlacementTest,dev.tether.core.GuestSwitchKernelTest,dev.tether.core.TinyGuestKernelTest,dev.tether.core.StubNamesKernelTest"
+# where the kernel can), guests switched on ptrace (registers, x7, TinyElf) and the MiniLinux
+# end-to-end contract (glibc static and static-PIE guests, faults, granted files, interrupt, FP
+# across syscalls, busybox-static against native runs) and the stubs' names in ps. About 100-260 s of guest time together,
+# depending on the host's load (the MiniLinux contract ~20-40 s of it, busybox 5-10 s).
+readonly DEFAULT_TESTS="dev.tether.core.StubKernelTest,dev.tether.core.PlatformLifecycleKernelTest,dev.tether.core.BpfKernelDifferentialTest,dev.tether.core.SyscallPolicyKernelTest,dev.tether.core.SubprocessKernelTest,dev.tether.core.StubCapabilitiesKernelTest,dev.tether.core.StubPageKernelTest,dev.tether.core.FailurePathsKernelTest,dev.tether.core.StubPlacementTest,dev.tether.core.GuestSwitchKernelTest,dev.tether.core.TinyGuestKernelTest,dev.tether.core.MiniLinuxPtraceKernelTest,dev.tether.core.StubNamesKernelTest"
 readonly JAVA_IN_GUEST=/usr/lib/jvm/java-17-openjdk-arm64/bin/java
+# The cross compiler of the contract's C guests (Debian gcc-aarch64-linux-gnu, with its glibc for
+# -static and -static-pie: libc6-dev-arm64-cross); the guest has no gcc, and TCG would make one slow.
+readonly CROSS_CC=aarch64-linux-gnu-gcc
+# EM_AARCH64 (include/uapi/linux/elf-em.h): e_machine of every arm64 program the guest runs.
+readonly EM_AARCH64=183
 
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SELF_DIR/../.." && pwd)
@@ -151,6 +163,7 @@ host_tools() {
     command -v qemu-system-aarch64 >/dev/null || missing+=(qemu-system-arm)
     command -v cpio >/dev/null || missing+=(cpio)
     command -v zstd >/dev/null || missing+=(zstd)
+    [[ $RUN_TESTS == 0 ]] || command -v "$CROSS_CC" >/dev/null || missing+=(gcc-aarch64-linux-gnu)
     if ! command -v dpkg-deb >/dev/null || ! command -v apt-get >/dev/null; then
         die "needs a Debian host (dpkg-deb and apt-get)"
     fi
@@ -226,6 +239,13 @@ resolve_guest() {
     GUEST=$CACHE/guest-$key
 }
 
+# True when FILE starts with the ELF magic and its e_machine (2 bytes, little-endian, at offset 18 of
+# Elf64_Ehdr: include/uapi/linux/elf.h) is EM_AARCH64.
+is_arm64_elf() { # is_arm64_elf FILE
+    [[ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" == '177ELF' ]] &&
+        [[ "$(od -An -tu2 -j18 -N2 --endian=little "$1" | tr -d ' ')" == "$EM_AARCH64" ]]
+}
+
 build_guest() {
     local tree=$RUN/tree work=$GUEST.partial
     rm -rf "$work" "$tree"
@@ -248,7 +268,8 @@ build_guest() {
     [[ -f "$vmlinuz" ]] || die "the kernel package left no /boot/vmlinuz-*"
     cp "$vmlinuz" "$work/vmlinuz"
     [[ -x "$tree$JAVA_IN_GUEST" ]] || die "the JRE left no $JAVA_IN_GUEST"
-    [[ -x "$tree/bin/busybox" ]] || die "busybox left no /bin/busybox"
+    [[ -x "$tree/bin/busybox" ]] || die "busybox-static left no /bin/busybox"
+    is_arm64_elf "$tree/bin/busybox" || die "/bin/busybox of the guest is not an ELF for EM_AARCH64 ($EM_AARCH64)"
     # Kernel modules are useless here (the whole rootfs is the initramfs: no disk, no 9p, see
     # README), and docs only cost unpack time in the guest.
     rm -rf "${tree:?}"/boot "$tree"/lib/modules "$tree"/usr/lib/modules "$tree"/usr/share/doc \
@@ -353,6 +374,24 @@ warn_stale() { # warn_stale WHAT REFERENCE-FILE PATTERN...
     [[ -z "$n" ]] || say "warning: $what is older than ${n#"$REPO"/}; testing it as built (--build rebuilds it)"
 }
 
+# The MiniLinux contract's C guests (dev.tether.guest.kernel.e2e.GuestPrograms, in kernel's test
+# classes), cross-compiled for aarch64 into DIR by that class's main, on the host's JVM: the guest has
+# no gcc. Each one is kept with its source and flags, and the test in the guest
+# (-Dtether.guest.prebuilt) refuses a program whose source or flags are not its own.
+build_c_guests() { # build_c_guests CLASSPATH-FILE DIR
+    local cp dir=$2 f n=0 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+    cp=$(tr -d '\n' <"$1")
+    command -v "$java" >/dev/null || die "no $java on the host to run GuestPrograms"
+    step "cross-compiling the MiniLinux contract's C guests ($CROSS_CC)"
+    logged "cross-compiling the C guests with $CROSS_CC" "$java" -cp "$cp" dev.tether.guest.kernel.e2e.GuestPrograms "$dir" "$CROSS_CC"
+    for f in "$dir"/*; do
+        case $f in *.c | *.flags) continue ;; esac
+        is_arm64_elf "$f" || die "$CROSS_CC built $f, which is not an ELF for EM_AARCH64"
+        n=$((n + 1))
+    done
+    [[ $n -gt 0 ]] || die "GuestPrograms built nothing into $dir"
+}
+
 build_payload() {
     local runtime=$REPO/launcher/target/runtime core=$REPO/bundles/core/target
     local p=$RUN/payload
@@ -404,6 +443,7 @@ build_payload() {
                 cp_guest+=":/tether/test/lib/$i-$(basename "$e")"
             fi
         done <"$RUN/core.cp"
+        build_c_guests "$RUN/core.cp" "$p/tether/guests"
         local c
         IFS=, read -r -a classes <<<"$TESTS"
         for c in "${classes[@]}"; do
@@ -416,7 +456,7 @@ build_payload() {
     chmod 755 "$p/init"
     cat >"$p/tether/run.env" <<EOF
 JAVA=$JAVA_IN_GUEST
-JAVA_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djna.tmpdir=/tmp/jna -Duser.home=/root --enable-native-access=ALL-UNNAMED ${ARM64_JAVA_OPTS:-}"
+JAVA_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djna.tmpdir=/tmp/jna -Duser.home=/root -Dtether.guest.prebuilt=/tether/guests --enable-native-access=ALL-UNNAMED ${ARM64_JAVA_OPTS:-}"
 RUN_DEMO=$RUN_DEMO
 RUN_TESTS=$RUN_TESTS
 TEST_CP="$cp_guest"
@@ -528,6 +568,12 @@ judge() {
             # The failing tests' lines from the tree (JUnit marks them with a cross).
             grep -E '✘' "$OUT/console.log" | head -n 20 | sed 's/^/arm64-check:         /' || true
         fi
+        # MiniLinuxPtraceKernelTest times itself and its busybox-static part (their share of the budget).
+        local t
+        t=$(grep -o '[A-Za-z]*: the MiniLinux contract took [0-9.]* s' "$OUT/console.log" | tail -n 1 || true)
+        [[ -z $t ]] || say "  time: $t"
+        t=$(grep -o 'busybox: [0-9]* commands .* in [0-9.]* s' "$OUT/console.log" | tail -n 1 || true)
+        [[ -z $t ]] || say "  time: $t (MiniLinuxPtraceKernelTest.busyboxMatchesNative)"
     fi
     cp "$GUEST/PACKAGES" "$OUT/PACKAGES"
     say "  guest packages: $(grep -vc '^#' "$GUEST/PACKAGES") ($OUT/PACKAGES), among them $(grep -E '^(linux-image-[0-9][^ ]*|openjdk-17-jre-headless) ' "$GUEST/PACKAGES" | tr '\n' ' ')"

@@ -29,7 +29,25 @@ class Arm64LinuxAbiTest {
         StructLayouts.assertStatMatches(abi, StructLayouts.statLayout(tmp, "asm-generic/stat.h"));
     }
 
-    /** arch/arm64/include/uapi/asm/fcntl.h (not installed on other hosts: the values, as the header has them). */
+    /**
+     * The same struct from arm64's own headers, laid out by the aarch64 cross compiler: what
+     * {@code newfstatat}/{@code fstat} fill for a program built for arm64.
+     */
+    @Test
+    void structStatIsArm64sAsTheArm64CompilerLaysItOut() throws Exception {
+        StructLayouts.assertStatMatches(abi, Aarch64Gcc.statLayout(tmp, "asm/stat.h"));
+    }
+
+    /** The open flags arch/arm64/include/uapi/asm/fcntl.h redefines, from that header (by the cross compiler). */
+    @Test
+    void openFlagsAreArm64sHeaders() throws Exception {
+        assertEquals(Aarch64Gcc.macro("asm/fcntl.h", "O_DIRECTORY"), abi.openDirectoryFlag());
+        assertEquals(Aarch64Gcc.macro("asm/fcntl.h", "O_NOFOLLOW"), abi.openNoFollowFlag());
+        assertEquals(Aarch64Gcc.macro("asm/fcntl.h", "O_LARGEFILE"), abi.openLargeFileFlag());
+        assertEquals(Aarch64Gcc.macro("linux/elf-em.h", "EM_AARCH64"), abi.elfMachine());
+    }
+
+    /** arch/arm64/include/uapi/asm/fcntl.h (the values, as the header has them). */
     @Test
     void openFlagsDifferFromTheGenericOnes() throws Exception {
         assertEquals(040000, abi.openDirectoryFlag());

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The end-to-end guests of {@link MiniLinuxGuestContract}, built with gcc and run natively on this host:
+ * The end-to-end guests of {@link MiniLinuxGuestContract} ({@link GuestPrograms}), built with gcc and run natively on this host:
  * they compile, and natively do what the contract expects of them under MiniLinux where the two agree
  * (output, exit status, the fatal signal), so a guest test that fails points at the platform or the
  * kernel, not at its program.
@@ -42,16 +42,16 @@ class GuestProgramsNativeTest {
 
     @Test
     void theGuestsBehaveNativelyAsTheContractExpects() throws Exception {
-        assertEquals("hello from a guest\n|0", run(build("hello", MiniLinuxGuestContract.HELLO)));
-        assertEquals("1234.5\n|0", run(build("fp", MiniLinuxGuestContract.FP)));
-        assertEquals("|139", run(build("null", MiniLinuxGuestContract.NULL_LOAD)));
+        assertEquals("hello from a guest\n|0", run(build("hello", GuestPrograms.HELLO)));
+        assertEquals("1234.5\n|0", run(build("fp", GuestPrograms.FP)));
+        assertEquals("|139", run(build("null", GuestPrograms.NULL_LOAD)));
         Path f = Files.writeString(dir.resolve("f.txt"), "granted\n");
-        Path cat = build("cat", MiniLinuxGuestContract.CAT);
+        Path cat = build("cat", GuestPrograms.CAT);
         assertEquals("granted\n|0", run(cat, f.toString()));
         assertEquals("|2", run(cat, dir.resolve("missing").toString()));
         // natively the socket exists: only the exit status is the same
-        assertTrue(run(build("denied", MiniLinuxGuestContract.DENIED)).endsWith("|3"));
-        Process spin = new ProcessBuilder(build("spin", MiniLinuxGuestContract.SPIN).toString()).start();
+        assertTrue(run(build("denied", GuestPrograms.DENIED)).endsWith("|3"));
+        Process spin = new ProcessBuilder(build("spin", GuestPrograms.SPIN).toString()).start();
         try {
             assertEquals(false, spin.waitFor(300, TimeUnit.MILLISECONDS), "it spins");
         } finally {
