@@ -151,8 +151,8 @@ public final class Handles {
         made.values().removeIf(m -> m.platform() == p);
     }
 
-    /** Destroys everything still held, then stops the console thread. */
-    void close() throws InterruptedException {
+    /** Destroys everything still held (one warning line each that cannot be), then stops the console thread. */
+    void close(java.util.function.Consumer<String> warn) throws InterruptedException {
         try {
             worker.call(() -> {
                 for (Integer pid : new ArrayList<>(made.keySet())) {
@@ -160,8 +160,7 @@ public final class Handles {
                     try {
                         m.kill().run();
                     } catch (RuntimeException e) {
-                        System.getLogger(Handles.class.getName()).log(System.Logger.Level.WARNING,
-                                "tether console: could not tear down " + m.kind() + " " + pid + ": " + e.getMessage());
+                        warn.accept("tether console: could not tear down " + m.kind() + " " + pid + ": " + e.getMessage());
                     }
                 }
                 return null;

@@ -20,6 +20,8 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 
 /**
  * What every console command works with: the platform and the services of its arch bundle, and
@@ -54,6 +56,11 @@ public final class TetherConsole {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private final List<LinuxAbi> abis = new CopyOnWriteArrayList<>();
 
+    /** This bundle's OSGi Logger, so that Karaf attributes the console's rare warning to dev.tether.shell. */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Logger logger;
+
     private final BundleContext context;
     private final Handles handles = new Handles();
     /** tether:bench's engine: measures on a long-lived thread of its own, which traces nothing between runs. */
@@ -68,7 +75,14 @@ public final class TetherConsole {
     @Deactivate
     void deactivate() throws InterruptedException {
         try {
-            handles.close();
+            handles.close(message -> {
+                Logger l = logger;
+                if (l != null) {
+                    l.warn(message);
+                } else {
+                    System.getLogger(TetherConsole.class.getName()).log(System.Logger.Level.WARNING, message);
+                }
+            });
         } finally {
             bench.close();
         }
