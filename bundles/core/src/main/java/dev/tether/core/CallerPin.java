@@ -70,7 +70,33 @@ final class CallerPin {
         return true;
     }
 
-    private boolean bind(int target) {
+    /**
+     * Binds the calling thread (the owner of this pin) to the CPU it is bound to already, or
+     * else to the one it runs on now, for a call that it makes itself (a guest switch: the
+     * thread is the tracer of its stub thread, see {@code Sysemu}); returns that CPU, or -1 if
+     * it could not be bound. A thread bound already pays no native call here. {@link #exit}
+     * ends the call as for a hand-off.
+     */
+    int enterHere(PinReleaser releaser) {
+        enterCall();
+        int bound = cpu; // stable: this thread holds IN_CALL
+        if (bound >= 0) {
+            return bound;
+        }
+        int here = Sys.currentCpu();
+        if (here < 0 || here >= Sys.MAX_BIND_CPUS || !bindInCall(here)) {
+            state.set(FREE);
+            return -1;
+        }
+        if (releaser != null && (watcher != releaser || fresh)) {
+            fresh = false;
+            releaser.watch(this);
+        }
+        return here;
+    }
+
+    /** Moves this pin to IN_CALL (from FREE or KEPT, waiting out a releaser that is giving it back). */
+    private void enterCall() {
         while (true) {
             int s = state.get();
             if (s == RELEASING) {
@@ -83,24 +109,37 @@ final class CallerPin {
             if (s == FREE) {
                 state.set(IN_CALL); // only this thread leaves FREE
             }
-            try {
-                if (cpu == target) {
-                    return true;
-                }
-                long[] current = Sys.getAffinity(0);
-                if (cpu < 0 || !isOnly(current, cpu)) {
-                    // Not bound by us, or the thread set a mask of its own since: that is the one to give back.
-                    savedMask = current;
-                    fresh = true;
-                }
-                Sys.bindToCpu(0, target);
-                cpu = target;
+            return;
+        }
+    }
+
+    private boolean bind(int target) {
+        enterCall();
+        if (!bindInCall(target)) {
+            state.set(FREE);
+            return false;
+        }
+        return true;
+    }
+
+    /** Binds to {@code target} while IN_CALL; false (binding given back) if that failed. */
+    private boolean bindInCall(int target) {
+        try {
+            if (cpu == target) {
                 return true;
-            } catch (RuntimeException e) {
-                giveBack(0);
-                state.set(FREE);
-                return false;
             }
+            long[] current = Sys.getAffinity(0);
+            if (cpu < 0 || !isOnly(current, cpu)) {
+                // Not bound by us, or the thread set a mask of its own since: that is the one to give back.
+                savedMask = current;
+                fresh = true;
+            }
+            Sys.bindToCpu(0, target);
+            cpu = target;
+            return true;
+        } catch (RuntimeException e) {
+            giveBack(0);
+            return false;
         }
     }
 

@@ -72,10 +72,17 @@ final class Sysemu {
             if (!c.enableInterrupts(t)) {
                 return new GuestEvent.Interrupted();
             }
+            // The switching thread is the tracer of its stub thread: both go on one CPU (see pin()).
+            CallerPin pin = TracerThread.callerPin();
+            PinReleaser releaser = c.space.subprocess.owner.releaser();
+            int cpu = pin == null ? -1 : pin.enterHere(releaser);
             try {
-                t.bind();
-                b.regs.putLongs(0, c.regs);
-                Sys.setRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
+                if (cpu >= 0) {
+                    t.bind(cpu);
+                } else {
+                    t.bind();
+                }
+                b.regs.putLongs(0, c.regs); // set by the first round trip of loop()
                 boolean holds = c.space.holds(t, c);
                 if (!holds) {
                     PtraceGuestContext previous = c.space.holder(t);
@@ -95,9 +102,12 @@ final class Sysemu {
                 c.fpDirty = false;
                 c.tlsDirty = false;
                 c.space.nowHolds(t, c);
-                return loop(c, t, b, fpRegset, fpSize, regsSize, tlsRegset);
+                return loop(c, t, b, fpRegset, fpSize, regsSize, tlsRegset, cpu >= 0);
             } finally {
                 c.disableInterrupts();
+                if (cpu >= 0) {
+                    pin.exit(false, releaser);
+                }
             }
         } catch (StubDiedException e) {
             return died(c, e);
@@ -121,18 +131,41 @@ final class Sysemu {
     }
 
     private static GuestEvent loop(PtraceGuestContext c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize,
-            int tlsRegset) {
+            int tlsRegset, boolean pinned) {
         GuestArch arch = c.arch;
         RegisterLayout layout = c.layout;
+        boolean setRegs = true;
+        boolean getFp = !c.lazyFp && fpSize > 0;
+        boolean getTls = arch.tlsRegisterIndex() < 0;
         while (true) {
-            int sig = t.resume(GuestPlatformImpl.ptraceRequest(c.singleStep), "guest switch");
+            // SETREGSET (the first time), PTRACE_SYSEMU, the wait and the GETREGSETs: one native call.
+            // A pinned tracer (see run) blocks in wait4 at once; else it yields to the stub first.
+            RoundTrip r = RoundTrip.begin(t.tid, GuestPlatformImpl.ptraceRequest(c.singleStep), Tracee.WAIT_OPTIONS, false, !pinned);
+            if (setRegs) {
+                r.set(Ptrace.NT_PRSTATUS, b.regs, regsSize);
+            }
+            r.get(Ptrace.NT_PRSTATUS, b.regs, regsSize);
+            if (getFp) {
+                r.get(fpRegset, b.fp, fpSize);
+            }
+            if (getTls) {
+                r.get(tlsRegset, b.tls, 8);
+            }
+            int sig = t.resume(r, "guest switch");
+            setRegs = false;
+            boolean stale = (sig & RoundTrip.STALE) != 0;
+            sig &= ~RoundTrip.STALE;
             if (sig == Signals.SIGSTOP) {
                 continue; // a group-stop (e.g. a SIGSTOP to the process): gVisor resumes too
             }
-            save(c, t, b, fpRegset, fpSize, regsSize, tlsRegset);
+            if (stale) {
+                save(c, t, b, fpRegset, fpSize, regsSize, tlsRegset);
+            } else {
+                saved(c, t, b, fpSize);
+            }
             if (sig == Tracee.SYSCALL_STOP) {
                 if (arch.syscallStopClobbersRegisters()) {
-                    refreshAfterSyscallStop(c, t, b, regsSize);
+                    refreshAfterSyscallStop(c, t, b, regsSize, pinned);
                 }
                 arch.afterSyscallStop(c.regs);
                 GuestEvent.Syscall event = c.syscallEvent(c.regs[layout.syscallNumberIndex()]);
@@ -171,6 +204,19 @@ final class Sysemu {
         b.fp.read(0, c.fp, 0, fpSize);
     }
 
+    /** Copies what a round trip read at the stop (see loop) into the context: as {@link #save}, without the calls. */
+    private static void saved(PtraceGuestContext c, Tracee t, Buffers b, int fpSize) {
+        b.regs.getLongs(0, c.regs);
+        if (c.lazyFp) {
+            c.fpHolder = t;
+        } else {
+            b.fp.read(0, c.fp, 0, fpSize);
+        }
+        if (c.arch.tlsRegisterIndex() < 0) {
+            c.tlsRegsetValue = b.tls.getLong(0);
+        }
+    }
+
     /** Reads the general, FP and TLS state of the stopped stub thread into the context. */
     private static void save(PtraceGuestContext c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize, int tlsRegset) {
         Sys.getRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
@@ -193,11 +239,11 @@ final class Sysemu {
      * skipped), take the signal stop, and read the registers again: x7 is then the guest's. The next
      * resume (data 0) discards the SIGCHLD.
      */
-    private static void refreshAfterSyscallStop(PtraceGuestContext c, Tracee t, Buffers b, int regsSize) {
+    private static void refreshAfterSyscallStop(PtraceGuestContext c, Tracee t, Buffers b, int regsSize, boolean pinned) {
         long nr = c.regs[c.layout.syscallNumberIndex()];
         Sys.tgkill(t.tgid, t.tid, Signals.SIGCHLD);
         while (true) {
-            int sig = t.resume(Ptrace.PTRACE_SYSEMU, "guest switch (x7 workaround)");
+            int sig = t.resume(Ptrace.PTRACE_SYSEMU, "guest switch (x7 workaround)", pinned);
             if (sig == Signals.SIGSTOP) {
                 continue;
             }

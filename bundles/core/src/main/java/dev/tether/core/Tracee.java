@@ -238,30 +238,45 @@ final class Tracee {
      */
     private void runToBreakpoint() {
         faults.reset();
+        continueToBreakpoint();
+    }
+
+    /** {@link #runToBreakpoint} without forgetting the faults seen so far. */
+    private void continueToBreakpoint() {
         while (true) {
             Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0); // data 0: any signal stop is discarded
-            int sig = waits.waitAfterResume();
-            if (sig == Signals.SIGTRAP) {
-                faults.reset(); // a discarded one-off fault is no news once the syscall is done
+            if (atBreakpoint(waits.waitAfterResume())) {
                 return;
             }
-            if (FaultWatch.isFault(sig)) {
-                Registers at;
+        }
+    }
+
+    /**
+     * Whether stop {@code sig} of {@link #runToBreakpoint} is the breakpoint; a fault stop is
+     * recorded (and SIGKILLs the thread when it repeats, see there).
+     */
+    private boolean atBreakpoint(int sig) {
+        if (sig == Signals.SIGTRAP) {
+            faults.reset(); // a discarded one-off fault is no news once the syscall is done
+            return true;
+        }
+        if (FaultWatch.isFault(sig)) {
+            Registers at;
+            try {
+                at = getRegs();
+            } catch (LinuxException e) {
+                at = null;
+            }
+            if (faults.record(sig, at, regs.layout.instructionPointerIndex())) {
+                // Fatal. SIGKILL rather than delivering the fault: same end, no core dump.
                 try {
-                    at = getRegs();
+                    Sys.tgkill(tgid, tid, Signals.SIGKILL);
                 } catch (LinuxException e) {
-                    at = null;
-                }
-                if (faults.record(sig, at, regs.layout.instructionPointerIndex())) {
-                    // Fatal. SIGKILL rather than delivering the fault: same end, no core dump.
-                    try {
-                        Sys.tgkill(tgid, tid, Signals.SIGKILL);
-                    } catch (LinuxException e) {
-                        // already gone: the wait below says how
-                    }
+                    // already gone: the wait below says how
                 }
             }
         }
+        return false;
     }
 
     /**
@@ -273,7 +288,11 @@ final class Tracee {
      * failures (a cpuset without that CPU) only cost speed.
      */
     void bind() {
-        int cpu = Sys.currentCpu();
+        bind(Sys.currentCpu());
+    }
+
+    /** {@link #bind()} to {@code cpu}, the CPU the tracer is known to be bound to (a pinned guest switch). */
+    void bind(int cpu) {
         if (cpu != boundCpu && cpu >= 0 && cpu < Sys.MAX_BIND_CPUS) {
             boundCpu = cpu;
             try {
@@ -301,10 +320,40 @@ final class Tracee {
      * leader's wait still polls: {@link StopWaiter}.)
      */
     int resume(int request, String during) {
+        return resume(request, during, false);
+    }
+
+    /**
+     * {@link #resume(int, String)}; {@code tracerPinned}: the calling tracer is bound to the CPU
+     * this thread is bound to, so that a blocking wait4 can only be woken there, and the
+     * yield-first wait (one more kernel entry per stop, see {@link StopWaiter#yieldThenWait}) is
+     * not needed.
+     */
+    int resume(int request, String during, boolean tracerPinned) {
         assertTracer();
         try {
             Sys.ptrace(request, tid, 0, 0);
-            return waits.yieldThenWait();
+            return tracerPinned ? waits.waitStop() : waits.yieldThenWait();
+        } catch (LinuxException e) {
+            throw lost(e, during);
+        } catch (StubDiedException e) {
+            throw StubDeath.during(e, during);
+        }
+    }
+
+    /**
+     * Runs round trip {@code r} (its sets, the resume, the wait, its gets) on this thread, in the
+     * platform's round trip code if it has one, and returns the stop as {@link #resume(int, String)}
+     * does, with {@link RoundTrip#STALE} set when the gets did not read that stop. Not for a thread
+     * group leader (its wait must not block: {@link StopWaiter}).
+     */
+    int resume(RoundTrip r, String during) {
+        assertTracer();
+        if (tid == tgid) {
+            throw new IllegalStateException("a round trip on thread group leader " + tid + ", whose wait must not block");
+        }
+        try {
+            return waits.roundTrip(r, regs.roundTrip);
         } catch (LinuxException e) {
             throw lost(e, during);
         } catch (StubDiedException e) {
@@ -344,14 +393,20 @@ final class Tracee {
                 regs.initChildProcessPPID(w, childPpid);
             }
             buf.putLongs(0, w);
+            // Only the words up to the return register are read back: PTRACE_GETREGSET copies
+            // iov_len bytes (a multiple of the regset's 8-byte element, ptrace_regset in
+            // kernel/ptrace.c), so the kernel fills and copies less (amd64: 88 of 216 bytes; arm64: 8 of 272).
+            long back = regs.returnValueOffset() + 8L;
             try {
-                Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
                 bind();
-                runToBreakpoint();
-                // Only the words up to the return register: PTRACE_GETREGSET copies iov_len bytes (a
-                // multiple of the regset's 8-byte element, ptrace_regset in kernel/ptrace.c), so the
-                // kernel fills and copies less (amd64: 88 of 216 bytes; arm64: 8 of 272).
-                Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, regs.returnValueOffset() + 8L);
+                if (tid == tgid) {
+                    // a leader's wait must not block (StopWaiter.pollLeader): call by call
+                    Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
+                    runToBreakpoint();
+                    Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, back);
+                } else {
+                    injectRoundTrip(buf, size, back);
+                }
             } catch (LinuxException e) {
                 throw vanished(e);
             }
@@ -361,6 +416,26 @@ final class Tracee {
             }
             return r;
         }
+    }
+
+    /**
+     * SETREGSET, PTRACE_CONT, the wait (poll, yield, then block, as {@link StopWaiter#waitAfterResume})
+     * and the GETREGSET of {@code back} bytes as one {@link RoundTrip}; a stop other than the
+     * breakpoint goes on as {@link #runToBreakpoint} does, call by call.
+     */
+    private void injectRoundTrip(NativeMemory buf, int size, long back) {
+        RoundTrip r = RoundTrip.begin(tid, Ptrace.PTRACE_CONT, WAIT_OPTIONS, true, true)
+                .set(Ptrace.NT_PRSTATUS, buf, size).get(Ptrace.NT_PRSTATUS, buf, back);
+        faults.reset();
+        int sig = waits.roundTrip(r, regs.roundTrip);
+        if (atBreakpoint(sig & ~RoundTrip.STALE)) {
+            if ((sig & RoundTrip.STALE) == 0) {
+                return;
+            }
+        } else {
+            continueToBreakpoint();
+        }
+        Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, back);
     }
 
     void markDead(int status) {
