@@ -66,8 +66,25 @@ final class PtraceGuestContext implements GuestContext {
     /** The stub thread to signal while switched in ({@code Forwarder.dst}), else null. */
     private Tracee interruptTarget;
     private boolean interruptPending;
-    /** The thread switched in now, or null. */
-    private Thread switchedIn;
+    /**
+     * The thread switched in now, or null: set and cleared without the lock (a switch is a few
+     * µs, and a monitor notifyAll at each one showed in its profile); {@link #awaitSwitchedOut}
+     * says it waits by counting itself in {@link #awaiting}, and only then does a switch's end take the lock to
+     * notify it. Both fields are volatile, so either the waiter sees the switch ended or the
+     * switching thread sees the waiter.
+     */
+    private volatile Thread switchedIn;
+    /** How many threads are in {@link #awaitSwitchedOut} (changed under the lock only). */
+    private volatile int awaiting;
+    private static final java.lang.invoke.VarHandle SWITCHED_IN;
+
+    static {
+        try {
+            SWITCHED_IN = java.lang.invoke.MethodHandles.lookup().findVarHandle(PtraceGuestContext.class, "switchedIn", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     PtraceGuestContext(PtraceAddressSpace space) {
         this.space = space;
@@ -224,12 +241,10 @@ final class PtraceGuestContext implements GuestContext {
     @Override
     public GuestEvent switchTo() {
         Thread me = Thread.currentThread();
-        synchronized (interruptLock) {
-            if (switchedIn != null) {
-                throw new IllegalStateException("guest context is switched in by " + switchedIn.getName()
-                        + "; " + me.getName() + " cannot switch it too");
-            }
-            switchedIn = me;
+        if (!SWITCHED_IN.compareAndSet(this, null, me)) {
+            Thread other = switchedIn;
+            throw new IllegalStateException("guest context is switched in by " + (other == null ? "another thread" : other.getName())
+                    + "; " + me.getName() + " cannot switch it too");
         }
         try {
             space.checkOpen();
@@ -243,9 +258,11 @@ final class PtraceGuestContext implements GuestContext {
         } catch (LinuxException e) {
             throw NativeErrors.api(e);
         } finally {
-            synchronized (interruptLock) {
-                switchedIn = null;
-                interruptLock.notifyAll();
+            switchedIn = null;
+            if (awaiting != 0) {
+                synchronized (interruptLock) {
+                    interruptLock.notifyAll();
+                }
             }
         }
     }
@@ -296,18 +313,27 @@ final class PtraceGuestContext implements GuestContext {
     /** Waits until no thread is switched into this context (for the address space's close). */
     void awaitSwitchedOut() {
         synchronized (interruptLock) {
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (switchedIn != null && switchedIn != Thread.currentThread()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return; // a switch that does not return is reported by its own thread
+            awaiting++;
+            try {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (true) {
+                    Thread in = switchedIn;
+                    if (in == null || in == Thread.currentThread()) {
+                        return;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return; // a switch that does not return is reported by its own thread
+                    }
+                    try {
+                        interruptLock.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
                 }
-                try {
-                    interruptLock.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+            } finally {
+                awaiting--;
             }
         }
     }

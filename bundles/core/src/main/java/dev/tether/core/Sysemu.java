@@ -101,7 +101,9 @@ final class Sysemu {
                 }
                 c.fpDirty = false;
                 c.tlsDirty = false;
-                c.space.nowHolds(t, c);
+                if (!holds) {
+                    c.space.nowHolds(t, c); // a map write: only when it changes, not at every switch
+                }
                 return loop(c, t, b, fpRegset, fpSize, regsSize, tlsRegset, cpu >= 0);
             } finally {
                 c.disableInterrupts();
