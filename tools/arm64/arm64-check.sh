@@ -36,7 +36,8 @@ readonly GUEST_PACKAGES="linux-image-arm64 openjdk-17-jre-headless busybox libc-
 # The core kernel tests: stubs and their teardown, the platform lifecycle, the BPF interpreter
 # against the kernel's verdicts (AUDIT_ARCH_AARCH64), the stub policy over every arm64 syscall
 # number, and the arm64 trampoline's lockdown (no capabilities; the stub page guarded, and sealed
-# where the kernel can). About 40-95 s of guest time together, depending on the host's load.
+# where the kernel can), and the arm64 ptrace round trip (machine code) against the call-by-call
+# path. About 40-95 s of guest time together, depending on the host's load.
 readonly DEFAULT_TESTS="dev.tether.core.StubKernelTest,dev.tether.core.PlatformLifecycleKernelTest,dev.tether.core.BpfKernelDifferentialTest,dev.tether.core.SyscallPolicyKernelTest,dev.tether.core.SubprocessKernelTest,dev.tether.core.StubCapabilitiesKernelTest,dev.tether.core.StubPageKernelTest,dev.tether.core.FailurePathsKernelTest,dev.tether.core.StubPlacementTest,dev.tether.core.GuestSwitchKernelTest,dev.tether.core.TinyGuestKernelTest,dev.tether.core.RoundTripKernelTest"
 readonly JAVA_IN_GUEST=/usr/lib/jvm/java-17-openjdk-arm64/bin/java
 
