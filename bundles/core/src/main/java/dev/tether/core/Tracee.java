@@ -48,12 +48,12 @@ final class Tracee {
     /** The CPU this thread was last bound to (gVisor's thread.cpu and thread.bind, removed
      * in 2020-09), or -1. */
     private int boundCpu = -1;
-    /** The unexpected fault stops of the current injection (see runToBreakpoint). */
-    private final FaultWatch faults = new FaultWatch();
+    /** The unexpected fault stops of the current injection (see {@link Breakpoints}). */
+    final FaultWatch faults = new FaultWatch();
     /** Alive or how it died, and whether its end was collected. */
     private final TraceeState state = new TraceeState();
     /** The waits for this thread's stops and end. */
-    private final StopWaiter waits;
+    final StopWaiter waits;
 
     Tracee(int tgid, int tid, TracerThread owner, SyscallRegs regs) {
         this(tgid, tid, owner, Thread.currentThread(), regs);
@@ -195,7 +195,7 @@ final class Tracee {
         try {
             setRegs(r);
             bind();
-            runToBreakpoint();
+            Breakpoints.run(this);
             return getRegs();
         } catch (LinuxException e) {
             RuntimeException v = vanished(e);
@@ -222,61 +222,6 @@ final class Tracee {
             e.addSuppressed(w);
         }
         return e;
-    }
-
-    /**
-     * PTRACE_CONT until the stub traps at its breakpoint after the syscall (gVisor's thread.syscall). Signal
-     * stops on the way are discarded by resuming with data 0, as gVisor does: SIGSTOP (left over
-     * from an attach or a group-stop), SIGCHLD (an injected wait4's child stopped), and whatever
-     * else the kernel throws in (this machine's kernel, for one, raises a one-off SIGILL for the
-     * unassigned syscall 335, see KernelQuirks in the tests); the kernel restarts the syscall.
-     * A real fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE) cannot be discarded, though: the thread
-     * would fault again at once, forever. So the registers at a fault stop are kept, and the same
-     * fault at the same instruction {@value FaultWatch#REPEATS} times in a row is fatal: the stub is
-     * SIGKILLed (as delivering the fault would kill it, every disposition being SIG_DFL there:
-     * docs/architecture.md, section 10, item 2; but without a core dump) and the error carries those registers.
-     */
-    private void runToBreakpoint() {
-        faults.reset();
-        continueToBreakpoint();
-    }
-
-    /** {@link #runToBreakpoint} without forgetting the faults seen so far. */
-    private void continueToBreakpoint() {
-        while (true) {
-            Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0); // data 0: any signal stop is discarded
-            if (atBreakpoint(waits.waitAfterResume())) {
-                return;
-            }
-        }
-    }
-
-    /**
-     * Whether stop {@code sig} of {@link #runToBreakpoint} is the breakpoint; a fault stop is
-     * recorded (and SIGKILLs the thread when it repeats, see there).
-     */
-    private boolean atBreakpoint(int sig) {
-        if (sig == Signals.SIGTRAP) {
-            faults.reset(); // a discarded one-off fault is no news once the syscall is done
-            return true;
-        }
-        if (FaultWatch.isFault(sig)) {
-            Registers at;
-            try {
-                at = getRegs();
-            } catch (LinuxException e) {
-                at = null;
-            }
-            if (faults.record(sig, at, regs.layout.instructionPointerIndex())) {
-                // Fatal. SIGKILL rather than delivering the fault: same end, no core dump.
-                try {
-                    Sys.tgkill(tgid, tid, Signals.SIGKILL);
-                } catch (LinuxException e) {
-                    // already gone: the wait below says how
-                }
-            }
-        }
-        return false;
     }
 
     /**
@@ -376,7 +321,8 @@ final class Tracee {
      * SETREGSET, PTRACE_CONT to the breakpoint, GETREGSET and the return register
      * ({@code syscallIgnoreInterrupt}: -ERESTARTSYS and its kin are retried). No Java object is
      * allocated: the native work is SETREGSET, PTRACE_CONT, wait4, GETREGSET of the words up to the
-     * return register (plus sched_getcpu for {@link #bind}). A death throws a {@link StubDeath} without saying what was injected:
+     * return register, one {@link RoundTrip} (one native call; call by call on a thread group leader),
+     * plus sched_getcpu for {@link #bind}. A death throws a {@link StubDeath} without saying what was injected:
      * the caller that catches it adds that ({@link StubDeath#during}), only then.
      *
      * @throws IllegalArgumentException with more than six arguments
@@ -402,10 +348,10 @@ final class Tracee {
                 if (tid == tgid) {
                     // a leader's wait must not block (StopWaiter.pollLeader): call by call
                     Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
-                    runToBreakpoint();
+                    Breakpoints.run(this);
                     Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, back);
                 } else {
-                    injectRoundTrip(buf, size, back);
+                    Breakpoints.roundTrip(this, buf, size, back);
                 }
             } catch (LinuxException e) {
                 throw vanished(e);
@@ -416,26 +362,6 @@ final class Tracee {
             }
             return r;
         }
-    }
-
-    /**
-     * SETREGSET, PTRACE_CONT, the wait (poll, yield, then block, as {@link StopWaiter#waitAfterResume})
-     * and the GETREGSET of {@code back} bytes as one {@link RoundTrip}; a stop other than the
-     * breakpoint goes on as {@link #runToBreakpoint} does, call by call.
-     */
-    private void injectRoundTrip(NativeMemory buf, int size, long back) {
-        RoundTrip r = RoundTrip.begin(tid, Ptrace.PTRACE_CONT, WAIT_OPTIONS, true, true)
-                .set(Ptrace.NT_PRSTATUS, buf, size).get(Ptrace.NT_PRSTATUS, buf, back);
-        faults.reset();
-        int sig = waits.roundTrip(r, regs.roundTrip);
-        if (atBreakpoint(sig & ~RoundTrip.STALE)) {
-            if ((sig & RoundTrip.STALE) == 0) {
-                return;
-            }
-        } else {
-            continueToBreakpoint();
-        }
-        Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, back);
     }
 
     void markDead(int status) {
