@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it (sched_setaffinity) cost ~6 µs a hand-off on a 2-vCPU VM, more than the hand-off itself
  * (~4 µs); a thread that hands work to tracers back to back (fork, then destroy, then fork) pays
  * them once: the binding is kept after a call and given back by the platform's
- * {@link PinReleaser} once the thread has made no call for {@link #KEEP_NANOS}. The mask given
+ * {@link PinReleaser} once the thread has made no call for {@link #KEEP_NANOS} (to 2x that). The mask given
  * back is the thread's own from before its first call; a mask the thread sets itself in between
  * is respected (neither overwritten nor replaced by the old one), unless it is set in the
  * microsecond between the releaser's check and its write.
@@ -43,7 +43,15 @@ final class CallerPin {
     private long[] savedMask;
     /** Set when the thread gets bound anew: the releaser that forgot it must watch it again. */
     private boolean fresh;
-    private volatile long lastUse;
+    /**
+     * Calls ended so far, counted by the thread itself: the releaser gives the binding back once
+     * this has not changed for its keep time. A counter, not the time of the last call: a guest
+     * switch ends a call every few µs, and System.nanoTime at each showed in its profile.
+     */
+    private volatile int uses;
+    /** What the releaser saw of {@link #uses} last, and when it last changed (releaser only). */
+    private int seenUses;
+    private long seenAt;
     /** The releaser looking after this pin (set by {@link PinReleaser#watch}). */
     volatile PinReleaser watcher;
 
@@ -157,7 +165,7 @@ final class CallerPin {
             state.set(FREE);
             return;
         }
-        lastUse = System.nanoTime();
+        uses++; // only this thread writes it
         state.set(KEPT);
         // The releaser's last sweep may have run while this thread was still in its call (and so
         // passed it over): either that sweep sees KEPT or this thread sees it closed (both volatile).
@@ -168,9 +176,9 @@ final class CallerPin {
     }
 
     /**
-     * On releaser {@code me}: gives the binding back if the thread has made no call for the
-     * releaser's keep time ({@link #KEEP_NANOS} by default) before {@code now} (at any age when
-     * {@code force}). Returns whether the releaser must keep watching this pin: false once it is
+     * On releaser {@code me}: gives the binding back if the thread has ended no call since this
+     * releaser looked at least its keep time ({@link #KEEP_NANOS} by default) before {@code now}
+     * (so 1-2 keep times after its last call; at any age when {@code force}). Returns whether the releaser must keep watching this pin: false once it is
      * free or given back, or watched by another platform's releaser; a thread in a call at a
      * forced release gives its binding back itself when the call ends (see {@link #exit}).
      */
@@ -182,7 +190,15 @@ final class CallerPin {
         if (s == IN_CALL) {
             return !force;
         }
-        if (!force && now - lastUse < me.keepNanos) {
+        int u = uses;
+        if (u != seenUses) {
+            seenUses = u;
+            seenAt = now;
+            if (!force) {
+                return true;
+            }
+        }
+        if (!force && now - seenAt < me.keepNanos) {
             return true;
         }
         if (!state.compareAndSet(KEPT, RELEASING)) {

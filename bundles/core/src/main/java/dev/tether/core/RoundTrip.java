@@ -40,6 +40,8 @@ final class RoundTrip {
     private final int[] types = new int[MAX_ENTRIES];
     private final NativeMemory[] buffers = new NativeMemory[MAX_ENTRIES];
     private final long[] lengths = new long[MAX_ENTRIES];
+    /** The block's words as {@link #run} copies them in, in one bulk copy (not a checked store each). */
+    private final long[] words = new long[ENTRIES / 8 + MAX_ENTRIES * ENTRY_SIZE / 8];
 
     /**
      * Set in what {@link StopWaiter#roundTrip} returns when the stop it reports is not the one
@@ -60,12 +62,12 @@ final class RoundTrip {
         r.sets = -1;
         r.poll = poll;
         r.yield = yield;
-        NativeMemory b = r.block;
-        b.putLong(RoundTripBlock.TID, tid);
-        b.putLong(RoundTripBlock.REQUEST, request);
-        b.putLong(RoundTripBlock.WAIT_OPTIONS, waitOptions);
-        b.putLong(RoundTripBlock.POLL_OPTIONS, poll ? waitOptions | Wait.WNOHANG : 0);
-        b.putLong(RoundTripBlock.YIELD, yield ? 1 : 0);
+        long[] w = r.words;
+        w[RoundTripBlock.TID / 8] = tid;
+        w[RoundTripBlock.REQUEST / 8] = request;
+        w[RoundTripBlock.WAIT_OPTIONS / 8] = waitOptions;
+        w[RoundTripBlock.POLL_OPTIONS / 8] = poll ? waitOptions | Wait.WNOHANG : 0;
+        w[RoundTripBlock.YIELD / 8] = yield ? 1 : 0;
         return r;
     }
 
@@ -95,10 +97,10 @@ final class RoundTrip {
         types[entries] = type;
         buffers[entries] = buf;
         lengths[entries] = length;
-        long e = ENTRIES + (long) entries * ENTRY_SIZE;
-        block.putLong(e, type);
-        block.putLong(e + 8, buf.address()); // checked live by address(): never a freed buffer
-        block.putLong(e + 16, length);
+        int e = (ENTRIES + entries * ENTRY_SIZE) / 8;
+        words[e] = type;
+        words[e + 1] = buf.address(); // checked live by address(): never a freed buffer
+        words[e + 2] = length;
         entries++;
         return this;
     }
@@ -114,9 +116,13 @@ final class RoundTrip {
             return runByCalls();
         }
         int setCount = sets < 0 ? entries : sets;
-        block.putLong(RoundTripBlock.SETS_END, base + ENTRIES + (long) setCount * ENTRY_SIZE);
-        block.putLong(RoundTripBlock.GETS_END, base + ENTRIES + (long) entries * ENTRY_SIZE);
-        block.putLong(RoundTripBlock.STATUS, 0);
+        long[] w = words;
+        w[RoundTripBlock.SETS_END / 8] = base + ENTRIES + (long) setCount * ENTRY_SIZE;
+        w[RoundTripBlock.GETS_END / 8] = base + ENTRIES + (long) entries * ENTRY_SIZE;
+        w[RoundTripBlock.STATUS / 8] = 0;
+        w[RoundTripBlock.FAILED_AT / 8] = 0;
+        w[RoundTripBlock.ERRNO / 8] = 0;
+        block.putLongs(0, w, (ENTRIES + entries * ENTRY_SIZE) / 8);
         if (!code.call(block)) {
             return runByCalls(); // the platform is closing
         }

@@ -91,6 +91,15 @@ public final class NativeMemory implements AutoCloseable {
         }
     }
 
+    /** Writes the first {@code count} of {@code words} (native order) at an 8-byte aligned {@code offset}, in one copy. */
+    public void putLongs(long offset, long[] words, int count) {
+        check(offset, 8L * count);
+        if ((offset & 7) != 0 || count > words.length) {
+            throw new IndexOutOfBoundsException("putLongs of " + count + " of " + words.length + " words at offset " + offset);
+        }
+        longs.put((int) (offset >>> 3), words, 0, count);
+    }
+
     /** Writes {@code words} (native order) starting at {@code offset}. */
     public void putLongs(long offset, long[] words) {
         check(offset, 8L * words.length);
