@@ -7,6 +7,7 @@ import dev.tether.guest.GuestAddressSpace;
 import dev.tether.guest.GuestContext;
 import dev.tether.guest.GuestEvent;
 import dev.tether.linux.LinuxException;
+import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
 import dev.tether.spi.GuestArch;
 import dev.tether.spi.RegisterLayout;
@@ -23,8 +24,14 @@ final class PtraceGuestContext implements GuestContext {
     final GuestArch arch;
     /** General registers, in the layout's words. */
     final long[] regs;
-    /** FP/vector state in the probed regset's bytes, or null until the first switch sizes it. */
-    byte[] fp;
+    /**
+     * FP/vector state in the probed regset's bytes ({@link #fpLength} of them), or null until the
+     * first switch sizes it (or Java sets it). Native memory: a switch reads the stub thread's state
+     * straight into it and writes it back from it; Java sees copies ({@link #floatingPointState}),
+     * so a switch copies nothing (2.4 KB of XSTATE here).
+     */
+    NativeMemory fp;
+    int fpLength;
     /** Java changed {@link #fp} (or the TLS regset value) since the stub thread last got it. */
     boolean fpDirty = true;
     /** The thread pointer where it is a regset of its own (arm64); amd64 keeps it in {@link #regs}. */
@@ -190,18 +197,29 @@ final class PtraceGuestContext implements GuestContext {
             return space.guests.fpSize() == 0 ? new byte[0]
                     : arch.initialFloatingPointState(space.guests.fpRegset(), space.guests.fpSize());
         }
-        return fp.clone();
+        byte[] out = new byte[fpLength];
+        fp.read(0, out, 0, fpLength);
+        return out;
     }
 
     @Override
     public void setFloatingPointState(byte[] state) {
-        if (fp != null && state.length != fp.length) {
-            throw new IllegalArgumentException("FP state of " + fp.length + " bytes expected (regset 0x"
+        if (fp != null && state.length != fpLength) {
+            throw new IllegalArgumentException("FP state of " + fpLength + " bytes expected (regset 0x"
                     + Integer.toHexString(space.guests.fpRegset()) + "), got " + state.length);
         }
-        fp = state.clone();
-        fpDirty = true;
+        loadFloatingPoint(state);
         fpHolder = null;
+    }
+
+    /** Makes {@code state} this context's FP state (to be written to the stub thread at the next switch). */
+    void loadFloatingPoint(byte[] state) {
+        if (fp == null) {
+            fp = NativeMemory.allocate(Math.max(8, state.length));
+            fpLength = state.length;
+        }
+        fp.write(0, state, 0, state.length);
+        fpDirty = true;
     }
 
     @Override

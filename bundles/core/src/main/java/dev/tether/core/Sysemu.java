@@ -29,22 +29,21 @@ final class Sysemu {
     private Sysemu() {
     }
 
+    /** The FP state has its own, per context ({@link PtraceGuestContext#fp}). */
     private static final class Buffers {
         final NativeMemory regs;
-        final NativeMemory fp;
         final NativeMemory tls = NativeMemory.allocate(8);
         final NativeMemory siginfo = NativeMemory.allocate(SIGINFO_SIZE);
 
-        Buffers(int regsSize, int fpSize) {
+        Buffers(int regsSize) {
             regs = NativeMemory.allocate(regsSize);
-            fp = NativeMemory.allocate(Math.max(8, fpSize));
         }
     }
 
-    private static Buffers buffers(int regsSize, int fpSize) {
+    private static Buffers buffers(int regsSize) {
         Buffers b = BUFFERS.get();
-        if (b == null || b.regs.size() < regsSize || b.fp.size() < fpSize) {
-            b = new Buffers(regsSize, fpSize);
+        if (b == null || b.regs.size() < regsSize) {
+            b = new Buffers(regsSize);
             BUFFERS.set(b);
         }
         return b;
@@ -59,11 +58,10 @@ final class Sysemu {
             int fpRegset = guests.fpRegset();
             int fpSize = guests.fpSize();
             if (c.fp == null) {
-                c.fp = arch.initialFloatingPointState(fpRegset, fpSize);
-                c.fpDirty = true;
+                c.loadFloatingPoint(arch.initialFloatingPointState(fpRegset, fpSize));
             }
             int regsSize = layout.regsetSize();
-            Buffers b = buffers(regsSize, fpSize);
+            Buffers b = buffers(regsSize);
             if (c.fpHolder != null && c.fpHolder != t) {
                 c.fetchFloatingPoint(); // lazy state left in another thread's stub thread: only its tracer may read it
             }
@@ -91,8 +89,7 @@ final class Sysemu {
                     }
                 }
                 if (c.fpDirty || !holds) {
-                    b.fp.write(0, c.fp, 0, fpSize);
-                    Sys.setRegset(t.tid, fpRegset, b.fp, fpSize);
+                    Sys.setRegset(t.tid, fpRegset, c.fp, fpSize);
                 }
                 int tlsRegset = arch.tlsRegset();
                 if (arch.tlsRegisterIndex() < 0 && (c.tlsDirty || !holds)) {
@@ -148,7 +145,7 @@ final class Sysemu {
             }
             r.get(Ptrace.NT_PRSTATUS, b.regs, regsSize);
             if (getFp) {
-                r.get(fpRegset, b.fp, fpSize);
+                r.get(fpRegset, c.fp, fpSize);
             }
             if (getTls) {
                 r.get(tlsRegset, b.tls, 8);
@@ -196,14 +193,11 @@ final class Sysemu {
 
     /** Reads the FP state of stub thread {@code t} (stopped, traced by the caller) into {@code c}. */
     static void readFloatingPoint(PtraceGuestContext c, Tracee t) {
-        int fpSize = c.space.guests.fpSize();
-        Buffers b = buffers(c.layout.regsetSize(), fpSize);
         try {
-            Sys.getRegset(t.tid, c.space.guests.fpRegset(), b.fp, fpSize);
+            Sys.getRegset(t.tid, c.space.guests.fpRegset(), c.fp, c.space.guests.fpSize());
         } catch (LinuxException e) {
             throw t.lost(e, "reading a guest's FP state");
         }
-        b.fp.read(0, c.fp, 0, fpSize);
     }
 
     /** Copies what a round trip read at the stop (see loop) into the context: as {@link #save}, without the calls. */
@@ -211,9 +205,7 @@ final class Sysemu {
         b.regs.getLongs(0, c.regs);
         if (c.lazyFp) {
             c.fpHolder = t;
-        } else {
-            b.fp.read(0, c.fp, 0, fpSize);
-        }
+        } // else the round trip read it into c.fp
         if (c.arch.tlsRegisterIndex() < 0) {
             c.tlsRegsetValue = b.tls.getLong(0);
         }
@@ -226,8 +218,7 @@ final class Sysemu {
         if (c.lazyFp) {
             c.fpHolder = t;
         } else {
-            Sys.getRegset(t.tid, fpRegset, b.fp, fpSize);
-            b.fp.read(0, c.fp, 0, fpSize);
+            Sys.getRegset(t.tid, fpRegset, c.fp, fpSize);
         }
         if (c.arch.tlsRegisterIndex() < 0) {
             Sys.getRegset(t.tid, tlsRegset, b.tls, 8);
