@@ -13,8 +13,9 @@ import java.util.function.LongBinaryOperator;
 /**
  * The arch's machine code in the JVM: the stub page, at the same address in the JVM and in every
  * stub cloned from it, and the host-side clone trampoline (docs/architecture.md, section 10, item 4), which only the JVM
- * runs. Owns both mappings from {@link #map} to {@link #close}, and knows the address space they
- * live in (the page size and this kernel's TASK_SIZE). Immutable once mapped.
+ * runs, and the arch's ptrace round trip ({@link RoundTrip}), which only the JVM runs too. Owns
+ * these mappings from {@link #map} to {@link #close}, and knows the address space they live in (the
+ * page size and this kernel's TASK_SIZE). Immutable once mapped.
  */
 final class StubImage implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(StubImage.class.getName());

@@ -16,7 +16,8 @@ import dev.tether.spi.RegisterLayout;
  * ({@code pkg/sentry/platform/ptrace/subprocess.go}, {@code ptrace.go}), on the calling thread's
  * SYSEMU stub thread. Loads the context's registers (the FP/TLS state only when that thread does not
  * hold this context's already, or Java changed it), resumes with PTRACE_SYSEMU until a stop that
- * means something, and saves the state back.
+ * means something, and saves the state back. Each resume is one {@link RoundTrip}: the general
+ * registers' SETREGSET, PTRACE_SYSEMU, the wait and the GETREGSETs in one native call.
  */
 final class Sysemu {
     /** Per tracing thread: general registers, FP state, TLS word, siginfo. */
@@ -70,7 +71,10 @@ final class Sysemu {
             if (!c.enableInterrupts(t)) {
                 return new GuestEvent.Interrupted();
             }
-            // The switching thread is the tracer of its stub thread: both go on one CPU (see pin()).
+            // The switching thread traces its stub thread: bound to its CPU as the stub thread is
+            // (Tracee.bind), its blocking wait can only be woken there; unbound, that wake-up went
+            // to the other, idle CPU at every system call (README, Performance), hence the yield
+            // first that an unbound tracer still makes (CallerPin: kept 1-2 ms after the switch).
             CallerPin pin = TracerThread.callerPin();
             PinReleaser releaser = c.space.subprocess.owner.releaser();
             int cpu = pin == null ? -1 : pin.enterHere(releaser);
@@ -160,7 +164,7 @@ final class Sysemu {
             if (stale) {
                 save(c, t, b, fpRegset, fpSize, regsSize, tlsRegset);
             } else {
-                saved(c, t, b, fpSize);
+                saved(c, t, b);
             }
             if (sig == Tracee.SYSCALL_STOP) {
                 if (arch.syscallStopClobbersRegisters()) {
@@ -201,7 +205,7 @@ final class Sysemu {
     }
 
     /** Copies what a round trip read at the stop (see loop) into the context: as {@link #save}, without the calls. */
-    private static void saved(PtraceGuestContext c, Tracee t, Buffers b, int fpSize) {
+    private static void saved(PtraceGuestContext c, Tracee t, Buffers b) {
         b.regs.getLongs(0, c.regs);
         if (c.lazyFp) {
             c.fpHolder = t;
