@@ -15,12 +15,14 @@ import dev.tether.abi.Errno;
 import dev.tether.abi.Prctl;
 import dev.tether.abi.Signals;
 import dev.tether.arch.amd64.X86Assembler.Cond;
+import dev.tether.spi.MachineCode;
 import dev.tether.spi.StubProgram;
 import dev.tether.spi.TetherArch;
 import dev.tether.spi.support.AssembledStubProgram;
 import dev.tether.spi.support.Assembler.Label;
 import dev.tether.spi.support.Assembler.Program;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Component;
@@ -71,6 +73,18 @@ public final class Amd64StubProgram extends AssembledStubProgram {
     public Amd64StubProgram() {
         super(Amd64SyscallTable.ARCH, assembleStub(), assembleTrampoline(), RSEQ_SIG, STUB_INIT_ADDRESS,
                 MAXIMUM_USER_ADDRESS);
+    }
+
+    /** The ptrace round trip ({@link Amd64RoundTrip}), assembled once. */
+    private static final MachineCode ROUND_TRIP = roundTrip(Amd64RoundTrip.assemble());
+
+    private static MachineCode roundTrip(Program p) {
+        return new MachineCode(p.code(), 0, -1, p.listing());
+    }
+
+    @Override
+    public Optional<MachineCode> ptraceRoundTrip() {
+        return Optional.of(ROUND_TRIP);
     }
 
     @Override

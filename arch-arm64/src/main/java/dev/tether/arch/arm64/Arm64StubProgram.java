@@ -17,12 +17,14 @@ import dev.tether.abi.Errno;
 import dev.tether.abi.Prctl;
 import dev.tether.abi.Signals;
 import dev.tether.arch.arm64.A64Assembler.Cond;
+import dev.tether.spi.MachineCode;
 import dev.tether.spi.StubProgram;
 import dev.tether.spi.TetherArch;
 import dev.tether.spi.support.AssembledStubProgram;
 import dev.tether.spi.support.Assembler.Label;
 import dev.tether.spi.support.Assembler.Program;
 import java.util.Objects;
+import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -73,6 +75,18 @@ public final class Arm64StubProgram extends AssembledStubProgram {
     public Arm64StubProgram() {
         super(Arm64SyscallTable.ARCH, assembleStub(), assembleTrampoline(), RSEQ_SIG, STUB_INIT_ADDRESS,
                 MAXIMUM_USER_ADDRESS);
+    }
+
+    /** The ptrace round trip ({@link Arm64RoundTrip}), assembled once. */
+    private static final MachineCode ROUND_TRIP = roundTrip(Arm64RoundTrip.assemble());
+
+    private static MachineCode roundTrip(Program p) {
+        return new MachineCode(p.code(), 0, -1, p.listing());
+    }
+
+    @Override
+    public Optional<MachineCode> ptraceRoundTrip() {
+        return Optional.of(ROUND_TRIP);
     }
 
     @Override

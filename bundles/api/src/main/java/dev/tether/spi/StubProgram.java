@@ -114,4 +114,14 @@ public interface StubProgram {
      * @param procCpuinfo the text of /proc/cpuinfo
      */
     boolean cpuidFaulting(String procCpuinfo);
+
+    /**
+     * The ptrace round trip of this arch ({@link RoundTripBlock}): SETREGSETs, a resume, the wait
+     * and GETREGSETs in one native call, which core maps executable in the JVM and uses on its
+     * hot paths instead of one native call each. Empty (the default) where the arch has none:
+     * core then makes the calls one by one.
+     */
+    default java.util.Optional<MachineCode> ptraceRoundTrip() {
+        return java.util.Optional.empty();
+    }
 }

@@ -33,5 +33,5 @@
  * are in {@code dev.tether.spi.support}, a bundle of its own (bundles/arch-support).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package dev.tether.spi;

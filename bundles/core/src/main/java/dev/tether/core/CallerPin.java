@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it (sched_setaffinity) cost ~6 µs a hand-off on a 2-vCPU VM, more than the hand-off itself
  * (~4 µs); a thread that hands work to tracers back to back (fork, then destroy, then fork) pays
  * them once: the binding is kept after a call and given back by the platform's
- * {@link PinReleaser} once the thread has made no call for {@link #KEEP_NANOS}. The mask given
+ * {@link PinReleaser} once the thread has made no call for {@link #KEEP_NANOS} (to 2x that). The mask given
  * back is the thread's own from before its first call; a mask the thread sets itself in between
  * is respected (neither overwritten nor replaced by the old one), unless it is set in the
  * microsecond between the releaser's check and its write.
@@ -43,7 +43,24 @@ final class CallerPin {
     private long[] savedMask;
     /** Set when the thread gets bound anew: the releaser that forgot it must watch it again. */
     private boolean fresh;
-    private volatile long lastUse;
+    /**
+     * How many {@link #enterHere} calls in a row keep the binding before one runs unbound: at ~4 µs
+     * a guest switch, every ~4 ms; giving the mask back and binding again (~6 µs) and the unbound
+     * switch (at worst a cross-CPU wake-up, ~20 µs here) cost under 1% of the switches' time.
+     */
+    static final int REBALANCE_EVERY = 1024;
+    /** {@link #enterHere} calls since the binding was last made or kept (this thread only). */
+    private int sinceBound;
+
+    /**
+     * Calls ended so far, counted by the thread itself: the releaser gives the binding back once
+     * this has not changed for its keep time. A counter, not the time of the last call: a guest
+     * switch ends a call every few µs, and System.nanoTime at each showed in its profile.
+     */
+    private volatile int uses;
+    /** What the releaser saw of {@link #uses} last, and when it last changed (releaser only). */
+    private int seenUses;
+    private long seenAt;
     /** The releaser looking after this pin (set by {@link PinReleaser#watch}). */
     volatile PinReleaser watcher;
 
@@ -70,7 +87,43 @@ final class CallerPin {
         return true;
     }
 
-    private boolean bind(int target) {
+    /**
+     * Binds the calling thread (the owner of this pin) to the CPU it is bound to already, or
+     * else to the one it runs on now, for a call that it makes itself (a guest switch: the
+     * thread is the tracer of its stub thread, see {@code Sysemu}); returns that CPU, or -1 if
+     * it could not be bound. A thread bound already pays no native call here. {@link #exit}
+     * ends the call as for a hand-off.
+     */
+    int enterHere(PinReleaser releaser) {
+        enterCall();
+        int bound = cpu; // stable: this thread holds IN_CALL
+        if (bound >= 0) {
+            if (++sinceBound < REBALANCE_EVERY) {
+                return bound;
+            }
+            // Now and then one call runs with the thread's own mask, so that the scheduler can
+            // move it (two guest threads that were bound on one CPU would otherwise share it for
+            // as long as they keep switching); the next call binds it wherever it is then.
+            sinceBound = 0;
+            giveBack(0);
+            state.set(FREE);
+            return -1;
+        }
+        int here = Sys.currentCpu();
+        if (here < 0 || here >= Sys.MAX_BIND_CPUS || !bindInCall(here)) {
+            state.set(FREE);
+            return -1;
+        }
+        sinceBound = 0;
+        if (releaser != null && (watcher != releaser || fresh)) {
+            fresh = false;
+            releaser.watch(this);
+        }
+        return here;
+    }
+
+    /** Moves this pin to IN_CALL (from FREE or KEPT, waiting out a releaser that is giving it back). */
+    private void enterCall() {
         while (true) {
             int s = state.get();
             if (s == RELEASING) {
@@ -83,24 +136,37 @@ final class CallerPin {
             if (s == FREE) {
                 state.set(IN_CALL); // only this thread leaves FREE
             }
-            try {
-                if (cpu == target) {
-                    return true;
-                }
-                long[] current = Sys.getAffinity(0);
-                if (cpu < 0 || !isOnly(current, cpu)) {
-                    // Not bound by us, or the thread set a mask of its own since: that is the one to give back.
-                    savedMask = current;
-                    fresh = true;
-                }
-                Sys.bindToCpu(0, target);
-                cpu = target;
+            return;
+        }
+    }
+
+    private boolean bind(int target) {
+        enterCall();
+        if (!bindInCall(target)) {
+            state.set(FREE);
+            return false;
+        }
+        return true;
+    }
+
+    /** Binds to {@code target} while IN_CALL; false (binding given back) if that failed. */
+    private boolean bindInCall(int target) {
+        try {
+            if (cpu == target) {
                 return true;
-            } catch (RuntimeException e) {
-                giveBack(0);
-                state.set(FREE);
-                return false;
             }
+            long[] current = Sys.getAffinity(0);
+            if (cpu < 0 || !isOnly(current, cpu)) {
+                // Not bound by us, or the thread set a mask of its own since: that is the one to give back.
+                savedMask = current;
+                fresh = true;
+            }
+            Sys.bindToCpu(0, target);
+            cpu = target;
+            return true;
+        } catch (RuntimeException e) {
+            giveBack(0);
+            return false;
         }
     }
 
@@ -118,7 +184,7 @@ final class CallerPin {
             state.set(FREE);
             return;
         }
-        lastUse = System.nanoTime();
+        uses++; // only this thread writes it
         state.set(KEPT);
         // The releaser's last sweep may have run while this thread was still in its call (and so
         // passed it over): either that sweep sees KEPT or this thread sees it closed (both volatile).
@@ -129,9 +195,9 @@ final class CallerPin {
     }
 
     /**
-     * On releaser {@code me}: gives the binding back if the thread has made no call for the
-     * releaser's keep time ({@link #KEEP_NANOS} by default) before {@code now} (at any age when
-     * {@code force}). Returns whether the releaser must keep watching this pin: false once it is
+     * On releaser {@code me}: gives the binding back if the thread has ended no call since this
+     * releaser looked at least its keep time ({@link #KEEP_NANOS} by default) before {@code now}
+     * (so 1-2 keep times after its last call; at any age when {@code force}). Returns whether the releaser must keep watching this pin: false once it is
      * free or given back, or watched by another platform's releaser; a thread in a call at a
      * forced release gives its binding back itself when the call ends (see {@link #exit}).
      */
@@ -143,7 +209,15 @@ final class CallerPin {
         if (s == IN_CALL) {
             return !force;
         }
-        if (!force && now - lastUse < me.keepNanos) {
+        int u = uses;
+        if (u != seenUses) {
+            seenUses = u;
+            seenAt = now;
+            if (!force) {
+                return true;
+            }
+        }
+        if (!force && now - seenAt < me.keepNanos) {
             return true;
         }
         if (!state.compareAndSet(KEPT, RELEASING)) {

@@ -7,6 +7,7 @@ import dev.tether.guest.GuestAddressSpace;
 import dev.tether.guest.GuestContext;
 import dev.tether.guest.GuestEvent;
 import dev.tether.linux.LinuxException;
+import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
 import dev.tether.spi.GuestArch;
 import dev.tether.spi.RegisterLayout;
@@ -23,8 +24,14 @@ final class PtraceGuestContext implements GuestContext {
     final GuestArch arch;
     /** General registers, in the layout's words. */
     final long[] regs;
-    /** FP/vector state in the probed regset's bytes, or null until the first switch sizes it. */
-    byte[] fp;
+    /**
+     * FP/vector state in the probed regset's bytes ({@link #fpLength} of them), or null until the
+     * first switch sizes it (or Java sets it). Native memory: a switch reads the stub thread's state
+     * straight into it and writes it back from it; Java sees copies ({@link #floatingPointState}),
+     * so a switch copies nothing (2.4 KB of XSTATE here).
+     */
+    NativeMemory fp;
+    int fpLength;
     /** Java changed {@link #fp} (or the TLS regset value) since the stub thread last got it. */
     boolean fpDirty = true;
     /** The thread pointer where it is a regset of its own (arm64); amd64 keeps it in {@link #regs}. */
@@ -66,8 +73,25 @@ final class PtraceGuestContext implements GuestContext {
     /** The stub thread to signal while switched in ({@code Forwarder.dst}), else null. */
     private Tracee interruptTarget;
     private boolean interruptPending;
-    /** The thread switched in now, or null. */
-    private Thread switchedIn;
+    /**
+     * The thread switched in now, or null: set and cleared without the lock (a switch is a few
+     * µs, and a monitor notifyAll at each one showed in its profile); {@link #awaitSwitchedOut}
+     * says it waits by counting itself in {@link #awaiting}, and only then does a switch's end take the lock to
+     * notify it. Both fields are volatile, so either the waiter sees the switch ended or the
+     * switching thread sees the waiter.
+     */
+    private volatile Thread switchedIn;
+    /** How many threads are in {@link #awaitSwitchedOut} (changed under the lock only). */
+    private volatile int awaiting;
+    private static final java.lang.invoke.VarHandle SWITCHED_IN;
+
+    static {
+        try {
+            SWITCHED_IN = java.lang.invoke.MethodHandles.lookup().findVarHandle(PtraceGuestContext.class, "switchedIn", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     PtraceGuestContext(PtraceAddressSpace space) {
         this.space = space;
@@ -173,18 +197,29 @@ final class PtraceGuestContext implements GuestContext {
             return space.guests.fpSize() == 0 ? new byte[0]
                     : arch.initialFloatingPointState(space.guests.fpRegset(), space.guests.fpSize());
         }
-        return fp.clone();
+        byte[] out = new byte[fpLength];
+        fp.read(0, out, 0, fpLength);
+        return out;
     }
 
     @Override
     public void setFloatingPointState(byte[] state) {
-        if (fp != null && state.length != fp.length) {
-            throw new IllegalArgumentException("FP state of " + fp.length + " bytes expected (regset 0x"
+        if (fp != null && state.length != fpLength) {
+            throw new IllegalArgumentException("FP state of " + fpLength + " bytes expected (regset 0x"
                     + Integer.toHexString(space.guests.fpRegset()) + "), got " + state.length);
         }
-        fp = state.clone();
-        fpDirty = true;
+        loadFloatingPoint(state);
         fpHolder = null;
+    }
+
+    /** Makes {@code state} this context's FP state (to be written to the stub thread at the next switch). */
+    void loadFloatingPoint(byte[] state) {
+        if (fp == null) {
+            fp = NativeMemory.allocate(Math.max(8, state.length));
+            fpLength = state.length;
+        }
+        fp.write(0, state, 0, state.length);
+        fpDirty = true;
     }
 
     @Override
@@ -224,12 +259,10 @@ final class PtraceGuestContext implements GuestContext {
     @Override
     public GuestEvent switchTo() {
         Thread me = Thread.currentThread();
-        synchronized (interruptLock) {
-            if (switchedIn != null) {
-                throw new IllegalStateException("guest context is switched in by " + switchedIn.getName()
-                        + "; " + me.getName() + " cannot switch it too");
-            }
-            switchedIn = me;
+        if (!SWITCHED_IN.compareAndSet(this, null, me)) {
+            Thread other = switchedIn;
+            throw new IllegalStateException("guest context is switched in by " + (other == null ? "another thread" : other.getName())
+                    + "; " + me.getName() + " cannot switch it too");
         }
         try {
             space.checkOpen();
@@ -243,9 +276,11 @@ final class PtraceGuestContext implements GuestContext {
         } catch (LinuxException e) {
             throw NativeErrors.api(e);
         } finally {
-            synchronized (interruptLock) {
-                switchedIn = null;
-                interruptLock.notifyAll();
+            switchedIn = null;
+            if (awaiting != 0) {
+                synchronized (interruptLock) {
+                    interruptLock.notifyAll();
+                }
             }
         }
     }
@@ -296,18 +331,27 @@ final class PtraceGuestContext implements GuestContext {
     /** Waits until no thread is switched into this context (for the address space's close). */
     void awaitSwitchedOut() {
         synchronized (interruptLock) {
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (switchedIn != null && switchedIn != Thread.currentThread()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return; // a switch that does not return is reported by its own thread
+            awaiting++;
+            try {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (true) {
+                    Thread in = switchedIn;
+                    if (in == null || in == Thread.currentThread()) {
+                        return;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return; // a switch that does not return is reported by its own thread
+                    }
+                    try {
+                        interruptLock.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
                 }
-                try {
-                    interruptLock.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+            } finally {
+                awaiting--;
             }
         }
     }

@@ -6,6 +6,7 @@ import dev.tether.abi.Signals;
 import dev.tether.abi.Wait;
 import dev.tether.api.Registers;
 import dev.tether.api.StubDiedException;
+import dev.tether.linux.ExecutableCode;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.Sys;
 import java.util.function.Supplier;
@@ -88,11 +89,36 @@ final class StopWaiter {
             if (e.errno() != Errno.ECHILD) {
                 throw e;
             }
-            state.setReaped();
-            state.markDead(Signals.SIGKILL, "killed and reaped by a teardown");
-            throw new StubDeath("stub " + tgid + (tid != tgid ? " thread " + tid : "") + " was " + state.death(), "", tgid, tid,
-                    Signals.SIGKILL);
+            throw reapedElsewhere();
         }
+    }
+
+    private StubDeath reapedElsewhere() {
+        state.setReaped();
+        state.markDead(Signals.SIGKILL, "killed and reaped by a teardown");
+        return new StubDeath("stub " + tgid + (tid != tgid ? " thread " + tid : "") + " was " + state.death(), "", tgid, tid,
+                Signals.SIGKILL);
+    }
+
+    /**
+     * Runs round trip {@code r} ({@link RoundTrip}: its sets, the resume, the wait, its gets) in
+     * {@code code} (null: call by call) and returns the stop's signal as {@link #waitStop} does,
+     * with {@link RoundTrip#STALE} set if a spurious stop came first (then this waited again, and
+     * the gets are from the spurious stop). A death throws, as in {@link #wait}. Never for a thread
+     * group leader, whose wait must not block ({@link #pollLeader}).
+     */
+    int roundTrip(RoundTrip r, ExecutableCode code) {
+        int status;
+        try {
+            status = r.run(code);
+        } catch (LinuxException e) {
+            if (e.errno() == Errno.ECHILD && e.call().startsWith("wait4(")) {
+                throw reapedElsewhere();
+            }
+            throw e;
+        }
+        int sig = decodeStop(status);
+        return sig != 0 ? sig : waitStop() | RoundTrip.STALE;
     }
 
     /** Decodes a wait status as gVisor's thread.wait: 0 for a spurious stop; a death throws. */

@@ -2,6 +2,7 @@ package dev.tether.core;
 
 import dev.tether.abi.Mman;
 import dev.tether.api.UnsupportedKernelException;
+import dev.tether.linux.ExecutableCode;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.Sys;
 import dev.tether.spi.MachineCode;
@@ -11,8 +12,9 @@ import java.util.function.LongBinaryOperator;
 /**
  * The arch's machine code in the JVM: the stub page, at the same address in the JVM and in every
  * stub cloned from it, and the host-side clone trampoline (docs/architecture.md, section 10, item 4), which only the JVM
- * runs. Owns both mappings from {@link #map} to {@link #close}, and knows the address space they
- * live in (the page size and this kernel's TASK_SIZE). Immutable once mapped.
+ * runs, and the arch's ptrace round trip ({@link RoundTrip}), which only the JVM runs too. Owns
+ * these mappings from {@link #map} to {@link #close}, and knows the address space they live in (the
+ * page size and this kernel's TASK_SIZE). Immutable once mapped.
  */
 final class StubImage implements AutoCloseable {
 
@@ -24,9 +26,20 @@ final class StubImage implements AutoCloseable {
     final long trampolineAddress;
     final long trampolineLength;
     private final MachineCode stub;
+    /** The arch's ptrace round trip, read-execute in the JVM ({@link RoundTrip}), or null. */
+    final ExecutableCode roundTrip;
+
+    /**
+     * The system property that turns the native round trip off: {@code -Dtether.roundTrip=calls}
+     * makes the hot paths call ptrace and wait4 one JNA call at a time (the same results, slower;
+     * for comparison and as a way out should an arch's round trip code misbehave). Read when a
+     * platform starts.
+     */
+    static final String ROUND_TRIP_PROPERTY = "tether.roundTrip";
 
     private StubImage(long pageSize, long taskSize, MachineCode stub, long stubAddress, long stubLength,
-            long trampolineAddress, long trampolineLength) {
+            long trampolineAddress, long trampolineLength, ExecutableCode roundTrip) {
+        this.roundTrip = roundTrip;
         this.pageSize = pageSize;
         this.taskSize = taskSize;
         this.stub = stub;
@@ -53,7 +66,15 @@ final class StubImage implements AutoCloseable {
                     ? placeStubAt(program, configuredAddress, stubLength, taskSize, page)
                     : placeStub(program, stubLength, taskSize, page);
             long trampAt = mapCode(tramp.code(), trampLength);
-            return new StubImage(page, taskSize, stub, stubAt, stubLength, trampAt, trampLength);
+            ExecutableCode roundTrip;
+            try {
+                roundTrip = "calls".equals(System.getProperty(ROUND_TRIP_PROPERTY)) ? null
+                        : program.ptraceRoundTrip().map(c -> ExecutableCode.map(c.code())).orElse(null);
+            } catch (RuntimeException e) {
+                unmapQuietly(trampAt, trampLength);
+                throw e;
+            }
+            return new StubImage(page, taskSize, stub, stubAt, stubLength, trampAt, trampLength, roundTrip);
         } catch (RuntimeException e) {
             unmapQuietly(stubAt, stubLength);
             throw e;
@@ -153,5 +174,8 @@ final class StubImage implements AutoCloseable {
     public void close() {
         unmapQuietly(stubAddress, stubLength);
         unmapQuietly(trampolineAddress, trampolineLength);
+        if (roundTrip != null) {
+            roundTrip.close(); // at once, or when the last round trip running in it returns
+        }
     }
 }

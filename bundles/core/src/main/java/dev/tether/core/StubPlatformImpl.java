@@ -77,7 +77,7 @@ public final class StubPlatformImpl implements StubPlatform, AutoCloseable {
             image.close();
             throw NativeErrors.api(e);
         }
-        SyscallRegs regs = new SyscallRegs(layout);
+        SyscallRegs regs = new SyscallRegs(layout, image.roundTrip);
         this.spawner = new Spawner(regs, program, table, image, tracers, settings.cpuidFaulting());
         this.filters = new StubFilters(table, contribution, settings.failureMode(), image);
         boolean seccompAfterPtrace;

@@ -1,6 +1,7 @@
 package dev.tether.core;
 
 import dev.tether.api.Registers;
+import dev.tether.linux.ExecutableCode;
 import dev.tether.spi.RegisterLayout;
 import java.util.Objects;
 
@@ -26,7 +27,18 @@ final class SyscallRegs {
     private final int ppid;
     private final int cloneFlag;
 
+    /**
+     * The arch's ptrace round trip mapped in the JVM ({@link RoundTrip}), or null: the hot paths
+     * then make one native call per system call. Owned by the platform's {@link StubImage}.
+     */
+    final ExecutableCode roundTrip;
+
     SyscallRegs(RegisterLayout layout) {
+        this(layout, null);
+    }
+
+    SyscallRegs(RegisterLayout layout, ExecutableCode roundTrip) {
+        this.roundTrip = roundTrip;
         this.layout = Objects.requireNonNull(layout, "layout");
         this.words = layout.names().size();
         this.number = layout.syscallNumberIndex();

@@ -16,7 +16,8 @@ import dev.tether.spi.RegisterLayout;
  * ({@code pkg/sentry/platform/ptrace/subprocess.go}, {@code ptrace.go}), on the calling thread's
  * SYSEMU stub thread. Loads the context's registers (the FP/TLS state only when that thread does not
  * hold this context's already, or Java changed it), resumes with PTRACE_SYSEMU until a stop that
- * means something, and saves the state back.
+ * means something, and saves the state back. Each resume is one {@link RoundTrip}: the general
+ * registers' SETREGSET, PTRACE_SYSEMU, the wait and the GETREGSETs in one native call.
  */
 final class Sysemu {
     /** Per tracing thread: general registers, FP state, TLS word, siginfo. */
@@ -29,22 +30,21 @@ final class Sysemu {
     private Sysemu() {
     }
 
+    /** The FP state has its own, per context ({@link PtraceGuestContext#fp}). */
     private static final class Buffers {
         final NativeMemory regs;
-        final NativeMemory fp;
         final NativeMemory tls = NativeMemory.allocate(8);
         final NativeMemory siginfo = NativeMemory.allocate(SIGINFO_SIZE);
 
-        Buffers(int regsSize, int fpSize) {
+        Buffers(int regsSize) {
             regs = NativeMemory.allocate(regsSize);
-            fp = NativeMemory.allocate(Math.max(8, fpSize));
         }
     }
 
-    private static Buffers buffers(int regsSize, int fpSize) {
+    private static Buffers buffers(int regsSize) {
         Buffers b = BUFFERS.get();
-        if (b == null || b.regs.size() < regsSize || b.fp.size() < fpSize) {
-            b = new Buffers(regsSize, fpSize);
+        if (b == null || b.regs.size() < regsSize) {
+            b = new Buffers(regsSize);
             BUFFERS.set(b);
         }
         return b;
@@ -59,11 +59,10 @@ final class Sysemu {
             int fpRegset = guests.fpRegset();
             int fpSize = guests.fpSize();
             if (c.fp == null) {
-                c.fp = arch.initialFloatingPointState(fpRegset, fpSize);
-                c.fpDirty = true;
+                c.loadFloatingPoint(arch.initialFloatingPointState(fpRegset, fpSize));
             }
             int regsSize = layout.regsetSize();
-            Buffers b = buffers(regsSize, fpSize);
+            Buffers b = buffers(regsSize);
             if (c.fpHolder != null && c.fpHolder != t) {
                 c.fetchFloatingPoint(); // lazy state left in another thread's stub thread: only its tracer may read it
             }
@@ -72,10 +71,20 @@ final class Sysemu {
             if (!c.enableInterrupts(t)) {
                 return new GuestEvent.Interrupted();
             }
+            // The switching thread traces its stub thread: bound to its CPU as the stub thread is
+            // (Tracee.bind), its blocking wait can only be woken there; unbound, that wake-up went
+            // to the other, idle CPU at every system call (README, Performance), hence the yield
+            // first that an unbound tracer still makes (CallerPin: kept 1-2 ms after the switch).
+            CallerPin pin = TracerThread.callerPin();
+            PinReleaser releaser = c.space.subprocess.owner.releaser();
+            int cpu = pin == null ? -1 : pin.enterHere(releaser);
             try {
-                t.bind();
-                b.regs.putLongs(0, c.regs);
-                Sys.setRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
+                if (cpu >= 0) {
+                    t.bind(cpu);
+                } else {
+                    t.bind();
+                }
+                b.regs.putLongs(0, c.regs); // set by the first round trip of loop()
                 boolean holds = c.space.holds(t, c);
                 if (!holds) {
                     PtraceGuestContext previous = c.space.holder(t);
@@ -84,8 +93,7 @@ final class Sysemu {
                     }
                 }
                 if (c.fpDirty || !holds) {
-                    b.fp.write(0, c.fp, 0, fpSize);
-                    Sys.setRegset(t.tid, fpRegset, b.fp, fpSize);
+                    Sys.setRegset(t.tid, fpRegset, c.fp, fpSize);
                 }
                 int tlsRegset = arch.tlsRegset();
                 if (arch.tlsRegisterIndex() < 0 && (c.tlsDirty || !holds)) {
@@ -94,10 +102,15 @@ final class Sysemu {
                 }
                 c.fpDirty = false;
                 c.tlsDirty = false;
-                c.space.nowHolds(t, c);
-                return loop(c, t, b, fpRegset, fpSize, regsSize, tlsRegset);
+                if (!holds) {
+                    c.space.nowHolds(t, c); // a map write: only when it changes, not at every switch
+                }
+                return loop(c, t, b, fpRegset, fpSize, regsSize, tlsRegset, cpu >= 0);
             } finally {
                 c.disableInterrupts();
+                if (cpu >= 0) {
+                    pin.exit(false, releaser);
+                }
             }
         } catch (StubDiedException e) {
             return died(c, e);
@@ -121,18 +134,41 @@ final class Sysemu {
     }
 
     private static GuestEvent loop(PtraceGuestContext c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize,
-            int tlsRegset) {
+            int tlsRegset, boolean pinned) {
         GuestArch arch = c.arch;
         RegisterLayout layout = c.layout;
+        boolean setRegs = true;
+        boolean getFp = !c.lazyFp && fpSize > 0;
+        boolean getTls = arch.tlsRegisterIndex() < 0;
         while (true) {
-            int sig = t.resume(GuestPlatformImpl.ptraceRequest(c.singleStep), "guest switch");
+            // SETREGSET (the first time), PTRACE_SYSEMU, the wait and the GETREGSETs: one native call.
+            // A pinned tracer (see run) blocks in wait4 at once; else it yields to the stub first.
+            RoundTrip r = RoundTrip.begin(t.tid, GuestPlatformImpl.ptraceRequest(c.singleStep), Tracee.WAIT_OPTIONS, false, !pinned);
+            if (setRegs) {
+                r.set(Ptrace.NT_PRSTATUS, b.regs, regsSize);
+            }
+            r.get(Ptrace.NT_PRSTATUS, b.regs, regsSize);
+            if (getFp) {
+                r.get(fpRegset, c.fp, fpSize);
+            }
+            if (getTls) {
+                r.get(tlsRegset, b.tls, 8);
+            }
+            int sig = t.resume(r, "guest switch");
+            setRegs = false;
+            boolean stale = (sig & RoundTrip.STALE) != 0;
+            sig &= ~RoundTrip.STALE;
             if (sig == Signals.SIGSTOP) {
                 continue; // a group-stop (e.g. a SIGSTOP to the process): gVisor resumes too
             }
-            save(c, t, b, fpRegset, fpSize, regsSize, tlsRegset);
+            if (stale) {
+                save(c, t, b, fpRegset, fpSize, regsSize, tlsRegset);
+            } else {
+                saved(c, t, b);
+            }
             if (sig == Tracee.SYSCALL_STOP) {
                 if (arch.syscallStopClobbersRegisters()) {
-                    refreshAfterSyscallStop(c, t, b, regsSize);
+                    refreshAfterSyscallStop(c, t, b, regsSize, pinned);
                 }
                 arch.afterSyscallStop(c.regs);
                 GuestEvent.Syscall event = c.syscallEvent(c.regs[layout.syscallNumberIndex()]);
@@ -161,14 +197,22 @@ final class Sysemu {
 
     /** Reads the FP state of stub thread {@code t} (stopped, traced by the caller) into {@code c}. */
     static void readFloatingPoint(PtraceGuestContext c, Tracee t) {
-        int fpSize = c.space.guests.fpSize();
-        Buffers b = buffers(c.layout.regsetSize(), fpSize);
         try {
-            Sys.getRegset(t.tid, c.space.guests.fpRegset(), b.fp, fpSize);
+            Sys.getRegset(t.tid, c.space.guests.fpRegset(), c.fp, c.space.guests.fpSize());
         } catch (LinuxException e) {
             throw t.lost(e, "reading a guest's FP state");
         }
-        b.fp.read(0, c.fp, 0, fpSize);
+    }
+
+    /** Copies what a round trip read at the stop (see loop) into the context: as {@link #save}, without the calls. */
+    private static void saved(PtraceGuestContext c, Tracee t, Buffers b) {
+        b.regs.getLongs(0, c.regs);
+        if (c.lazyFp) {
+            c.fpHolder = t;
+        } // else the round trip read it into c.fp
+        if (c.arch.tlsRegisterIndex() < 0) {
+            c.tlsRegsetValue = b.tls.getLong(0);
+        }
     }
 
     /** Reads the general, FP and TLS state of the stopped stub thread into the context. */
@@ -178,8 +222,7 @@ final class Sysemu {
         if (c.lazyFp) {
             c.fpHolder = t;
         } else {
-            Sys.getRegset(t.tid, fpRegset, b.fp, fpSize);
-            b.fp.read(0, c.fp, 0, fpSize);
+            Sys.getRegset(t.tid, fpRegset, c.fp, fpSize);
         }
         if (c.arch.tlsRegisterIndex() < 0) {
             Sys.getRegset(t.tid, tlsRegset, b.tls, 8);
@@ -193,11 +236,11 @@ final class Sysemu {
      * skipped), take the signal stop, and read the registers again: x7 is then the guest's. The next
      * resume (data 0) discards the SIGCHLD.
      */
-    private static void refreshAfterSyscallStop(PtraceGuestContext c, Tracee t, Buffers b, int regsSize) {
+    private static void refreshAfterSyscallStop(PtraceGuestContext c, Tracee t, Buffers b, int regsSize, boolean pinned) {
         long nr = c.regs[c.layout.syscallNumberIndex()];
         Sys.tgkill(t.tgid, t.tid, Signals.SIGCHLD);
         while (true) {
-            int sig = t.resume(Ptrace.PTRACE_SYSEMU, "guest switch (x7 workaround)");
+            int sig = t.resume(Ptrace.PTRACE_SYSEMU, "guest switch (x7 workaround)", pinned);
             if (sig == Signals.SIGSTOP) {
                 continue;
             }

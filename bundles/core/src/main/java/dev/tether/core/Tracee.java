@@ -48,12 +48,12 @@ final class Tracee {
     /** The CPU this thread was last bound to (gVisor's thread.cpu and thread.bind, removed
      * in 2020-09), or -1. */
     private int boundCpu = -1;
-    /** The unexpected fault stops of the current injection (see runToBreakpoint). */
-    private final FaultWatch faults = new FaultWatch();
+    /** The unexpected fault stops of the current injection (see {@link Breakpoints}). */
+    final FaultWatch faults = new FaultWatch();
     /** Alive or how it died, and whether its end was collected. */
     private final TraceeState state = new TraceeState();
     /** The waits for this thread's stops and end. */
-    private final StopWaiter waits;
+    final StopWaiter waits;
 
     Tracee(int tgid, int tid, TracerThread owner, SyscallRegs regs) {
         this(tgid, tid, owner, Thread.currentThread(), regs);
@@ -195,7 +195,7 @@ final class Tracee {
         try {
             setRegs(r);
             bind();
-            runToBreakpoint();
+            Breakpoints.run(this);
             return getRegs();
         } catch (LinuxException e) {
             RuntimeException v = vanished(e);
@@ -225,46 +225,6 @@ final class Tracee {
     }
 
     /**
-     * PTRACE_CONT until the stub traps at its breakpoint after the syscall (gVisor's thread.syscall). Signal
-     * stops on the way are discarded by resuming with data 0, as gVisor does: SIGSTOP (left over
-     * from an attach or a group-stop), SIGCHLD (an injected wait4's child stopped), and whatever
-     * else the kernel throws in (this machine's kernel, for one, raises a one-off SIGILL for the
-     * unassigned syscall 335, see KernelQuirks in the tests); the kernel restarts the syscall.
-     * A real fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE) cannot be discarded, though: the thread
-     * would fault again at once, forever. So the registers at a fault stop are kept, and the same
-     * fault at the same instruction {@value FaultWatch#REPEATS} times in a row is fatal: the stub is
-     * SIGKILLed (as delivering the fault would kill it, every disposition being SIG_DFL there:
-     * docs/architecture.md, section 10, item 2; but without a core dump) and the error carries those registers.
-     */
-    private void runToBreakpoint() {
-        faults.reset();
-        while (true) {
-            Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0); // data 0: any signal stop is discarded
-            int sig = waits.waitAfterResume();
-            if (sig == Signals.SIGTRAP) {
-                faults.reset(); // a discarded one-off fault is no news once the syscall is done
-                return;
-            }
-            if (FaultWatch.isFault(sig)) {
-                Registers at;
-                try {
-                    at = getRegs();
-                } catch (LinuxException e) {
-                    at = null;
-                }
-                if (faults.record(sig, at, regs.layout.instructionPointerIndex())) {
-                    // Fatal. SIGKILL rather than delivering the fault: same end, no core dump.
-                    try {
-                        Sys.tgkill(tgid, tid, Signals.SIGKILL);
-                    } catch (LinuxException e) {
-                        // already gone: the wait below says how
-                    }
-                }
-            }
-        }
-    }
-
-    /**
      * gVisor's thread.bind() (subprocess_linux.go until commit f3172c3a1, 2020-09): runs this stub thread on the CPU its tracer is
      * on now. Tracer and tracee take turns, never run at once, so one CPU serves both; left to the
      * scheduler, a resumed stub is often woken on the other (idle) CPU, and every injection pays
@@ -273,7 +233,11 @@ final class Tracee {
      * failures (a cpuset without that CPU) only cost speed.
      */
     void bind() {
-        int cpu = Sys.currentCpu();
+        bind(Sys.currentCpu());
+    }
+
+    /** {@link #bind()} to {@code cpu}, the CPU the tracer is known to be bound to (a pinned guest switch). */
+    void bind(int cpu) {
         if (cpu != boundCpu && cpu >= 0 && cpu < Sys.MAX_BIND_CPUS) {
             boundCpu = cpu;
             try {
@@ -301,10 +265,40 @@ final class Tracee {
      * leader's wait still polls: {@link StopWaiter}.)
      */
     int resume(int request, String during) {
+        return resume(request, during, false);
+    }
+
+    /**
+     * {@link #resume(int, String)}; {@code tracerPinned}: the calling tracer is bound to the CPU
+     * this thread is bound to, so that a blocking wait4 can only be woken there, and the
+     * yield-first wait (one more kernel entry per stop, see {@link StopWaiter#yieldThenWait}) is
+     * not needed.
+     */
+    int resume(int request, String during, boolean tracerPinned) {
         assertTracer();
         try {
             Sys.ptrace(request, tid, 0, 0);
-            return waits.yieldThenWait();
+            return tracerPinned ? waits.waitStop() : waits.yieldThenWait();
+        } catch (LinuxException e) {
+            throw lost(e, during);
+        } catch (StubDiedException e) {
+            throw StubDeath.during(e, during);
+        }
+    }
+
+    /**
+     * Runs round trip {@code r} (its sets, the resume, the wait, its gets) on this thread, in the
+     * platform's round trip code if it has one, and returns the stop as {@link #resume(int, String)}
+     * does, with {@link RoundTrip#STALE} set when the gets did not read that stop. Not for a thread
+     * group leader (its wait must not block: {@link StopWaiter}).
+     */
+    int resume(RoundTrip r, String during) {
+        assertTracer();
+        if (tid == tgid) {
+            throw new IllegalStateException("a round trip on thread group leader " + tid + ", whose wait must not block");
+        }
+        try {
+            return waits.roundTrip(r, regs.roundTrip);
         } catch (LinuxException e) {
             throw lost(e, during);
         } catch (StubDiedException e) {
@@ -327,7 +321,8 @@ final class Tracee {
      * SETREGSET, PTRACE_CONT to the breakpoint, GETREGSET and the return register
      * ({@code syscallIgnoreInterrupt}: -ERESTARTSYS and its kin are retried). No Java object is
      * allocated: the native work is SETREGSET, PTRACE_CONT, wait4, GETREGSET of the words up to the
-     * return register (plus sched_getcpu for {@link #bind}). A death throws a {@link StubDeath} without saying what was injected:
+     * return register, one {@link RoundTrip} (one native call; call by call on a thread group leader),
+     * plus sched_getcpu for {@link #bind}. A death throws a {@link StubDeath} without saying what was injected:
      * the caller that catches it adds that ({@link StubDeath#during}), only then.
      *
      * @throws IllegalArgumentException with more than six arguments
@@ -344,14 +339,20 @@ final class Tracee {
                 regs.initChildProcessPPID(w, childPpid);
             }
             buf.putLongs(0, w);
+            // Only the words up to the return register are read back: PTRACE_GETREGSET copies
+            // iov_len bytes (a multiple of the regset's 8-byte element, ptrace_regset in
+            // kernel/ptrace.c), so the kernel fills and copies less (amd64: 88 of 216 bytes; arm64: 8 of 272).
+            long back = regs.returnValueOffset() + 8L;
             try {
-                Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
                 bind();
-                runToBreakpoint();
-                // Only the words up to the return register: PTRACE_GETREGSET copies iov_len bytes (a
-                // multiple of the regset's 8-byte element, ptrace_regset in kernel/ptrace.c), so the
-                // kernel fills and copies less (amd64: 88 of 216 bytes; arm64: 8 of 272).
-                Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, regs.returnValueOffset() + 8L);
+                if (tid == tgid) {
+                    // a leader's wait must not block (StopWaiter.pollLeader): call by call
+                    Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
+                    Breakpoints.run(this);
+                    Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, back);
+                } else {
+                    Breakpoints.roundTrip(this, buf, size, back);
+                }
             } catch (LinuxException e) {
                 throw vanished(e);
             }

@@ -151,6 +151,21 @@ final class TracerThread {
         return thread.getName();
     }
 
+    /**
+     * The calling thread's CPU pin, the one its hand-offs use (one per thread: two would each take
+     * the other's binding for the thread's own mask), or null for a virtual thread, whose carrier
+     * is not its to bind.
+     */
+    static CallerPin callerPin() {
+        Call c = CALLS.get();
+        return c.virtual ? null : c.pin;
+    }
+
+    /** Gives callers' bindings back for this tracer's platform; null if each call gives its own back. */
+    PinReleaser releaser() {
+        return releaser;
+    }
+
     /** The OS thread id of this tracer. */
     int tid() {
         return tid;

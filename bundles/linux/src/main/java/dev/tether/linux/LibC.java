@@ -65,4 +65,12 @@ final class LibC {
     static native int gettid();
 
     static native int getpagesize();
+
+    /**
+     * bsearch(3): here only a way to call a function pointer through a direct-mapped call (JNA
+     * maps only named symbols directly; calling an address takes its slower {@code Function}
+     * path). With one element it calls {@code compar(key, base)} exactly once; see
+     * {@link ExecutableCode#call}.
+     */
+    static native long bsearch(long key, long base, long nmemb, long size, long compar);
 }

@@ -71,14 +71,14 @@ public final class NativeMemory implements AutoCloseable {
         bytes.putShort((int) offset, value);
     }
 
-    public void write(long offset, byte[] bytes, int from, int length) {
+    public void write(long offset, byte[] src, int from, int length) {
         check(offset, length);
-        memory.write(offset, bytes, from, length);
+        bytes.put((int) offset, src, from, length); // a bulk copy, no JNI call (a guest's FP state: 2.4 KB per switch)
     }
 
-    public void read(long offset, byte[] bytes, int from, int length) {
+    public void read(long offset, byte[] dst, int from, int length) {
         check(offset, length);
-        memory.read(offset, bytes, from, length);
+        bytes.get((int) offset, dst, from, length);
     }
 
     /** Reads {@code words.length} 64-bit words (native order) starting at {@code offset}. */
@@ -89,6 +89,15 @@ public final class NativeMemory implements AutoCloseable {
         } else {
             memory.read(offset, words, 0, words.length);
         }
+    }
+
+    /** Writes the first {@code count} of {@code words} (native order) at an 8-byte aligned {@code offset}, in one copy. */
+    public void putLongs(long offset, long[] words, int count) {
+        check(offset, 8L * count);
+        if ((offset & 7) != 0 || count > words.length) {
+            throw new IndexOutOfBoundsException("putLongs of " + count + " of " + words.length + " words at offset " + offset);
+        }
+        longs.put((int) (offset >>> 3), words, 0, count);
     }
 
     /** Writes {@code words} (native order) starting at {@code offset}. */

@@ -343,7 +343,8 @@ public final class Sys {
         new Pointer(address).write(0, bytes, 0, bytes.length);
     }
 
-    static String requestName(int request) {
+    /** The name of a ptrace request, for messages: PTRACE_CONT, ..., or "request N". */
+    public static String requestName(int request) {
         switch (request) {
             case Ptrace.PTRACE_CONT: return "PTRACE_CONT";
             case Ptrace.PTRACE_KILL: return "PTRACE_KILL";

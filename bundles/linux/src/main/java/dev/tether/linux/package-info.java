@@ -1,7 +1,9 @@
 /**
  * The only native boundary of Tether: JNA direct-mapped bindings for ptrace, wait4, waitid,
  * tgkill, kill, mmap/mprotect/munmap, prctl, process_vm_readv/writev, memfd_create, syscall, and
- * the CPU placement calls sched_getcpu/sched_getaffinity/sched_setaffinity/sched_yield. Every
+ * the CPU placement calls sched_getcpu/sched_getaffinity/sched_setaffinity/sched_yield, and
+ * {@link dev.tether.linux.ExecutableCode}: an arch's machine code mapped read-execute and called
+ * with one argument block through one direct-mapped call (libc's bsearch). Every
  * failing call throws {@link dev.tether.linux.LinuxException} naming the call and the errno. It
  * uses {@code dev.tether.abi} and JNA, nothing else of Tether.
  *
