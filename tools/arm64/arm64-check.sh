@@ -42,7 +42,7 @@ readonly GUEST_PACKAGES="linux-image-arm64 openjdk-17-jre-headless busybox-stati
 # number, and the arm64 trampoline's lockdown (no capabilities; the stub page guarded, and sealed
 # where the kernel can), guests switched on ptrace (registers, x7, TinyElf) and the MiniLinux
 # end-to-end contract (glibc static and static-PIE guests, faults, granted files, interrupt, FP
-# across syscalls, busybox-static against native runs) the stubs' names in ps, and the arm64 ptrace round trip (machine code)
+# across syscalls, busybox-static against native runs), the stubs' names in ps, and the arm64 ptrace round trip (machine code)
 # against the call-by-call path. About 100-260 s of guest time together,
 # depending on the host's load (the MiniLinux contract ~20-40 s of it, busybox 5-10 s).
 readonly DEFAULT_TESTS="dev.tether.core.StubKernelTest,dev.tether.core.PlatformLifecycleKernelTest,dev.tether.core.BpfKernelDifferentialTest,dev.tether.core.SyscallPolicyKernelTest,dev.tether.core.SubprocessKernelTest,dev.tether.core.StubCapabilitiesKernelTest,dev.tether.core.StubPageKernelTest,dev.tether.core.FailurePathsKernelTest,dev.tether.core.StubPlacementTest,dev.tether.core.GuestSwitchKernelTest,dev.tether.core.TinyGuestKernelTest,dev.tether.core.MiniLinuxPtraceKernelTest,dev.tether.core.StubNamesKernelTest,dev.tether.core.RoundTripKernelTest"
