@@ -97,6 +97,20 @@ final class SubprocessImpl implements Subprocess {
         return nt;
     }
 
+    /**
+     * A stub thread for another guest platform (core's {@code StubThreadsImpl}): made like a caller's own,
+     * but registered for no caller; {@link #forget} drops it once it is detached.
+     */
+    Tracee newDetachableThread(Thread caller) {
+        checkUsable();
+        return newCallerThread(caller);
+    }
+
+    /** Forgets a stub thread that was detached (no longer ours to trace, kill one by one or reap). */
+    void forget(Tracee t) {
+        all.remove(t);
+    }
+
     /** A new stub thread, attached and traced by {@code caller} (the spare if one is ready). */
     private Tracee newCallerThread(Thread caller) {
         int tid = spare.take(owner);
