@@ -79,12 +79,11 @@ public final class Amd64TrapArch implements TrapArch {
 
     @Override
     public int fpStateLength(ByteBuffer region, int offset) {
-        ByteBuffer b = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        if (b.getInt(offset + SW_BYTES) != FP_XSTATE_MAGIC1) {
+        if (le(region, offset + SW_BYTES) != FP_XSTATE_MAGIC1) {
             return FXSAVE_SIZE;
         }
         // _fpx_sw_bytes: magic1, extended_size, xfeatures (u64), xstate_size (u32 at +16)
-        return b.getInt(offset + SW_BYTES + 16);
+        return le(region, offset + SW_BYTES + 16);
     }
 
     @Override
@@ -92,11 +91,17 @@ public final class Amd64TrapArch implements TrapArch {
         if (signo != Signals.SIGSEGV) {
             return FaultAccess.UNKNOWN;
         }
-        long err = region.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(ucontext + ERR);
+        long err = le(region, ucontext + ERR) & 0xffffffffL | (long) le(region, ucontext + ERR + 4) << 32;
         if ((err & PF_INSTR) != 0) {
             return FaultAccess.EXECUTE;
         }
         return (err & PF_WRITE) != 0 ? FaultAccess.WRITE : FaultAccess.READ;
+    }
+
+    /** The little-endian int at {@code offset}, whatever the buffer's order (no copy of the buffer: this runs per event). */
+    private static int le(ByteBuffer b, int offset) {
+        int v = b.getInt(offset);
+        return b.order() == ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
     @Override

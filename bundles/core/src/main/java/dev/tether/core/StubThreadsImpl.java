@@ -34,6 +34,14 @@ public final class StubThreadsImpl implements StubThreads {
         }
     }
 
+    @Override
+    public void hostUntracedThreads(Subprocess subprocess) {
+        if (!(subprocess instanceof SubprocessImpl)) {
+            throw new IllegalArgumentException("not a subprocess of the core bundle's platform: " + subprocess.getClass().getName());
+        }
+        ((SubprocessImpl) subprocess).untracedThreads = true;
+    }
+
     private static final class Detachable implements DetachableThread {
         private final SubprocessImpl sp;
         private final Tracee t;

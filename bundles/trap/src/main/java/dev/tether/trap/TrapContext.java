@@ -260,15 +260,14 @@ final class TrapContext implements GuestContext {
         // SECCOMP_SET_MODE_FILTER = 1, no flags (include/uapi/linux/seccomp.h): this thread only
         checkSetUp("seccomp", t.syscall(p.seccompNr, 1, 0, remote + fprog));
         p.guestArch.setSingleStepping(words, singleStep);
-        byte[] fp = null;
+        // Before the first run the FP state is set with the legacy regset (NT_PRFPREG: the FXSAVE area,
+        // whose size does not depend on the CPU's XSTATE features): Java's, or a fresh thread's (the stub
+        // thread's own registers are a copy of a JVM thread's, which must not leak into a guest).
         int[] regsets = p.guestArch.floatingPointRegsets();
-        if (fpSet != null) {
-            // before the first run the state is set with the legacy regset (NT_PRFPREG: the FXSAVE area),
-            // whose size does not depend on the CPU's XSTATE features
-            fp = Arrays.copyOf(fpSet, FXSAVE_LEGACY);
-            fpSet = null;
-        }
-        t.detach(words, regsets[regsets.length - 1], fp);
+        int legacy = regsets[regsets.length - 1];
+        byte[] fp = Arrays.copyOf(fpSet != null ? fpSet : p.guestArch.initialFloatingPointState(legacy, FXSAVE_LEGACY), FXSAVE_LEGACY);
+        fpSet = null;
+        t.detach(words, legacy, fp);
         tlsAtEvent = tls();
     }
 

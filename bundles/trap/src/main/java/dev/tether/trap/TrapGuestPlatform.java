@@ -125,8 +125,10 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
             throw new UnsupportedOperationException("the trap guest platform needs the contained failure mode (this platform is "
                     + f.failureMode() + "); use tether.platform=ptrace");
         }
-        Subprocess sp = stubs.newSubprocess();
+        // a fresh fork, never a pooled one: a pooled subprocess may hold a spare stub thread parked in group-stop
+        Subprocess sp = stubs.forkSubprocess();
         try {
+            threads.hostUntracedThreads(sp);
             TrapAddressSpace s = new TrapAddressSpace(this, sp, f.stubAddress());
             spaces.add(s);
             if (closed) {

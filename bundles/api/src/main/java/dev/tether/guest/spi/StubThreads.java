@@ -19,4 +19,14 @@ public interface StubThreads {
      * @throws dev.tether.api.WrongThreadException when called from a virtual thread
      */
     DetachableThread newThread(Subprocess subprocess);
+
+    /**
+     * Readies {@code subprocess} (a fresh one: {@link dev.tether.api.StubPlatform#forkSubprocess()}) to
+     * host untraced threads, before anything else is done with it: a group stop (which core's hand-off
+     * of a new stub thread to its caller uses) would stop untraced threads with no one to continue them,
+     * so none is left in place (no spare stub thread parked in group-stop; a SIGCONT after each hand-off).
+     *
+     * @throws IllegalArgumentException if {@code subprocess} was not made by the core bundle's platform
+     */
+    void hostUntracedThreads(Subprocess subprocess);
 }
