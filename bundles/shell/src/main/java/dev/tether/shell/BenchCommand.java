@@ -20,9 +20,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 public final class BenchCommand {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile StubPlatform platform;
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            target = "(" + dev.tether.guest.GuestPlatform.PLATFORM_PROPERTY + "=ptrace)")
-    private volatile dev.tether.guest.GuestPlatform guests;
+    /** Every guest platform (ptrace from core, trap from the trap bundle); --platform picks one by mechanism. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private final java.util.List<dev.tether.guest.GuestPlatform> guests = new java.util.concurrent.CopyOnWriteArrayList<>();
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private final java.util.List<dev.tether.guest.kernel.spi.LinuxAbi> abis = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -41,12 +41,19 @@ public final class BenchCommand {
             out.println(TetherCommands.NO_PLATFORM);
             return;
         }
-        engine.run(p, guestBench(p), o.ops(), o.seconds(), out);
+        boolean guestOps = o.ops().stream().anyMatch(op -> op.startsWith("guest_") || op.equals("switch"));
+        if (guestOps && guests.stream().noneMatch(g -> g.mechanism().equals(o.platform()))) {
+            out.println("tether:bench: no guest platform " + o.platform() + " is registered (have: "
+                    + guests.stream().map(dev.tether.guest.GuestPlatform::mechanism).sorted().collect(java.util.stream.Collectors.joining(", "))
+                    + "); the trap platform needs the dev.tether.trap bundle and an arch with a trap handler (amd64)");
+            return;
+        }
+        engine.run(p, guestBench(p, o.platform()), o.ops(), o.seconds(), out);
     }
 
     /** The guest_syscall ops' guest: the arch's write + exit_group code with getpid's number where it writes. */
-    private dev.tether.bench.engine.GuestBench guestBench(StubPlatform p) {
-        dev.tether.guest.GuestPlatform g = guests;
+    private dev.tether.bench.engine.GuestBench guestBench(StubPlatform p, String mechanism) {
+        dev.tether.guest.GuestPlatform g = guests.stream().filter(x -> x.mechanism().equals(mechanism)).findFirst().orElse(null);
         if (g == null) {
             return null;
         }

@@ -11,8 +11,11 @@ import java.util.List;
  *
  * @param help whether {@code --help} / {@code -h} was asked for (nothing else is then set)
  */
-record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<String> env, Path program, List<String> args) {
-    static final String USAGE = "tether run [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]";
+record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<String> env, String platform, Path program,
+        List<String> args) {
+    static final String USAGE = "tether run [--platform ptrace|trap] [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]";
+    /** The guest platform when none is named. */
+    static final String DEFAULT_PLATFORM = "ptrace";
     static final String HELP = USAGE + "\n"
             + "Runs PROGRAM, a static Linux executable for this host's arch, as a guest: every system call it makes\n"
             + "stops in Java and is emulated there (MiniLinux); none runs on the host. Its exit status is this\n"
@@ -20,6 +23,7 @@ record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<Strin
             + "  --ro DIR    let the guest read DIR (an absolute directory), at the same path; repeatable\n"
             + "  --trace     print each system call strace-style to stderr\n"
             + "  --env K=V   an environment variable of the guest; repeatable (default: none but PATH=/bin)\n"
+            + "  --platform P  the guest platform: ptrace (default) or trap (docs/trap.md)\n"
             + "Not offered yet: threads, fork/execve, signals to the guest, sockets, pipes, writing files.";
 
     /** Parses {@code argv}; a bad one is an {@link IllegalArgumentException} naming what was wrong. */
@@ -27,6 +31,7 @@ record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<Strin
         List<Path> ro = new ArrayList<>();
         List<String> env = new ArrayList<>();
         boolean trace = false;
+        String platform = DEFAULT_PLATFORM;
         int i = 0;
         while (i < argv.size()) {
             String a = argv.get(i);
@@ -35,11 +40,17 @@ record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<Strin
                 break;
             }
             if (a.equals("--help") || a.equals("-h")) {
-                return new RunArguments(true, List.of(), false, List.of(), null, List.of());
+                return new RunArguments(true, List.of(), false, List.of(), DEFAULT_PLATFORM, null, List.of());
             }
             if (a.equals("--trace")) {
                 trace = true;
                 i++;
+            } else if (a.equals("--platform")) {
+                if (i + 1 >= argv.size() || !argv.get(i + 1).matches("[a-z0-9]+")) {
+                    throw new IllegalArgumentException("--platform needs a guest platform's name (ptrace, trap)\nusage: " + USAGE);
+                }
+                platform = argv.get(i + 1);
+                i += 2;
             } else if (a.equals("--ro") || a.equals("--env")) {
                 if (i + 1 >= argv.size()) {
                     throw new IllegalArgumentException(a + " needs a value\nusage: " + USAGE);
@@ -74,6 +85,6 @@ record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<Strin
         if (env.isEmpty()) {
             env.add("PATH=/bin");
         }
-        return new RunArguments(false, List.copyOf(ro), trace, List.copyOf(env), program, List.copyOf(argv.subList(i + 1, argv.size())));
+        return new RunArguments(false, List.copyOf(ro), trace, List.copyOf(env), platform, program, List.copyOf(argv.subList(i + 1, argv.size())));
     }
 }

@@ -21,7 +21,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * {@code tether:run} (Gogo) and the engine of the launcher's {@code tether run}: a static Linux program
- * run as a guest under MiniLinux on the ptrace GuestPlatform. The launcher calls {@link #main} by
+ * run as a guest under MiniLinux on a GuestPlatform (ptrace, or the one {@code --platform} names). The launcher calls {@link #main} by
  * reflection (JDK types only: it shares no class with the framework).
  */
 @Component(service = RunCommand.class, immediate = true, property = {"osgi.command.scope=tether", "osgi.command.function=run"})
@@ -30,9 +30,9 @@ public final class RunCommand {
     static final int USAGE = 2;
     static final int FAILED = 1;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, target = "(" + GuestPlatform.PLATFORM_PROPERTY + "=ptrace)")
-    private volatile GuestPlatform guests;
+    /** Every guest platform; --platform picks one by mechanism (ptrace by default). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private final List<GuestPlatform> guests = new CopyOnWriteArrayList<>();
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile StubPlatform stubs;
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -66,10 +66,12 @@ public final class RunCommand {
             out.println(RunArguments.HELP);
             return 0;
         }
-        GuestPlatform g = guests;
+        GuestPlatform g = guests.stream().filter(x -> x.mechanism().equals(a.platform())).findFirst().orElse(null);
         StubPlatform s = stubs;
         if (g == null || s == null) {
-            err.println("tether run: no ptrace GuestPlatform service: no arch bundle for this host is active"
+            err.println("tether run: no " + a.platform() + " GuestPlatform service: "
+                    + (a.platform().equals(RunArguments.DEFAULT_PLATFORM) ? "no arch bundle for this host is active"
+                            : "the trap platform needs the dev.tether.trap bundle and an arch with a trap handler (amd64)")
                     + " (`tether demo` shows the bundles)");
             return FAILED;
         }

@@ -52,12 +52,14 @@ public final class BenchEngine implements AutoCloseable {
         m.put("guest_syscall", "GuestContext.switchTo(): guest code runs to its next system call, which stops in Java"
                 + " (PTRACE_SYSEMU), and Java answers it; lazy FP state (compare: the guest floor's ptrace_sysemu)");
         m.put("guest_syscall_fp", "guest_syscall with the FP/vector state read at every stop (compare: ptrace_sysemu_fpget)");
+        m.put("switch", "guest_syscall on the guest platform --platform names (ptrace: compare ptrace_sysemu; trap:"
+                + " compare the guest floor's systrap_spin)");
         return java.util.Collections.unmodifiableMap(m);
     }
 
     /** The usage line and the ops, as {@code tether:bench --list} prints them. */
     public static String usage() {
-        StringBuilder sb = new StringBuilder("tether:bench [--ops a,b,...] [--seconds N]   (N seconds of samples per op, default "
+        StringBuilder sb = new StringBuilder("tether:bench [--ops a,b,...] [--seconds N] [--platform ptrace|trap]   (N seconds of samples per op, default "
                 + DEFAULT_SECONDS + ")");
         OPS.forEach((k, v) -> sb.append(String.format("%n  %-14s %s", k, v)));
         return sb.toString();

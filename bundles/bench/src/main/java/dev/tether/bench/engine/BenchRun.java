@@ -72,6 +72,7 @@ final class BenchRun {
                 case "pool_acquire": new PoolAcquire(this).run(s); break;
                 case "guest_syscall": guestSwitch(s, false); break;
                 case "guest_syscall_fp": guestSwitch(s, true); break;
+                case "switch": guestSwitch(s, false); break;
                 default: throw new IllegalArgumentException("unknown op " + op);
             }
             if (s.n > 0) {
@@ -206,13 +207,15 @@ final class BenchRun {
     /** One guest system call round trip: IP to the code's start, switch in, answer the call. */
     void guestSwitch(Samples s, boolean fp) {
         if (guest == null) {
-            throw new IllegalStateException("guest_syscall: no ptrace GuestPlatform service (the core bundle registers it with the"
-                    + " stub platform)");
+            throw new IllegalStateException("guest_syscall: no such GuestPlatform service (the core bundle registers ptrace with"
+                    + " the stub platform, the trap bundle trap)");
         }
         if (p.facts().cpuidFaulting()) {
             out.add("# guest_syscall" + (fp ? "_fp" : "") + ": CPUID faulting is on in this platform's stubs: each switch pays"
                     + " two MSR writes (README, Guests); tether bench --cpuid-faulting false turns it off");
         }
+        out.add("# " + (fp ? "guest_syscall_fp" : "guest_syscall/switch") + ": on the " + guest.platform().mechanism()
+                + " guest platform");
         try (dev.tether.guest.GuestAddressSpace space = guest.platform().newAddressSpace()) {
             Subprocess sp = space.subprocess();
             long text = sp.mapAnonymous(0, 4096, Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC);
