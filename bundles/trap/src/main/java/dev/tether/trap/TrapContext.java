@@ -65,6 +65,18 @@ final class TrapContext implements GuestContext {
     private final AtomicReference<Thread> switching = new AtomicReference<>();
     private volatile boolean interruptRequested;
     private final GuestEvent.Syscall[] syscallEvents = new GuestEvent.Syscall[1024];
+    /**
+     * Spinning pays only while the two sides really run at once, on two CPUs. When the scheduler puts
+     * them on one CPU (or other load leaves them one), each side spins out its whole budget while the
+     * other cannot run: a round trip then costs both budgets. So after {@link #SPIN_MISSES} waits in a row
+     * whose spin ran out (or whose handler had gone to sleep), spinning is turned off for
+     * {@link #SPIN_PAUSE} round trips, then tried again (the floor's README: gVisor's Sentry turns its
+     * fast path off the same way).
+     */
+    static final int SPIN_MISSES = 4;
+    static final int SPIN_PAUSE = 2000;
+    private int spinMisses;
+    private int spinOffFor;
 
     TrapContext(TrapAddressSpace space) {
         this.space = space;
@@ -301,18 +313,27 @@ final class TrapContext implements GuestContext {
             tlsAtEvent = words[tlsIndex];
         }
         ucOff = -1;
+        region.put(TrapRegion.SPIN, spinning() ? p.handlerSpins : 0);
         region.setVolatile(TrapRegion.STATE, TrapRegion.RESUME);
         if (region.getVolatile(TrapRegion.GUEST_SLEEPING) != 0) {
             SharedMemory.futexWake(p.futexNr, region.jvmAddress + TrapRegion.STATE, 1);
+            spinMissed(); // the handler's spin ran out before Java answered
         }
     }
 
     /** Waits for the handler's next event: spin, then sleep on the futex with a timeout and a liveness check. */
     private GuestEvent await() {
-        long spin = p.javaSpinNanos;
+        boolean spinning = spinning();
+        if (spinOffFor > 0) {
+            spinOffFor--;
+        }
+        long spin = spinning ? p.javaSpinNanos : 0;
         long t0 = spin > 0 ? System.nanoTime() : 0;
         while (true) {
             if (region.getAcquire(TrapRegion.STATE) == TrapRegion.EVENT) {
+                if (spin > 0) {
+                    spinMisses = 0;
+                }
                 return decode();
             }
             if (spin > 0) {
@@ -321,6 +342,7 @@ final class TrapContext implements GuestContext {
                     continue;
                 }
                 spin = 0;
+                spinMissed();
             }
             region.setVolatile(TrapRegion.JAVA_SLEEPING, 1);
             long s = region.getVolatile(TrapRegion.STATE);
@@ -345,6 +367,17 @@ final class TrapContext implements GuestContext {
                     return x;
                 }
             }
+        }
+    }
+
+    private boolean spinning() {
+        return p.javaSpinNanos > 0 && spinOffFor == 0;
+    }
+
+    private void spinMissed() {
+        if (++spinMisses >= SPIN_MISSES) {
+            spinMisses = 0;
+            spinOffFor = SPIN_PAUSE;
         }
     }
 

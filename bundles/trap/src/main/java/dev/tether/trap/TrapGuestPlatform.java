@@ -33,11 +33,25 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
     /** gVisor's deepSleepTimeoutNS (20 µs, {@code pkg/sentry/platform/systrap/shared_context.go}): the default spin budget. */
     public static final long DEFAULT_SPIN_MICROS = 20;
     /**
-     * The handler's polls per µs of spin budget: one {@code pause} is about 10-40 ns on recent x86
-     * cores (Intel's optimization manual gives ~140 cycles on Skylake and later, AMD ~65 on Zen); 50 a µs
-     * errs towards the longer side. An approximation, not a clock (docs/trap.md, section 8).
+     * The handler's polls per µs of spin budget, measured once on this CPU: the handler has no clock
+     * (no vDSO in a stub), and one {@code pause} takes from a few to ~140 cycles depending on the core
+     * (Intel's optimization manual: ~140 on Skylake and later). HotSpot compiles
+     * {@link Thread#onSpinWait()} to the same {@code pause} on x86-64, so timing a loop of it here gives
+     * the rate of the handler's own poll loop (docs/trap.md, section 8). At least 1.
      */
-    static final long HANDLER_POLLS_PER_MICRO = 50;
+    static final long HANDLER_POLLS_PER_MICRO = calibratePolls();
+
+    private static long calibratePolls() {
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 20_000; i++) {
+                Thread.onSpinWait();
+            }
+            best = Math.min(best, System.nanoTime() - t0);
+        }
+        return Math.max(1, 20_000L * 1000 / Math.max(1, best));
+    }
 
     final StubPlatform stubs;
     final StubThreads threads;
@@ -111,6 +125,11 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
     /** The spin budget in effect, in ns (0 with fewer than two usable CPUs). */
     public long spinNanos() {
         return javaSpinNanos;
+    }
+
+    /** The handler's polls before it sleeps (0 with fewer than two usable CPUs). */
+    public long handlerPolls() {
+        return handlerSpins;
     }
 
     @Override
