@@ -26,6 +26,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 public final class BenchEngine implements AutoCloseable {
     /** Every operation, in the order they run, with what its timed region is. */
     public static final Map<String, String> OPS = ops();
+    /**
+     * Ops named only when asked for (not in the default run, no JMH twin): {@code switch}, the guest
+     * system call round trip of {@code guest_syscall} on the guest platform {@code --platform} names
+     * (ptrace: compare the guest floor's ptrace_sysemu; trap: its systrap_spin).
+     */
+    public static final Map<String, String> ALIASES = Map.of("switch",
+            "guest_syscall on the guest platform --platform names (ptrace: compare ptrace_sysemu; trap: systrap_spin)");
     /** Default seconds of measurement per operation (the floor's default too). */
     public static final double DEFAULT_SECONDS = 2.0;
 
@@ -52,8 +59,6 @@ public final class BenchEngine implements AutoCloseable {
         m.put("guest_syscall", "GuestContext.switchTo(): guest code runs to its next system call, which stops in Java"
                 + " (PTRACE_SYSEMU), and Java answers it; lazy FP state (compare: the guest floor's ptrace_sysemu)");
         m.put("guest_syscall_fp", "guest_syscall with the FP/vector state read at every stop (compare: ptrace_sysemu_fpget)");
-        m.put("switch", "guest_syscall on the guest platform --platform names (ptrace: compare ptrace_sysemu; trap:"
-                + " compare the guest floor's systrap_spin)");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -62,6 +67,7 @@ public final class BenchEngine implements AutoCloseable {
         StringBuilder sb = new StringBuilder("tether:bench [--ops a,b,...] [--seconds N] [--platform ptrace|trap]   (N seconds of samples per op, default "
                 + DEFAULT_SECONDS + ")");
         OPS.forEach((k, v) -> sb.append(String.format("%n  %-14s %s", k, v)));
+        ALIASES.forEach((k, v) -> sb.append(String.format("%n  %-14s %s", k, v)));
         return sb.toString();
     }
 

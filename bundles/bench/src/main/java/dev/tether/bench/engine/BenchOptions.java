@@ -68,7 +68,7 @@ public final class BenchOptions {
                     if (name.isEmpty()) {
                         continue;
                     }
-                    if (!BenchEngine.OPS.containsKey(name)) {
+                    if (!BenchEngine.OPS.containsKey(name) && !BenchEngine.ALIASES.containsKey(name)) {
                         throw new IllegalArgumentException("tether:bench: unknown op '" + name + "'; the ops are "
                                 + String.join(", ", BenchEngine.OPS.keySet()));
                     }
