@@ -21,7 +21,8 @@ import picocli.CommandLine.ParentCommand;
             "Compare with the C floor run beside it: ../shared/bench/native-floor/run",
             "(see README.md, \"Performance\").",
             "Ops: host_stub, fork, new_thread, new_thread_sync, inject, inject_alloc,",
-            "unmap, mem_read_4k, mem_write_4k, mem_read_1m, mem_write_1m, pool_acquire, guest_syscall, guest_syscall_fp."})
+            "unmap, mem_read_4k, mem_write_4k, mem_read_1m, mem_write_1m, pool_acquire, guest_syscall, guest_syscall_fp,",
+            "switch (the guest syscall round trip on --platform ptrace|trap)."})
 final class BenchCommand implements Callable<Integer> {
     /** What may appear in --ops: op names and commas, nothing Gogo would interpret. */
     private static final Pattern OPS = Pattern.compile("[a-z0-9_]+(,[a-z0-9_]+)*");
@@ -45,6 +46,10 @@ final class BenchCommand implements Callable<Integer> {
                     + " the CPU has it, as the native floor's stubs; off for the guest_syscall ops against the guest floor).")
     Boolean cpuidFaulting;
 
+    @Option(names = "--platform", paramLabel = "ptrace|trap",
+            description = "The guest platform of the guest ops (guest_syscall, switch): ptrace (default) or trap (docs/trap.md).")
+    String platform;
+
     @Override
     public Integer call() throws Exception {
         StringBuilder cmd = new StringBuilder("tether:bench");
@@ -60,6 +65,12 @@ final class BenchCommand implements Callable<Integer> {
                 throw new CliException(Main.USAGE, "--seconds must be in (0, 3600], got " + seconds);
             }
             cmd.append(" --seconds ").append(String.format(Locale.ROOT, "%s", seconds));
+        }
+        if (platform != null) {
+            if (!platform.matches("[a-z0-9]+")) {
+                throw new CliException(Main.USAGE, "--platform takes a guest platform's name (ptrace, trap), got '" + platform + "'");
+            }
+            cmd.append(" --platform ").append(platform);
         }
         if (prefork < 0 || prefork > 64) {
             throw new CliException(Main.USAGE, "--prefork must be 0..64, got " + prefork);

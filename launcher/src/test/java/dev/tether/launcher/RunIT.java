@@ -29,6 +29,17 @@ class RunIT {
         assertEquals("in sh\n", sh.out(), sh::toString);
     }
 
+    /** The same guest on the trap platform (docs/trap.md): same output, same status; an unknown platform is one line. */
+    @Test
+    void theTrapPlatformRunsTheSameGuest() throws Exception {
+        LauncherIT.Run r = LauncherIT.java("run", "--platform", "trap", BUSYBOX, "sh", "-c", "echo on trap; exit 5");
+        assertEquals(5, r.rc(), r::toString);
+        assertEquals("on trap\n", r.out(), r::toString);
+        LauncherIT.Run none = LauncherIT.java("run", "--platform", "nosuch", BUSYBOX, "true");
+        assertEquals(Main.FAILED, none.rc(), none::toString);
+        assertTrue(none.err().contains("no nosuch GuestPlatform service"), none::toString);
+    }
+
     @Test
     void grantedDirectoriesAreReadableAndTraceShowsTheSystemCalls() throws Exception {
         Path dir = Cli.tempDir("run").toAbsolutePath();

@@ -160,6 +160,16 @@ final class X86Assembler extends Assembler<X86Assembler, X86Assembler.Item> {
                 (dst.low() << 3) | 0x04, 0x25, imm32(disp));
     }
 
+    /** {@code movq $imm,disp(%base)}: {@code REX.W C7 /0 id} (imm sign-extended to 64 bits). */
+    X86Assembler movStoreImm(Reg base, int disp, int imm) {
+        return emit("movq $" + imm + "," + mem(base, disp), rexW(null, base), 0xc7, memOperand(0, base, disp), imm32(imm));
+    }
+
+    /** {@code xchg %reg,disp(%base)}: {@code REX.W 87 /r}; with a memory operand always locked (Intel SDM vol. 2B, XCHG): a full barrier. */
+    X86Assembler xchgStore(Reg base, int disp, Reg reg) {
+        return emit("xchg " + reg.att() + "," + mem(base, disp), rexW(reg, base), 0x87, memOperand(reg, base, disp));
+    }
+
     /** {@code lea disp(%base),%dst}: {@code REX.W 8D /r}. */
     X86Assembler lea(Reg dst, Reg base, int disp) {
         return emit("lea " + mem(base, disp) + "," + dst.att(), rexW(dst, base), 0x8d, memOperand(dst, base, disp));
@@ -185,6 +195,11 @@ final class X86Assembler extends Assembler<X86Assembler, X86Assembler.Item> {
     /** {@code sub $imm,%reg} (group-1 /5). */
     X86Assembler subImm(Reg reg, int imm) {
         return aluImm(5, "sub", reg, imm);
+    }
+
+    /** {@code and $imm,%reg} (group-1 /4). */
+    X86Assembler andImm(Reg reg, int imm) {
+        return aluImm(4, "and", reg, imm);
     }
 
     /** {@code cmp $imm,%reg} (group-1 /7): flags of {@code reg - imm}. */
@@ -252,6 +267,11 @@ final class X86Assembler extends Assembler<X86Assembler, X86Assembler.Item> {
     /** {@code ret}: {@code C3}. */
     X86Assembler ret() {
         return emit("ret", 0xc3);
+    }
+
+    /** {@code pause}: {@code F3 90}, the spin-wait hint (Intel SDM vol. 2B, PAUSE). */
+    X86Assembler pause() {
+        return emit("pause", 0xf3, 0x90);
     }
 
     /** {@code nop}: {@code 90}. */
@@ -373,9 +393,14 @@ final class X86Assembler extends Assembler<X86Assembler, X86Assembler.Item> {
      * rsp/r12 as base need a SIB byte (0x24: no index, base 100).
      */
     private static byte[] memOperand(Reg reg, Reg base, int disp) {
+        return memOperand(reg.low(), base, disp);
+    }
+
+    /** The same with an opcode extension (or register number) {@code regField} in ModRM.reg. */
+    private static byte[] memOperand(int regField, Reg base, int disp) {
         int mod = disp == 0 && base.low() != 5 ? 0 : disp == (byte) disp ? 1 : 2;
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write((mod << 6) | (reg.low() << 3) | base.low());
+        b.write((mod << 6) | ((regField & 7) << 3) | base.low());
         if (base.low() == 4) {
             b.write(0x24);
         }

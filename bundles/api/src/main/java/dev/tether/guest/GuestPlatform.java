@@ -26,4 +26,14 @@ public interface GuestPlatform {
      * @throws dev.tether.api.PlatformClosedException if the platform behind this service is closed
      */
     GuestAddressSpace newAddressSpace();
+
+    /**
+     * The end (exclusive) of the addresses a guest's own mappings may use in this platform's address
+     * spaces, when the stub page is at {@code stubAddress} ({@link dev.tether.api.PlatformFacts#stubAddress()}):
+     * the stub page itself for ptrace; lower where a platform maps pages of its own below it (trap:
+     * docs/trap.md, section 2).
+     */
+    default long guestLimit(long stubAddress) {
+        return stubAddress;
+    }
 }

@@ -7,7 +7,9 @@ import dev.tether.bpf.Interpreter;
 import dev.tether.bpf.Program;
 import dev.tether.linux.NativeMemory;
 import dev.tether.seccomp.Action;
+import dev.tether.seccomp.Matcher;
 import dev.tether.seccomp.Policy;
+import dev.tether.seccomp.Rule;
 import dev.tether.seccomp.RuleSet;
 import dev.tether.seccomp.SeccompCompiler;
 import dev.tether.seccomp.SeccompContribution;
@@ -66,7 +68,14 @@ final class StubFilters implements AutoCloseable {
             return p;
         }
         List<RuleSet> sets = new ArrayList<>(p.ruleSets());
-        sets.add(new RuleSet(Action.ALLOW, false, List.of(SyscallRule.any(table.require("mprotect")))));
+        sets.add(new RuleSet(Action.ALLOW, false, List.of(SyscallRule.any(table.require("mprotect")),
+                // the trap platform's set-up calls, injected into a guest thread before it is
+                // detached (docs/trap.md, section 5; gVisor's systrap stub policy allows the last
+                // two, attachedThread in pkg/sentry/platform/systrap/subprocess_linux.go)
+                SyscallRule.any(table.require("rt_sigaction")),
+                SyscallRule.any(table.require("sigaltstack")),
+                // SECCOMP_SET_MODE_FILTER (1) with no flags: include/uapi/linux/seccomp.h
+                SyscallRule.anyOf(table.require("seccomp"), Rule.of(Matcher.eq(1), Matcher.eq(0))))));
         return p.withRuleSets(sets);
     }
 
@@ -86,7 +95,14 @@ final class StubFilters implements AutoCloseable {
     /** The master's filter ({@link #subprocessPolicy}), compiled once. */
     NativeMemory masterFilter(Action defaultAction) {
         synchronized (cache) {
-            return cache.computeIfAbsent("master:" + defaultAction, k -> compile(subprocessPolicy(defaultAction)));
+            return cache.computeIfAbsent("master:" + defaultAction, k -> {
+                Policy p = subprocessPolicy(defaultAction);
+                if (defaultAction.equals(Action.ALLOW)) {
+                    return compile(p);
+                }
+                // split by IP: calls from outside the stub page are trapped, not killed (SubprocessFilter)
+                return compile(SubprocessFilter.compile(p, table, image.stubAddress, image.stubAddress + image.stubLength));
+            });
         }
     }
 
@@ -95,7 +111,10 @@ final class StubFilters implements AutoCloseable {
      * padding; sock_filter *filter}, with the program bytes following the 16-byte header.
      */
     private NativeMemory compile(Policy policy) {
-        Program prog = SeccompCompiler.compile(policy, table);
+        return compile(SeccompCompiler.compile(policy, table));
+    }
+
+    private static NativeMemory compile(Program prog) {
         byte[] bytes = prog.toBytes(NativeMemory.order());
         NativeMemory m = NativeMemory.allocate(16 + bytes.length);
         m.putShort(0, (short) prog.size());

@@ -41,6 +41,13 @@ final class SubprocessImpl implements Subprocess {
     /** Set by the first teardown (destroy, or the reaping of a death): later ones have nothing to do. */
     private final java.util.concurrent.atomic.AtomicBoolean tornDown = new java.util.concurrent.atomic.AtomicBoolean();
     volatile boolean pooled;
+    /**
+     * The subprocess runs untraced threads (the trap platform's guests, {@code StubThreadsImpl}): a
+     * group stop would stop them too, and nothing would continue them. So no spare is parked in
+     * group-stop, and the group stop of each new stub thread's hand-off is ended with a SIGCONT once
+     * its caller attached it (signal(7): SIGCONT continues every stopped thread of the process).
+     */
+    volatile boolean untracedThreads;
     /** A detached stub thread in group-stop for the next new caller (see threadFor). */
     private final SpareThread spare = new SpareThread();
 
@@ -97,6 +104,20 @@ final class SubprocessImpl implements Subprocess {
         return nt;
     }
 
+    /**
+     * A stub thread for another guest platform (core's {@code StubThreadsImpl}): made like a caller's own,
+     * but registered for no caller; {@link #forget} drops it once it is detached.
+     */
+    Tracee newDetachableThread(Thread caller) {
+        checkUsable();
+        return newCallerThread(caller);
+    }
+
+    /** Forgets a stub thread that was detached (no longer ours to trace, kill one by one or reap). */
+    void forget(Tracee t) {
+        all.remove(t);
+    }
+
     /** A new stub thread, attached and traced by {@code caller} (the spare if one is ready). */
     private Tracee newCallerThread(Thread caller) {
         int tid = spare.take(owner);
@@ -120,14 +141,17 @@ final class SubprocessImpl implements Subprocess {
         }
         nt.setInitRegs(first.initRegs());
         all.add(nt);
+        if (untracedThreads) {
+            Sys.kill(pid(), Signals.SIGCONT);
+        }
         prepareSpare();
         return nt;
     }
 
     /** Asks the owner to clone a spare stub thread in the background, unless one is ready or coming. */
     private void prepareSpare() {
-        if (master) {
-            return; // only tracer threads use the master, each once
+        if (master || untracedThreads) {
+            return; // only tracer threads use the master, each once; untraced threads: see untracedThreads
         }
         spare.prepare(owner, () -> destroyed || death != null || pooled, this::cloneThread);
     }

@@ -22,7 +22,7 @@ public final class BenchCommand {
     private TetherConsole console;
 
     @Descriptor(Usage.BENCH)
-    public void bench(CommandSession session, @Descriptor("[--ops OP[,OP...]] [--seconds N] | --list | --help") String... args)
+    public void bench(CommandSession session, @Descriptor("[--ops OP[,OP...]] [--seconds N] [--platform ptrace|trap] | --list | --help") String... args)
             throws Exception {
         List<String> words = Arrays.asList(args);
         if (words.contains("--list") || words.contains("--help") || words.contains("-h")) {

@@ -27,7 +27,7 @@ public final class RunCommand {
     private TetherConsole console;
 
     @Descriptor(Usage.RUN)
-    public int run(CommandSession session, @Descriptor("[--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]")
+    public int run(CommandSession session, @Descriptor("[--platform ptrace|trap] [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]")
             String... args) {
         return main(List.of(args), session.getKeyboard(), session.getConsole(), System.err);
     }

@@ -26,6 +26,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 public final class BenchEngine implements AutoCloseable {
     /** Every operation, in the order they run, with what its timed region is. */
     public static final Map<String, String> OPS = ops();
+    /**
+     * Ops named only when asked for (not in the default run, no JMH twin): {@code switch}, the guest
+     * system call round trip of {@code guest_syscall} on the guest platform {@code --platform} names
+     * (ptrace: compare the guest floor's ptrace_sysemu; trap: its systrap_spin).
+     */
+    public static final Map<String, String> ALIASES = Map.of("switch",
+            "guest_syscall on the guest platform --platform names (ptrace: compare ptrace_sysemu; trap: systrap_spin)");
     /** Default seconds of measurement per operation (the floor's default too). */
     public static final double DEFAULT_SECONDS = 2.0;
 
@@ -57,9 +64,10 @@ public final class BenchEngine implements AutoCloseable {
 
     /** The usage line and the ops, as {@code tether:bench --list} prints them. */
     public static String usage() {
-        StringBuilder sb = new StringBuilder("tether:bench [--ops a,b,...] [--seconds N]   (N seconds of samples per op, default "
+        StringBuilder sb = new StringBuilder("tether:bench [--ops a,b,...] [--seconds N] [--platform ptrace|trap]   (N seconds of samples per op, default "
                 + DEFAULT_SECONDS + ")");
         OPS.forEach((k, v) -> sb.append(String.format("%n  %-14s %s", k, v)));
+        ALIASES.forEach((k, v) -> sb.append(String.format("%n  %-14s %s", k, v)));
         return sb.toString();
     }
 

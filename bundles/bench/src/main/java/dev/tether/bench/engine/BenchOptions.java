@@ -5,12 +5,21 @@ import java.util.List;
 
 /** The command line of tether:bench. */
 public final class BenchOptions {
+    /** The guest platform of the guest ops when none is named. */
+    public static final String DEFAULT_PLATFORM = "ptrace";
     private final List<String> ops;
     private final double seconds;
+    private final String platform;
 
-    BenchOptions(List<String> ops, double seconds) {
+    BenchOptions(List<String> ops, double seconds, String platform) {
         this.ops = ops;
         this.seconds = seconds;
+        this.platform = platform;
+    }
+
+    /** The guest platform ({@code tether.platform}) the guest ops run on: ptrace (default) or trap. */
+    public String platform() {
+        return platform;
     }
 
     /** The operations to run, in order. */
@@ -27,6 +36,7 @@ public final class BenchOptions {
     public static BenchOptions parse(String... args) {
         List<String> ops = new ArrayList<>(BenchEngine.OPS.keySet());
         double seconds = BenchEngine.DEFAULT_SECONDS;
+        String platform = DEFAULT_PLATFORM;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -35,9 +45,9 @@ public final class BenchOptions {
                 value = a.substring(eq + 1);
                 a = a.substring(0, eq);
             }
-            if (!a.equals("--ops") && !a.equals("--seconds")) {
+            if (!a.equals("--ops") && !a.equals("--seconds") && !a.equals("--platform")) {
                 throw new IllegalArgumentException("tether:bench: unknown argument '" + args[i]
-                        + "' (usage: tether:bench [--ops a,b,...] [--seconds N] | --list)");
+                        + "' (usage: tether:bench [--ops a,b,...] [--seconds N] [--platform ptrace|trap] | --list)");
             }
             if (value == null) {
                 if (i + 1 >= args.length) {
@@ -45,14 +55,20 @@ public final class BenchOptions {
                 }
                 value = args[++i];
             }
-            if (a.equals("--ops")) {
+            if (a.equals("--platform")) {
+                if (!value.matches("[a-z0-9]+")) {
+                    throw new IllegalArgumentException("tether:bench: --platform takes a guest platform's name (ptrace, trap), got '"
+                            + value + "'");
+                }
+                platform = value;
+            } else if (a.equals("--ops")) {
                 ops = new ArrayList<>();
                 for (String op : value.split(",")) {
                     String name = op.trim();
                     if (name.isEmpty()) {
                         continue;
                     }
-                    if (!BenchEngine.OPS.containsKey(name)) {
+                    if (!BenchEngine.OPS.containsKey(name) && !BenchEngine.ALIASES.containsKey(name)) {
                         throw new IllegalArgumentException("tether:bench: unknown op '" + name + "'; the ops are "
                                 + String.join(", ", BenchEngine.OPS.keySet()));
                     }
@@ -74,6 +90,6 @@ public final class BenchOptions {
                 }
             }
         }
-        return new BenchOptions(List.copyOf(ops), seconds);
+        return new BenchOptions(List.copyOf(ops), seconds, platform);
     }
 }

@@ -72,6 +72,7 @@ final class BenchRun {
                 case "pool_acquire": new PoolAcquire(this).run(s); break;
                 case "guest_syscall": guestSwitch(s, false); break;
                 case "guest_syscall_fp": guestSwitch(s, true); break;
+                case "switch": guestSwitch(s, false); break;
                 default: throw new IllegalArgumentException("unknown op " + op);
             }
             if (s.n > 0) {
@@ -206,19 +207,25 @@ final class BenchRun {
     /** One guest system call round trip: IP to the code's start, switch in, answer the call. */
     void guestSwitch(Samples s, boolean fp) {
         if (guest == null) {
-            throw new IllegalStateException("guest_syscall: no ptrace GuestPlatform service (the core bundle registers it with the"
-                    + " stub platform)");
+            throw new IllegalStateException("guest_syscall: no such GuestPlatform service (the core bundle registers ptrace with"
+                    + " the stub platform, the trap bundle trap)");
         }
         if (p.facts().cpuidFaulting()) {
             out.add("# guest_syscall" + (fp ? "_fp" : "") + ": CPUID faulting is on in this platform's stubs: each switch pays"
                     + " two MSR writes (README, Guests); tether bench --cpuid-faulting false turns it off");
         }
+        out.add("# " + (fp ? "guest_syscall_fp" : "guest_syscall/switch") + ": on the " + guest.platform().mechanism()
+                + " guest platform");
         try (dev.tether.guest.GuestAddressSpace space = guest.platform().newAddressSpace()) {
             Subprocess sp = space.subprocess();
             long text = sp.mapAnonymous(0, 4096, Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC);
             sp.write(text, guest.code(), 0, guest.code().length);
             dev.tether.guest.GuestContext c = space.newContext();
             c.setLazyFloatingPoint(!fp);
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long javaCpu0 = mx.getCurrentThreadCpuTime();
+            long guestTicks0 = cpuTicks(sp.pid());
+            int n0 = s.n;
             Budget b = new Budget(seconds);
             while (b.more(s)) {
                 c.setInstructionPointer(text);
@@ -231,6 +238,25 @@ final class BenchRun {
                 c.setSyscallResult(0x4000_0000L);
                 record(b, s, d);
             }
+            long trips = Math.max(1, s.n - n0);
+            double javaUs = (mx.getCurrentThreadCpuTime() - javaCpu0) / 1000.0 / trips;
+            double guestUs = (cpuTicks(sp.pid()) - guestTicks0) * 1e6 / CLOCK_TICKS / trips;
+            out.add(String.format(Locale.ROOT, "# guest_syscall/switch: CPU time per round trip (recorded samples): Java thread"
+                    + " %.2f us, guest process %.2f us (utime+stime, %d Hz ticks: coarse)", javaUs, guestUs, CLOCK_TICKS));
+        }
+    }
+
+    /** USER_HZ, the unit of /proc/PID/stat's utime and stime: 100 on Linux (proc(5), "(14) utime"). */
+    static final int CLOCK_TICKS = 100;
+
+    /** utime + stime of process {@code pid}, all its threads (proc(5): fields 14 and 15 of /proc/PID/stat), or 0. */
+    static long cpuTicks(int pid) {
+        try {
+            String st = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14, 15 counted from 3 (state)
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
         }
     }
 

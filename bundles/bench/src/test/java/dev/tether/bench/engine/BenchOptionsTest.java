@@ -29,6 +29,17 @@ class BenchOptionsTest {
     }
 
     @Test
+    void theGuestPlatformIsPtraceUnlessNamed() {
+        assertEquals("ptrace", BenchOptions.parse().platform());
+        BenchOptions o = BenchOptions.parse("--ops", "switch", "--platform", "trap");
+        assertEquals(List.of("switch"), o.ops());
+        assertEquals("trap", o.platform());
+        assertEquals("trap", BenchOptions.parse("--platform=trap").platform());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--platform", "Bad Name"));
+        assertTrue(e.getMessage().contains("'Bad Name'"), e.getMessage());
+    }
+
+    @Test
     void badInputNamesWhatIsWrong() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--ops", "inject,nope"));
         assertTrue(e.getMessage().contains("'nope'") && e.getMessage().contains("pool_acquire"), e.getMessage());

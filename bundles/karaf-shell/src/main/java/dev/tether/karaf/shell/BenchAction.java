@@ -11,7 +11,7 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
-/** {@code tether:bench [--ops OP[,OP...]] [--seconds N] | --list}. */
+/** {@code tether:bench [--ops OP[,OP...]] [--seconds N] [--platform P] | --list}. */
 @Service
 @Command(scope = Usage.SCOPE, name = "bench", description = Usage.BENCH)
 public final class BenchAction extends TetherAction {
@@ -21,6 +21,9 @@ public final class BenchAction extends TetherAction {
 
     @Option(name = "--seconds", description = "seconds of samples per operation (default 2)")
     String seconds;
+
+    @Option(name = "--platform", description = "the guest platform of the guest ops: ptrace (default) or trap")
+    String platform;
 
     @Option(name = "--list", description = "list the operations and what each times, run nothing")
     boolean list;
@@ -39,6 +42,10 @@ public final class BenchAction extends TetherAction {
         if (seconds != null) {
             words.add("--seconds");
             words.add(seconds);
+        }
+        if (platform != null) {
+            words.add("--platform");
+            words.add(platform);
         }
         Bench.run(console, BenchOptions.parse(words.toArray(new String[0])), out);
     }

@@ -12,13 +12,16 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 /**
- * {@code tether:run [--ro DIR]... [--trace] [--env K=V]... PROGRAM [ARGS...]}. Karaf reads options
+ * {@code tether:run [--platform P] [--ro DIR]... [--trace] [--env K=V]... PROGRAM [ARGS...]}. Karaf reads options
  * only before the first argument: what follows PROGRAM is the program's. A guest that exits with
  * a status other than 0 fails the command, so that scripts see it.
  */
 @Service
 @Command(scope = Usage.SCOPE, name = "run", description = Usage.RUN)
 public final class RunAction extends TetherAction {
+    @Option(name = "--platform", description = "the guest platform: ptrace (default) or trap")
+    String platform;
+
     @Option(name = "--ro", description = "let the guest read DIR (an absolute directory), at the same path; repeatable",
             multiValued = true)
     List<String> readOnly = new ArrayList<>();
@@ -38,7 +41,7 @@ public final class RunAction extends TetherAction {
 
     @Override
     void run(PrintStream out) {
-        RunArguments a = RunArguments.of(readOnly, trace, env, program, args);
+        RunArguments a = RunArguments.of(platform, readOnly, trace, env, program, args);
         // System.err of a command's thread is the session's error stream (Karaf's ThreadIO)
         int status = GuestRun.run(console, a, session.getKeyboard(), out, System.err);
         if (status != 0) {

@@ -33,12 +33,17 @@ public final class Bench {
             out.println(TetherConsole.NO_PLATFORM);
             return;
         }
-        console.bench().run(p, guestBench(console, p), options.ops(), options.seconds(), out);
+        boolean guestOps = options.ops().stream().anyMatch(op -> op.startsWith("guest_") || op.equals("switch"));
+        if (guestOps && console.guest(options.platform()) == null) {
+            out.println("tether:bench: " + console.noGuestPlatform(options.platform()));
+            return;
+        }
+        console.bench().run(p, guestBench(console, p, options.platform()), options.ops(), options.seconds(), out);
     }
 
     /** The guest_syscall ops' guest: the arch's write + exit_group code with getpid's number where it writes. */
-    private static GuestBench guestBench(TetherConsole console, StubPlatform p) {
-        GuestPlatform g = console.guests();
+    private static GuestBench guestBench(TetherConsole console, StubPlatform p, String mechanism) {
+        GuestPlatform g = console.guest(mechanism);
         if (g == null) {
             return null;
         }

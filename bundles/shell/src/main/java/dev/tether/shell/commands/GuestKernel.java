@@ -28,8 +28,8 @@ record GuestKernel(GuestPlatform platform, SyscallTable table, LinuxAbi abi) {
         return new GuestKernel(platform, table, abi);
     }
 
-    /** A runner for guests below the stub page of the platform described by {@code facts}. */
+    /** A runner for guests below the stub page (and the guest platform's own pages) of the platform described by {@code facts}. */
     GuestRunner runner(PlatformFacts facts) {
-        return new GuestRunner(platform, table, abi, facts.stubAddress(), (int) facts.pageSize());
+        return new GuestRunner(platform, table, abi, platform.guestLimit(facts.stubAddress()), (int) facts.pageSize());
     }
 }

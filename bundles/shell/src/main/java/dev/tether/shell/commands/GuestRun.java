@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * {@code tether:run} and the launcher's {@code tether run}: a static Linux program run as a guest
- * under MiniLinux on the ptrace GuestPlatform, its fds 0, 1, 2 on the given streams.
+ * under MiniLinux on a GuestPlatform (ptrace unless {@code --platform} names another), its fds 0, 1, 2 on
+ * the given streams.
  */
 public final class GuestRun {
     /** Exit status when nothing could run (the reason on err); bad usage is 2, as the launcher's. */
@@ -26,11 +27,10 @@ public final class GuestRun {
      * number), or {@value #FAILED} when nothing could run, with the reason on {@code err}.
      */
     public static int run(TetherConsole console, RunArguments a, InputStream in, PrintStream out, PrintStream err) {
-        GuestPlatform g = console.guests();
+        GuestPlatform g = console.guest(a.platform());
         StubPlatform s = console.platform().orElse(null);
         if (g == null || s == null) {
-            err.println("tether run: no ptrace GuestPlatform service: no arch bundle for this host is active"
-                    + " (`tether demo` shows the bundles)");
+            err.println("tether run: " + console.noGuestPlatform(a.platform()) + " (`tether demo` shows the bundles)");
             return FAILED;
         }
         GuestKernel kernel;

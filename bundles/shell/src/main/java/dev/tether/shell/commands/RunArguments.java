@@ -6,14 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The arguments of {@code tether run}: {@code [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]}.
+ * The arguments of {@code tether run}: {@code [--platform P] [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]}.
  * Options end at the program (or {@code --}): what follows is the program's own.
  *
  * @param help whether {@code --help} / {@code -h} was asked for (nothing else is then set)
  */
-public record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<String> env, Path program,
+public record RunArguments(boolean help, List<Path> readOnly, boolean trace, List<String> env, String platform, Path program,
         List<String> args) {
-    public static final String USAGE = "tether run [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]";
+    public static final String USAGE = "tether run [--platform ptrace|trap] [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]";
+    /** The guest platform ({@code tether.platform}) when none is named. */
+    public static final String DEFAULT_PLATFORM = "ptrace";
     public static final String HELP = USAGE + "\n"
             + "Runs PROGRAM, a static Linux executable for this host's arch, as a guest: every system call it makes\n"
             + "stops in Java and is emulated there (MiniLinux); none runs on the host. Its exit status is this\n"
@@ -21,13 +23,15 @@ public record RunArguments(boolean help, List<Path> readOnly, boolean trace, Lis
             + "  --ro DIR    let the guest read DIR (an absolute directory), at the same path; repeatable\n"
             + "  --trace     print each system call strace-style to stderr\n"
             + "  --env K=V   an environment variable of the guest; repeatable (default: none but PATH=/bin)\n"
+            + "  --platform P  the guest platform: ptrace (default) or trap (docs/trap.md)\n"
             + "Not offered yet: threads, fork/execve, signals to the guest, sockets, pipes, writing files.";
 
     /**
      * The arguments as a shell with typed options (Karaf's) hands them over: {@code --ro} directories,
      * {@code --trace}, {@code --env} values, the program and its arguments; checked as {@link #parse} checks them.
      */
-    public static RunArguments of(List<String> readOnly, boolean trace, List<String> env, String program, List<String> args) {
+    public static RunArguments of(String platform, List<String> readOnly, boolean trace, List<String> env, String program,
+            List<String> args) {
         List<Path> ro = new ArrayList<>();
         for (String d : readOnly) {
             ro.add(readOnlyDir(d));
@@ -36,7 +40,8 @@ public record RunArguments(boolean help, List<Path> readOnly, boolean trace, Lis
         for (String v : env) {
             vars.add(envVar(v));
         }
-        return new RunArguments(false, List.copyOf(ro), trace, defaultEnv(vars), program(program), List.copyOf(args));
+        return new RunArguments(false, List.copyOf(ro), trace, defaultEnv(vars), platform == null ? DEFAULT_PLATFORM : platformName(platform),
+                program(program), List.copyOf(args));
     }
 
     /** Parses {@code argv}; a bad one is an {@link IllegalArgumentException} naming what was wrong. */
@@ -44,6 +49,7 @@ public record RunArguments(boolean help, List<Path> readOnly, boolean trace, Lis
         List<Path> ro = new ArrayList<>();
         List<String> env = new ArrayList<>();
         boolean trace = false;
+        String platform = DEFAULT_PLATFORM;
         int i = 0;
         while (i < argv.size()) {
             String a = argv.get(i);
@@ -52,11 +58,17 @@ public record RunArguments(boolean help, List<Path> readOnly, boolean trace, Lis
                 break;
             }
             if (a.equals("--help") || a.equals("-h")) {
-                return new RunArguments(true, List.of(), false, List.of(), null, List.of());
+                return new RunArguments(true, List.of(), false, List.of(), DEFAULT_PLATFORM, null, List.of());
             }
             if (a.equals("--trace")) {
                 trace = true;
                 i++;
+            } else if (a.equals("--platform")) {
+                if (i + 1 >= argv.size()) {
+                    throw new IllegalArgumentException("--platform needs a guest platform's name (ptrace, trap)\nusage: " + USAGE);
+                }
+                platform = platformName(argv.get(i + 1));
+                i += 2;
             } else if (a.equals("--ro") || a.equals("--env")) {
                 if (i + 1 >= argv.size()) {
                     throw new IllegalArgumentException(a + " needs a value\nusage: " + USAGE);
@@ -77,8 +89,16 @@ public record RunArguments(boolean help, List<Path> readOnly, boolean trace, Lis
         if (i >= argv.size()) {
             throw new IllegalArgumentException("no program to run\nusage: " + USAGE);
         }
-        return new RunArguments(false, List.copyOf(ro), trace, defaultEnv(env), program(argv.get(i)),
+        return new RunArguments(false, List.copyOf(ro), trace, defaultEnv(env), platform, program(argv.get(i)),
                 List.copyOf(argv.subList(i + 1, argv.size())));
+    }
+
+    /** A guest platform's name as services carry it ({@code tether.platform}): lower-case letters and digits. */
+    private static String platformName(String v) {
+        if (!v.matches("[a-z0-9]+")) {
+            throw new IllegalArgumentException("--platform " + v + ": not a guest platform's name (ptrace, trap)");
+        }
+        return v;
     }
 
     private static Path readOnlyDir(String v) {

@@ -48,10 +48,10 @@ public final class TetherConsole {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile PlatformStats stats;
 
-    /** Guests (tether:run, tether:demo, the bench's guest ops): MiniLinux on the ptrace GuestPlatform. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, target = "(" + GuestPlatform.PLATFORM_PROPERTY + "=ptrace)")
-    private volatile GuestPlatform guests;
+    /** Guests (tether:run, tether:demo, the bench's guest ops): MiniLinux on a GuestPlatform (ptrace from core, trap from its bundle). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private final List<GuestPlatform> guests = new CopyOnWriteArrayList<>();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private final List<LinuxAbi> abis = new CopyOnWriteArrayList<>();
@@ -134,7 +134,20 @@ public final class TetherConsole {
 
     /** The ptrace guest platform, or null. */
     GuestPlatform guests() {
-        return guests;
+        return guest(RunArguments.DEFAULT_PLATFORM);
+    }
+
+    /** The guest platform of that mechanism ({@code tether.platform}), or null. */
+    GuestPlatform guest(String mechanism) {
+        return guests.stream().filter(g -> g.mechanism().equals(mechanism)).findFirst().orElse(null);
+    }
+
+    /** Why there is no guest platform of that mechanism, naming those there are. */
+    String noGuestPlatform(String mechanism) {
+        String have = guests.stream().map(GuestPlatform::mechanism).sorted().collect(java.util.stream.Collectors.joining(", "));
+        return "no " + mechanism + " GuestPlatform service (registered: " + (have.isEmpty() ? "none" : have) + "): "
+                + (mechanism.equals(RunArguments.DEFAULT_PLATFORM) ? "no arch bundle for this host is active"
+                        : "the trap platform needs the dev.tether.trap bundle and an arch with a trap handler (amd64)");
     }
 
     List<SyscallTable> tables() {

@@ -46,7 +46,7 @@ public final class Usage {
 
     private static Map<String, String> syntax() {
         Map<String, String> m = new java.util.LinkedHashMap<>();
-        m.put("bench", "tether:bench [--ops OP[,OP...]] [--seconds N] | --list");
+        m.put("bench", "tether:bench [--ops OP[,OP...]] [--seconds N] [--platform ptrace|trap] | --list");
         m.put("demo", "tether:demo");
         m.put("explain", "tether:explain [TOP]");
         m.put("health", "tether:health");
@@ -55,7 +55,7 @@ public final class Usage {
         m.put("kill", "tether:kill PID");
         m.put("policy", "tether:policy [json|listing]");
         m.put("regs", "tether:regs PID");
-        m.put("run", "tether:run [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]");
+        m.put("run", "tether:run [--platform ptrace|trap] [--ro DIR]... [--trace] [--env K=V]... [--] PROGRAM [ARGS...]");
         m.put("spawn", "tether:spawn [subprocess|stub]");
         m.put("stubs", "tether:stubs");
         return java.util.Collections.unmodifiableMap(m);

@@ -61,14 +61,14 @@ class CommandArgumentsTest {
     @Test
     void typedRunArgumentsAreCheckedAsParsedOnes(@TempDir Path dir) throws Exception {
         Path program = Files.writeString(dir.resolve("prog"), "x");
-        RunArguments typed = RunArguments.of(List.of(dir.toString()), true, List.of(), program.toString(), List.of("-v"));
+        RunArguments typed = RunArguments.of(null, List.of(dir.toString()), true, List.of(), program.toString(), List.of("-v"));
         assertEquals(RunArguments.parse(List.of("--ro", dir.toString(), "--trace", program.toString(), "-v")), typed);
         assertEquals(List.of("PATH=/bin"), typed.env());
         assertEquals("--ro rel: not an absolute path of a directory", assertThrows(IllegalArgumentException.class,
-                () -> RunArguments.of(List.of("rel"), false, List.of(), program.toString(), List.of())).getMessage());
+                () -> RunArguments.of(null, List.of("rel"), false, List.of(), program.toString(), List.of())).getMessage());
         assertEquals("--env X: expected K=V", assertThrows(IllegalArgumentException.class,
-                () -> RunArguments.of(List.of(), false, List.of("X"), program.toString(), List.of())).getMessage());
+                () -> RunArguments.of(null, List.of(), false, List.of("X"), program.toString(), List.of())).getMessage());
         assertEquals(dir.resolve("none") + ": no such file", assertThrows(IllegalArgumentException.class,
-                () -> RunArguments.of(List.of(), false, List.of(), dir.resolve("none").toString(), List.of())).getMessage());
+                () -> RunArguments.of(null, List.of(), false, List.of(), dir.resolve("none").toString(), List.of())).getMessage());
     }
 }

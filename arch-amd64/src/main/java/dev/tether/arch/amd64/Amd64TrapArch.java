@@ -1,0 +1,116 @@
+package dev.tether.arch.amd64;
+
+import dev.tether.abi.Signals;
+import dev.tether.guest.FaultAccess;
+import dev.tether.seccomp.Matcher;
+import dev.tether.seccomp.Rule;
+import dev.tether.seccomp.SyscallRule;
+import dev.tether.spi.MachineCode;
+import dev.tether.spi.TetherArch;
+import dev.tether.spi.TrapArch;
+import dev.tether.spi.support.Assembler.Program;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * x86-64 facts of the trap guest platform (docs/trap.md): the handler ({@link Amd64TrapHandler}) and
+ * the signal frame's layout, {@code struct ucontext} with {@code struct sigcontext_64} as its
+ * {@code uc_mcontext} (arch/x86/include/uapi/asm/sigcontext.h, include/uapi/asm-generic/ucontext.h:
+ * {@code uc_flags}, {@code uc_link}, {@code uc_stack} (24 bytes) come first, so the registers start at 40).
+ */
+@Component(service = TrapArch.class)
+@TetherArch(Amd64SyscallTable.ARCH)
+public final class Amd64TrapArch implements TrapArch {
+    /** Offset of uc_mcontext in ucontext_t. */
+    static final int MCONTEXT = 40;
+    /** sigcontext_64's words in order: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags, then cs/gs/fs/ss, err, trapno, oldmask, cr2, fpstate. */
+    static final List<String> SIGCONTEXT = List.of("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi",
+            "rbp", "rbx", "rdx", "rax", "rcx", "rsp", "rip", "eflags");
+    /** sigcontext_64.err (word 19): the page-fault error code for SIGSEGV (arch/x86/include/asm/trap_pf.h). */
+    static final int ERR = MCONTEXT + 19 * 8;
+    /** sigcontext_64.fpstate (word 23). */
+    static final int FPSTATE = MCONTEXT + 23 * 8;
+    /** X86_PF_WRITE and X86_PF_INSTR of the page-fault error code (arch/x86/include/asm/trap_pf.h). */
+    static final long PF_WRITE = 1 << 1;
+    static final long PF_INSTR = 1 << 4;
+    /** struct _fpx_sw_bytes at offset 464 of the FXSAVE area and its magic (arch/x86/include/uapi/asm/sigcontext.h). */
+    static final int SW_BYTES = 464;
+    static final int FP_XSTATE_MAGIC1 = 0x46505853;
+    /** The legacy FXSAVE area's size, when the frame has no extended state. */
+    static final int FXSAVE_SIZE = 512;
+
+    private final MachineCode handler;
+    private final int[] frameOffsets;
+
+    /** Public no-arg constructor, for DS and flat class paths. */
+    public Amd64TrapArch() {
+        Program p = Amd64TrapHandler.assemble();
+        handler = new MachineCode(p.code(), 0, p.offsetOf(Amd64TrapHandler.RESTORER), p.listing());
+        List<String> names = Amd64RegisterLayout.NAMES;
+        frameOffsets = new int[names.size()];
+        Arrays.fill(frameOffsets, -1);
+        for (int i = 0; i < SIGCONTEXT.size(); i++) {
+            frameOffsets[names.indexOf(SIGCONTEXT.get(i))] = MCONTEXT + 8 * i;
+        }
+    }
+
+    @Override
+    public String arch() {
+        return Amd64SyscallTable.ARCH;
+    }
+
+    @Override
+    public MachineCode handler() {
+        return handler;
+    }
+
+    @Override
+    public int[] frameOffsets() {
+        return frameOffsets.clone();
+    }
+
+    @Override
+    public int fpStatePointerOffset() {
+        return FPSTATE;
+    }
+
+    @Override
+    public int fpStateLength(ByteBuffer region, int offset) {
+        if (le(region, offset + SW_BYTES) != FP_XSTATE_MAGIC1) {
+            return FXSAVE_SIZE;
+        }
+        // _fpx_sw_bytes: magic1, extended_size, xfeatures (u64), xstate_size (u32 at +16)
+        return le(region, offset + SW_BYTES + 16);
+    }
+
+    @Override
+    public FaultAccess faultAccess(ByteBuffer region, int ucontext, int signo) {
+        if (signo != Signals.SIGSEGV) {
+            return FaultAccess.UNKNOWN;
+        }
+        long err = le(region, ucontext + ERR) & 0xffffffffL | (long) le(region, ucontext + ERR + 4) << 32;
+        if ((err & PF_INSTR) != 0) {
+            return FaultAccess.EXECUTE;
+        }
+        return (err & PF_WRITE) != 0 ? FaultAccess.WRITE : FaultAccess.READ;
+    }
+
+    /** The little-endian int at {@code offset}, whatever the buffer's order (no copy of the buffer: this runs per event). */
+    private static int le(ByteBuffer b, int offset) {
+        int v = b.getInt(offset);
+        return b.order() == ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
+    }
+
+    @Override
+    public List<SyscallRule> handlerRules(Matcher ip) {
+        return List.of(SyscallRule.anyOf(Amd64Sysno.SYS_ARCH_PRCTL, Rule.of(Matcher.eq(Amd64TrapHandler.ARCH_SET_FS)).withIp(ip)));
+    }
+
+    @Override
+    public boolean tlsByHandler() {
+        return true;
+    }
+}

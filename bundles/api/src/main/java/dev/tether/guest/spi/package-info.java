@@ -1,0 +1,10 @@
+/**
+ * What a guest platform other than core's ptrace one needs from the stub platform (the trap bundle,
+ * docs/trap.md): stub threads that are made and set up under ptrace and then leave it, to run guest
+ * code untraced (gVisor's systrap {@code sysmsgThread}, "a sysmsg stub thread which isn't traced",
+ * {@code pkg/sentry/platform/systrap/sysmsg_thread.go}). Provided by the core bundle as the OSGi
+ * service {@link dev.tether.guest.spi.StubThreads}; not for applications.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("0.1.0")
+package dev.tether.guest.spi;
