@@ -10,7 +10,6 @@ import dev.tether.spi.support.Assembler.Program;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
-import java.util.OptionalLong;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -114,16 +113,15 @@ public final class Arm64TrapArch implements TrapArch {
     /** The size of the fpsimd_context record at {@code offset} of {@code region}, or 0 if there is none there. */
     @Override
     public int fpStateLength(ByteBuffer region, int offset) {
-        ByteBuffer b = le(region);
-        if (offset < 0 || offset + 8 > b.capacity() || b.getInt(offset) != FPSIMD_MAGIC) {
+        if (offset < 0 || offset + 8 > region.capacity() || le(region, offset) != FPSIMD_MAGIC) {
             return 0;
         }
-        return b.getInt(offset + 4);
+        return le(region, offset + 4);
     }
 
     /** The offset in {@code region} of the frame's fpsimd_context record, or -1 if the frame at {@code ucontext} has none. */
     public int fpStateOffset(ByteBuffer region, int ucontext) {
-        return record(le(region), ucontext, FPSIMD_MAGIC, FPSIMD_CONTEXT_SIZE);
+        return record(region, ucontext, FPSIMD_MAGIC, FPSIMD_CONTEXT_SIZE);
     }
 
     /**
@@ -131,7 +129,7 @@ public final class Arm64TrapArch implements TrapArch {
      * bytes, zero), or null if the frame at {@code ucontext} has no fpsimd_context record.
      */
     public byte[] fpState(ByteBuffer region, int ucontext) {
-        ByteBuffer b = le(region);
+        ByteBuffer b = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int off = record(b, ucontext, FPSIMD_MAGIC, FPSIMD_CONTEXT_SIZE);
         if (off < 0) {
             return null;
@@ -154,7 +152,7 @@ public final class Arm64TrapArch implements TrapArch {
             throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG needs V0..V31, FPSR "
                     + "and FPCR (" + (USER_FPSIMD_FPSR + 8) + " bytes)");
         }
-        ByteBuffer b = le(region);
+        ByteBuffer b = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int off = record(b, ucontext, FPSIMD_MAGIC, FPSIMD_CONTEXT_SIZE);
         if (off < 0) {
             throw new IllegalStateException("the arm64 signal frame at region offset " + ucontext + " has no fpsimd_context record");
@@ -172,11 +170,11 @@ public final class Arm64TrapArch implements TrapArch {
      */
     @Override
     public FaultAccess faultAccess(ByteBuffer region, int ucontext, int signo) {
-        OptionalLong esr = esr(region, ucontext);
-        if (esr.isEmpty()) {
+        int off = record(region, ucontext, ESR_MAGIC, ESR_CONTEXT_SIZE);
+        if (off < 0) {
             return FaultAccess.UNKNOWN;
         }
-        long v = esr.getAsLong();
+        long v = esr(region, off);
         switch ((int) (v >>> ESR_EC_SHIFT) & 0x3f) {
             case EC_IABT_LOW:
             case EC_IABT_CUR:
@@ -189,11 +187,9 @@ public final class Arm64TrapArch implements TrapArch {
         }
     }
 
-    /** The ESR of the frame's esr_context record, if it has one. */
-    OptionalLong esr(ByteBuffer region, int ucontext) {
-        ByteBuffer b = le(region);
-        int off = record(b, ucontext, ESR_MAGIC, ESR_CONTEXT_SIZE);
-        return off < 0 ? OptionalLong.empty() : OptionalLong.of(b.getLong(off + 8));
+    /** The ESR of the esr_context record at {@code record}. */
+    static long esr(ByteBuffer region, int record) {
+        return le(region, record + 8) & 0xffffffffL | (long) le(region, record + 12) << 32;
     }
 
     /** No call of its own: TPIDR_EL0 needs none (the handler makes only futex and rt_sigreturn, which every arch's filter allows). */
@@ -222,8 +218,8 @@ public final class Arm64TrapArch implements TrapArch {
         long start = (long) ucontext + RESERVED;
         long end = Math.min(start + RESERVED_SIZE, b.capacity());
         for (long off = start; off + 8 <= end; ) {
-            int m = b.getInt((int) off);
-            int size = b.getInt((int) off + 4);
+            int m = le(b, (int) off);
+            int size = le(b, (int) off + 4);
             if (m == 0 || size < 16 || size % 16 != 0 || off + size > end) {
                 return -1; // the terminator (magic 0, size 0) or a malformed header
             }
@@ -235,7 +231,9 @@ public final class Arm64TrapArch implements TrapArch {
         return -1;
     }
 
-    private static ByteBuffer le(ByteBuffer region) {
-        return region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    /** The little-endian int at {@code offset}, whatever the buffer's order (no copy of the buffer: this runs per event). */
+    private static int le(ByteBuffer b, int offset) {
+        int v = b.getInt(offset);
+        return b.order() == ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
     }
 }

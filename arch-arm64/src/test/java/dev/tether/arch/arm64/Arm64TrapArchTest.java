@@ -208,7 +208,11 @@ class Arm64TrapArchTest {
         assertEquals(FaultAccess.WRITE, arch.faultAccess(frame(UC, 0x92000061L), UC, 7), "SIGBUS: alignment fault on a write");
         assertEquals(FaultAccess.UNKNOWN, arch.faultAccess(frame(UC, 0x02000000L), UC, 4), "SIGILL: EC 0, unknown reason");
         assertEquals(FaultAccess.UNKNOWN, arch.faultAccess(frame(UC, null), UC, 11), "no esr_context record");
-        assertEquals(0x92000047L, arch.esr(frame(UC, 0x92000047L), UC).getAsLong());
+        ByteBuffer w = frame(UC, 0x92000047L);
+        assertEquals(0x92000047L, Arm64TrapArch.esr(w, Arm64TrapArch.record(w, UC, Arm64TrapArch.ESR_MAGIC, 16)));
+        // the trap bundle's buffer is in native order; the frame is little-endian whatever the view says
+        assertEquals(FaultAccess.WRITE, arch.faultAccess(w.order(ByteOrder.BIG_ENDIAN), UC, 11));
+        assertEquals(UC + c("reserved"), arch.fpStateOffset(w.order(ByteOrder.BIG_ENDIAN), UC));
     }
 
     @Test
