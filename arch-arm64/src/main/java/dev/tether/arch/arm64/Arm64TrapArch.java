@@ -142,7 +142,10 @@ public final class Arm64TrapArch implements TrapArch {
 
     /**
      * Writes {@code state} (the {@code NT_PRFPREG} layout, at least 520 bytes) into the frame's fpsimd_context
-     * record, which rt_sigreturn loads into the CPU.
+     * record, which rt_sigreturn loads into the CPU, and ends the record list right after it: a following
+     * sve_context would otherwise be restored over the new V registers (the Z registers hold them;
+     * {@code restore_sigframe} in arch/arm64/kernel/signal.c), as gVisor's {@code restore_state}
+     * (pkg/sentry/platform/systrap/sysmsg/sighandler_arm64.c) does when its FP state changed.
      *
      * @throws IllegalArgumentException if {@code state} is too short
      * @throws IllegalStateException if the frame at {@code ucontext} has no fpsimd_context record
@@ -160,6 +163,10 @@ public final class Arm64TrapArch implements TrapArch {
         ByteBuffer s = ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN);
         b.put(off + FPSIMD_VREGS, state, 0, 512);
         b.putInt(off + FPSIMD_FPSR, s.getInt(USER_FPSIMD_FPSR)).putInt(off + FPSIMD_FPSR + 4, s.getInt(USER_FPSIMD_FPSR + 4));
+        int next = off + le(b, off + 4);
+        if (next + 8 <= Math.min(ucontext + RESERVED + RESERVED_SIZE, b.capacity())) {
+            b.putLong(next, 0); // the terminator: magic 0, size 0
+        }
     }
 
     /**

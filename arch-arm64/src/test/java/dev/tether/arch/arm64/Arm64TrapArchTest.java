@@ -187,6 +187,7 @@ class Arm64TrapArchTest {
         assertEquals(0x1f, b.getInt(rec + c("fpsimd_fpsr")));
         assertEquals(0x40_0000, b.getInt(rec + c("fpsimd_fpcr")));
         assertEquals(c("fpsimd_magic"), b.getInt(rec), "the header is kept");
+        assertEquals(0L, b.getLong(rec + c("fpsimd_context")), "the list ends after it (the esr record was there): no SVE record overrides it");
         assertArrayEquals(fp, arch.fpState(b, UC));
         assertThrows(IllegalArgumentException.class, () -> arch.putFpState(b, UC, new byte[512]));
     }
