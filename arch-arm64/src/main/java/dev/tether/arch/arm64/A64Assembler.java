@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A small typed AArch64 (A64) encoder: just the instructions the stub and the clone trampoline
- * need, each with its GNU assembler text, and branches to the labels of {@link Assembler}.
+ * A small typed AArch64 (A64) encoder: just the instructions the stub, the clone trampoline and
+ * the trap handler need, each with its GNU assembler text, and branches to the labels of {@link Assembler}.
  *
  * <p>Every A64 instruction is one little-endian 32-bit word; encodings follow the Arm ARM (DDI
  * 0487), "A64 Instruction Set Encoding", and are checked against GNU {@code as}
@@ -171,6 +171,17 @@ final class A64Assembler extends Assembler<A64Assembler, A64Assembler.Insn> {
         return emit(0xcb0003e0 | rm.code() << 16 | rd.code(), "neg " + rd.gnu() + ", " + rm.gnu());
     }
 
+    /**
+     * {@code and xd|sp, xn, #imm}: AND (immediate), imm a bitmask immediate ({@link A64LogicalImmediate};
+     * Arm ARM DDI 0487, C6.2 "AND (immediate)": sf=1, opc=00, 100100, N:immr:imms). Rd 31 is SP, Rn 31 XZR.
+     */
+    A64Assembler andImm(Reg rd, Reg rn, long imm) {
+        notXzr("and", rd);
+        notSp("and", rn);
+        return emit(0x92000000 | A64LogicalImmediate.encode(imm) << 10 | rn.code() << 5 | rd.code(),
+                "and " + rd.gnu() + ", " + rn.gnu() + ", #0x" + Long.toHexString(imm));
+    }
+
     // ---- memory -------------------------------------------------------------------------------
 
     /** {@code ldr xt, [xn|sp, #off]}: unsigned offset, a multiple of 8 in 0..32760. */
@@ -193,6 +204,33 @@ final class A64Assembler extends Assembler<A64Assembler, A64Assembler.Insn> {
     A64Assembler ldpPost(Reg rt1, Reg rt2, Reg rn, int imm) {
         return pair(0xa8c00000, rt1, rt2, rn, imm,
                 "ldp " + rt1.gnu() + ", " + rt2.gnu() + ", [" + rn.gnu() + "], #" + imm);
+    }
+
+    /**
+     * {@code stlr xt, [xn|sp]}: store-release (Arm ARM DDI 0487, C6.2 "STLR", size=11: 0xc89ffc00; its
+     * ordering: B2.3 "Definition of the Arm memory model", Load-Acquire/Store-Release). ARMv8.0, unlike
+     * the LSE atomics (SWPAL needs FEAT_LSE, which e.g. a Cortex-A72 lacks).
+     */
+    A64Assembler stlr(Reg rt, Reg rn) {
+        return acquireRelease(0xc89ffc00, "stlr", rt, rn);
+    }
+
+    /** {@code ldar xt, [xn|sp]}: load-acquire (Arm ARM DDI 0487, C6.2 "LDAR", size=11: 0xc8dffc00). */
+    A64Assembler ldar(Reg rt, Reg rn) {
+        return acquireRelease(0xc8dffc00, "ldar", rt, rn);
+    }
+
+    /**
+     * {@code dmb ish}: a full data memory barrier over the inner shareable domain (Arm ARM DDI 0487,
+     * C6.2 "DMB", CRm=0b1011 ISH, opc=01): orders a store before a later load, which a store-release alone does not.
+     */
+    A64Assembler dmbIsh() {
+        return emit(0xd5033bbf, "dmb ish");
+    }
+
+    /** {@code yield}: the spin-wait hint (Arm ARM DDI 0487, C6.2 "YIELD", a HINT with CRm=0, op2=1). */
+    A64Assembler yield() {
+        return emit(0xd503203f, "yield");
     }
 
     // ---- control ------------------------------------------------------------------------------
@@ -331,6 +369,12 @@ final class A64Assembler extends Assembler<A64Assembler, A64Assembler.Insn> {
         }
         return emit(opc | (off / 8) << 10 | rn.code() << 5 | rt.code(),
                 mnemonic + " " + rt.gnu() + ", [" + rn.gnu() + (off == 0 ? "]" : ", #" + off + "]"));
+    }
+
+    private A64Assembler acquireRelease(int opc, String mnemonic, Reg rt, Reg rn) {
+        notSp(mnemonic, rt);
+        notXzr(mnemonic, rn);
+        return emit(opc | rn.code() << 5 | rt.code(), mnemonic + " " + rt.gnu() + ", [" + rn.gnu() + "]");
     }
 
     private A64Assembler pair(int opc, Reg rt1, Reg rt2, Reg rn, int imm, String text) {
