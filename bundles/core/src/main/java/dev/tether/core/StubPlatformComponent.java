@@ -12,14 +12,11 @@ import dev.tether.seccomp.SeccompContribution;
 import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.RegisterLayout;
 import dev.tether.spi.StubProgram;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -52,14 +49,9 @@ import org.osgi.service.metatype.annotations.Designate;
  *
  * <h2>The service's properties follow the platform</h2>
  * The service carries the configuration as its properties (what DS would publish: the component
- * properties but the private ones). The component registers the service itself, so that it can
- * keep this promise, which DS alone cannot (SCR updates the properties only after
- * {@code modified} returned, when the new platform is already in use): <b>a consumer that sees
- * the new platform sees the new properties too</b>. The new platform and the new properties are
- * published together: a call from another thread that would reach the new platform waits until
- * the properties are set (microseconds; the framework tells the service's listeners in that time,
- * and a listener that calls the service from the publishing thread reaches the new platform; it
- * must not wait for another thread that calls the service). A live change (pool size, pre-fork,
+ * properties but the private ones), and a consumer that sees the new platform sees the new
+ * properties too: the component registers the service itself and publishes platform and
+ * properties as one step ({@link PlatformPublication}). A live change (pool size, pre-fork,
  * logging) is applied first, then published in the properties. A refused change leaves the
  * properties as they were, like the platform.
  *
@@ -100,20 +92,12 @@ public final class StubPlatformComponent implements StubPlatform {
     private volatile Logger logger;
 
     private final List<PlatformListener> observers = new CopyOnWriteArrayList<>();
-    private final PlatformLog log = new PlatformLog(() -> logger);
-    /** Guards swapping {@link #impl} and installing listeners on it. */
+    private final PlatformLog log = new PlatformLog(() -> logger, System.getLogger(StubPlatformComponent.class.getName()));
+    /** Guards swapping the published platform and installing listeners on it. */
     private final Object swap = new Object();
-    private volatile StubPlatformImpl impl;
+    /** The platform behind the service and the service's registration; guarded by {@link #swap} but for reads. */
+    private final PlatformPublication published = new PlatformPublication();
     private Settings settings;
-    /** The StubPlatform service, while it is registered (never outside OSGi). Guarded by {@link #swap}. */
-    private ServiceRegistration<StubPlatform> registration;
-    /**
-     * Held while a new platform and its properties are being published; {@link #publishing} names
-     * the thread that does it (null otherwise). A call from another thread that finds a
-     * publication under way waits for it (see {@link #platform()}).
-     */
-    private final Object publish = new Object();
-    private volatile Thread publishing;
 
     /** For DS, which injects the references into the fields. */
     public StubPlatformComponent() {
@@ -156,11 +140,8 @@ public final class StubPlatformComponent implements StubPlatform {
         }
         synchronized (swap) {
             settings = s;
-            impl = p;
             p.setListener(listeners());
-            if (context != null) {
-                registration = context.registerService(StubPlatform.class, this, serviceProperties(properties));
-            }
+            published.register(context, this, p, properties);
         }
     }
 
@@ -175,7 +156,7 @@ public final class StubPlatformComponent implements StubPlatform {
             return;
         }
         synchronized (swap) {
-            StubPlatformImpl old = impl;
+            StubPlatformImpl old = published.peek();
             if (next.sameStructure(settings)) {
                 if (next.poolSize() != settings.poolSize() || next.prefork() != settings.prefork()) {
                     old.reconfigurePool(next.poolSize(), next.prefork());
@@ -183,7 +164,7 @@ public final class StubPlatformComponent implements StubPlatform {
                 }
                 settings = next;
                 // applied first, then published: who sees the new pool size in the properties gets it
-                publish(old, properties);
+                published.publish(old, properties);
                 return;
             }
             StubPlatformImpl fresh;
@@ -210,7 +191,7 @@ public final class StubPlatformComponent implements StubPlatform {
             fresh.setListener(listeners());
             settings = next;
             log.info("stub platform replaced for the new configuration (" + describe(fresh.facts()) + ")");
-            publish(fresh, properties);
+            published.publish(fresh, properties);
         }
     }
 
@@ -228,16 +209,7 @@ public final class StubPlatformComponent implements StubPlatform {
         StubPlatformImpl p;
         synchronized (swap) {
             // as DS would: the service goes first (its users let go of it), then the platform
-            if (registration != null) {
-                try {
-                    registration.unregister();
-                } catch (IllegalStateException alreadyGone) {
-                    // the framework unregistered it (the bundle is stopping)
-                }
-                registration = null;
-            }
-            p = impl;
-            impl = null;
+            p = published.withdraw();
         }
         if (p == null) {
             return;
@@ -252,36 +224,6 @@ public final class StubPlatformComponent implements StubPlatform {
             status.refused(e.getMessage());
             log.error("stub platform " + p.facts().arch() + " not torn down: " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Makes {@code p} the platform behind the service and sets the service's properties, as one
-     * step for every other thread (see the class comment). Called with {@link #swap} held.
-     */
-    private void publish(StubPlatformImpl p, Map<String, Object> properties) {
-        synchronized (publish) {
-            publishing = Thread.currentThread();
-            try {
-                impl = p;
-                if (registration != null) {
-                    // synchronous: the service's listeners hear of it now, on this thread
-                    registration.setProperties(serviceProperties(properties));
-                }
-            } finally {
-                publishing = null;
-            }
-        }
-    }
-
-    /** The component properties the service carries: all but the private ones (".name"), as DS does. */
-    private static Dictionary<String, Object> serviceProperties(Map<String, Object> properties) {
-        Dictionary<String, Object> d = new Hashtable<>();
-        properties.forEach((k, v) -> {
-            if (!k.startsWith(".") && v != null) {
-                d.put(k, v);
-            }
-        });
-        return d;
     }
 
     private StubPlatformImpl create(Settings s) {
@@ -317,7 +259,7 @@ public final class StubPlatformComponent implements StubPlatform {
 
     private void rewire() {
         synchronized (swap) {
-            StubPlatformImpl p = impl;
+            StubPlatformImpl p = published.peek();
             if (p != null) {
                 p.setListener(listeners());
             }
@@ -333,20 +275,7 @@ public final class StubPlatformComponent implements StubPlatform {
     // ---------------------------------------------------------------- StubPlatform
 
     StubPlatformImpl platform() {
-        StubPlatformImpl p = impl;
-        Thread t = publishing;
-        if (t != null && t != Thread.currentThread()) {
-            // a new platform is being published: wait until its properties are set too. (impl is
-            // written after publishing, so a thread that read the new impl and then a null
-            // publishing comes after the properties.)
-            synchronized (publish) {
-                p = impl;
-            }
-        }
-        if (p == null) {
-            throw new PlatformClosedException("the stub platform service was unregistered (its arch bundle went away)");
-        }
-        return p;
+        return published.current();
     }
 
     @Override
@@ -401,7 +330,7 @@ public final class StubPlatformComponent implements StubPlatform {
 
     @Override
     public String toString() {
-        StubPlatformImpl p = impl;
+        StubPlatformImpl p = published.peek();
         return "StubPlatform[" + (p == null ? "closed" : describe(p.facts())) + "]";
     }
 }
