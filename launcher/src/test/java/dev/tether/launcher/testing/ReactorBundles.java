@@ -1,4 +1,4 @@
-package dev.tether.itest;
+package dev.tether.launcher.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,16 +13,20 @@ import java.util.regex.Pattern;
  * The bundles of this reactor, read from its POMs (the root's {@code <module>}s whose POM builds a
  * bundle with bnd-maven-plugin), so that a test can check a runtime's bundles against them: a
  * bundle module that bundles/runtime/pom.xml forgets is a failing test, not a quiet omission.
+ *
+ * <p>Shared test code: the launcher's test-jar carries this package (and only it) to the
+ * in-container tests of bundles/itest, which use it outside the containers (a container reads the
+ * names from a system property set from them).
  */
 public final class ReactorBundles {
     /** Surefire system property: the reactor's root directory (pom.xml). */
-    static final String ROOT_PROPERTY = "tether.reactor.root";
+    public static final String ROOT_PROPERTY = "tether.reactor.root";
     private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
     /** The module's own artifactId: the first one after its {@code <parent>} element. */
     private static final Pattern ARTIFACT = Pattern.compile("</parent>\\s*<artifactId>([^<]+)</artifactId>");
 
     /** The property a module's POM sets when its packages are embedded in another bundle (bundles/linux). */
-    static final String EMBEDDED = "<tether.embedded>true</tether.embedded>";
+    public static final String EMBEDDED = "<tether.embedded>true</tether.embedded>";
 
     private ReactorBundles() {
     }
