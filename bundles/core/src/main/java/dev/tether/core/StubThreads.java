@@ -71,13 +71,7 @@ final class StubThreads {
      * arriving faster than the owner clones) the clone is done synchronously, as gVisor does.
      */
     Tracee forCaller(Thread caller) {
-        Tracee t = byCaller.get(caller);
-        if (t != null) {
-            return t;
-        }
-        Tracee nt = newCallerThread(caller);
-        byCaller.put(caller, nt);
-        return nt;
+        return lookupOrCreate(byCaller, caller);
     }
 
     /**
@@ -86,12 +80,17 @@ final class StubThreads {
      * never meet an injection's). Created on first use like {@link #forCaller}'s.
      */
     Tracee sysemuForCaller(Thread caller) {
-        Tracee t = sysemuByCaller.get(caller);
+        return lookupOrCreate(sysemuByCaller, caller);
+    }
+
+    /** {@code caller}'s stub thread in {@code threads}, made on first use (only {@code caller} adds its own). */
+    private Tracee lookupOrCreate(Map<Thread, Tracee> threads, Thread caller) {
+        Tracee t = threads.get(caller);
         if (t != null) {
             return t;
         }
         Tracee nt = newCallerThread(caller);
-        sysemuByCaller.put(caller, nt);
+        threads.put(caller, nt);
         return nt;
     }
 
