@@ -152,24 +152,27 @@ final class GroupReaper {
     /**
      * How long a dying thread's own tracer waits for its exit to become reportable
      * ({@link #awaitExit}) before it leaves the reaping to the teardown: a dying stub exits in
-     * microseconds, a loaded machine can delay that by milliseconds, and only a leader whose
-     * other threads are held by idle tracers takes longer.
+     * microseconds, and a loaded machine can delay that by milliseconds.
      */
     static final long EXIT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** The longest single poll of {@link #awaitExit}, between two looks for a leader's exited threads. */
+    /** The first poll of {@link #awaitExit}, after which a leader with other threads left is given up on. */
+    private static final int FIRST_POLL_MILLIS = 1;
+    /** The longest later poll of {@link #awaitExit}. */
     private static final int EXIT_POLL_MILLIS = 10;
 
     /**
      * Blocks until thread {@code tid} of group {@code tgid} has exited so that a wait reports it,
      * but never past {@code deadline} ({@link System#nanoTime()}); whether it has (or is gone
      * already). It waits on a pidfd (pidfd_open(2)), which the kernel makes readable at the exit
-     * itself: no number of yields or sleeps to outlast. For the leader the pidfd of its group,
-     * readable once the leader has exited and every other thread is gone, which is also when a
-     * wait reports the leader (ptrace(2), BUGS); in between the group's exited threads are reaped
-     * ({@link #reapExitedThreads}), which its tracer's wait must see gone. For another thread a
-     * {@code PIDFD_THREAD} pidfd (Linux 6.9). Without pidfds (ENOSYS before Linux 5.3, EINVAL for
-     * {@code PIDFD_THREAD} before 6.9) it yields once and says whether the deadline is still
-     * ahead: the caller polls, a bounded number of times.
+     * itself: no number of yields or sleeps to outlast. For another thread than the leader a
+     * {@code PIDFD_THREAD} pidfd (Linux 6.9). For the leader the pidfd of its group, readable once
+     * the leader has exited and every other thread is gone, which is also when a wait reports the
+     * leader (ptrace(2), BUGS); so if other threads are still there after the first millisecond,
+     * this gives up at once: those may be zombies that their own tracers (callers of the
+     * subprocess, possibly idle) are to reap, or the teardown that follows, and reaping them here
+     * would take a caller's thread's death from its own wait. Without pidfds (ENOSYS before Linux
+     * 5.3, EINVAL for {@code PIDFD_THREAD} before 6.9) it yields once and says whether the deadline
+     * is still ahead: the caller polls, a bounded number of times.
      */
     static boolean awaitExit(int tgid, int tid, long deadline) {
         int fd;
@@ -183,6 +186,12 @@ final class GroupReaper {
             return System.nanoTime() < deadline;
         }
         try {
+            if (Sys.pollIn(fd, FIRST_POLL_MILLIS)) {
+                return true;
+            }
+            if (tid == tgid && tasks(tgid).stream().anyMatch(t -> t != tgid)) {
+                return false; // the leader waits for its other threads: the teardown's to reap
+            }
             while (true) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -191,9 +200,6 @@ final class GroupReaper {
                 int slice = (int) Math.min(EXIT_POLL_MILLIS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
                 if (Sys.pollIn(fd, slice)) {
                     return true;
-                }
-                if (tid == tgid) {
-                    reapExitedThreads(tgid, tid);
                 }
             }
         } finally {

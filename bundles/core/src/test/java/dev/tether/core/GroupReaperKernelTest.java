@@ -40,6 +40,17 @@ class GroupReaperKernelTest {
     }
 
     @Test
+    void aLeaderWithOtherThreadsIsGivenUpOnAtOnce() {
+        // this JVM: a live leader with many threads. A dying leader with threads left waits for
+        // others to reap them (its callers or the teardown), so the wait does not sit out its bound.
+        int self = (int) ProcessHandle.current().pid();
+        long t0 = System.nanoTime();
+        assertFalse(GroupReaper.awaitExit(self, self, t0 + TimeUnit.SECONDS.toNanos(30)));
+        long took = System.nanoTime() - t0;
+        assertTrue(took < TimeUnit.SECONDS.toNanos(5), "given up after the first poll, not at the deadline: " + took + " ns");
+    }
+
+    @Test
     void awaitExitOfAProcessThatIsGoneReturnsAtOnce() throws Exception {
         Process p = new ProcessBuilder("true").start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
