@@ -8,10 +8,13 @@ import dev.tether.api.Registers;
 import dev.tether.api.StubDiedException;
 import dev.tether.api.StubThreadInfo;
 import dev.tether.api.Subprocess;
+import dev.tether.api.TetherException;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.Sys;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -30,8 +33,10 @@ final class SubprocessImpl implements Subprocess {
     private final SubprocessMappings mappings;
     private volatile String death;
     private volatile boolean destroyed;
-    /** Set by the first teardown (destroy, or the reaping of a death): later ones have nothing to do. */
+    /** Set by the first teardown (destroy, or the reaping of a death): later ones only wait for it. */
     private final AtomicBoolean tornDown = new AtomicBoolean();
+    /** Opened when the first teardown has ended. */
+    private final CountDownLatch teardownEnded = new CountDownLatch(1);
     volatile boolean pooled;
 
     SubprocessImpl(PlatformContext context, Tracee first, TracerThread owner, boolean master) {
@@ -255,6 +260,32 @@ final class SubprocessImpl implements Subprocess {
     /** True for the first caller only: the one that tears this subprocess down. */
     boolean startTeardown() {
         return tornDown.compareAndSet(false, true);
+    }
+
+    /** Called by the first teardown when it has ended, done or failed. */
+    void endTeardown() {
+        teardownEnded.countDown();
+    }
+
+    /**
+     * Waits for the first teardown to end, so that a later {@code destroy()} returns with the
+     * subprocess reaped as the first one does (a death seen on another thread may have started it).
+     * Not on the owner, which runs teardowns: one queued there behind this call would never start.
+     *
+     * @throws TetherException if it has not ended within twice {@link GroupReaper#TIMEOUT_NANOS}
+     */
+    void awaitTeardown() {
+        if (owner.isCurrent()) {
+            return;
+        }
+        try {
+            if (!teardownEnded.await(2 * GroupReaper.TIMEOUT_NANOS, TimeUnit.NANOSECONDS)) {
+                throw new TetherException("subprocess " + pid() + ": its teardown on " + owner.name()
+                        + " did not end within " + TimeUnit.NANOSECONDS.toSeconds(2 * GroupReaper.TIMEOUT_NANOS) + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the caller is being interrupted: it does not wait
+        }
     }
 
     /**
