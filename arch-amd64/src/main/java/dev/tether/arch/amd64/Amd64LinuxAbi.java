@@ -1,14 +1,15 @@
 package dev.tether.arch.amd64;
 
-import dev.tether.api.Registers;
 import dev.tether.guest.GuestContext;
 import dev.tether.guest.kernel.GuestMemory;
 import dev.tether.guest.kernel.spi.FileStat;
 import dev.tether.guest.kernel.spi.LinuxAbi;
 import dev.tether.spi.ArchService;
+import dev.tether.spi.support.ArchLinuxAbi;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -18,7 +19,7 @@ import org.osgi.service.component.annotations.Component;
  * {@code fs_base} set by {@code arch_prctl(2)}, and the CPUID a guest sees when CPUID faulting traps it.
  */
 @Component(service = LinuxAbi.class, property = ArchService.ARCH_PROPERTY + "=" + Amd64SyscallTable.ARCH)
-public final class Amd64LinuxAbi implements LinuxAbi {
+public final class Amd64LinuxAbi extends ArchLinuxAbi {
     /** EM_X86_64 (include/uapi/linux/elf-em.h). */
     static final int EM_X86_64 = 62;
     static final int STAT_SIZE = 144;
@@ -44,33 +45,20 @@ public final class Amd64LinuxAbi implements LinuxAbi {
     static final int CPUID_LENGTH = 2;
 
     /** The general registers a new program starts with zero (all but the segment selectors and eflags). */
-    private static final String[] ZEROED = {"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax",
-        "rcx", "rdx", "rsi", "rdi", "fs_base", "gs_base"};
+    private static final List<String> ZEROED = List.of("r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8",
+            "rax", "rcx", "rdx", "rsi", "rdi", "fs_base", "gs_base");
 
-    @Override
-    public String arch() {
-        return Amd64SyscallTable.ARCH;
-    }
-
-    @Override
-    public int elfMachine() {
-        return EM_X86_64;
-    }
-
-    @Override
-    public String unameMachine() {
-        return "x86_64";
-    }
-
-    /** The x86-64 psABI (section 3.4.1, "Initial Stack and Register State"): rsp is 16-byte aligned at entry. */
-    @Override
-    public int stackAlignment() {
-        return 16;
-    }
-
-    @Override
-    public int statSize() {
-        return STAT_SIZE;
+    /**
+     * The stack: the x86-64 psABI (section 3.4.1, "Initial Stack and Register State"): rsp is 16-byte
+     * aligned at entry. A new program starts with rip and rsp set, the other general registers and
+     * both segment bases zero; cs, ss, the data segment selectors and eflags as the stub's initial
+     * registers had them (start_thread in arch/x86/kernel/process_64.c sets the user segments and
+     * eflags itself). rdx = 0 tells {@code _start} there is no dynamic linker exit function to
+     * register (the psABI's initial rdx).
+     */
+    public Amd64LinuxAbi() {
+        super(Amd64SyscallTable.ARCH, EM_X86_64, "x86_64", 16, STAT_SIZE, O_DIRECTORY, O_NOFOLLOW, O_LARGEFILE,
+                "rip", "rsp", ZEROED);
     }
 
     /** arch/x86/include/uapi/asm/stat.h, {@code __x86_64__}: note st_nlink before st_mode, 64-bit st_blksize. */
@@ -98,40 +86,6 @@ public final class Amd64LinuxAbi implements LinuxAbi {
             b.putLong(at, 0); // __unused[3]
         }
         out.position(out.position() + STAT_SIZE);
-    }
-
-    @Override
-    public int openDirectoryFlag() {
-        return O_DIRECTORY;
-    }
-
-    @Override
-    public int openNoFollowFlag() {
-        return O_NOFOLLOW;
-    }
-
-    @Override
-    public int openLargeFileFlag() {
-        return O_LARGEFILE;
-    }
-
-    /**
-     * rip and rsp set, the other general registers and both segment bases zero; cs, ss, the data segment
-     * selectors and eflags as the stub's initial registers had them (start_thread in
-     * arch/x86/kernel/process_64.c sets the user segments and eflags itself). rdx = 0 tells {@code _start}
-     * there is no dynamic linker exit function to register (the psABI's initial rdx).
-     */
-    @Override
-    public void startRegisters(GuestContext context, long entry, long stackPointer) {
-        Registers r = context.registers();
-        long[] w = r.words();
-        for (String name : ZEROED) {
-            w[r.names().indexOf(name)] = 0;
-        }
-        w[r.names().indexOf("rip")] = entry;
-        w[r.names().indexOf("rsp")] = stackPointer;
-        context.setRegisters(new Registers(r.arch(), r.names(), w));
-        context.setTls(0);
     }
 
     /** arch_prctl(2): the FS and GS bases; other codes EINVAL (do_arch_prctl_64 in arch/x86/kernel/process_64.c). */

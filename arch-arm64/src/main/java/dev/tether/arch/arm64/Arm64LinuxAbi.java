@@ -1,12 +1,13 @@
 package dev.tether.arch.arm64;
 
-import dev.tether.api.Registers;
-import dev.tether.guest.GuestContext;
 import dev.tether.guest.kernel.spi.FileStat;
 import dev.tether.guest.kernel.spi.LinuxAbi;
 import dev.tether.spi.ArchService;
+import dev.tether.spi.support.ArchLinuxAbi;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -17,7 +18,7 @@ import org.osgi.service.component.annotations.Component;
  * {@code arch_prctl} and no CPUID instruction to fault on.
  */
 @Component(service = LinuxAbi.class, property = ArchService.ARCH_PROPERTY + "=" + Arm64SyscallTable.ARCH)
-public final class Arm64LinuxAbi implements LinuxAbi {
+public final class Arm64LinuxAbi extends ArchLinuxAbi {
     /** EM_AARCH64 (include/uapi/linux/elf-em.h). */
     static final int EM_AARCH64 = 183;
     static final int STAT_SIZE = 128;
@@ -26,30 +27,23 @@ public final class Arm64LinuxAbi implements LinuxAbi {
     static final int O_NOFOLLOW = 0100000;
     static final int O_LARGEFILE = 0400000;
 
-    @Override
-    public String arch() {
-        return Arm64SyscallTable.ARCH;
+    /**
+     * The stack: AAPCS64 (section "The Stack", universal stack constraints): SP mod 16 = 0. A new
+     * program starts with pc and sp set, x0..x30 zero (x0 = 0: no dynamic linker exit function for
+     * {@code _start}), pstate as the stub had it (start_thread_common in
+     * arch/arm64/include/asm/processor.h sets user mode itself), TPIDR_EL0 zero.
+     */
+    public Arm64LinuxAbi() {
+        super(Arm64SyscallTable.ARCH, EM_AARCH64, "aarch64", 16, STAT_SIZE, O_DIRECTORY, O_NOFOLLOW, O_LARGEFILE,
+                "pc", "sp", generalRegisters());
     }
 
-    @Override
-    public int elfMachine() {
-        return EM_AARCH64;
-    }
-
-    @Override
-    public String unameMachine() {
-        return "aarch64";
-    }
-
-    /** AAPCS64 (section "The Stack", universal stack constraints): SP mod 16 = 0. */
-    @Override
-    public int stackAlignment() {
-        return 16;
-    }
-
-    @Override
-    public int statSize() {
-        return STAT_SIZE;
+    private static List<String> generalRegisters() {
+        List<String> x = new ArrayList<>();
+        for (int i = 0; i <= 30; i++) {
+            x.add("x" + i);
+        }
+        return x;
     }
 
     /** include/uapi/asm-generic/stat.h with 64-bit longs: 32-bit st_mode, st_nlink, st_blksize. */
@@ -76,39 +70,6 @@ public final class Arm64LinuxAbi implements LinuxAbi {
         b.putLong(112, st.ctimeNsec());
         b.putLong(120, 0); // __unused4, __unused5
         out.position(out.position() + STAT_SIZE);
-    }
-
-    @Override
-    public int openDirectoryFlag() {
-        return O_DIRECTORY;
-    }
-
-    @Override
-    public int openNoFollowFlag() {
-        return O_NOFOLLOW;
-    }
-
-    @Override
-    public int openLargeFileFlag() {
-        return O_LARGEFILE;
-    }
-
-    /**
-     * pc and sp set, x0..x30 zero (x0 = 0: no dynamic linker exit function for {@code _start}), pstate as
-     * the stub had it (start_thread_common in arch/arm64/include/asm/processor.h sets user mode itself),
-     * TPIDR_EL0 zero.
-     */
-    @Override
-    public void startRegisters(GuestContext context, long entry, long stackPointer) {
-        Registers r = context.registers();
-        long[] w = r.words();
-        for (int i = 0; i <= 30; i++) {
-            w[r.names().indexOf("x" + i)] = 0;
-        }
-        w[r.names().indexOf("pc")] = entry;
-        w[r.names().indexOf("sp")] = stackPointer;
-        context.setRegisters(new Registers(r.arch(), r.names(), w));
-        context.setTls(0);
     }
 
     /** Encodings: Arm ARM, A64 (MOVZ/MOVK 64-bit: 0xd2800000 / 0xf2800000 | hw << 21 | imm16 << 5 | Rd; SVC #0 0xd4000001; B . 0x14000000). */

@@ -149,6 +149,64 @@ final class GroupReaper {
         }
     }
 
+    /**
+     * How long a dying thread's own tracer waits for its exit to become reportable
+     * ({@link #awaitExit}) before it leaves the reaping to the teardown: a dying stub exits in
+     * microseconds, and a loaded machine can delay that by milliseconds.
+     */
+    static final long EXIT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The first poll of {@link #awaitExit}, after which a leader with other threads left is given up on. */
+    private static final int FIRST_POLL_MILLIS = 1;
+    /** The longest later poll of {@link #awaitExit}. */
+    private static final int EXIT_POLL_MILLIS = 10;
+
+    /**
+     * Blocks until thread {@code tid} of group {@code tgid} has exited so that a wait reports it,
+     * but never past {@code deadline} ({@link System#nanoTime()}); whether it has (or is gone
+     * already). It waits on a pidfd (pidfd_open(2)), which the kernel makes readable at the exit
+     * itself: no number of yields or sleeps to outlast. For another thread than the leader a
+     * {@code PIDFD_THREAD} pidfd (Linux 6.9). For the leader the pidfd of its group, readable once
+     * the leader has exited and every other thread is gone, which is also when a wait reports the
+     * leader (ptrace(2), BUGS); so if other threads are still there after the first millisecond,
+     * this gives up at once: those may be zombies that their own tracers (callers of the
+     * subprocess, possibly idle) are to reap, or the teardown that follows, and reaping them here
+     * would take a caller's thread's death from its own wait. Without pidfds (ENOSYS before Linux
+     * 5.3, EINVAL for {@code PIDFD_THREAD} before 6.9) it yields once and says whether the deadline
+     * is still ahead: the caller polls, a bounded number of times.
+     */
+    static boolean awaitExit(int tgid, int tid, long deadline) {
+        int fd;
+        try {
+            fd = Sys.pidfdOpen(tid, tid == tgid ? 0 : Sys.PIDFD_THREAD);
+        } catch (LinuxException e) {
+            if (e.errno() == Errno.ESRCH) {
+                return true; // reaped already (by a teardown): the caller's wait says so
+            }
+            Sys.yield();
+            return System.nanoTime() < deadline;
+        }
+        try {
+            if (Sys.pollIn(fd, FIRST_POLL_MILLIS)) {
+                return true;
+            }
+            if (tid == tgid && tasks(tgid).stream().anyMatch(t -> t != tgid)) {
+                return false; // the leader waits for its other threads: the teardown's to reap
+            }
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                int slice = (int) Math.min(EXIT_POLL_MILLIS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                if (Sys.pollIn(fd, slice)) {
+                    return true;
+                }
+            }
+        } finally {
+            Sys.close(fd);
+        }
+    }
+
     /** Reaps what is ready in process group {@code pgid}; whether anything was. */
     private static boolean reapGroup(int pgid) {
         boolean any = false;

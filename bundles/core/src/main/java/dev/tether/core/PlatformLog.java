@@ -11,14 +11,20 @@ import org.osgi.service.log.Logger;
  * DEBUG, and every injected syscall at INFO while {@link #logInjections(boolean) enabled}.
  */
 final class PlatformLog implements PlatformListener {
-    private static final System.Logger FALLBACK = System.getLogger(StubPlatformComponent.class.getName());
-
+    /** Where the log goes without an OSGi Logger: the component's System.Logger, named after it. */
+    private final System.Logger fallback;
     private final Supplier<Logger> osgi;
     private volatile LongFunction<String> syscallName = nr -> "syscall " + nr;
     private volatile boolean injections;
 
+    /** A log with its own System.Logger for the fallback (tests). */
     PlatformLog(Supplier<Logger> osgi) {
+        this(osgi, System.getLogger(PlatformLog.class.getName()));
+    }
+
+    PlatformLog(Supplier<Logger> osgi, System.Logger fallback) {
         this.osgi = osgi;
+        this.fallback = fallback;
     }
 
     /** Turns the per-injection log on or off (live: config property logInjections). */
@@ -74,7 +80,7 @@ final class PlatformLog implements PlatformListener {
 
     boolean debugEnabled() {
         Logger l = osgi.get();
-        return l != null ? l.isDebugEnabled() : FALLBACK.isLoggable(System.Logger.Level.DEBUG);
+        return l != null ? l.isDebugEnabled() : fallback.isLoggable(System.Logger.Level.DEBUG);
     }
 
     void debug(String message) {
@@ -82,7 +88,7 @@ final class PlatformLog implements PlatformListener {
         if (l != null) {
             l.debug(message);
         } else {
-            FALLBACK.log(System.Logger.Level.DEBUG, message);
+            fallback.log(System.Logger.Level.DEBUG, message);
         }
     }
 
@@ -91,7 +97,7 @@ final class PlatformLog implements PlatformListener {
         if (l != null) {
             l.info(message);
         } else {
-            FALLBACK.log(System.Logger.Level.INFO, message);
+            fallback.log(System.Logger.Level.INFO, message);
         }
     }
 
@@ -100,7 +106,7 @@ final class PlatformLog implements PlatformListener {
         if (l != null) {
             l.warn(message);
         } else {
-            FALLBACK.log(System.Logger.Level.WARNING, message);
+            fallback.log(System.Logger.Level.WARNING, message);
         }
     }
 
@@ -110,7 +116,7 @@ final class PlatformLog implements PlatformListener {
             // the OSGi Logger takes a trailing Throwable as the entry's exception
             l.error(message, cause);
         } else {
-            FALLBACK.log(System.Logger.Level.ERROR, message, cause);
+            fallback.log(System.Logger.Level.ERROR, message, cause);
         }
     }
 

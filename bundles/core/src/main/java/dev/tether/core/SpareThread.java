@@ -8,7 +8,7 @@ import java.util.function.IntSupplier;
 
 /**
  * The one detached stub thread a subprocess keeps ready for its next new caller
- * ({@link SubprocessImpl#threadFor}): cloned in the background by the subprocess's owner, taken
+ * ({@link StubThreads#forCaller}): cloned in the background by the subprocess's owner, taken
  * by a caller, which then attaches it. Without a spare the caller clones synchronously.
  */
 final class SpareThread {

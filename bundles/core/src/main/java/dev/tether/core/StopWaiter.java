@@ -216,12 +216,15 @@ final class StopWaiter {
     }
 
     /**
-     * Reaps this thread if its end can be reported within a few yields, resuming stops on the
-     * way; -1 if not (yet). Never blocks: a leader's exit is only reported once its other threads
-     * are reaped, and those may be traced by idle Java threads ({@link GroupReaper}, which the
-     * teardown that follows a death runs).
+     * Reaps this thread if its end can be reported within {@link GroupReaper#EXIT_WAIT_NANOS},
+     * resuming stops on the way; -1 if not. It waits for the exit on a pidfd
+     * ({@link GroupReaper#awaitExit}), not a number of yields, which a loaded machine outlasts.
+     * It never waits longer: a leader's exit is only reported once its other threads are reaped,
+     * and those may be traced by idle Java threads ({@link GroupReaper}, which the teardown that
+     * follows a death runs).
      */
     int reapIfReady() {
+        long deadline = System.nanoTime() + GroupReaper.EXIT_WAIT_NANOS;
         for (int i = 0; i < 16; i++) {
             int status;
             try {
@@ -234,7 +237,9 @@ final class StopWaiter {
                 throw e;
             }
             if (status == -1) {
-                Sys.yield();
+                if (!GroupReaper.awaitExit(tgid, tid, deadline)) {
+                    return -1;
+                }
                 continue;
             }
             if (!Wait.stopped(status)) {

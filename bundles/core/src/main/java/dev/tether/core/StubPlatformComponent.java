@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -50,14 +49,9 @@ import org.osgi.service.metatype.annotations.Designate;
  *
  * <h2>The service's properties follow the platform</h2>
  * The service carries the configuration as its properties (what DS would publish: the component
- * properties but the private ones). The component registers the service itself, so that it can
- * keep this promise, which DS alone cannot (SCR updates the properties only after
- * {@code modified} returned, when the new platform is already in use): <b>a consumer that sees
- * the new platform sees the new properties too</b>. The new platform and the new properties are
- * published together: a call from another thread that would reach the new platform waits until
- * the properties are set (microseconds; the framework tells the service's listeners in that time,
- * and a listener that calls the service from the publishing thread reaches the new platform; it
- * must not wait for another thread that calls the service). A live change (pool size, pre-fork,
+ * properties but the private ones), and a consumer that sees the new platform sees the new
+ * properties too: the component registers the service itself and publishes platform and
+ * properties as one step ({@link PlatformPublication}). A live change (pool size, pre-fork,
  * logging) is applied first, then published in the properties. A refused change leaves the
  * properties as they were, like the platform.
  *
@@ -105,20 +99,12 @@ public final class StubPlatformComponent implements StubPlatform {
     private volatile Logger logger;
 
     private final List<PlatformListener> observers = new CopyOnWriteArrayList<>();
-    private final PlatformLog log = new PlatformLog(() -> logger);
-    /** Guards swapping {@link #impl} and installing listeners on it. */
+    private final PlatformLog log = new PlatformLog(() -> logger, System.getLogger(StubPlatformComponent.class.getName()));
+    /** Guards swapping the published platform and installing listeners on it. */
     private final Object swap = new Object();
-    private volatile StubPlatformImpl impl;
+    /** The platform behind the service and the service's registration; guarded by {@link #swap} but for reads. */
+    private final PlatformPublication published = new PlatformPublication();
     private Settings settings;
-    /** The StubPlatform service, while it is registered (never outside OSGi). Guarded by {@link #swap}. */
-    private ServiceRegistration<StubPlatform> registration;
-    /**
-     * Held while a new platform and its properties are being published; {@link #publishing} names
-     * the thread that does it (null otherwise). A call from another thread that finds a
-     * publication under way waits for it (see {@link #platform()}).
-     */
-    private final Object publish = new Object();
-    private volatile Thread publishing;
 
     /** For DS, which injects the references into the fields. */
     public StubPlatformComponent() {
@@ -151,7 +137,7 @@ public final class StubPlatformComponent implements StubPlatform {
                 ? table.name((int) nr).map(n -> n + " (" + nr + ")").orElse("syscall " + nr) : "syscall " + nr);
         Settings s;
         StubPlatformImpl p;
-        Map<String, Object> published = properties;
+        Map<String, Object> props = properties;
         try {
             log.logInjections(Settings.value(properties, "logInjections", "true or false", config::logInjections));
             s = Settings.of(properties, config);
@@ -161,17 +147,14 @@ public final class StubPlatformComponent implements StubPlatform {
             s = Settings.defaults();
             status.configRefused(e, "running with the defaults (" + s.describe() + ")");
             log.error("configuration " + PID + " refused: " + e.getMessage() + "; starting with the defaults", null);
-            published = ServiceProperties.defaults(properties);
+            props = ServiceProperties.defaults(properties);
             p = createOrFail(s, true);
         }
         synchronized (swap) {
             settings = s;
-            impl = p;
             p.setListener(listeners());
             status.running(p);
-            if (context != null) {
-                registration = context.registerService(StubPlatform.class, this, ServiceProperties.of(published, s));
-            }
+            published.register(context, this, p, ServiceProperties.of(props, s));
         }
     }
 
@@ -219,7 +202,7 @@ public final class StubPlatformComponent implements StubPlatform {
             return;
         }
         synchronized (swap) {
-            StubPlatformImpl old = impl;
+            StubPlatformImpl old = published.peek();
             if (next.sameStructure(settings)) {
                 if (next.poolSize() != settings.poolSize() || next.prefork() != settings.prefork()) {
                     old.reconfigurePool(next.poolSize(), next.prefork());
@@ -228,7 +211,7 @@ public final class StubPlatformComponent implements StubPlatform {
                 settings = next;
                 status.configAccepted();
                 // applied first, then published: who sees the new pool size in the properties gets it
-                publish(old, properties);
+                published.publish(old, ServiceProperties.of(properties, settings));
                 return;
             }
             StubPlatformImpl fresh;
@@ -256,7 +239,8 @@ public final class StubPlatformComponent implements StubPlatform {
             fresh.setListener(listeners());
             settings = next;
             log.info("stub platform replaced for the new configuration (" + describe(fresh.facts()) + ")");
-            publish(fresh, properties);
+            status.running(fresh);
+            published.publish(fresh, ServiceProperties.of(properties, settings));
         }
     }
 
@@ -279,16 +263,7 @@ public final class StubPlatformComponent implements StubPlatform {
         StubPlatformImpl p;
         synchronized (swap) {
             // as DS would: the service goes first (its users let go of it), then the platform
-            if (registration != null) {
-                try {
-                    registration.unregister();
-                } catch (IllegalStateException alreadyGone) {
-                    // the framework unregistered it (the bundle is stopping)
-                }
-                registration = null;
-            }
-            p = impl;
-            impl = null;
+            p = published.withdraw();
             status.running(null);
         }
         if (p == null) {
@@ -308,26 +283,6 @@ public final class StubPlatformComponent implements StubPlatform {
             log.error("stub platform " + p.facts().arch() + " not torn down: " + e.getMessage(), null);
         } finally {
             CoreLog.use(null);
-        }
-    }
-
-    /**
-     * Makes {@code p} the platform behind the service and sets the service's properties, as one
-     * step for every other thread (see the class comment). Called with {@link #swap} held.
-     */
-    private void publish(StubPlatformImpl p, Map<String, Object> properties) {
-        synchronized (publish) {
-            publishing = Thread.currentThread();
-            try {
-                impl = p;
-                status.running(p);
-                if (registration != null) {
-                    // synchronous: the service's listeners hear of it now, on this thread
-                    registration.setProperties(ServiceProperties.of(properties, settings));
-                }
-            } finally {
-                publishing = null;
-            }
         }
     }
 
@@ -364,7 +319,7 @@ public final class StubPlatformComponent implements StubPlatform {
 
     private void rewire() {
         synchronized (swap) {
-            StubPlatformImpl p = impl;
+            StubPlatformImpl p = published.peek();
             if (p != null) {
                 p.setListener(listeners());
             }
@@ -385,20 +340,7 @@ public final class StubPlatformComponent implements StubPlatform {
     // ---------------------------------------------------------------- StubPlatform
 
     StubPlatformImpl platform() {
-        StubPlatformImpl p = impl;
-        Thread t = publishing;
-        if (t != null && t != Thread.currentThread()) {
-            // a new platform is being published: wait until its properties are set too. (impl is
-            // written after publishing, so a thread that read the new impl and then a null
-            // publishing comes after the properties.)
-            synchronized (publish) {
-                p = impl;
-            }
-        }
-        if (p == null) {
-            throw new PlatformClosedException("the stub platform service was unregistered (its arch bundle went away)");
-        }
-        return p;
+        return published.current();
     }
 
     @Override
@@ -453,7 +395,7 @@ public final class StubPlatformComponent implements StubPlatform {
 
     @Override
     public String toString() {
-        StubPlatformImpl p = impl;
+        StubPlatformImpl p = published.peek();
         return "StubPlatform[" + (p == null ? "closed" : describe(p.facts())) + "]";
     }
 }

@@ -39,7 +39,7 @@ public final class StubThreadsImpl implements StubThreads {
         if (!(subprocess instanceof SubprocessImpl)) {
             throw new IllegalArgumentException("not a subprocess of the core bundle's platform: " + subprocess.getClass().getName());
         }
-        ((SubprocessImpl) subprocess).untracedThreads = true;
+        ((SubprocessImpl) subprocess).runsUntracedThreads();
     }
 
     private static final class Detachable implements DetachableThread {

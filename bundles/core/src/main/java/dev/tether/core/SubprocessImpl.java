@@ -1,9 +1,5 @@
 package dev.tether.core;
 
-import dev.tether.abi.Clone;
-import dev.tether.abi.Errno;
-import dev.tether.abi.Mman;
-import dev.tether.abi.Ptrace;
 import dev.tether.abi.Signals;
 import dev.tether.abi.Wait;
 import dev.tether.api.FailureMode;
@@ -12,51 +8,45 @@ import dev.tether.api.Registers;
 import dev.tether.api.StubDiedException;
 import dev.tether.api.StubThreadInfo;
 import dev.tether.api.Subprocess;
-import dev.tether.api.SyscallFailedException;
 import dev.tether.api.TetherException;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.Sys;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A stub process with its stub threads (gVisor's {@code subprocess} in subprocess.go). Its first thread
- * is owned by a {@link TracerThread} and serves clone requests for new stub threads; every calling
- * platform thread gets a stub thread of its own, which it traces itself
- * ({@code syscallThreads.lookupOrCreate}), so injections need no hand-off.
+ * A stub process (gVisor's {@code subprocess} in subprocess.go): the {@link Subprocess} API and
+ * the subprocess's life (alive, dead, destroyed or pooled; its death in either failure mode; close,
+ * destroy and the teardown's kill and reap). Its stub threads are {@link StubThreads}' (the first
+ * one, owned by a {@link TracerThread}, and one per calling platform thread, which traces it
+ * itself, so injections need no hand-off), its mappings {@link SubprocessMappings}'.
  */
 final class SubprocessImpl implements Subprocess {
     final PlatformContext context;
     final Tracee first;
     final TracerThread owner;
     final boolean master;
-    private final Map<Thread, Tracee> byCaller = new ConcurrentHashMap<>();
-    private final Map<Thread, Tracee> sysemuByCaller = new ConcurrentHashMap<>();
-    private final List<Tracee> all = new CopyOnWriteArrayList<>();
+    private final StubThreads threads;
+    private final SubprocessMappings mappings;
     private volatile String death;
     private volatile boolean destroyed;
-    /** Set by the first teardown (destroy, or the reaping of a death): later ones have nothing to do. */
-    private final java.util.concurrent.atomic.AtomicBoolean tornDown = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set by the first teardown (destroy, or the reaping of a death): later ones only wait for it. */
+    private final AtomicBoolean tornDown = new AtomicBoolean();
+    /** Opened when the first teardown has ended. */
+    private final CountDownLatch teardownEnded = new CountDownLatch(1);
     volatile boolean pooled;
-    /**
-     * The subprocess runs untraced threads (the trap platform's guests, {@code StubThreadsImpl}): a
-     * group stop would stop them too, and nothing would continue them. So no spare is parked in
-     * group-stop, and the group stop of each new stub thread's hand-off is ended with a SIGCONT once
-     * its caller attached it (signal(7): SIGCONT continues every stopped thread of the process).
-     */
-    volatile boolean untracedThreads;
-    /** A detached stub thread in group-stop for the next new caller (see threadFor). */
-    private final SpareThread spare = new SpareThread();
 
     SubprocessImpl(PlatformContext context, Tracee first, TracerThread owner, boolean master) {
         this.context = context;
         this.first = first;
         this.owner = owner;
         this.master = master;
-        all.add(first);
+        this.threads = new StubThreads(context, first, owner, master, this::died,
+                () -> destroyed || death != null || pooled);
+        this.mappings = new SubprocessMappings(this, context);
     }
 
     @Override
@@ -66,137 +56,37 @@ final class SubprocessImpl implements Subprocess {
 
     // ---------------------------------------------------------------- stub threads
 
-    /**
-     * gVisor's threadPool.lookupOrCreate (subprocess.go): the calling thread's stub thread, created on first use: a clone
-     * through the first thread (on its owner), which traps in SIGSTOP and is detached, then
-     * attached here by the caller, which becomes its tracer.
-     *
-     * <p>Once a subprocess has served one caller, its owner keeps one such detached thread ready
-     * in the background (a spare), so that a new caller's lookupOrCreate is only PTRACE_ATTACH +
-     * wait + PTRACE_SETOPTIONS: the clone is off the caller's path, as a pre-forked subprocess
-     * takes the fork off {@code newSubprocess}'s. Without a spare (the first caller, or callers
-     * arriving faster than the owner clones) the clone is done synchronously, as gVisor does.
-     */
+    /** The calling thread's stub thread for injections ({@link StubThreads#forCaller}). */
     Tracee threadFor(Thread caller) {
         checkUsable();
-        Tracee t = byCaller.get(caller);
-        if (t != null) {
-            return t;
-        }
-        Tracee nt = newCallerThread(caller);
-        byCaller.put(caller, nt);
-        return nt;
+        return threads.forCaller(caller);
     }
 
-    /**
-     * The calling thread's stub thread for running guest code (gVisor's {@code sysemuThreads}, kept
-     * apart from the {@code syscallThreads} that {@link #threadFor} serves: a guest's registers
-     * never meet an injection's). Created on first use like {@link #threadFor}'s.
-     */
-    Tracee sysemuThreadFor(Thread caller) {
-        checkUsable();
-        Tracee t = sysemuByCaller.get(caller);
-        if (t != null) {
-            return t;
-        }
-        Tracee nt = newCallerThread(caller);
-        sysemuByCaller.put(caller, nt);
-        return nt;
-    }
-
-    /**
-     * A stub thread for another guest platform (core's {@code StubThreadsImpl}): made like a caller's own,
-     * but registered for no caller; {@link #forget} drops it once it is detached.
-     */
+    /** A stub thread another guest platform detaches ({@link StubThreads#newDetachable}). */
     Tracee newDetachableThread(Thread caller) {
         checkUsable();
-        return newCallerThread(caller);
+        return threads.newDetachable(caller);
     }
 
-    /** Forgets a stub thread that was detached (no longer ours to trace, kill one by one or reap). */
+    /** Forgets a stub thread that was detached ({@link StubThreads#forget}). */
     void forget(Tracee t) {
-        all.remove(t);
+        threads.forget(t);
     }
 
-    /** A new stub thread, attached and traced by {@code caller} (the spare if one is ready). */
-    private Tracee newCallerThread(Thread caller) {
-        int tid = spare.take(owner);
-        if (tid < 0) {
-            tid = owner.call(this::cloneThread);
-        }
-        Tracee nt = new Tracee(pid(), tid, null, caller, first.regs);
-        try {
-            nt.bindHere();
-            nt.attach(Tracee.CALLER_OPTIONS);
-        } catch (StubDiedException e) {
-            died(e);
-            throw e;
-        } catch (LinuxException e) {
-            // ESRCH: the thread is gone, so the process was killed meanwhile
-            StubDiedException d = new StubDiedException("subprocess " + pid() + ": its stub thread " + tid
-                    + " could not be attached (" + e.getMessage() + "): the subprocess was killed", pid(), tid, 0);
-            d.addSuppressed(e);
-            died(d);
-            throw d;
-        }
-        nt.setInitRegs(first.initRegs());
-        all.add(nt);
-        if (untracedThreads) {
-            Sys.kill(pid(), Signals.SIGCONT);
-        }
-        prepareSpare();
-        return nt;
+    /** From now on the subprocess runs untraced threads ({@link StubThreads#untraced}). */
+    void runsUntracedThreads() {
+        threads.untraced = true;
     }
 
-    /** Asks the owner to clone a spare stub thread in the background, unless one is ready or coming. */
-    private void prepareSpare() {
-        if (master || untracedThreads) {
-            return; // only tracer threads use the master, each once; untraced threads: see untracedThreads
-        }
-        spare.prepare(owner, () -> destroyed || death != null || pooled, this::cloneThread);
-    }
-
-    /** gVisor's firstThread.clone() (thread.clone in subprocess_linux.go), on the owner: returns the new, detached, stopped thread. */
-    private int cloneThread() {
-        Registers init = first.initRegs();
-        long page = context.facts().pageSize();
-        long sp = StubImage.roundUp(init.get(first.regs.layout.stackPointerIndex()), page);
-        long tid = injectFirst(context.syscallNumber("clone"), Clone.STUB_THREAD_FLAGS, sp, 0, 0, 0);
-        if (tid <= 0) {
-            throw new TetherException("clone of a stub thread in " + pid() + " failed: " + Errno.name((int) -tid));
-        }
-        // CLONE_PTRACE: the new thread is traced by this owner and starts in a SIGSTOP stop. Any
-        // other stop will do as well: a SIGCONT sent to the process before the new thread took
-        // its SIGSTOP removes it (signal(7): SIGCONT discards pending stop signals), and the
-        // thread then stops at the stub's breakpoint (SIGTRAP) instead. Either way it is stopped
-        // under this owner's trace, which is all that is needed: its registers are set below.
-        Tracee nt = new Tracee(pid(), (int) tid, owner, first.regs);
-        try {
-            nt.waitStopped();
-        } catch (StubDiedException e) {
-            throw StubDeath.during(e, "the start of a new stub thread");
-        }
-        // Until a caller attaches it, the thread is untraced, in group-stop, and a SIGCONT sent
-        // to the process would let it run: at its IP is the stub's breakpoint, whose SIGTRAP
-        // would kill the whole process (every disposition is SIG_DFL in a stub). So its registers
-        // are set to the syscall kill(pid, SIGSTOP) at the stub's syscall instruction first: a
-        // SIGCONT only makes it stop the process again (the stub policy allows kill(any,
-        // SIGSTOP)), which the tracers of the other threads see as a signal stop and discard.
-        nt.setRegs(first.regs.create(first.initRegs(), context.syscallNumber("kill"), pid(), Signals.SIGSTOP));
-        // Detach with SIGSTOP (ptrace(2), "Detaching"): it waits in group-stop until the caller attaches.
-        Sys.ptrace(Ptrace.PTRACE_DETACH, (int) tid, 0, Signals.SIGSTOP);
-        return (int) tid;
+    /** The calling thread's stub thread for guest code ({@link StubThreads#sysemuForCaller}). */
+    Tracee sysemuThreadFor(Thread caller) {
+        checkUsable();
+        return threads.sysemuForCaller(caller);
     }
 
     /** An injection through the first thread; must run on the owner. */
     long injectFirst(long sysno, long... args) {
-        try {
-            return first.inject(sysno, args);
-        } catch (StubDiedException e) {
-            StubDiedException d = StubDeath.during(e, context.describeSyscall(sysno));
-            died(d);
-            throw d;
-        }
+        return threads.injectFirst(sysno, args);
     }
 
     // ---------------------------------------------------------------- syscalls
@@ -245,46 +135,29 @@ final class SubprocessImpl implements Subprocess {
         return syscall(context.syscallNumber(name), args);
     }
 
-    private long checked(String what, long r) {
-        if (r < 0 && r > -4096) {
-            throw new SyscallFailedException(what + " in subprocess " + pid(), (int) -r);
-        }
-        return r;
-    }
-
     @Override
     public long mapAnonymous(long address, long length, int prot) {
-        StubPageGuard.check(context.facts(), pid(), "mapAnonymous", address, address != 0 ? length : 0); // only MAP_FIXED replaces
-        int flags = Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | (address != 0 ? Mman.MAP_FIXED : 0);
-        return checked(String.format("mmap(0x%x, %d, prot=%d, anonymous)", address, length, prot),
-                syscall(context.syscallNumber("mmap"), address, length, prot, flags, -1, 0));
+        return mappings.mapAnonymous(address, length, prot);
     }
 
     @Override
     public long mapFile(long address, long length, int prot, int fd, long offset) {
-        StubPageGuard.check(context.facts(), pid(), "mapFile", address, length);
-        // MAP_SHARED | MAP_FIXED as gVisor's subprocess.MapFile (subprocess.go); fd is valid in the stub
-        // because every stub shares the JVM's fd table (CLONE_FILES).
-        return checked(String.format("mmap(0x%x, %d, prot=%d, fd=%d, offset=%d)", address, length, prot, fd, offset),
-                syscall(context.syscallNumber("mmap"), address, length, prot, Mman.MAP_SHARED | Mman.MAP_FIXED, fd, offset));
+        return mappings.mapFile(address, length, prot, fd, offset);
     }
 
     @Override
     public void unmap(long address, long length) {
-        StubPageGuard.check(context.facts(), pid(), "unmap", address, length);
-        checked(String.format("munmap(0x%x, %d)", address, length), syscall(context.syscallNumber("munmap"), address, length));
+        mappings.unmap(address, length);
     }
 
     @Override
     public void protect(long address, long length, int prot) {
-        StubPageGuard.check(context.facts(), pid(), "protect", address, length);
-        checked(String.format("mprotect(0x%x, %d, %d)", address, length, prot),
-                syscall(context.syscallNumber("mprotect"), address, length, prot));
+        mappings.protect(address, length, prot);
     }
 
     @Override
     public void read(long address, byte[] into, int offset, int length) {
-        java.util.Objects.checkFromIndexSize(offset, length, into.length);
+        Objects.checkFromIndexSize(offset, length, into.length);
         checkUsable();
         try {
             GuestMemory.read(pid(), address, into, offset, length);
@@ -295,7 +168,7 @@ final class SubprocessImpl implements Subprocess {
 
     @Override
     public void write(long address, byte[] from, int offset, int length) {
-        java.util.Objects.checkFromIndexSize(offset, length, from.length);
+        Objects.checkFromIndexSize(offset, length, from.length);
         checkUsable();
         try {
             GuestMemory.write(pid(), address, from, offset, length);
@@ -316,21 +189,14 @@ final class SubprocessImpl implements Subprocess {
 
     @Override
     public List<StubThreadInfo> threads() {
-        List<StubThreadInfo> out = new ArrayList<>();
-        for (Tracee t : all) {
-            out.add(new StubThreadInfo(t.tid, t.tracer.getName(), -1));
-        }
-        return out;
+        return threads.info();
     }
 
     // ---------------------------------------------------------------- life
 
     /** gVisor's subprocess.unmap, through the first thread: everything but the stub page goes. */
     void unmapAll() {
-        long stub = context.facts().stubAddress();
-        int munmap = context.syscallNumber("munmap");
-        StubAddressSpace.unmapAllButStub(pid(), (at, len) -> injectFirst(munmap, at, len), stub,
-                stub + context.facts().stubLength(), context.maximumUserAddress());
+        mappings.unmapAllButStub(threads::injectFirst);
     }
 
     private void checkUsable() {
@@ -412,6 +278,32 @@ final class SubprocessImpl implements Subprocess {
         return tornDown.compareAndSet(false, true);
     }
 
+    /** Called by the first teardown when it has ended, done or failed. */
+    void endTeardown() {
+        teardownEnded.countDown();
+    }
+
+    /**
+     * Waits for the first teardown to end, so that a later {@code destroy()} returns with the
+     * subprocess reaped as the first one does (a death seen on another thread may have started it).
+     * Not on the owner, which runs teardowns: one queued there behind this call would never start.
+     *
+     * @throws TetherException if it has not ended within twice {@link GroupReaper#TIMEOUT_NANOS}
+     */
+    void awaitTeardown() {
+        if (owner.isCurrent()) {
+            return;
+        }
+        try {
+            if (!teardownEnded.await(2 * GroupReaper.TIMEOUT_NANOS, TimeUnit.NANOSECONDS)) {
+                throw new TetherException("subprocess " + pid() + ": its teardown on " + owner.name()
+                        + " did not end within " + TimeUnit.NANOSECONDS.toSeconds(2 * GroupReaper.TIMEOUT_NANOS) + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the caller is being interrupted: it does not wait
+        }
+    }
+
     /**
      * Whether the kernel still shows this pooled subprocess healthy: its leader, traced by the
      * owner and stopped at its breakpoint after its last injection, has no new event to report.
@@ -438,25 +330,12 @@ final class SubprocessImpl implements Subprocess {
     }
 
     /**
-     * Kills the process and reaps every stub thread of it this JVM traces, the ones we know and
-     * any an injected clone added ({@link GroupReaper}, never blocking); the leader's zombie is
-     * then left for its real parent, the master, which reaps it with an injected wait4
-     * ({@code Forker.reapThroughMaster}). Runs on the owner, the leader's tracer, which alone can
-     * resume its PTRACE_EVENT_EXIT stop.
+     * Kills the process and reaps its stub threads ({@link StubThreads#killAndReap}); runs on the
+     * owner, the leader's tracer, which alone can resume its PTRACE_EVENT_EXIT stop.
      */
     void killAndReap() {
         destroyed = true;
-        if (first.reaped()) {
-            return;
-        }
-        List<Integer> tids = new ArrayList<>();
-        for (Tracee t : all) {
-            tids.add(t.tid);
-        }
-        int status = GroupReaper.killAndReap(pid(), tids, false);
-        for (Tracee t : all) {
-            t.markReaped(t == first && status != -1 ? status : Signals.SIGKILL);
-        }
+        threads.killAndReap();
     }
 
     @Override

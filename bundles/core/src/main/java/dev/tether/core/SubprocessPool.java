@@ -206,7 +206,8 @@ final class SubprocessPool {
 
     /**
      * Kills and reaps a subprocess; its leader's zombie is reaped through the master, its
-     * parent. Idempotent: only the first call does the work.
+     * parent. Idempotent: only the first call does the work, and a later one (on another thread
+     * than the owner) returns when it has ended.
      */
     void destroy(SubprocessImpl s) {
         if (settings.failureMode() == FailureMode.FAIL_STOP) {
@@ -218,13 +219,18 @@ final class SubprocessPool {
             subprocesses.remove(s);
         }
         if (!s.startTeardown()) {
+            s.awaitTeardown(); // begun elsewhere (a death seen by another thread): returns reaped all the same
             return;
         }
-        s.owner.call(() -> {
-            s.killAndReap();
-            forker.reapThroughMaster(s);
-            return null;
-        });
+        try {
+            s.owner.call(() -> {
+                s.killAndReap();
+                forker.reapThroughMaster(s);
+                return null;
+            });
+        } finally {
+            s.endTeardown();
+        }
     }
 
     /** The subprocesses handed out or pooled. */

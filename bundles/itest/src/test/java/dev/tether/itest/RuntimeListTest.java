@@ -3,6 +3,7 @@ package dev.tether.itest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.launcher.testing.ReactorBundles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -8,6 +8,7 @@ import static org.ops4j.pax.exam.CoreOptions.streamBundle;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
 
+import dev.tether.launcher.testing.ReactorBundles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -87,6 +88,9 @@ public final class TetherOptions {
             throw new IllegalStateException("no dev.tether.arch.* bundle in " + bundlesDir());
         }
         options.add(systemProperty(ARCH_BUNDLES_PROPERTY).value(String.join(",", arch)));
+        // the reactor's bundles for the tests inside the container, which cannot load ReactorBundles (a test-jar on
+        // the Surefire class path, not in the probe)
+        options.add(systemProperty(TetherFeatures.BUNDLES_PROPERTY).value(String.join(",", ReactorBundles.symbolicNames())));
         options.add(streamBundle(archBundleStarter()).start(true));
         return composite(options.toArray(new Option[0]));
     }

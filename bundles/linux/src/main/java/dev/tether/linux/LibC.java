@@ -48,6 +48,8 @@ final class LibC {
 
     static native long write(int fd, long buf, long count);
 
+    static native int poll(long fds, long nfds, int timeout);
+
     // syscall(2) is variadic too; see ptrace above.
     static native long syscall(long number, long a0, long a1, long a2, long a3, long a4, long a5);
 

@@ -219,6 +219,56 @@ public final class Sys {
         }
     }
 
+    /**
+     * pidfd_open(2)'s system call number: 434 on every architecture (new system calls share one
+     * number since Linux 5.1: include/uapi/asm-generic/unistd.h {@code __NR_pidfd_open}, and
+     * arch/x86/entry/syscalls/syscall_64.tbl "434 common pidfd_open"). glibc only wraps it from
+     * 2.36, so it is called through syscall(2).
+     */
+    private static final long NR_PIDFD_OPEN = 434;
+    /** pidfd_open's flag for a pidfd of one thread, not of a thread group: O_EXCL = 0x80 (include/uapi/linux/pidfd.h, Linux 6.9). */
+    public static final int PIDFD_THREAD = 0x80;
+    /** poll(2)'s POLLIN = 0x1 (include/uapi/asm-generic/poll.h). */
+    private static final short POLLIN = 0x1;
+
+    /**
+     * pidfd_open(pid, flags) (Linux 5.3): a file descriptor that polls readable once process
+     * {@code pid} has exited and its other threads are gone (pidfd_open(2)), or with
+     * {@link #PIDFD_THREAD} once thread {@code pid} has exited. The caller closes it.
+     * ENOSYS (an older kernel) and EINVAL ({@code PIDFD_THREAD} before 6.9, or a pid that is not
+     * a thread group leader without it) are thrown like any error.
+     */
+    public static int pidfdOpen(int pid, int flags) {
+        long r = LibC.syscall(NR_PIDFD_OPEN, pid, flags, 0, 0, 0, 0);
+        if (r < 0) {
+            throw new LinuxException("pidfd_open(" + pid + ", 0x" + Integer.toHexString(flags) + ")", errno());
+        }
+        return (int) r;
+    }
+
+    /**
+     * poll(2) for POLLIN on one file descriptor for at most {@code timeoutMillis}: whether it
+     * reported anything (readable, or POLLHUP/POLLERR, which poll always reports) before the
+     * timeout. EINTR is retried with the whole timeout (a bound, not a deadline).
+     */
+    public static boolean pollIn(int fd, int timeoutMillis) {
+        NativeMemory s = SCRATCH.get();
+        // struct pollfd { int fd; short events; short revents; } (include/uapi/asm-generic/poll.h)
+        s.putInt(0, fd);
+        s.putShort(4, POLLIN);
+        s.putShort(6, (short) 0);
+        while (true) {
+            int r = LibC.poll(s.address(), 1, timeoutMillis);
+            if (r >= 0) {
+                return r > 0;
+            }
+            int e = errno();
+            if (e != Errno.EINTR) {
+                throw new LinuxException("poll(" + fd + ", " + timeoutMillis + " ms)", e);
+            }
+        }
+    }
+
     /** write(2) of {@code length} bytes at native address {@code buf}. */
     public static long write(int fd, long buf, long length) {
         long r = LibC.write(fd, buf, length);

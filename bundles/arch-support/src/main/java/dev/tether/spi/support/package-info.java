@@ -16,7 +16,10 @@
  * <li>{@link dev.tether.spi.support.Assembler}: labels, layout bookkeeping, listing and GNU
  * assembler source for a typed machine-code encoder;</li>
  * <li>{@link dev.tether.spi.support.AssembledStubProgram}: a {@link dev.tether.spi.StubProgram}
- * made of two assembled programs and the arch's address facts.</li>
+ * made of two assembled programs and the arch's address facts;</li>
+ * <li>{@link dev.tether.spi.support.ArchLinuxAbi}: a guest kernel's
+ * {@link dev.tether.guest.kernel.spi.LinuxAbi} from the arch's values (machine names, stack
+ * alignment, {@code struct stat} size, open flags, the registers a new program starts with).</li>
  * </ul>
  * A subclass registered as a DS component must name its service explicitly
  * ({@code @Component(service = ...)}): DS infers services only from directly implemented

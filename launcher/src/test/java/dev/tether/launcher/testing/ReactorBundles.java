@@ -1,4 +1,4 @@
-package dev.tether.launcher;
+package dev.tether.launcher.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,18 +13,22 @@ import java.util.regex.Pattern;
  * The bundles of this reactor, read from its POMs (the root's {@code <module>}s whose POM builds a
  * bundle with bnd-maven-plugin), so that a test can check a runtime's bundles against them: a
  * bundle module that bundles/runtime/pom.xml forgets is a failing test, not a quiet omission.
+ *
+ * <p>Shared test code: the launcher's test-jar carries this package (and only it) to the
+ * in-container tests of bundles/itest, which use it outside the containers (a container reads the
+ * names from a system property set from them).
  */
-final class ReactorBundles {
+public final class ReactorBundles {
     /** Surefire system property: the reactor's root directory (pom.xml). */
-    static final String ROOT_PROPERTY = "tether.reactor.root";
+    public static final String ROOT_PROPERTY = "tether.reactor.root";
     private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
     /** The module's own artifactId: the first one after its {@code <parent>} element. */
     private static final Pattern ARTIFACT = Pattern.compile("</parent>\\s*<artifactId>([^<]+)</artifactId>");
 
     /** The property a module's POM sets when its packages are embedded in another bundle (bundles/linux). */
-    static final String EMBEDDED = "<tether.embedded>true</tether.embedded>";
+    public static final String EMBEDDED = "<tether.embedded>true</tether.embedded>";
     /** The property a module's POM sets when its bundle runs only in Karaf (bundles/karaf-shell: Karaf's shell API). */
-    static final String KARAF_ONLY = "<tether.karafOnly>true</tether.karafOnly>";
+    public static final String KARAF_ONLY = "<tether.karafOnly>true</tether.karafOnly>";
 
     private ReactorBundles() {
     }
@@ -33,12 +37,12 @@ final class ReactorBundles {
      * The artifactIds (= Bundle-SymbolicNames) of the reactor's bundle modules that every runtime
      * installs (the runtime list): neither embedded nor Karaf-only.
      */
-    static Set<String> symbolicNames() {
+    public static Set<String> symbolicNames() {
         return modules(false);
     }
 
     /** The artifactIds of the reactor's Karaf-only bundle modules (the feature repository installs them). */
-    static Set<String> karafOnly() {
+    public static Set<String> karafOnly() {
         return modules(true);
     }
 
