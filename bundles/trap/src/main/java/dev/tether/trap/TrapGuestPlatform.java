@@ -30,8 +30,17 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
     public static final String MECHANISM = "trap";
     /** Contexts per address space: the regions below the code page (docs/trap.md, section 2). */
     public static final int MAX_CONTEXTS = 256;
-    /** gVisor's deepSleepTimeoutNS (20 µs, {@code pkg/sentry/platform/systrap/shared_context.go}): the default spin budget. */
-    public static final long DEFAULT_SPIN_MICROS = 20;
+    /** gVisor's deepSleepTimeoutNS (20 µs, {@code pkg/sentry/platform/systrap/shared_context.go}): spinning as gVisor does. */
+    public static final long GVISOR_SPIN_MICROS = 20;
+    /**
+     * The default spin budget: none, both sides sleep on the futex at once, which costs no CPU while
+     * waiting. Spinning did not pay off on the 2-vCPU VMs measured (README, "Trap platform"): with
+     * gVisor's 20 µs a round trip took ~60 µs on a quiet machine, as without spinning, because the guest
+     * thread and the Java thread ran on different CPUs and every wake-up crossed to a halted vCPU; on one
+     * CPU (taskset) a round trip took ~3.4 µs. Binding both to one CPU, as the ptrace switch does, is the
+     * next step; until then spinning is something to configure ({@code spinMicros}), not the default.
+     */
+    public static final long DEFAULT_SPIN_MICROS = 0;
     /**
      * The handler's polls per µs of spin budget, measured once on this CPU: the handler has no clock
      * (no vDSO in a stub), and one {@code pause} takes from a few to ~140 cycles depending on the core

@@ -41,7 +41,7 @@ class TrapMechanismKernelTest {
     @BeforeAll
     static void start() {
         platform = TrapTesting.platform(false);
-        trap = TrapTesting.trap(platform, TrapGuestPlatform.DEFAULT_SPIN_MICROS);
+        trap = TrapTesting.trap(platform, TrapGuestPlatform.GVISOR_SPIN_MICROS);
         other = Executors.newSingleThreadExecutor(r -> new Thread(r, "trap-other"));
     }
 
@@ -206,7 +206,7 @@ class TrapMechanismKernelTest {
     /** Stopping the platform (its bundle) while a guest runs: the switch throws a typed error, the subprocess is gone. */
     @Test
     void closingThePlatformWhileAGuestRunsIsATypedErrorAndLeavesNoProcess() throws Exception {
-        TrapGuestPlatform doomed = TrapTesting.trap(platform, TrapGuestPlatform.DEFAULT_SPIN_MICROS);
+        TrapGuestPlatform doomed = TrapTesting.trap(platform, TrapGuestPlatform.GVISOR_SPIN_MICROS);
         GuestAddressSpace space = doomed.newAddressSpace();
         GuestContext c = load(space, new Code().spin());
         CompletableFuture<GuestEvent> ev = CompletableFuture.supplyAsync(c::switchTo, other);

@@ -21,7 +21,7 @@ class TrapSwitchKernelTest extends GuestSwitchContract {
     @BeforeAll
     static void start() {
         platform = TrapTesting.platform(true);
-        trap = TrapTesting.trap(platform, TrapGuestPlatform.DEFAULT_SPIN_MICROS);
+        trap = TrapTesting.trap(platform, TrapGuestPlatform.GVISOR_SPIN_MICROS);
         guests = trap;
         startThreads();
     }
