@@ -1,12 +1,9 @@
 package dev.tether.trap;
 
 import dev.tether.abi.Errno;
-import dev.tether.abi.Mman;
 import dev.tether.abi.Signals;
 import dev.tether.api.PlatformClosedException;
 import dev.tether.api.Registers;
-import dev.tether.api.SyscallFailedException;
-import dev.tether.guest.FaultAccess;
 import dev.tether.guest.GuestAddressSpace;
 import dev.tether.guest.GuestContext;
 import dev.tether.guest.GuestEvent;
@@ -24,18 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * stub thread, and Java's side of the protocol (docs/trap.md, section 4).
  */
 final class TrapContext implements GuestContext {
-    /** {@code si_code} values, include/uapi/asm-generic/siginfo.h: SYS_SECCOMP, SI_KERNEL, SI_TKILL, SEGV_MAPERR. */
-    static final int SYS_SECCOMP = 1;
-    static final int SI_KERNEL = 0x80;
-    static final int SI_TKILL = -6;
-    static final int SEGV_MAPERR = 1;
-    /** siginfo_t offsets (include/uapi/asm-generic/siginfo.h, 64-bit): si_code, si_addr/si_call_addr/si_pid, si_syscall; its size. */
-    static final int SI_CODE = 8;
-    static final int SI_ADDR = 16;
-    static final int SI_SYSCALL = 24;
-    static final int SIGINFO_SIZE = 128;
-    /** The part of ucontext_t Java reads: up to the end of uc_mcontext (amd64 256 bytes; arm64's registers end before 464). */
-    static final int UCONTEXT_READ = 464;
     /** How long Java sleeps at most before it checks that the guest thread still exists. */
     static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** ETIMEDOUT (include/uapi/asm-generic/errno.h). */
@@ -49,6 +34,8 @@ final class TrapContext implements GuestContext {
     private final long[] words;
     private final int[] frameOffsets;
     private final int tlsIndex;
+    /** What the current event is, read from the region's siginfo and frame. */
+    private final FrameDecoder decoder;
     /** FP state Java set, to be written at the next switch, or null. */
     private byte[] fpSet;
     private long tlsAtEvent;
@@ -64,19 +51,8 @@ final class TrapContext implements GuestContext {
     private GuestEvent.Exited exited;
     private final AtomicReference<Thread> switching = new AtomicReference<>();
     private volatile boolean interruptRequested;
-    private final GuestEvent.Syscall[] syscallEvents = new GuestEvent.Syscall[1024];
-    /**
-     * Spinning pays only while the two sides really run at once, on two CPUs. When the scheduler puts
-     * them on one CPU (or other load leaves them one), each side spins out its whole budget while the
-     * other cannot run: a round trip then costs both budgets. So after {@link #SPIN_MISSES} waits in a row
-     * whose spin ran out (or whose handler had gone to sleep), spinning is turned off for
-     * {@link #SPIN_PAUSE} round trips, then tried again (the floor's README: gVisor's Sentry turns its
-     * fast path off the same way).
-     */
-    static final int SPIN_MISSES = 4;
-    static final int SPIN_PAUSE = 2000;
-    private int spinMisses;
-    private int spinOffFor;
+    /** Whether to spin now (turned off for a while after spins in a row ran out). */
+    private final AdaptiveSpin spin;
 
     TrapContext(TrapAddressSpace space) {
         this.space = space;
@@ -84,6 +60,8 @@ final class TrapContext implements GuestContext {
         this.words = space.initWords.clone();
         this.frameOffsets = p.trapArch.frameOffsets();
         this.tlsIndex = p.guestArch.tlsRegisterIndex();
+        this.decoder = new FrameDecoder(p, space.sp);
+        this.spin = new AdaptiveSpin(p.javaSpinNanos > 0);
     }
 
     // ---------------------------------------------------------------- state
@@ -242,35 +220,14 @@ final class TrapContext implements GuestContext {
         slot = space.takeSlot();
         long remote = space.regionAddress(slot);
         try {
-            region = Region.create(p.ftruncateNr, remote);
-            space.sp.mapFile(remote, TrapRegion.SIZE, Mman.PROT_READ | Mman.PROT_WRITE, region.fd(), 0);
-            region.closeFd();
+            region = GuestThreadSetUp.mapRegion(p, space, remote);
         } catch (RuntimeException e) {
-            if (region != null) {
-                region.unmap();
-                region = null;
-            }
             space.freeSlot(slot);
             slot = -1;
             throw e;
         }
-        region.put(TrapRegion.SPIN, p.handlerSpins);
-        // stack_t {ss_sp, ss_flags, ss_size} (sigaltstack(2))
-        int ss = TrapRegion.SCRATCH;
-        region.put(ss, remote + TrapRegion.STACK);
-        region.put(ss + 8, 0);
-        region.put(ss + 16, TrapRegion.SIZE - TrapRegion.STACK);
-        // struct sock_fprog {u16 len; sock_filter *filter} (seccomp(2)); the program on the unused stack
-        byte[] prog = p.filter(space.code);
-        int fprog = TrapRegion.SCRATCH + 0x20;
-        region.buf.put(TrapRegion.STACK, prog);
-        region.buf.putShort(fprog, (short) (prog.length / 8));
-        region.put(fprog + 8, remote + TrapRegion.STACK);
-        DetachableThread t = p.threads.newThread(space.sp);
+        DetachableThread t = GuestThreadSetUp.newThread(p, space, region, remote);
         tid = t.tid();
-        checkSetUp("sigaltstack", t.syscall(p.sigaltstackNr, remote + ss, 0));
-        // SECCOMP_SET_MODE_FILTER = 1, no flags (include/uapi/linux/seccomp.h): this thread only
-        checkSetUp("seccomp", t.syscall(p.seccompNr, 1, 0, remote + fprog));
         p.guestArch.setSingleStepping(words, singleStep);
         // Before the first run the FP state is set with the legacy regset (NT_PRFPREG: the FXSAVE area,
         // whose size does not depend on the CPU's XSTATE features): Java's, or a fresh thread's (the stub
@@ -281,12 +238,6 @@ final class TrapContext implements GuestContext {
         fpSet = null;
         t.detach(words, legacy, fp);
         tlsAtEvent = tls();
-    }
-
-    private void checkSetUp(String call, long r) {
-        if (r != 0) {
-            throw new SyscallFailedException(call + " in a new trap guest thread of subprocess " + space.sp.pid(), (int) -r);
-        }
     }
 
     /** Writes Java's state into the frame and lets the handler return into the guest. */
@@ -313,36 +264,32 @@ final class TrapContext implements GuestContext {
             tlsAtEvent = words[tlsIndex];
         }
         ucOff = -1;
-        region.put(TrapRegion.SPIN, spinning() ? p.handlerSpins : 0);
+        region.put(TrapRegion.SPIN, spin.on() ? p.handlerSpins : 0);
         region.setVolatile(TrapRegion.STATE, TrapRegion.RESUME);
         if (region.getVolatile(TrapRegion.GUEST_SLEEPING) != 0) {
             SharedMemory.futexWake(p.futexNr, region.jvmAddress + TrapRegion.STATE, 1);
-            spinMissed(); // the handler's spin ran out before Java answered
+            spin.missed(); // the handler's spin ran out before Java answered
         }
     }
 
     /** Waits for the handler's next event: spin, then sleep on the futex with a timeout and a liveness check. */
     private GuestEvent await() {
-        boolean spinning = spinning();
-        if (spinOffFor > 0) {
-            spinOffFor--;
-        }
-        long spin = spinning ? p.javaSpinNanos : 0;
-        long t0 = spin > 0 ? System.nanoTime() : 0;
+        long budget = spin.roundTrip() ? p.javaSpinNanos : 0;
+        long t0 = budget > 0 ? System.nanoTime() : 0;
         while (true) {
             if (region.getAcquire(TrapRegion.STATE) == TrapRegion.EVENT) {
-                if (spin > 0) {
-                    spinMisses = 0;
+                if (budget > 0) {
+                    spin.hit();
                 }
                 return decode();
             }
-            if (spin > 0) {
-                if (System.nanoTime() - t0 < spin) {
+            if (budget > 0) {
+                if (System.nanoTime() - t0 < budget) {
                     Thread.onSpinWait();
                     continue;
                 }
-                spin = 0;
-                spinMissed();
+                budget = 0;
+                spin.missed();
             }
             region.setVolatile(TrapRegion.JAVA_SLEEPING, 1);
             long s = region.getVolatile(TrapRegion.STATE);
@@ -367,17 +314,6 @@ final class TrapContext implements GuestContext {
                     return x;
                 }
             }
-        }
-    }
-
-    private boolean spinning() {
-        return p.javaSpinNanos > 0 && spinOffFor == 0;
-    }
-
-    private void spinMissed() {
-        if (++spinMisses >= SPIN_MISSES) {
-            spinMisses = 0;
-            spinOffFor = SPIN_PAUSE;
         }
     }
 
@@ -411,8 +347,8 @@ final class TrapContext implements GuestContext {
     /** Reads the event the handler published (docs/trap.md, section 4, step 4). */
     private GuestEvent decode() {
         int signo = (int) region.get(TrapRegion.SIGNO);
-        int info = region.offsetOf(region.get(TrapRegion.SIGINFO), SIGINFO_SIZE);
-        int uc = region.offsetOf(region.get(TrapRegion.UCONTEXT), UCONTEXT_READ);
+        int info = region.offsetOf(region.get(TrapRegion.SIGINFO), FrameDecoder.SIGINFO_SIZE);
+        int uc = region.offsetOf(region.get(TrapRegion.UCONTEXT), FrameDecoder.UCONTEXT_READ);
         if (info < 0 || uc < 0) {
             // the guest wrote its own region (it may): nothing in the frame can be trusted; end it
             try {
@@ -435,71 +371,13 @@ final class TrapContext implements GuestContext {
             fpOff = region.offsetOf(region.get(uc + p.trapArch.fpStatePointerOffset()), FXSAVE_LEGACY);
             fpLen = fpOff < 0 ? 0 : Math.max(0, Math.min(p.trapArch.fpStateLength(region.buf, fpOff), TrapRegion.SIZE - fpOff));
         }
-        int code = region.buf.getInt(info + SI_CODE);
-        long ip = words[p.layout.instructionPointerIndex()];
-        if (signo == Signals.SIGSYS && code == SYS_SECCOMP) {
-            long call = region.get(info + SI_ADDR);
-            if (call != ip) {
-                // not after a syscall instruction: the vsyscall page's emulation (gVisor's patchSignalInfo)
-                int sig = p.guestArch.patchSignal(words, signo, call);
-                if (sig != signo) {
-                    return new GuestEvent.Fault(sig, SEGV_MAPERR, call, words[p.layout.instructionPointerIndex()], FaultAccess.EXECUTE);
-                }
-            }
-            int nr = region.buf.getInt(info + SI_SYSCALL);
-            words[p.layout.syscallNumberIndex()] = nr;
-            GuestEvent.Syscall e = syscallEvent(nr);
-            long[] a = e.args();
-            for (int i = 0; i < 6; i++) {
-                a[i] = words[p.layout.argumentIndex(i)];
-            }
-            return e;
-        }
-        if (isFault(signo) && code > 0) {
-            if (signo == Signals.SIGSEGV && code == SI_KERNEL && isCpuid(ip)) {
-                return new GuestEvent.CpuidFault(ip);
-            }
-            return new GuestEvent.Fault(signo, code, region.get(info + SI_ADDR), ip, p.trapArch.faultAccess(region.buf, uc, signo));
-        }
-        if (signo == Signals.SIGCHLD && code == SI_TKILL && region.buf.getInt(info + SI_ADDR) == Sys.getpid()) {
+        GuestEvent e = decoder.classify(region, signo, info, uc, words);
+        if (e == FrameDecoder.OUR_INTERRUPT) {
             if (interruptRequested) {
                 interruptRequested = false;
                 return INTERRUPTED;
             }
             return SPURIOUS;
-        }
-        byte[] si = new byte[SIGINFO_SIZE];
-        region.buf.get(info, si);
-        return new GuestEvent.Signal(signo, code, si);
-    }
-
-    private static boolean isFault(int signo) {
-        return signo == Signals.SIGSEGV || signo == Signals.SIGBUS || signo == Signals.SIGILL || signo == Signals.SIGTRAP
-                || signo == Signals.SIGFPE;
-    }
-
-    private boolean isCpuid(long ip) {
-        byte[] want = p.guestArch.cpuidInstruction();
-        if (want.length == 0) {
-            return false;
-        }
-        byte[] got = new byte[want.length];
-        try {
-            space.sp.read(ip, got, 0, got.length);
-        } catch (RuntimeException e) {
-            return false;
-        }
-        return Arrays.equals(want, got);
-    }
-
-    private GuestEvent.Syscall syscallEvent(long nr) {
-        if (nr < 0 || nr >= syscallEvents.length) {
-            return new GuestEvent.Syscall(nr, new long[6]);
-        }
-        GuestEvent.Syscall e = syscallEvents[(int) nr];
-        if (e == null) {
-            e = new GuestEvent.Syscall(nr, new long[6]);
-            syscallEvents[(int) nr] = e;
         }
         return e;
     }
