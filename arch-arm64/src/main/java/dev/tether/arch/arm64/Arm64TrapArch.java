@@ -21,13 +21,9 @@ import java.util.List;
  *
  * <p>Unlike x86-64, the FP/SIMD state is not behind a pointer: it is the {@code fpsimd_context} record,
  * first in {@code __reserved} ({@code setup_sigframe_layout}, arch/arm64/kernel/signal.c), in a layout
- * other than the {@code NT_PRFPREG} regset's ({@code struct user_fpsimd_state}, asm/ptrace.h).
- * {@link #fpStatePointerOffset()} cannot describe it; {@link #fpStateOffset}, {@link #fpState} and
- * {@link #putFpState} are what the TrapArch SPI would need instead.
+ * other than the {@code NT_PRFPREG} regset's ({@code struct user_fpsimd_state}, asm/ptrace.h):
+ * {@link #fpState} and {@link #putFpState} find the record ({@link #fpStateOffset}) and convert.
  */
-// Not registered as a DS component yet: the TrapArch SPI describes the FP state by a pointer in the
-// ucontext (x86-64's fpstate), which arm64 does not have, so a trap platform on arm64 would fail at its
-// first event. Registered once the SPI takes fpState/putFpState (docs/trap.md, section 9).
 public final class Arm64TrapArch implements TrapArch {
     /** Offset of uc_mcontext (struct sigcontext) in arm64's ucontext. */
     static final int MCONTEXT = 176;
@@ -97,25 +93,10 @@ public final class Arm64TrapArch implements TrapArch {
         return frameOffsets.clone();
     }
 
-    /**
-     * Not expressible on arm64: the frame holds its FP/SIMD state inline ({@link #fpStateOffset}), not by a
-     * pointer as x86-64's {@code fpstate}.
-     *
-     * @throws UnsupportedOperationException always, saying so
-     */
+    /** NT_PRFPREG's size on arm64 ({@code struct user_fpsimd_state}): V0..V31, FPSR, FPCR, 8 reserved bytes. */
     @Override
-    public int fpStatePointerOffset() {
-        throw new UnsupportedOperationException("arm64 signal frames have no FP state pointer: the FP/SIMD state is the "
-                + "fpsimd_context record in sigcontext.__reserved, in its own layout (use Arm64TrapArch.fpStateOffset/fpState/putFpState)");
-    }
-
-    /** The size of the fpsimd_context record at {@code offset} of {@code region}, or 0 if there is none there. */
-    @Override
-    public int fpStateLength(ByteBuffer region, int offset) {
-        if (offset < 0 || offset + 8 > region.capacity() || le(region, offset) != FPSIMD_MAGIC) {
-            return 0;
-        }
-        return le(region, offset + 4);
+    public int fpStateSize() {
+        return Arm64GuestArch.FPSIMD_SIZE;
     }
 
     /** The offset in {@code region} of the frame's fpsimd_context record, or -1 if the frame at {@code ucontext} has none. */
@@ -127,6 +108,7 @@ public final class Arm64TrapArch implements TrapArch {
      * The frame's FP/SIMD state in the {@code NT_PRFPREG} layout (528 bytes: V0..V31, FPSR, FPCR, 8 reserved
      * bytes, zero), or null if the frame at {@code ucontext} has no fpsimd_context record.
      */
+    @Override
     public byte[] fpState(ByteBuffer region, int ucontext) {
         ByteBuffer b = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int off = record(b, ucontext, FPSIMD_MAGIC, FPSIMD_CONTEXT_SIZE);
@@ -140,7 +122,7 @@ public final class Arm64TrapArch implements TrapArch {
     }
 
     /**
-     * Writes {@code state} (the {@code NT_PRFPREG} layout, at least 520 bytes) into the frame's fpsimd_context
+     * Writes {@code state} (the {@code NT_PRFPREG} layout, at least 528 bytes) into the frame's fpsimd_context
      * record, which rt_sigreturn loads into the CPU, and ends the record list right after it: a following
      * sve_context would otherwise be restored over the new V registers (the Z registers hold them;
      * {@code restore_sigframe} in arch/arm64/kernel/signal.c), as gVisor's {@code restore_state}
@@ -149,10 +131,11 @@ public final class Arm64TrapArch implements TrapArch {
      * @throws IllegalArgumentException if {@code state} is too short
      * @throws IllegalStateException if the frame at {@code ucontext} has no fpsimd_context record
      */
+    @Override
     public void putFpState(ByteBuffer region, int ucontext, byte[] state) {
-        if (state.length < USER_FPSIMD_FPSR + 8) {
-            throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG needs V0..V31, FPSR "
-                    + "and FPCR (" + (USER_FPSIMD_FPSR + 8) + " bytes)");
+        if (state.length < Arm64GuestArch.FPSIMD_SIZE) {
+            throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG is V0..V31, FPSR, "
+                    + "FPCR and 8 reserved bytes (" + Arm64GuestArch.FPSIMD_SIZE + " bytes)");
         }
         ByteBuffer b = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int off = record(b, ucontext, FPSIMD_MAGIC, FPSIMD_CONTEXT_SIZE);

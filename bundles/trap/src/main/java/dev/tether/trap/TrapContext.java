@@ -38,15 +38,15 @@ final class TrapContext implements GuestContext {
     private final FrameDecoder decoder;
     /** FP state Java set, to be written at the next switch, or null. */
     private byte[] fpSet;
+    /** A new thread's FP state size, in the arch's base FP regset (TrapArch.fpStateSize, asked once). */
+    private final int fpSize;
     private long tlsAtEvent;
     private boolean singleStep;
     private Region region;
     private int slot = -1;
     private int tid;
-    /** The current event's ucontext, FP area and its length in the region; -1 while the guest runs. */
+    /** The current event's ucontext in the region (its FP state is read there only when asked); -1 while the guest runs. */
     private int ucOff = -1;
-    private int fpOff = -1;
-    private int fpLen;
     private boolean released;
     private GuestEvent.Exited exited;
     private final AtomicReference<Thread> switching = new AtomicReference<>();
@@ -60,6 +60,7 @@ final class TrapContext implements GuestContext {
         this.words = space.initWords.clone();
         this.frameOffsets = p.trapArch.frameOffsets();
         this.tlsIndex = p.guestArch.tlsRegisterIndex();
+        this.fpSize = p.trapArch.fpStateSize();
         this.decoder = new FrameDecoder(p, space.sp);
         this.spin = new AdaptiveSpin(p.javaSpinNanos > 0);
     }
@@ -150,20 +151,20 @@ final class TrapContext implements GuestContext {
         if (released) {
             throw new PlatformClosedException("trap guest address space " + space.sp.pid() + " is closed");
         }
-        if (ucOff >= 0 && fpOff >= 0) {
-            byte[] b = new byte[fpLen];
-            region.buf.get(fpOff, b);
-            return b;
+        byte[] frame = ucOff >= 0 ? p.trapArch.fpState(region.buf, ucOff) : null;
+        if (frame != null) {
+            return frame;
         }
         int[] regsets = p.guestArch.floatingPointRegsets();
-        return p.guestArch.initialFloatingPointState(regsets[regsets.length - 1], FXSAVE_LEGACY);
+        return p.guestArch.initialFloatingPointState(regsets[regsets.length - 1], fpSize);
     }
-
-    /** The FXSAVE area's size (Intel SDM vol. 1, 10.5): what a fresh thread's state is given as, and what is written before the first run. */
-    static final int FXSAVE_LEGACY = 512;
 
     @Override
     public void setFloatingPointState(byte[] state) {
+        if (state.length < fpSize) {
+            throw new IllegalArgumentException("an FP state of " + state.length + " bytes for a " + p.layout.arch()
+                    + " trap guest context: at least " + fpSize + " (the arch's base FP regset)");
+        }
         fpSet = state.clone();
     }
 
@@ -229,12 +230,12 @@ final class TrapContext implements GuestContext {
         DetachableThread t = GuestThreadSetUp.newThread(p, space, region, remote);
         tid = t.tid();
         p.guestArch.setSingleStepping(words, singleStep);
-        // Before the first run the FP state is set with the legacy regset (NT_PRFPREG: the FXSAVE area,
-        // whose size does not depend on the CPU's XSTATE features): Java's, or a fresh thread's (the stub
-        // thread's own registers are a copy of a JVM thread's, which must not leak into a guest).
+        // Before the first run the FP state is set with the base regset (NT_PRFPREG: amd64's FXSAVE area,
+        // arm64's user_fpsimd_state, sizes that do not depend on the CPU's features): Java's, or a fresh
+        // thread's (the stub thread's own registers are a copy of a JVM thread's, which must not leak into a guest).
         int[] regsets = p.guestArch.floatingPointRegsets();
         int legacy = regsets[regsets.length - 1];
-        byte[] fp = Arrays.copyOf(fpSet != null ? fpSet : p.guestArch.initialFloatingPointState(legacy, FXSAVE_LEGACY), FXSAVE_LEGACY);
+        byte[] fp = Arrays.copyOf(fpSet != null ? fpSet : p.guestArch.initialFloatingPointState(legacy, fpSize), fpSize);
         fpSet = null;
         t.detach(words, legacy, fp);
         tlsAtEvent = tls();
@@ -252,8 +253,10 @@ final class TrapContext implements GuestContext {
         }
         if (fpSet != null) {
             synchronized (this) {
-                if (fpOff >= 0) {
-                    region.buf.put(fpOff, fpSet, 0, Math.min(fpSet.length, fpLen));
+                try {
+                    p.trapArch.putFpState(region.buf, uc, fpSet);
+                } catch (IllegalStateException e) {
+                    // the guest overwrote its frame's FP pointer or record (it may: docs/trap.md, section 7); only its own state is lost
                 }
                 fpSet = null;
             }
@@ -366,10 +369,6 @@ final class TrapContext implements GuestContext {
             if (off >= 0) {
                 words[i] = region.get(uc + off);
             }
-        }
-        synchronized (this) {
-            fpOff = region.offsetOf(region.get(uc + p.trapArch.fpStatePointerOffset()), FXSAVE_LEGACY);
-            fpLen = fpOff < 0 ? 0 : Math.max(0, Math.min(p.trapArch.fpStateLength(region.buf, fpOff), TrapRegion.SIZE - fpOff));
         }
         GuestEvent e = decoder.classify(region, signo, info, uc, words);
         if (e == FrameDecoder.OUR_INTERRUPT) {
