@@ -4,11 +4,13 @@ import dev.tether.guest.FaultAccess;
 import dev.tether.seccomp.Matcher;
 import dev.tether.seccomp.SyscallRule;
 import dev.tether.spi.MachineCode;
+import dev.tether.spi.TetherArch;
 import dev.tether.spi.TrapArch;
 import dev.tether.spi.support.Assembler.Program;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * aarch64 facts of the trap guest platform (docs/trap.md): the handler ({@link Arm64TrapHandler}) and
@@ -24,6 +26,8 @@ import java.util.List;
  * other than the {@code NT_PRFPREG} regset's ({@code struct user_fpsimd_state}, asm/ptrace.h):
  * {@link #fpState} and {@link #putFpState} find the record ({@link #fpStateOffset}) and convert.
  */
+@Component(service = TrapArch.class)
+@TetherArch(Arm64SyscallTable.ARCH)
 public final class Arm64TrapArch implements TrapArch {
     /** Offset of uc_mcontext (struct sigcontext) in arm64's ucontext. */
     static final int MCONTEXT = 176;
@@ -187,10 +191,15 @@ public final class Arm64TrapArch implements TrapArch {
         return List.of();
     }
 
-    /** False: signal delivery and rt_sigreturn leave TPIDR_EL0 alone, and an arm64 guest sets it without a system call. */
+    /**
+     * True: signal delivery and rt_sigreturn leave TPIDR_EL0 alone (the frame has no record of it), so the
+     * handler stores it at {@link dev.tether.spi.TrapRegion#TLS} on every entry (a guest sets it with
+     * {@code msr}, without a system call) and loads Java's value from there with {@code msr} when
+     * {@link dev.tether.spi.TrapRegion#SET_TLS} is set.
+     */
     @Override
     public boolean tlsByHandler() {
-        return false;
+        return true;
     }
 
     /**

@@ -245,9 +245,9 @@ class Arm64TrapArchTest {
     }
 
     @Test
-    void arm64NeedsNoCallOfItsOwnAndNoTlsStep() {
-        assertEquals(List.of(), arch.handlerRules(Matcher.ge(0x7f00_0000_0000L)));
-        assertEquals(false, arch.tlsByHandler());
+    void arm64NeedsNoCallOfItsOwnButTheHandlerKeepsTheThreadPointer() {
+        assertEquals(List.of(), arch.handlerRules(Matcher.ge(0x7f00_0000_0000L)), "msr tpidr_el0 is no system call");
+        assertEquals(true, arch.tlsByHandler());
         assertEquals("arm64", arch.arch());
     }
 }

@@ -70,6 +70,11 @@ public interface TrapArch {
      */
     List<SyscallRule> handlerRules(Matcher ip);
 
-    /** Whether the handler loads {@link TrapRegion#TLS} when {@link TrapRegion#SET_TLS} is set (else the frame holds the thread pointer). */
+    /**
+     * Whether the handler loads {@link TrapRegion#TLS} into the thread pointer when {@link TrapRegion#SET_TLS}
+     * is set (else the frame holds the thread pointer). Where the thread pointer is no general register
+     * ({@link GuestArch#tlsRegisterIndex()} -1: arm64's TPIDR_EL0), the handler also stores it at
+     * {@link TrapRegion#TLS} on every entry, so that Java reads what the guest set without a system call.
+     */
     boolean tlsByHandler();
 }

@@ -33,14 +33,15 @@ final class TrapContext implements GuestContext {
     private final TrapGuestPlatform p;
     private final long[] words;
     private final int[] frameOffsets;
-    private final int tlsIndex;
+    private final ThreadPointer tls;
     /** What the current event is, read from the region's siginfo and frame. */
     private final FrameDecoder decoder;
     /** FP state Java set, to be written at the next switch, or null. */
     private byte[] fpSet;
     /** A new thread's FP state size, in the arch's base FP regset (TrapArch.fpStateSize, asked once). */
     private final int fpSize;
-    private long tlsAtEvent;
+    /** The thread's first event is the boot fault of {@link #start}: it only carries this context's state into the frame. */
+    private boolean booting;
     private boolean singleStep;
     private Region region;
     private int slot = -1;
@@ -59,7 +60,7 @@ final class TrapContext implements GuestContext {
         this.p = space.p;
         this.words = space.initWords.clone();
         this.frameOffsets = p.trapArch.frameOffsets();
-        this.tlsIndex = p.guestArch.tlsRegisterIndex();
+        this.tls = new ThreadPointer(p.guestArch.tlsRegisterIndex(), p.trapArch.tlsByHandler(), p.layout.arch());
         this.fpSize = p.trapArch.fpStateSize();
         this.decoder = new FrameDecoder(p, space.sp);
         this.spin = new AdaptiveSpin(p.javaSpinNanos > 0);
@@ -131,15 +132,12 @@ final class TrapContext implements GuestContext {
 
     @Override
     public long tls() {
-        return tlsIndex >= 0 ? words[tlsIndex] : 0;
+        return tls.get(words);
     }
 
     @Override
     public void setTls(long value) {
-        if (tlsIndex < 0) {
-            throw new UnsupportedOperationException("the trap platform keeps no thread pointer register on " + p.layout.arch());
-        }
-        words[tlsIndex] = value;
+        tls.set(words, value);
     }
 
     /** The FP state: what Java set, else the frame's (read in place), else a fresh thread's (before the first switch). */
@@ -237,8 +235,18 @@ final class TrapContext implements GuestContext {
         int legacy = regsets[regsets.length - 1];
         byte[] fp = Arrays.copyOf(fpSet != null ? fpSet : p.guestArch.initialFloatingPointState(legacy, fpSize), fpSize);
         fpSet = null;
-        t.detach(words, legacy, fp);
-        tlsAtEvent = tls();
+        long[] run = words;
+        if (tls.needsBoot()) {
+            // No system call sets arm64's TPIDR_EL0 and detach sets only the general and FP registers: the
+            // thread first runs into a fault at its region (mapped, never executable), whose event carries
+            // this context's registers and thread pointer into the frame (resume) before the guest runs.
+            run = words.clone();
+            run[p.layout.instructionPointerIndex()] = remote + TrapRegion.SCRATCH;
+            p.guestArch.setSingleStepping(run, false);
+            booting = true;
+        }
+        t.detach(run, legacy, fp);
+        tls.started(words);
     }
 
     /** Writes Java's state into the frame and lets the handler return into the guest. */
@@ -261,11 +269,7 @@ final class TrapContext implements GuestContext {
                 fpSet = null;
             }
         }
-        if (p.trapArch.tlsByHandler() && tlsIndex >= 0 && words[tlsIndex] != tlsAtEvent) {
-            region.put(TrapRegion.TLS, words[tlsIndex]);
-            region.put(TrapRegion.SET_TLS, 1);
-            tlsAtEvent = words[tlsIndex];
-        }
+        tls.resume(region, words);
         ucOff = -1;
         region.put(TrapRegion.SPIN, spin.on() ? p.handlerSpins : 0);
         region.setVolatile(TrapRegion.STATE, TrapRegion.RESUME);
@@ -364,6 +368,15 @@ final class TrapContext implements GuestContext {
             return exited;
         }
         ucOff = uc;
+        if (booting) {
+            booting = false;
+            if (interruptRequested) { // the interrupt signal came first; the next switch's resume still writes the state
+                interruptRequested = false;
+                return INTERRUPTED;
+            }
+            return SPURIOUS; // resume, writing this context's state over the boot fault's
+        }
+        tls.event(region);
         for (int i = 0; i < words.length; i++) {
             int off = frameOffsets[i];
             if (off >= 0) {
