@@ -166,4 +166,10 @@ public final class Amd64TrapArch implements TrapArch {
     public boolean tlsByHandler() {
         return true;
     }
+
+    /** True: rt_sigreturn's restore_sigcontext (arch/x86/kernel/signal_64.c) keeps the frame's TF (FIX_EFLAGS, arch/x86/include/asm/sighandling.h). */
+    @Override
+    public boolean singleStepBySigreturn() {
+        return true;
+    }
 }

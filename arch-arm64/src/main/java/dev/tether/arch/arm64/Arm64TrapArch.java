@@ -203,6 +203,17 @@ public final class Arm64TrapArch implements TrapArch {
     }
 
     /**
+     * False: rt_sigreturn's {@code valid_user_regs} (arch/arm64/kernel/ptrace.c) calls
+     * {@code user_regs_reset_single_step}, which sets {@code PSTATE.SS} only for a thread with
+     * {@code TIF_SINGLESTEP}, the flag ptrace's single-step sets; a trap guest thread is untraced. Seen in
+     * {@code ./tether arm64-check}: with SS set in the frame the guest ran on to its next system call.
+     */
+    @Override
+    public boolean singleStepBySigreturn() {
+        return false;
+    }
+
+    /**
      * The offset of the first record with {@code magic} and at least {@code minSize} bytes in the
      * {@code __reserved} area of the frame at {@code ucontext}, or -1. The guest can write its region
      * (docs/trap.md, section 7), so a header that is too small, unaligned or runs past the area or the

@@ -248,6 +248,7 @@ class Arm64TrapArchTest {
     void arm64NeedsNoCallOfItsOwnButTheHandlerKeepsTheThreadPointer() {
         assertEquals(List.of(), arch.handlerRules(Matcher.ge(0x7f00_0000_0000L)), "msr tpidr_el0 is no system call");
         assertEquals(true, arch.tlsByHandler());
+        assertEquals(false, arch.singleStepBySigreturn(), "PSTATE.SS in a frame is reset for an untraced thread");
         assertEquals("arm64", arch.arch());
     }
 }

@@ -77,4 +77,13 @@ public interface TrapArch {
      * {@link TrapRegion#TLS} on every entry, so that Java reads what the guest set without a system call.
      */
     boolean tlsByHandler();
+
+    /**
+     * Whether the single-step flag Java sets in the frame ({@link GuestArch#setSingleStepping}) survives
+     * rt_sigreturn, so that the guest stops with SIGTRAP after one instruction: amd64 yes ({@code eflags.TF},
+     * arch/x86/kernel/signal.c restores it); arm64 no: rt_sigreturn's {@code valid_user_regs} sets
+     * {@code PSTATE.SS} only for a thread ptrace single-steps ({@code TIF_SINGLESTEP},
+     * {@code user_regs_reset_single_step} in arch/arm64/kernel/ptrace.c), and a trap guest thread is untraced.
+     */
+    boolean singleStepBySigreturn();
 }

@@ -173,6 +173,10 @@ final class TrapContext implements GuestContext {
 
     @Override
     public void setSingleStep(boolean singleStep) {
+        if (singleStep && !p.trapArch.singleStepBySigreturn()) {
+            throw new UnsupportedOperationException("single-stepping a trap guest on " + p.layout.arch() + ": the kernel's "
+                    + "rt_sigreturn keeps the single-step flag only for a ptrace-stepped thread, and trap guests run untraced (use tether.platform=ptrace)");
+        }
         this.singleStep = singleStep;
     }
 
@@ -196,7 +200,14 @@ final class TrapContext implements GuestContext {
             }
             while (true) {
                 if (region == null) {
-                    start();
+                    try {
+                        start();
+                    } catch (PlatformClosedException e) {
+                        throw e;
+                    } catch (RuntimeException e) {
+                        exited = Liveness.killedDuringSetUp(space.sp.pid(), e); // or the failure, if the subprocess lives
+                        return exited;
+                    }
                 } else {
                     resume();
                 }
@@ -336,14 +347,7 @@ final class TrapContext implements GuestContext {
             }
         }
         // An untraced thread leaves no wait status to read: tell from what is left how it ended.
-        boolean processLives;
-        try {
-            Sys.kill(pid, 0);
-            processLives = !java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat")).contains(") Z ");
-        } catch (LinuxException | java.io.IOException e) {
-            processLives = false;
-        }
-        exited = processLives
+        exited = Liveness.processLives(pid)
                 ? new GuestEvent.Exited(Signals.SIGSYS, "guest thread " + tid + " of subprocess " + pid
                         + " was killed alone (SIGSYS: the subprocess filter kills a thread for a call it made from the stub page)")
                 : new GuestEvent.Exited(Signals.SIGKILL, "guest thread " + tid + " of subprocess " + pid

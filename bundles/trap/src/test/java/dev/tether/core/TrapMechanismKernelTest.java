@@ -280,6 +280,23 @@ class TrapMechanismKernelTest {
         return s.arg(0);
     }
 
+    /**
+     * A subprocess killed from outside before (or while) its guest thread is set up: the first switch ends
+     * with Exited, as a kill while the guest runs does, not with the set-up call's error (under arm64-check's
+     * emulation, the contract's kill 50 ms after the switch began landed in the set-up).
+     */
+    @Test
+    void aSubprocessKilledBeforeTheFirstSwitchEndsItWithExited() throws Exception {
+        try (GuestAddressSpace space = trap.newAddressSpace()) {
+            GuestContext c = load(space, new Code().spin());
+            dev.tether.linux.Sys.kill(space.subprocess().pid(), dev.tether.abi.Signals.SIGKILL);
+            GuestEvent.Exited x = assertInstanceOf(GuestEvent.Exited.class, c.switchTo());
+            assertEquals(dev.tether.abi.Signals.SIGKILL, x.status(), x.description());
+            assertTrue(x.description().contains("killed"), x.description());
+            assertInstanceOf(GuestEvent.Exited.class, c.switchTo(), "and every later switch");
+        }
+    }
+
     @Test
     void theTrapPagesCannotBeMappedOver() {
         try (GuestAddressSpace space = trap.newAddressSpace()) {
