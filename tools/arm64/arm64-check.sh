@@ -307,7 +307,7 @@ build_guest() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 3. The payload: launcher runtime, core test classes and their class path, the JUnit console.
+# 3. The payload: launcher runtime, core's and trap's test classes and their class path, the JUnit console.
 MVN=(mvn -B -q -Dstyle.color=never)
 
 mvn_offline_first() {
