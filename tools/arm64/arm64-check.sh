@@ -8,18 +8,18 @@
 #      private apt state under the cache, using the host's own apt sources, and builds the guest
 #      (kernel + the whole rootfs as one initramfs) unless the cache already holds one with exactly
 #      those package versions;
-#   3. packs a per-run payload cpio: guest-init.sh as /init, the launcher runtime and the core
-#      kernel tests (bytecode from the host, JNA carries its aarch64 native library), and the C
+#   3. packs a per-run payload cpio: guest-init.sh as /init, the launcher runtime and the kernel
+#      tests of core and trap (bytecode from the host, JNA carries its aarch64 native library), and the C
 #      guests of the MiniLinux contract, cross-compiled on the host (aarch64-linux-gnu-gcc);
 #   4. boots `qemu-system-aarch64 -M virt -cpu cortex-a72`, streams the serial console, keeps the
 #      full log under target/arm64-check/, and judges the GUEST- lines the guest printed.
 # Exit status 0 only if the guest is aarch64, the demo exited 0 with dev.tether.arch.arm64 active,
-# and every selected test passed. The whole run is bounded by ARM64_TIMEOUT seconds (default 600).
+# and every selected test passed. The whole run is bounded by ARM64_TIMEOUT seconds (default 900).
 #
 # Usage: tools/arm64/arm64-check.sh [--build] [--tests CLASS,CLASS|--no-tests] [--no-demo]
 #                                          [--offline] [--rebuild-guest]
 # Environment (all optional):
-#   ARM64_TIMEOUT   hard limit for the whole run in seconds (default 600)
+#   ARM64_TIMEOUT   hard limit for the whole run in seconds (default 900)
 #   ARM64_CACHE     guest cache directory (default <repo>/target/arm64-cache)
 #   ARM64_OUT       logs directory (default <repo>/target/arm64-check)
 #   ARM64_TESTS     default test classes, comma-separated (same as --tests)
@@ -43,9 +43,15 @@ readonly GUEST_PACKAGES="linux-image-arm64 openjdk-17-jre-headless busybox-stati
 # where the kernel can), guests switched on ptrace (registers, x7, TinyElf) and the MiniLinux
 # end-to-end contract (glibc static and static-PIE guests, faults, granted files, interrupt, FP
 # across syscalls, busybox-static against native runs), the stubs' names in ps, and the arm64 ptrace round trip (machine code)
-# against the call-by-call path. About 100-260 s of guest time together,
-# depending on the host's load (the MiniLinux contract ~20-40 s of it, busybox 5-10 s).
-readonly DEFAULT_TESTS="dev.tether.core.StubKernelTest,dev.tether.core.PlatformLifecycleKernelTest,dev.tether.core.BpfKernelDifferentialTest,dev.tether.core.SyscallPolicyKernelTest,dev.tether.core.SubprocessKernelTest,dev.tether.core.StubCapabilitiesKernelTest,dev.tether.core.StubPageKernelTest,dev.tether.core.FailurePathsKernelTest,dev.tether.core.StubPlacementTest,dev.tether.core.GuestSwitchKernelTest,dev.tether.core.TinyGuestKernelTest,dev.tether.core.MiniLinuxPtraceKernelTest,dev.tether.core.StubNamesKernelTest,dev.tether.core.RoundTripKernelTest"
+# against the call-by-call path; then the trap platform (bundles/trap, docs/trap.md) with the arm64
+# SIGSYS handler: the same guest switch contract and MiniLinux contract on trap, and its own promises
+# (every syscall number 0..450 from guest code trapped, jumps into the stub and code pages run nothing,
+# the thread pointer through the handler). About 150-350 s of guest time together,
+# depending on the host's load (each MiniLinux contract ~20-40 s of it, busybox 5-10 s).
+readonly DEFAULT_TESTS="dev.tether.core.StubKernelTest,dev.tether.core.PlatformLifecycleKernelTest,dev.tether.core.BpfKernelDifferentialTest,dev.tether.core.SyscallPolicyKernelTest,dev.tether.core.SubprocessKernelTest,dev.tether.core.StubCapabilitiesKernelTest,dev.tether.core.StubPageKernelTest,dev.tether.core.FailurePathsKernelTest,dev.tether.core.StubPlacementTest,dev.tether.core.GuestSwitchKernelTest,dev.tether.core.TinyGuestKernelTest,dev.tether.core.MiniLinuxPtraceKernelTest,dev.tether.core.StubNamesKernelTest,dev.tether.core.RoundTripKernelTest,dev.tether.core.TrapSwitchKernelTest,dev.tether.core.MiniLinuxTrapKernelTest,dev.tether.core.TrapMechanismKernelTest"
+# The modules whose test classes the guest runs (each keeps its own test-classes directory; trap's
+# tests live in core's test package to reuse core's test-jar).
+readonly TEST_MODULES="bundles/core bundles/trap"
 readonly JAVA_IN_GUEST=/usr/lib/jvm/java-17-openjdk-arm64/bin/java
 # The cross compiler of the contract's C guests (Debian gcc-aarch64-linux-gnu, with its glibc for
 # -static and -static-pie: libc6-dev-arm64-cross); the guest has no gcc, and TCG would make one slow.
@@ -56,7 +62,9 @@ readonly EM_AARCH64=183
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SELF_DIR/../.." && pwd)
 SELF="$SELF_DIR/$(basename "${BASH_SOURCE[0]}")"
-: "${ARM64_TIMEOUT:=600}"
+# 900 s: the trap tests take about a quarter of the tests' guest time (51 of 224 s), and at loads above ~20 the run
+# without them already came near 600 s (tools/arm64/README.md, Timings).
+: "${ARM64_TIMEOUT:=900}"
 CACHE=${ARM64_CACHE:-$REPO/target/arm64-cache}
 OUT=${ARM64_OUT:-$REPO/target/arm64-check}
 
@@ -301,7 +309,7 @@ build_guest() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 3. The payload: launcher runtime, core test classes and their class path, the JUnit console.
+# 3. The payload: launcher runtime, core's and trap's test classes and their class path, the JUnit console.
 MVN=(mvn -B -q -Dstyle.color=never)
 
 mvn_offline_first() {
@@ -332,18 +340,22 @@ junit_console_jar() {
     [[ -f "$JUNIT_JAR" ]] || die "dependency:copy did not produce $JUNIT_JAR"
 }
 
-# Compiles core and its tests and writes their test class path to DEST, all inside the reactor
-# (-am): Tether's own modules are their target/classes directories, compiled by this same Maven
-# call, so nothing has to be installed in the local Maven repository (a fresh machine has none of
-# dev.tether.* there), and the tests run against this checkout's code, never a stale SNAPSHOT.
-# A Maven start costs ~10-30 s on a busy host, so the answer is kept, keyed by the POMs that decide
-# it, and reused while every entry still exists, core's classes are built, and --build was not given.
-core_test_classpath() { # core_test_classpath DEST
-    local dest=$1 key saved=$CACHE/core-test.classpath core=$REPO/bundles/core/target
-    key=$( { echo "reactor"; find "$REPO" \( -name target -o -name .git \) -prune -o -name pom.xml -print |
+# Compiles the TEST_MODULES and their tests and writes the union of their test class paths to DEST,
+# all inside the reactor (-am): Tether's own modules are their target/classes (and, for test-jars,
+# target/test-classes) directories, compiled by this same Maven call, so nothing has to be installed
+# in the local Maven repository (a fresh machine has none of dev.tether.* there), and the tests run
+# against this checkout's code, never a stale SNAPSHOT. A Maven start costs ~10-30 s on a busy host,
+# so the answer is kept, keyed by the POMs that decide it and the module list, and reused while every
+# entry still exists, every module's classes are built, and --build was not given.
+test_classpath() { # test_classpath DEST
+    local dest=$1 key saved=$CACHE/tests.classpath m built=1 pl=""
+    for m in $TEST_MODULES; do
+        [[ -d "$REPO/$m/target/test-classes/dev" && -d "$REPO/$m/target/classes/dev" ]] || built=0
+        pl+=${pl:+,}$m
+    done
+    key=$( { echo "reactor $TEST_MODULES"; find "$REPO" \( -name target -o -name .git \) -prune -o -name pom.xml -print |
         LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-16)
-    if [[ $BUILD == 0 && -d "$core/test-classes/dev" && -d "$core/classes/dev" && -f "$saved" &&
-        $(head -n 1 "$saved") == "key=$key" ]]; then
+    if [[ $BUILD == 0 && $built == 1 && -f "$saved" && $(head -n 1 "$saved") == "key=$key" ]]; then
         local e ok=1
         while IFS= read -r -d: e || [[ -n "$e" ]]; do
             e=${e%$'\n'}
@@ -354,15 +366,19 @@ core_test_classpath() { # core_test_classpath DEST
             return 0
         fi
     fi
-    # The relative outputFile is each module's own (Maven resolves it against the module's basedir);
-    # core's is the one wanted.
-    step "compiling core and its tests in the reactor: mvn -pl bundles/core -am test-compile dependency:build-classpath"
-    rm -f "$core/arm64-check.classpath"
-    mvn_offline_first "compiling bundles/core and resolving its test class path" -pl bundles/core -am \
+    # The relative outputFile is each module's own (Maven resolves it against the module's basedir).
+    step "compiling $pl and their tests in the reactor: mvn -pl $pl -am test-compile dependency:build-classpath"
+    for m in $TEST_MODULES; do rm -f "$REPO/$m/target/arm64-check.classpath"; done
+    mvn_offline_first "compiling $pl and resolving their test class paths" -pl "$pl" -am \
         test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/arm64-check.classpath
-    [[ -s "$core/arm64-check.classpath" ]] || die "Maven wrote no $core/arm64-check.classpath"
-    cp "$core/arm64-check.classpath" "$dest"
-    { echo "key=$key"; cat "$dest"; echo; } >"$saved"
+    local all=""
+    for m in $TEST_MODULES; do
+        [[ -s "$REPO/$m/target/arm64-check.classpath" ]] || die "Maven wrote no $REPO/$m/target/arm64-check.classpath"
+        all+=$(tr -d '\n' <"$REPO/$m/target/arm64-check.classpath"):
+    done
+    # one entry once, in first-seen order
+    tr ':' '\n' <<<"$all" | awk 'NF && !seen[$0]++' | paste -sd: >"$dest"
+    { echo "key=$key"; cat "$dest"; } >"$saved"
 }
 
 # Warns when a source that went into WHAT is newer than REFERENCE-FILE (like ./tether's rule);
@@ -394,7 +410,7 @@ build_c_guests() { # build_c_guests CLASSPATH-FILE DIR
 }
 
 build_payload() {
-    local runtime=$REPO/launcher/target/runtime core=$REPO/bundles/core/target
+    local runtime=$REPO/launcher/target/runtime
     local p=$RUN/payload
     mkdir -p "$p/tether/test/lib"
     if [[ $RUN_DEMO == 1 ]]; then
@@ -416,17 +432,24 @@ build_payload() {
     fi
     local cp_guest="" selects=""
     if [[ $RUN_TESTS == 1 ]]; then
-        core_test_classpath "$RUN/core.cp"
-        [[ -d "$core/test-classes" ]] || die "no $core/test-classes"
-        local first
-        first=$(find "$core/test-classes" -name '*.class' -print -quit)
-        [[ -z "$first" ]] || warn_stale "bundles/core/target/test-classes" "$first" \
-            'bundles/*/src/main/*' 'arch-*/src/main/*' 'bundles/core/src/test/*'
+        test_classpath "$RUN/tests.cp"
+        local m first
+        for m in $TEST_MODULES; do
+            [[ -d "$REPO/$m/target/test-classes" ]] || die "no $REPO/$m/target/test-classes"
+            first=$(find "$REPO/$m/target/test-classes" -name '*.class' -print -quit)
+            [[ -z "$first" ]] || warn_stale "$m/target/test-classes" "$first" \
+                'bundles/*/src/main/*' 'arch-*/src/main/*' "$m/src/test/*"
+        done
         junit_console_jar
         cp "$JUNIT_JAR" "$p/tether/test/junit-platform-console-standalone.jar"
-        cp -r "$core/classes" "$p/tether/test/classes"
-        cp -r "$core/test-classes" "$p/tether/test/test-classes"
-        cp_guest=/tether/test/test-classes:/tether/test/classes
+        # each module's own classes and tests first (the class path Maven wrote lists only their dependencies)
+        local name
+        for m in $TEST_MODULES; do
+            name=${m##*/}
+            cp -r "$REPO/$m/target/test-classes" "$p/tether/test/$name-test-classes"
+            cp -r "$REPO/$m/target/classes" "$p/tether/test/$name-classes"
+            cp_guest+=${cp_guest:+:}/tether/test/$name-test-classes:/tether/test/$name-classes
+        done
         local e i=0
         while IFS= read -r -d: e || [[ -n "$e" ]]; do
             e=${e%$'\n'}
@@ -434,6 +457,10 @@ build_payload() {
             # The standalone console jar brings JUnit itself; a second copy of an engine on the class
             # path makes the launcher refuse to start ("engine registered more than once").
             case $e in */org/junit/* | */org/opentest4j/* | */org/apiguardian/*) continue ;; esac
+            # a test module's own directories are already there (core's, on trap's class path)
+            for m in $TEST_MODULES; do
+                [[ $e != "$REPO/$m/target/classes" && $e != "$REPO/$m/target/test-classes" ]] || continue 2
+            done
             i=$((i + 1))
             # Tether's own modules are target/classes directories (reactor), the rest jars.
             if [[ -d "$e" ]]; then
@@ -443,13 +470,17 @@ build_payload() {
                 cp "$e" "$p/tether/test/lib/$i-$(basename "$e")"
                 cp_guest+=":/tether/test/lib/$i-$(basename "$e")"
             fi
-        done <"$RUN/core.cp"
-        build_c_guests "$RUN/core.cp" "$p/tether/guests"
+        done <"$RUN/tests.cp"
+        build_c_guests "$RUN/tests.cp" "$p/tether/guests"
         local c
         IFS=, read -r -a classes <<<"$TESTS"
         for c in "${classes[@]}"; do
             [[ -n "$c" ]] || continue
-            [[ -f "$core/test-classes/${c//.//}.class" ]] || die "no test class $c in $core/test-classes"
+            local found=0
+            for m in $TEST_MODULES; do
+                [[ ! -f "$REPO/$m/target/test-classes/${c//.//}.class" ]] || found=1
+            done
+            [[ $found == 1 ]] || die "no test class $c in the test classes of $TEST_MODULES"
             selects+=" --select-class=$c"
         done
     fi
@@ -569,12 +600,12 @@ judge() {
             # The failing tests' lines from the tree (JUnit marks them with a cross).
             grep -E '✘' "$OUT/console.log" | head -n 20 | sed 's/^/arm64-check:         /' || true
         fi
-        # MiniLinuxPtraceKernelTest times itself and its busybox-static part (their share of the budget).
+        # The MiniLinux contract times itself and its busybox-static part on each platform (ptrace, trap):
+        # their share of the budget.
         local t
-        t=$(grep -o '[A-Za-z]*: the MiniLinux contract took [0-9.]* s' "$OUT/console.log" | tail -n 1 || true)
-        [[ -z $t ]] || say "  time: $t"
-        t=$(grep -o 'busybox: [0-9]* commands .* in [0-9.]* s' "$OUT/console.log" | tail -n 1 || true)
-        [[ -z $t ]] || say "  time: $t (MiniLinuxPtraceKernelTest.busyboxMatchesNative)"
+        while IFS= read -r t; do
+            say "  time: $t"
+        done < <(grep -oE '[A-Za-z]*: the MiniLinux contract took [0-9.]* s|busybox: [0-9]* commands .* in [0-9.]* s' "$OUT/console.log" || true)
     fi
     cp "$GUEST/PACKAGES" "$OUT/PACKAGES"
     say "  guest packages: $(grep -vc '^#' "$GUEST/PACKAGES") ($OUT/PACKAGES), among them $(grep -E '^(linux-image-[0-9][^ ]*|openjdk-17-jre-headless) ' "$GUEST/PACKAGES" | tr '\n' ' ')"

@@ -8,6 +8,7 @@ import dev.tether.seccomp.SyscallRule;
 import dev.tether.spi.MachineCode;
 import dev.tether.spi.TetherArch;
 import dev.tether.spi.TrapArch;
+import dev.tether.spi.TrapRegion;
 import dev.tether.spi.support.Assembler.Program;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -73,17 +74,64 @@ public final class Amd64TrapArch implements TrapArch {
     }
 
     @Override
-    public int fpStatePointerOffset() {
-        return FPSTATE;
+    public int fpStateSize() {
+        return FXSAVE_SIZE;
     }
 
+    /**
+     * The XSAVE area behind {@code sigcontext_64.fpstate}, {@code xstate_size} bytes (from
+     * {@code struct _fpx_sw_bytes} when {@code magic1} is {@code FP_XSTATE_MAGIC1}, else the 512-byte FXSAVE
+     * area), or null if the pointer leaves the frame's region (the guest can write it).
+     */
     @Override
-    public int fpStateLength(ByteBuffer region, int offset) {
+    public byte[] fpState(ByteBuffer region, int ucontext) {
+        int off = fpStateOffset(region, ucontext);
+        if (off < 0) {
+            return null;
+        }
+        byte[] b = new byte[fpStateLength(region, off)];
+        region.get(off, b);
+        return b;
+    }
+
+    /** Writes {@code state} over the frame's XSAVE area, no further than the area's own length. */
+    @Override
+    public void putFpState(ByteBuffer region, int ucontext, byte[] state) {
+        if (state.length < FXSAVE_SIZE) {
+            throw new IllegalArgumentException("x86-64 FP state of " + state.length + " bytes: the FXSAVE area alone is " + FXSAVE_SIZE);
+        }
+        int off = fpStateOffset(region, ucontext);
+        if (off < 0) {
+            throw new IllegalStateException("the x86-64 signal frame at region offset " + ucontext
+                    + " has no fpstate pointer into its region");
+        }
+        region.put(off, state, 0, Math.min(state.length, fpStateLength(region, off)));
+    }
+
+    /**
+     * The region offset of the frame's FP area, or -1: {@code fpstate} must point into the same
+     * {@link TrapRegion#SIZE}-aligned region as the frame (whose address the handler stored at
+     * {@link TrapRegion#UCONTEXT}), with room for the FXSAVE area.
+     */
+    static int fpStateOffset(ByteBuffer region, int ucontext) {
+        if (ucontext < 0 || ucontext + FPSTATE + 8 > region.capacity()) {
+            return -1;
+        }
+        long ptr = le64(region, ucontext + FPSTATE);
+        long base = le64(region, TrapRegion.UCONTEXT) - ucontext;
+        long off = ptr - base;
+        return off >= 0 && off + FXSAVE_SIZE <= Math.min(TrapRegion.SIZE, region.capacity()) ? (int) off : -1;
+    }
+
+    /** The FP area's length at {@code offset}: {@code xstate_size} if the software bytes say XSAVE, else 512; never past the region. */
+    static int fpStateLength(ByteBuffer region, int offset) {
+        int room = Math.min(TrapRegion.SIZE, region.capacity()) - offset;
         if (le(region, offset + SW_BYTES) != FP_XSTATE_MAGIC1) {
             return FXSAVE_SIZE;
         }
         // _fpx_sw_bytes: magic1, extended_size, xfeatures (u64), xstate_size (u32 at +16)
-        return le(region, offset + SW_BYTES + 16);
+        int n = le(region, offset + SW_BYTES + 16);
+        return n < FXSAVE_SIZE ? FXSAVE_SIZE : Math.min(n, room);
     }
 
     @Override
@@ -91,7 +139,7 @@ public final class Amd64TrapArch implements TrapArch {
         if (signo != Signals.SIGSEGV) {
             return FaultAccess.UNKNOWN;
         }
-        long err = le(region, ucontext + ERR) & 0xffffffffL | (long) le(region, ucontext + ERR + 4) << 32;
+        long err = le64(region, ucontext + ERR);
         if ((err & PF_INSTR) != 0) {
             return FaultAccess.EXECUTE;
         }
@@ -104,6 +152,11 @@ public final class Amd64TrapArch implements TrapArch {
         return b.order() == ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
+    private static long le64(ByteBuffer b, int offset) {
+        long v = b.getLong(offset);
+        return b.order() == ByteOrder.LITTLE_ENDIAN ? v : Long.reverseBytes(v);
+    }
+
     @Override
     public List<SyscallRule> handlerRules(Matcher ip) {
         return List.of(SyscallRule.anyOf(Amd64Sysno.SYS_ARCH_PRCTL, Rule.of(Matcher.eq(Amd64TrapHandler.ARCH_SET_FS)).withIp(ip)));
@@ -111,6 +164,12 @@ public final class Amd64TrapArch implements TrapArch {
 
     @Override
     public boolean tlsByHandler() {
+        return true;
+    }
+
+    /** True: rt_sigreturn's restore_sigcontext (arch/x86/kernel/signal_64.c) keeps the frame's TF (FIX_EFLAGS, arch/x86/include/asm/sighandling.h). */
+    @Override
+    public boolean singleStepBySigreturn() {
         return true;
     }
 }

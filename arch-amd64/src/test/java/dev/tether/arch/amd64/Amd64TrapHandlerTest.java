@@ -1,6 +1,8 @@
 package dev.tether.arch.amd64;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.arch.testing.GnuBinutils;
@@ -73,7 +75,7 @@ class Amd64TrapHandlerTest {
         assertEquals(40 + 17 * 8, off[names.indexOf("eflags")]);
         assertEquals(-1, off[names.indexOf("orig_rax")], "not in the frame");
         assertEquals(-1, off[names.indexOf("fs_base")], "not in the frame");
-        assertEquals(224, new Amd64TrapArch().fpStatePointerOffset());
+        assertEquals(224, Amd64TrapArch.FPSTATE, "sigcontext_64.fpstate, word 23 of uc_mcontext");
     }
 
     @Test
@@ -92,10 +94,54 @@ class Amd64TrapHandlerTest {
 
     @Test
     void fpLengthIsTheXstateSizeOrTheLegacyArea() {
-        Amd64TrapArch arch = new Amd64TrapArch();
         ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals(512, arch.fpStateLength(b, 0), "no FP_XSTATE_MAGIC1: FXSAVE only");
+        assertEquals(512, Amd64TrapArch.fpStateLength(b, 0), "no FP_XSTATE_MAGIC1: FXSAVE only");
         b.putInt(464, 0x46505853).putInt(464 + 16, 2696);
-        assertEquals(2696, arch.fpStateLength(b, 0));
+        assertEquals(2696, Amd64TrapArch.fpStateLength(b, 0));
+        b.putInt(464 + 16, 1 << 20);
+        assertEquals(4096, Amd64TrapArch.fpStateLength(b, 0), "a forged xstate_size stops at the region's end");
+    }
+
+    /** A frame as the kernel lays it out in a region at REMOTE: the ucontext, and fpstate pointing after it. */
+    private static final long REMOTE = 0x7f00_0000_0000L;
+    private static final int UC = 0x8000;
+    private static final int FP = 0x9000;
+
+    private static ByteBuffer frame(long fpstate) {
+        ByteBuffer b = ByteBuffer.allocate(TrapRegion.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(TrapRegion.UCONTEXT, REMOTE + UC);
+        b.putLong(UC + Amd64TrapArch.FPSTATE, fpstate);
+        return b;
+    }
+
+    @Test
+    void fpStateIsTheAreaBehindThePointerAndPutFpStateWritesItBack() {
+        Amd64TrapArch arch = new Amd64TrapArch();
+        assertEquals(512, arch.fpStateSize(), "NT_PRFPREG on x86-64: the FXSAVE area");
+        ByteBuffer b = frame(REMOTE + FP);
+        b.putInt(FP + 464, 0x46505853).putInt(FP + 464 + 16, 832); // xstate_size of an AVX machine
+        b.putLong(FP + 160, 0x1122_3344_5566_7788L);              // xmm0's low half (FXSAVE layout)
+        byte[] fp = arch.fpState(b, UC);
+        assertEquals(832, fp.length);
+        assertEquals(0x1122_3344_5566_7788L, ByteBuffer.wrap(fp).order(ByteOrder.LITTLE_ENDIAN).getLong(160));
+        ByteBuffer.wrap(fp).order(ByteOrder.LITTLE_ENDIAN).putLong(160, 42);
+        byte[] longer = java.util.Arrays.copyOf(fp, 4000);
+        longer[3999] = 1;
+        arch.putFpState(b, UC, longer);
+        assertEquals(42, b.getLong(FP + 160));
+        assertEquals(0, b.get(FP + 3999), "nothing written past the frame's own area");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> arch.putFpState(b, UC, new byte[100]));
+        assertTrue(e.getMessage().contains("100 bytes"), e.getMessage());
+    }
+
+    @Test
+    void anFpstatePointerOutsideTheRegionIsNotFollowed() {
+        Amd64TrapArch arch = new Amd64TrapArch();
+        for (long bad : new long[] {0, REMOTE - 8, REMOTE + TrapRegion.SIZE - 100, REMOTE + 2L * TrapRegion.SIZE + FP}) {
+            ByteBuffer b = frame(bad);
+            assertNull(arch.fpState(b, UC), Long.toHexString(bad));
+            assertThrows(IllegalStateException.class, () -> arch.putFpState(b, UC, new byte[512]), Long.toHexString(bad));
+        }
+        assertNull(arch.fpState(frame(REMOTE + FP), -1), "a negative ucontext offset");
     }
 }

@@ -128,6 +128,15 @@ final class A64Assembler extends Assembler<A64Assembler, A64Assembler.Insn> {
         return emit(0xd53bd040 | rt.code(), "mrs " + rt.gnu() + ", tpidr_el0");
     }
 
+    /**
+     * {@code msr tpidr_el0, xt}: sets the user thread pointer (Arm ARM DDI 0487, C6.2 "MSR (register)": as
+     * {@code mrs} with L=0; TPIDR_EL0 is writable at EL0).
+     */
+    A64Assembler msrTpidrEl0(Reg rt) {
+        notSp("msr", rt);
+        return emit(0xd51bd040 | rt.code(), "msr tpidr_el0, " + rt.gnu());
+    }
+
     // ---- arithmetic ---------------------------------------------------------------------------
 
     /** {@code add xd|sp, xn|sp, #imm}, imm 0..4095 or a multiple of 4096 up to 4095 &lt;&lt; 12. */

@@ -4,11 +4,13 @@ import dev.tether.guest.FaultAccess;
 import dev.tether.seccomp.Matcher;
 import dev.tether.seccomp.SyscallRule;
 import dev.tether.spi.MachineCode;
+import dev.tether.spi.TetherArch;
 import dev.tether.spi.TrapArch;
 import dev.tether.spi.support.Assembler.Program;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * aarch64 facts of the trap guest platform (docs/trap.md): the handler ({@link Arm64TrapHandler}) and
@@ -21,13 +23,11 @@ import java.util.List;
  *
  * <p>Unlike x86-64, the FP/SIMD state is not behind a pointer: it is the {@code fpsimd_context} record,
  * first in {@code __reserved} ({@code setup_sigframe_layout}, arch/arm64/kernel/signal.c), in a layout
- * other than the {@code NT_PRFPREG} regset's ({@code struct user_fpsimd_state}, asm/ptrace.h).
- * {@link #fpStatePointerOffset()} cannot describe it; {@link #fpStateOffset}, {@link #fpState} and
- * {@link #putFpState} are what the TrapArch SPI would need instead.
+ * other than the {@code NT_PRFPREG} regset's ({@code struct user_fpsimd_state}, asm/ptrace.h):
+ * {@link #fpState} and {@link #putFpState} find the record ({@link #fpStateOffset}) and convert.
  */
-// Not registered as a DS component yet: the TrapArch SPI describes the FP state by a pointer in the
-// ucontext (x86-64's fpstate), which arm64 does not have, so a trap platform on arm64 would fail at its
-// first event. Registered once the SPI takes fpState/putFpState (docs/trap.md, section 9).
+@Component(service = TrapArch.class)
+@TetherArch(Arm64SyscallTable.ARCH)
 public final class Arm64TrapArch implements TrapArch {
     /** Offset of uc_mcontext (struct sigcontext) in arm64's ucontext. */
     static final int MCONTEXT = 176;
@@ -97,25 +97,10 @@ public final class Arm64TrapArch implements TrapArch {
         return frameOffsets.clone();
     }
 
-    /**
-     * Not expressible on arm64: the frame holds its FP/SIMD state inline ({@link #fpStateOffset}), not by a
-     * pointer as x86-64's {@code fpstate}.
-     *
-     * @throws UnsupportedOperationException always, saying so
-     */
+    /** NT_PRFPREG's size on arm64 ({@code struct user_fpsimd_state}): V0..V31, FPSR, FPCR, 8 reserved bytes. */
     @Override
-    public int fpStatePointerOffset() {
-        throw new UnsupportedOperationException("arm64 signal frames have no FP state pointer: the FP/SIMD state is the "
-                + "fpsimd_context record in sigcontext.__reserved, in its own layout (use Arm64TrapArch.fpStateOffset/fpState/putFpState)");
-    }
-
-    /** The size of the fpsimd_context record at {@code offset} of {@code region}, or 0 if there is none there. */
-    @Override
-    public int fpStateLength(ByteBuffer region, int offset) {
-        if (offset < 0 || offset + 8 > region.capacity() || le(region, offset) != FPSIMD_MAGIC) {
-            return 0;
-        }
-        return le(region, offset + 4);
+    public int fpStateSize() {
+        return Arm64GuestArch.FPSIMD_SIZE;
     }
 
     /** The offset in {@code region} of the frame's fpsimd_context record, or -1 if the frame at {@code ucontext} has none. */
@@ -127,6 +112,7 @@ public final class Arm64TrapArch implements TrapArch {
      * The frame's FP/SIMD state in the {@code NT_PRFPREG} layout (528 bytes: V0..V31, FPSR, FPCR, 8 reserved
      * bytes, zero), or null if the frame at {@code ucontext} has no fpsimd_context record.
      */
+    @Override
     public byte[] fpState(ByteBuffer region, int ucontext) {
         ByteBuffer b = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int off = record(b, ucontext, FPSIMD_MAGIC, FPSIMD_CONTEXT_SIZE);
@@ -140,7 +126,7 @@ public final class Arm64TrapArch implements TrapArch {
     }
 
     /**
-     * Writes {@code state} (the {@code NT_PRFPREG} layout, at least 520 bytes) into the frame's fpsimd_context
+     * Writes {@code state} (the {@code NT_PRFPREG} layout, at least 528 bytes) into the frame's fpsimd_context
      * record, which rt_sigreturn loads into the CPU, and ends the record list right after it: a following
      * sve_context would otherwise be restored over the new V registers (the Z registers hold them;
      * {@code restore_sigframe} in arch/arm64/kernel/signal.c), as gVisor's {@code restore_state}
@@ -149,10 +135,11 @@ public final class Arm64TrapArch implements TrapArch {
      * @throws IllegalArgumentException if {@code state} is too short
      * @throws IllegalStateException if the frame at {@code ucontext} has no fpsimd_context record
      */
+    @Override
     public void putFpState(ByteBuffer region, int ucontext, byte[] state) {
-        if (state.length < USER_FPSIMD_FPSR + 8) {
-            throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG needs V0..V31, FPSR "
-                    + "and FPCR (" + (USER_FPSIMD_FPSR + 8) + " bytes)");
+        if (state.length < Arm64GuestArch.FPSIMD_SIZE) {
+            throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG is V0..V31, FPSR, "
+                    + "FPCR and 8 reserved bytes (" + Arm64GuestArch.FPSIMD_SIZE + " bytes)");
         }
         ByteBuffer b = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int off = record(b, ucontext, FPSIMD_MAGIC, FPSIMD_CONTEXT_SIZE);
@@ -204,9 +191,25 @@ public final class Arm64TrapArch implements TrapArch {
         return List.of();
     }
 
-    /** False: signal delivery and rt_sigreturn leave TPIDR_EL0 alone, and an arm64 guest sets it without a system call. */
+    /**
+     * True: signal delivery and rt_sigreturn leave TPIDR_EL0 alone (the frame has no record of it), so the
+     * handler stores it at {@link dev.tether.spi.TrapRegion#TLS} on every entry (a guest sets it with
+     * {@code msr}, without a system call) and loads Java's value from there with {@code msr} when
+     * {@link dev.tether.spi.TrapRegion#SET_TLS} is set.
+     */
     @Override
     public boolean tlsByHandler() {
+        return true;
+    }
+
+    /**
+     * False: rt_sigreturn's {@code valid_user_regs} (arch/arm64/kernel/ptrace.c) calls
+     * {@code user_regs_reset_single_step}, which sets {@code PSTATE.SS} only for a thread with
+     * {@code TIF_SINGLESTEP}, the flag ptrace's single-step sets; a trap guest thread is untraced. Seen in
+     * {@code ./tether arm64-check}: with SS set in the frame the guest ran on to its next system call.
+     */
+    @Override
+    public boolean singleStepBySigreturn() {
         return false;
     }
 

@@ -51,12 +51,16 @@ final class Arm64TrapHandler {
         Label sleep = a.label("sleep");
         Label woke = a.label("woke");
         Label resume = a.label("resume");
+        Label done = a.label("done");
         Label restorer = a.label(RESTORER);
 
         // x9 = the region: the frame is on the alternate stack, inside the SIZE-aligned region
         a.addImm(X9, SP, 0).andImm(X9, X9, -TrapRegion.SIZE);
         a.str(X0, X9, TrapRegion.SIGNO).str(X1, X9, TrapRegion.SIGINFO).str(X2, X9, TrapRegion.UCONTEXT);
         a.ldr(X10, X9, TrapRegion.EVENTS).addImm(X10, X10, 1).str(X10, X9, TrapRegion.EVENTS);
+        // the guest's thread pointer, for Java to read: the frame has no TPIDR_EL0 record (signal.c), and a
+        // guest sets it with msr, without a system call (gVisor's sighandler_arm64.c reads it the same way)
+        a.mrsTpidrEl0(X10).str(X10, X9, TrapRegion.TLS);
         // publish: STATE = EVENT (release), then a full barrier before JAVA_SLEEPING is read
         a.movz(X10, TrapRegion.EVENT).stlr(X10, X9).dmbIsh();
         a.ldr(X10, X9, TrapRegion.JAVA_SLEEPING).cbz(X10, spin);
@@ -74,9 +78,11 @@ final class Arm64TrapHandler {
         futex(a, FUTEX_WAIT, TrapRegion.EVENT); // futex(&STATE, FUTEX_WAIT, EVENT, NULL, 0, 0)
         a.bind(woke);
         a.str(XZR, X9, TrapRegion.GUEST_SLEEPING).movz(X11, 0).b(poll);
-        // no SET_TLS step: TPIDR_EL0 is not touched by signal delivery or rt_sigreturn on arm64 (signal.c
-        // saves no TPIDR_EL0 record), and a guest sets it itself with msr, not with a system call
-        a.bind(resume).ret(); // to sa_restorer, which the kernel put in x30
+        // SET_TLS: load Java's thread pointer (rt_sigreturn leaves TPIDR_EL0 alone, signal.c), with msr:
+        // no system call, so nothing for the filters
+        a.bind(resume).ldr(X10, X9, TrapRegion.SET_TLS).cbz(X10, done);
+        a.ldr(X10, X9, TrapRegion.TLS).msrTpidrEl0(X10).str(XZR, X9, TrapRegion.SET_TLS);
+        a.bind(done).ret(); // to sa_restorer, which the kernel put in x30
         a.bind(restorer);
         a.movz(X8, Arm64Sysno.SYS_RT_SIGRETURN).svc(0);
         a.hlt(0); // not reached: rt_sigreturn does not return

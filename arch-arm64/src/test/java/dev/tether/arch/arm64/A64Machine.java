@@ -27,6 +27,8 @@ final class A64Machine {
     final long[] x = new long[31];
     long sp;
     long pc;
+    /** TPIDR_EL0, the EL0 thread pointer (mrs/msr). */
+    long tpidrEl0;
     boolean z;
     final long codeBase;
     final int[] code;
@@ -127,6 +129,10 @@ final class A64Machine {
                 hooks.stored(this, rsp(rn), r(rd));
             } else if (w == 0xd5033bbf) {
                 // dmb ish: one thread of execution here, nothing to order
+            } else if ((w & 0xffffffe0) == 0xd53bd040) {
+                w(rd, tpidrEl0); // mrs xt, tpidr_el0
+            } else if ((w & 0xffffffe0) == 0xd51bd040) {
+                tpidrEl0 = r(rd); // msr tpidr_el0, xt
             } else if (w == 0xd503203f) {
                 hooks.yielded(this);
             } else if ((w & 0xfc000000) == 0x14000000) {

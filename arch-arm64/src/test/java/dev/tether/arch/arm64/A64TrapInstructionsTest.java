@@ -95,4 +95,21 @@ class A64TrapInstructionsTest {
         assertThrows(IllegalArgumentException.class, () -> new A64Assembler().stlr(Reg.SP, Reg.X0));
         assertThrows(IllegalArgumentException.class, () -> new A64Assembler().ldar(Reg.X0, Reg.XZR));
     }
+
+    @Test
+    void theThreadPointerMovesMatchGnuAs() {
+        A64Assembler a = new A64Assembler();
+        for (Reg t : Reg.values()) {
+            if (t != Reg.SP) {
+                a.mrsTpidrEl0(t).msrTpidrEl0(t);
+            }
+        }
+        Program p = a.assemble();
+        GnuBinutils.assertSameAsGnu(GnuBinutils.AARCH64, "a64-tpidr", p);
+        assertEquals(0xd53bd040, A64Assembler.word(p.lines().get(0)), "mrs x0, tpidr_el0");
+        assertEquals(0xd51bd040, A64Assembler.word(p.lines().get(1)), "msr tpidr_el0, x0");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new A64Assembler().mrsTpidrEl0(Reg.SP));
+        assertTrue(e.getMessage().contains("mrs"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new A64Assembler().msrTpidrEl0(Reg.SP));
+    }
 }

@@ -168,8 +168,7 @@ class Arm64TrapArchTest {
         ByteBuffer b = frame(UC, 0x92000047L);
         int rec = UC + c("reserved");
         assertEquals(rec, arch.fpStateOffset(b, UC));
-        assertEquals(c("fpsimd_context"), arch.fpStateLength(b, rec));
-        assertEquals(0, arch.fpStateLength(b, rec + 8), "no record there");
+        assertEquals(c("fpsimd_magic"), b.getInt(rec));
         byte[] fp = arch.fpState(b, UC);
         assertEquals(c("user_fpsimd_state"), fp.length);
         ByteBuffer f = ByteBuffer.wrap(fp).order(ByteOrder.LITTLE_ENDIAN);
@@ -189,13 +188,13 @@ class Arm64TrapArchTest {
         assertEquals(c("fpsimd_magic"), b.getInt(rec), "the header is kept");
         assertEquals(0L, b.getLong(rec + c("fpsimd_context")), "the list ends after it (the esr record was there): no SVE record overrides it");
         assertArrayEquals(fp, arch.fpState(b, UC));
-        assertThrows(IllegalArgumentException.class, () -> arch.putFpState(b, UC, new byte[512]));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> arch.putFpState(b, UC, new byte[520]));
+        assertTrue(e.getMessage().contains("520 bytes"), e.getMessage());
     }
 
     @Test
-    void thereIsNoFpStatePointerOnArm64() {
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, arch::fpStatePointerOffset);
-        assertTrue(e.getMessage().contains("fpsimd_context"), e.getMessage());
+    void theFpStateSizeIsNtPrfpregs() {
+        assertEquals(c("user_fpsimd_state"), arch.fpStateSize(), "sizeof(struct user_fpsimd_state), the NT_PRFPREG regset");
     }
 
     @Test
@@ -246,9 +245,10 @@ class Arm64TrapArchTest {
     }
 
     @Test
-    void arm64NeedsNoCallOfItsOwnAndNoTlsStep() {
-        assertEquals(List.of(), arch.handlerRules(Matcher.ge(0x7f00_0000_0000L)));
-        assertEquals(false, arch.tlsByHandler());
+    void arm64NeedsNoCallOfItsOwnButTheHandlerKeepsTheThreadPointer() {
+        assertEquals(List.of(), arch.handlerRules(Matcher.ge(0x7f00_0000_0000L)), "msr tpidr_el0 is no system call");
+        assertEquals(true, arch.tlsByHandler());
+        assertEquals(false, arch.singleStepBySigreturn(), "PSTATE.SS in a frame is reset for an untraced thread");
         assertEquals("arm64", arch.arch());
     }
 }

@@ -30,11 +30,36 @@ public interface TrapArch {
      */
     int[] frameOffsets();
 
-    /** The byte offset in {@code ucontext_t} of the pointer to the FP/vector state in the frame. */
-    int fpStatePointerOffset();
+    /**
+     * The size in bytes of a new guest thread's FP/vector state, as the last of
+     * {@link GuestArch#floatingPointRegsets()} holds it (the regset whose size does not depend on the
+     * CPU): amd64 512 ({@code NT_PRFPREG}, the FXSAVE area, Intel SDM vol. 1, 10.5.1), arm64 528
+     * ({@code NT_PRFPREG}, {@code struct user_fpsimd_state}, arch/arm64/include/uapi/asm/ptrace.h). The trap
+     * platform sets it with that regset before a thread first runs, and refuses a shorter state.
+     */
+    int fpStateSize();
 
-    /** The length of the FP/vector state the frame holds at {@code offset} of {@code region}. */
-    int fpStateLength(ByteBuffer region, int offset);
+    /**
+     * The FP/vector state the signal frame at {@code ucontext} (an offset in {@code region}, a whole
+     * {@link TrapRegion} whose {@link TrapRegion#UCONTEXT} word holds that frame's address) carries, as a new
+     * array in the layout {@code GuestContext.floatingPointState()} gives: amd64 the frame's XSAVE area
+     * (behind {@code sigcontext_64.fpstate}, its length from {@code struct _fpx_sw_bytes}), arm64 the
+     * {@code fpsimd_context} record of {@code sigcontext.__reserved} turned into the {@code NT_PRFPREG} layout
+     * (arch/x86/include/uapi/asm/sigcontext.h, arch/arm64/include/uapi/asm/sigcontext.h). Null if the frame
+     * holds none where the arch expects it: the guest can write its region (docs/trap.md, section 7), so
+     * nothing that leads outside the region is followed. Called only when Java asks for the state, never per
+     * event.
+     */
+    byte[] fpState(ByteBuffer region, int ucontext);
+
+    /**
+     * Writes {@code state} (the layout {@link #fpState} returns, at least {@link #fpStateSize()} bytes) into
+     * the frame at {@code ucontext}, from which rt_sigreturn loads it into the CPU.
+     *
+     * @throws IllegalArgumentException if {@code state} is shorter than {@link #fpStateSize()}
+     * @throws IllegalStateException if the frame holds no FP state where the arch expects it
+     */
+    void putFpState(ByteBuffer region, int ucontext, byte[] state);
 
     /** The access that caused fault {@code signo}, from what the frame at {@code ucontext} says. */
     FaultAccess faultAccess(ByteBuffer region, int ucontext, int signo);
@@ -45,6 +70,20 @@ public interface TrapArch {
      */
     List<SyscallRule> handlerRules(Matcher ip);
 
-    /** Whether the handler loads {@link TrapRegion#TLS} when {@link TrapRegion#SET_TLS} is set (else the frame holds the thread pointer). */
+    /**
+     * Whether the handler loads {@link TrapRegion#TLS} into the thread pointer when {@link TrapRegion#SET_TLS}
+     * is set (else the frame holds the thread pointer). Where the thread pointer is no general register
+     * ({@link GuestArch#tlsRegisterIndex()} -1: arm64's TPIDR_EL0), the handler also stores it at
+     * {@link TrapRegion#TLS} on every entry, so that Java reads what the guest set without a system call.
+     */
     boolean tlsByHandler();
+
+    /**
+     * Whether the single-step flag Java sets in the frame ({@link GuestArch#setSingleStepping}) survives
+     * rt_sigreturn, so that the guest stops with SIGTRAP after one instruction: amd64 yes ({@code eflags.TF},
+     * arch/x86/kernel/signal.c restores it); arm64 no: rt_sigreturn's {@code valid_user_regs} sets
+     * {@code PSTATE.SS} only for a thread ptrace single-steps ({@code TIF_SINGLESTEP},
+     * {@code user_regs_reset_single_step} in arch/arm64/kernel/ptrace.c), and a trap guest thread is untraced.
+     */
+    boolean singleStepBySigreturn();
 }

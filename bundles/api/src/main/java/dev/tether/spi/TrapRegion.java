@@ -24,6 +24,10 @@ public final class TrapRegion {
     public static final int UCONTEXT = 0x30;
     /** 1: the handler loads {@link #TLS} into the thread pointer before it returns, and clears this. */
     public static final int SET_TLS = 0x38;
+    /**
+     * The thread pointer to load when {@link #SET_TLS} is set; where it is no general register (arm64's
+     * TPIDR_EL0), the handler also stores the guest's own value here on every entry.
+     */
     public static final int TLS = 0x40;
     /** Handler entries, counted by the handler (diagnostics). */
     public static final int EVENTS = 0x48;

@@ -10,6 +10,8 @@
  * trampoline, with their entry offsets, and where to place the stub;</li>
  * <li>{@link dev.tether.spi.GuestArch}: what running guest code under PTRACE_SYSEMU needs of the
  * arch (FP/TLS regsets, gVisor's {@code resetSysemuRegs}, {@code updateSyscallRegs}, ...);</li>
+ * <li>{@link dev.tether.spi.TrapArch} (with {@link dev.tether.spi.TrapRegion}): the trap guest
+ * platform's SIGSYS handler and the signal frame's layout (docs/trap.md);</li>
  * <li>{@link dev.tether.seccomp.SyscallTable} and {@link dev.tether.seccomp.SeccompContribution}
  * from the seccomp bundle: the syscall table, audit arch and gVisor's
  * {@code appendArchSeccompRules}.</li>
@@ -31,7 +33,14 @@
  * <p>Arch bundles are pure Java: they never call native code. Core composes whatever is
  * registered, at runtime, and never tests {@code os.arch}. Base classes that arch bundles share
  * are in {@code dev.tether.spi.support}, a bundle of its own (bundles/arch-support).
+ *
+ * <h2>Versions</h2>
+ * Semantic versioning as bnd's baseline reads it (the bnd-baseline-maven-plugin README): every type
+ * here is a {@code @ConsumerType}, so any change to an interface's methods is a major one, since
+ * arch bundles implement them. 3.0.0: {@code TrapArch} describes the frame's FP state by
+ * {@code fpState}/{@code putFpState}/{@code fpStateSize} instead of a pointer offset and a length,
+ * which arm64's inline {@code fpsimd_context} record cannot be described by.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("3.0.0")
 package dev.tether.spi;

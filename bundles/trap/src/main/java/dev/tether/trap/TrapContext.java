@@ -33,20 +33,21 @@ final class TrapContext implements GuestContext {
     private final TrapGuestPlatform p;
     private final long[] words;
     private final int[] frameOffsets;
-    private final int tlsIndex;
+    private final ThreadPointer tls;
     /** What the current event is, read from the region's siginfo and frame. */
     private final FrameDecoder decoder;
     /** FP state Java set, to be written at the next switch, or null. */
     private byte[] fpSet;
-    private long tlsAtEvent;
+    /** A new thread's FP state size, in the arch's base FP regset (TrapArch.fpStateSize, asked once). */
+    private final int fpSize;
+    /** The thread's first event is the boot fault of {@link #start}: it only carries this context's state into the frame. */
+    private boolean booting;
     private boolean singleStep;
     private Region region;
     private int slot = -1;
     private int tid;
-    /** The current event's ucontext, FP area and its length in the region; -1 while the guest runs. */
+    /** The current event's ucontext in the region (its FP state is read there only when asked); -1 while the guest runs. */
     private int ucOff = -1;
-    private int fpOff = -1;
-    private int fpLen;
     private boolean released;
     private GuestEvent.Exited exited;
     private final AtomicReference<Thread> switching = new AtomicReference<>();
@@ -59,7 +60,8 @@ final class TrapContext implements GuestContext {
         this.p = space.p;
         this.words = space.initWords.clone();
         this.frameOffsets = p.trapArch.frameOffsets();
-        this.tlsIndex = p.guestArch.tlsRegisterIndex();
+        this.tls = new ThreadPointer(p.guestArch.tlsRegisterIndex(), p.trapArch.tlsByHandler(), p.layout.arch());
+        this.fpSize = p.trapArch.fpStateSize();
         this.decoder = new FrameDecoder(p, space.sp);
         this.spin = new AdaptiveSpin(p.javaSpinNanos > 0);
     }
@@ -130,15 +132,12 @@ final class TrapContext implements GuestContext {
 
     @Override
     public long tls() {
-        return tlsIndex >= 0 ? words[tlsIndex] : 0;
+        return tls.get(words);
     }
 
     @Override
     public void setTls(long value) {
-        if (tlsIndex < 0) {
-            throw new UnsupportedOperationException("the trap platform keeps no thread pointer register on " + p.layout.arch());
-        }
-        words[tlsIndex] = value;
+        tls.set(words, value);
     }
 
     /** The FP state: what Java set, else the frame's (read in place), else a fresh thread's (before the first switch). */
@@ -150,20 +149,20 @@ final class TrapContext implements GuestContext {
         if (released) {
             throw new PlatformClosedException("trap guest address space " + space.sp.pid() + " is closed");
         }
-        if (ucOff >= 0 && fpOff >= 0) {
-            byte[] b = new byte[fpLen];
-            region.buf.get(fpOff, b);
-            return b;
+        byte[] frame = ucOff >= 0 ? p.trapArch.fpState(region.buf, ucOff) : null;
+        if (frame != null) {
+            return frame;
         }
         int[] regsets = p.guestArch.floatingPointRegsets();
-        return p.guestArch.initialFloatingPointState(regsets[regsets.length - 1], FXSAVE_LEGACY);
+        return p.guestArch.initialFloatingPointState(regsets[regsets.length - 1], fpSize);
     }
-
-    /** The FXSAVE area's size (Intel SDM vol. 1, 10.5): what a fresh thread's state is given as, and what is written before the first run. */
-    static final int FXSAVE_LEGACY = 512;
 
     @Override
     public void setFloatingPointState(byte[] state) {
+        if (state.length < fpSize) {
+            throw new IllegalArgumentException("an FP state of " + state.length + " bytes for a " + p.layout.arch()
+                    + " trap guest context: at least " + fpSize + " (the arch's base FP regset)");
+        }
         fpSet = state.clone();
     }
 
@@ -174,6 +173,10 @@ final class TrapContext implements GuestContext {
 
     @Override
     public void setSingleStep(boolean singleStep) {
+        if (singleStep && !p.trapArch.singleStepBySigreturn()) {
+            throw new UnsupportedOperationException("single-stepping a trap guest on " + p.layout.arch() + ": the kernel's "
+                    + "rt_sigreturn keeps the single-step flag only for a ptrace-stepped thread, and trap guests run untraced (use tether.platform=ptrace)");
+        }
         this.singleStep = singleStep;
     }
 
@@ -197,7 +200,14 @@ final class TrapContext implements GuestContext {
             }
             while (true) {
                 if (region == null) {
-                    start();
+                    try {
+                        start();
+                    } catch (PlatformClosedException e) {
+                        throw e;
+                    } catch (RuntimeException e) {
+                        exited = Liveness.killedDuringSetUp(space.sp.pid(), e); // or the failure, if the subprocess lives
+                        return exited;
+                    }
                 } else {
                     resume();
                 }
@@ -229,15 +239,25 @@ final class TrapContext implements GuestContext {
         DetachableThread t = GuestThreadSetUp.newThread(p, space, region, remote);
         tid = t.tid();
         p.guestArch.setSingleStepping(words, singleStep);
-        // Before the first run the FP state is set with the legacy regset (NT_PRFPREG: the FXSAVE area,
-        // whose size does not depend on the CPU's XSTATE features): Java's, or a fresh thread's (the stub
-        // thread's own registers are a copy of a JVM thread's, which must not leak into a guest).
+        // Before the first run the FP state is set with the base regset (NT_PRFPREG: amd64's FXSAVE area,
+        // arm64's user_fpsimd_state, sizes that do not depend on the CPU's features): Java's, or a fresh
+        // thread's (the stub thread's own registers are a copy of a JVM thread's, which must not leak into a guest).
         int[] regsets = p.guestArch.floatingPointRegsets();
         int legacy = regsets[regsets.length - 1];
-        byte[] fp = Arrays.copyOf(fpSet != null ? fpSet : p.guestArch.initialFloatingPointState(legacy, FXSAVE_LEGACY), FXSAVE_LEGACY);
+        byte[] fp = Arrays.copyOf(fpSet != null ? fpSet : p.guestArch.initialFloatingPointState(legacy, fpSize), fpSize);
         fpSet = null;
-        t.detach(words, legacy, fp);
-        tlsAtEvent = tls();
+        long[] run = words;
+        if (tls.needsBoot()) {
+            // No system call sets arm64's TPIDR_EL0 and detach sets only the general and FP registers: the
+            // thread first runs into a fault at its region (mapped, never executable), whose event carries
+            // this context's registers and thread pointer into the frame (resume) before the guest runs.
+            run = words.clone();
+            run[p.layout.instructionPointerIndex()] = remote + TrapRegion.SCRATCH;
+            p.guestArch.setSingleStepping(run, false);
+            booting = true;
+        }
+        t.detach(run, legacy, fp);
+        tls.started(words);
     }
 
     /** Writes Java's state into the frame and lets the handler return into the guest. */
@@ -252,17 +272,15 @@ final class TrapContext implements GuestContext {
         }
         if (fpSet != null) {
             synchronized (this) {
-                if (fpOff >= 0) {
-                    region.buf.put(fpOff, fpSet, 0, Math.min(fpSet.length, fpLen));
+                try {
+                    p.trapArch.putFpState(region.buf, uc, fpSet);
+                } catch (IllegalStateException e) {
+                    // the guest overwrote its frame's FP pointer or record (it may: docs/trap.md, section 7); only its own state is lost
                 }
                 fpSet = null;
             }
         }
-        if (p.trapArch.tlsByHandler() && tlsIndex >= 0 && words[tlsIndex] != tlsAtEvent) {
-            region.put(TrapRegion.TLS, words[tlsIndex]);
-            region.put(TrapRegion.SET_TLS, 1);
-            tlsAtEvent = words[tlsIndex];
-        }
+        tls.resume(region, words);
         ucOff = -1;
         region.put(TrapRegion.SPIN, spin.on() ? p.handlerSpins : 0);
         region.setVolatile(TrapRegion.STATE, TrapRegion.RESUME);
@@ -329,14 +347,7 @@ final class TrapContext implements GuestContext {
             }
         }
         // An untraced thread leaves no wait status to read: tell from what is left how it ended.
-        boolean processLives;
-        try {
-            Sys.kill(pid, 0);
-            processLives = !java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat")).contains(") Z ");
-        } catch (LinuxException | java.io.IOException e) {
-            processLives = false;
-        }
-        exited = processLives
+        exited = Liveness.processLives(pid)
                 ? new GuestEvent.Exited(Signals.SIGSYS, "guest thread " + tid + " of subprocess " + pid
                         + " was killed alone (SIGSYS: the subprocess filter kills a thread for a call it made from the stub page)")
                 : new GuestEvent.Exited(Signals.SIGKILL, "guest thread " + tid + " of subprocess " + pid
@@ -361,15 +372,20 @@ final class TrapContext implements GuestContext {
             return exited;
         }
         ucOff = uc;
+        if (booting) {
+            booting = false;
+            if (interruptRequested) { // the interrupt signal came first; the next switch's resume still writes the state
+                interruptRequested = false;
+                return INTERRUPTED;
+            }
+            return SPURIOUS; // resume, writing this context's state over the boot fault's
+        }
+        tls.event(region);
         for (int i = 0; i < words.length; i++) {
             int off = frameOffsets[i];
             if (off >= 0) {
                 words[i] = region.get(uc + off);
             }
-        }
-        synchronized (this) {
-            fpOff = region.offsetOf(region.get(uc + p.trapArch.fpStatePointerOffset()), FXSAVE_LEGACY);
-            fpLen = fpOff < 0 ? 0 : Math.max(0, Math.min(p.trapArch.fpStateLength(region.buf, fpOff), TrapRegion.SIZE - fpOff));
         }
         GuestEvent e = decoder.classify(region, signo, info, uc, words);
         if (e == FrameDecoder.OUR_INTERRUPT) {

@@ -17,7 +17,7 @@ import org.osgi.service.metatype.annotations.Designate;
 /**
  * Registers the trap {@link GuestPlatform} ({@value GuestPlatform#PLATFORM_PROPERTY}={@value TrapGuestPlatform#MECHANISM})
  * while a stub platform, core's {@link StubThreads} and the host arch's services (with a {@link TrapArch}:
- * amd64 today) are there. Its service ranking is -1 unless configured, so ptrace (0) stays the default;
+ * amd64 and arm64) are there. Its service ranking is -1 unless configured, so ptrace (0) stays the default;
  * a consumer picks trap with the filter {@code (tether.platform=trap)} or a configured ranking above 0.
  * Stopping the bundle (or losing a reference) closes every trap address space: running switches throw
  * {@link dev.tether.api.PlatformClosedException} and no process is left.

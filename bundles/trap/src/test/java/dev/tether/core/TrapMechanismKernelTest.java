@@ -28,8 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * What the trap platform promises beyond the switch contract (docs/trap.md, section 7): no system call
  * of the guest runs, through its own code or through the stub and code pages' syscall instructions; the
  * trap pages cannot be mapped over; stopping the platform while a guest runs is a typed error and leaves
- * no process; the futex-only path (no spinning) works. x86-64 machine code: the trap platform has no
- * arm64 handler yet.
+ * no process; the futex-only path (no spinning) works. The guest code is the host's machine code
+ * ({@link Code}: x86-64 or arm64), so each arch runs the same tests with its own instructions.
  */
 @ExtendWith(NoLeftoverProcesses.class)
 class TrapMechanismKernelTest {
@@ -52,35 +52,91 @@ class TrapMechanismKernelTest {
         platform.close();
     }
 
-    /** x86-64 encodings (Intel SDM vol. 2): mov $imm32,%rax; movabs $imm64,%rcx; jmp *%rcx; syscall; int $0x80; jmp . */
+    /**
+     * Guest machine code for the host's arch. x86-64 (Intel SDM vol. 2): {@code mov $imm32,%rax} (48 c7 c0
+     * imm32), {@code movabs $imm64,%rcx} (48 b9 imm64), {@code jmp *%rcx} (ff e1), {@code syscall} (0f 05),
+     * {@code int $0x80} (cd 80), {@code jmp .} (eb fe). arm64 (Arm ARM DDI 0487, C6.2; little-endian words):
+     * {@code movz x8, #imm16} (0xd2800008 | imm16 << 5), {@code movz x16} / {@code movk x16, lsl 16, 32, 48}
+     * (0xd2800010, 0xf2a00010, 0xf2c00010, 0xf2e00010 | imm16 << 5), {@code br x16} (0xd61f0200),
+     * {@code svc #0} (0xd4000001), {@code b .} (0x14000000). The system call number goes in rax / x8
+     * (syscall(2), "Architecture calling conventions").
+     */
     static final class Code {
+        /** Bytes of {@code number(nr).syscall()}: 7 + 2 on x86-64, 4 + 4 on arm64. */
+        static final int SYSCALL_BLOCK = GuestCode.AMD64 ? 9 : 8;
         final ByteArrayOutputStream b = new ByteArrayOutputStream();
 
-        Code movRax(int v) {
-            b.write(0x48); b.write(0xc7); b.write(0xc0);
-            imm(v, 4);
-            return this;
+        Code number(int nr) {
+            if (GuestCode.AMD64) {
+                b.write(0x48); b.write(0xc7); b.write(0xc0);
+                imm(nr, 4);
+                return this;
+            }
+            return word(0xd2800008 | (nr & 0xffff) << 5);
         }
 
         Code jmpAbs(long target) {
-            b.write(0x48); b.write(0xb9);
-            imm(target, 8);
-            b.write(0xff); b.write(0xe1);
-            return this;
+            if (GuestCode.AMD64) {
+                b.write(0x48); b.write(0xb9);
+                imm(target, 8);
+                b.write(0xff); b.write(0xe1);
+                return this;
+            }
+            int[] ops = {0xd2800010, 0xf2a00010, 0xf2c00010, 0xf2e00010};
+            for (int i = 0; i < 4; i++) {
+                word(ops[i] | (int) ((target >>> (16 * i)) & 0xffff) << 5);
+            }
+            return word(0xd61f0200);
         }
 
         Code syscall() {
-            b.write(0x0f); b.write(0x05);
-            return this;
+            if (GuestCode.AMD64) {
+                b.write(0x0f); b.write(0x05);
+                return this;
+            }
+            return word(0xd4000001);
         }
 
+        /**
+         * The thread pointer into the first argument register: x86-64 {@code mov %fs:0,%rdi} (64 48 8b 3c 25
+         * 00 00 00 00: the word at fs_base), arm64 {@code mrs x0, tpidr_el0} (0xd53bd040: TPIDR_EL0 itself).
+         */
+        Code threadPointerToArg0() {
+            if (GuestCode.AMD64) {
+                b.write(0x64); b.write(0x48); b.write(0x8b); b.write(0x3c); b.write(0x25);
+                imm(0, 4);
+                return this;
+            }
+            return word(0xd53bd040);
+        }
+
+        /** arm64 only: {@code movz x9, #v; msr tpidr_el0, x9} (0xd2800009 | v << 5, 0xd51bd049), no system call. */
+        Code setThreadPointer(int v) {
+            if (GuestCode.AMD64) {
+                throw new IllegalStateException("x86-64 sets fs_base with a system call (arch_prctl) or wrfsbase");
+            }
+            return word(0xd2800009 | (v & 0xffff) << 5).word(0xd51bd049);
+        }
+
+        /** x86-64 only: the 32-bit entry (arm64 has one system call instruction). */
         Code int80() {
+            if (!GuestCode.AMD64) {
+                throw new IllegalStateException("int $0x80 is x86 only");
+            }
             b.write(0xcd); b.write(0x80);
             return this;
         }
 
         Code spin() {
-            b.write(0xeb); b.write(0xfe);
+            if (GuestCode.AMD64) {
+                b.write(0xeb); b.write(0xfe);
+                return this;
+            }
+            return word(0x14000000);
+        }
+
+        private Code word(int w) {
+            imm(w, 4);
             return this;
         }
 
@@ -105,15 +161,12 @@ class TrapMechanismKernelTest {
     }
 
     /**
-     * Every syscall number 0..450 from the guest's own code (and the 32-bit int 0x80 entry) is trapped:
-     * none runs. Except the ones this kernel answers before seccomp runs at all (uretprobe and uprobe,
-     * KernelQuirks: no filter can act on them, on any platform), which are left out and listed.
+     * Every syscall number 0..450 from the guest's own code (and on x86-64 the 32-bit int 0x80 entry) is
+     * trapped: none runs. Except the ones this kernel answers before seccomp runs at all (uretprobe and
+     * uprobe, KernelQuirks: no filter can act on them, on any platform), which are left out and listed.
      */
     @Test
     void everySyscallNumberFromGuestCodeIsTrappedNoneRuns() {
-        if (!GuestCode.AMD64) {
-            return;
-        }
         List<Integer> unfiltered = KernelQuirks.bypassed(platform, 450);
         if (!unfiltered.isEmpty()) {
             System.out.println("TrapMechanismKernelTest: this kernel runs " + unfiltered + " before seccomp (uretprobe/uprobe): left out");
@@ -123,10 +176,13 @@ class TrapMechanismKernelTest {
         for (int nr = 0; nr <= 450; nr++) {
             if (!unfiltered.contains(nr)) {
                 numbers.add(nr);
-                code.movRax(nr).syscall();
+                code.number(nr).syscall();
             }
         }
-        code.movRax(20).int80().spin(); // i386 getpid through the 32-bit entry
+        if (GuestCode.AMD64) {
+            code.number(20).int80(); // i386 getpid through the 32-bit entry
+        }
+        code.spin();
         try (GuestAddressSpace space = trap.newAddressSpace()) {
             GuestContext c = load(space, code);
             long ip = c.instructionPointer();
@@ -134,13 +190,16 @@ class TrapMechanismKernelTest {
                 GuestEvent e = c.switchTo();
                 GuestEvent.Syscall s = assertInstanceOf(GuestEvent.Syscall.class, e, "syscall " + nr + ": " + e);
                 assertEquals(nr, s.number(), "the events come in order: none of them ran and skipped its trap");
-                ip += 9;
+                ip += Code.SYSCALL_BLOCK;
                 assertEquals(ip, c.instructionPointer(), "after syscall " + nr);
                 c.setSyscallResult(0);
             }
-            GuestEvent.Syscall i386 = assertInstanceOf(GuestEvent.Syscall.class, c.switchTo());
-            assertEquals(20, i386.number(), "int 0x80 is trapped with its 32-bit number");
-            assertTrue(space.subprocess().alive(), "exit and exit_group (60, 231) were trapped, not run");
+            if (GuestCode.AMD64) {
+                GuestEvent.Syscall i386 = assertInstanceOf(GuestEvent.Syscall.class, c.switchTo());
+                assertEquals(20, i386.number(), "int 0x80 is trapped with its 32-bit number");
+            }
+            assertTrue(space.subprocess().alive(), "exit and exit_group (" + TestArch.table().require("exit") + ", "
+                    + TestArch.table().require("exit_group") + ") were trapped, not run");
             assertTrue(numbers.size() >= 449, "at most uretprobe and uprobe are left out");
         }
     }
@@ -152,18 +211,21 @@ class TrapMechanismKernelTest {
      */
     @Test
     void jumpingIntoTheStubOrCodePageRunsNothing() {
-        if (!GuestCode.AMD64) {
-            return;
-        }
         long stubSyscall = platform.facts().stubAddress() + TestArch.program().stub().syscallOffset();
         long restorerSyscall = platform.facts().stubAddress() - dev.tether.spi.TrapRegion.SIZE
-                + TrapTesting.trapArch().handler().syscallOffset() + 7; // after "movq $15,%rax"
-        // open, openat, execve, ptrace, kill, mmap, clone, seccomp, rt_sigaction, mprotect, munmap, sigaltstack
-        List<Integer> numbers = List.of(2, 257, 59, 101, 62, 9, 56, 317, 13, 10, 11, 131);
+                + TrapTesting.trapArch().handler().syscallOffset()
+                + (GuestCode.AMD64 ? 7 : 4); // after the restorer's "movq $15,%rax" (7 bytes) / "movz x8, #139" (4)
+        // by name: arm64 has no open (the generic table, include/uapi/asm-generic/unistd.h)
+        List<Integer> numbers = new java.util.ArrayList<>();
+        for (String name : List.of("open", "openat", "execve", "ptrace", "kill", "mmap", "clone", "seccomp", "rt_sigaction",
+                "mprotect", "munmap", "sigaltstack")) {
+            TestArch.table().number(name).ifPresent(numbers::add);
+        }
+        assertTrue(numbers.size() >= 11, "the table knows them: " + numbers);
         for (long target : new long[] {stubSyscall, restorerSyscall}) {
             for (int nr : numbers) {
                 try (GuestAddressSpace space = trap.newAddressSpace()) {
-                    GuestContext c = load(space, new Code().movRax(nr).jmpAbs(target));
+                    GuestContext c = load(space, new Code().number(nr).jmpAbs(target));
                     GuestEvent e = c.switchTo();
                     String where = String.format("syscall %d through 0x%x", nr, target);
                     if (e instanceof GuestEvent.Syscall) {
@@ -174,6 +236,64 @@ class TrapMechanismKernelTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The thread pointer Java sets is the guest's from its first instruction, and a change between events
+     * reaches it: on x86-64 through fs_base (the handler's arch_prctl), on arm64 through TPIDR_EL0 (the
+     * thread's boot fault, then the handler's msr), where Java also reads what the guest set itself.
+     */
+    @Test
+    void theThreadPointerJavaSetsIsTheGuestsAndArm64sOwnIsReadBack() {
+        try (GuestAddressSpace space = trap.newAddressSpace()) {
+            Subprocess sp = space.subprocess();
+            long block = sp.mapAnonymous(0, PAGE, 3);
+            java.nio.ByteBuffer w = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            w.putLong(0x1111_2222_3333_4444L).putLong(0x5555_6666_7777_8888L);
+            sp.write(block, w.array(), 0, 16);
+            // x86-64 reads the word at fs_base, arm64 the register itself
+            long first = GuestCode.AMD64 ? block : 0x7777_1000L;
+            long second = GuestCode.AMD64 ? block + 8 : 0x7777_2000L;
+            Code code = new Code().threadPointerToArg0().number(GuestCode.GETPID).syscall();
+            if (!GuestCode.AMD64) {
+                code.setThreadPointer(0x4321).number(GuestCode.GETPID).syscall();
+            }
+            code.threadPointerToArg0().number(GuestCode.GETPID).syscall().spin();
+            GuestContext c = load(space, code);
+            c.setTls(first);
+            assertEquals(GuestCode.AMD64 ? 0x1111_2222_3333_4444L : first, syscallArg0(c.switchTo()),
+                    "before its first system call the guest runs with Java's thread pointer");
+            assertEquals(first, c.tls());
+            if (!GuestCode.AMD64) {
+                syscallArg0(c.switchTo());
+                assertEquals(0x4321, c.tls(), "Java reads the TPIDR_EL0 the guest set with msr");
+            }
+            c.setTls(second);
+            assertEquals(GuestCode.AMD64 ? 0x5555_6666_7777_8888L : second, syscallArg0(c.switchTo()), "Java's change reached the guest");
+        }
+    }
+
+    private static long syscallArg0(GuestEvent e) {
+        GuestEvent.Syscall s = assertInstanceOf(GuestEvent.Syscall.class, e, () -> "expected a system call, got " + e);
+        assertEquals(GuestCode.GETPID, s.number());
+        return s.arg(0);
+    }
+
+    /**
+     * A subprocess killed from outside before (or while) its guest thread is set up: the first switch ends
+     * with Exited, as a kill while the guest runs does, not with the set-up call's error (under arm64-check's
+     * emulation, the contract's kill 50 ms after the switch began landed in the set-up).
+     */
+    @Test
+    void aSubprocessKilledBeforeTheFirstSwitchEndsItWithExited() throws Exception {
+        try (GuestAddressSpace space = trap.newAddressSpace()) {
+            GuestContext c = load(space, new Code().spin());
+            dev.tether.linux.Sys.kill(space.subprocess().pid(), dev.tether.abi.Signals.SIGKILL);
+            GuestEvent.Exited x = assertInstanceOf(GuestEvent.Exited.class, c.switchTo());
+            assertEquals(dev.tether.abi.Signals.SIGKILL, x.status(), x.description());
+            assertTrue(x.description().contains("killed"), x.description());
+            assertInstanceOf(GuestEvent.Exited.class, c.switchTo(), "and every later switch");
         }
     }
 
@@ -194,9 +314,9 @@ class TrapMechanismKernelTest {
         TrapGuestPlatform sleepy = TrapTesting.trap(platform, 0);
         try (GuestAddressSpace space = sleepy.newAddressSpace()) {
             assertEquals(0, sleepy.spinNanos());
-            GuestContext c = load(space, new Code().movRax(39).syscall().movRax(39).syscall().spin());
+            GuestContext c = load(space, new Code().number(GuestCode.GETPID).syscall().number(GuestCode.GETPID).syscall().spin());
             for (int i = 0; i < 2; i++) {
-                assertEquals(39, assertInstanceOf(GuestEvent.Syscall.class, c.switchTo()).number());
+                assertEquals(GuestCode.GETPID, assertInstanceOf(GuestEvent.Syscall.class, c.switchTo()).number());
             }
         } finally {
             sleepy.close();

@@ -2,6 +2,8 @@ package dev.tether.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.guest.GuestAddressSpace;
 import dev.tether.guest.GuestContext;
@@ -40,6 +42,27 @@ class TrapSwitchKernelTest extends GuestSwitchContract {
             GuestContext c = load(space, new GuestCode().nullLoad());
             assertEquals(dev.tether.guest.FaultAccess.READ, assertInstanceOf(GuestEvent.Fault.class, c.switchTo()).access());
             assertEquals(dev.tether.guest.FaultAccess.READ, assertInstanceOf(GuestEvent.Fault.class, c.switchTo()).access());
+        }
+    }
+
+    /**
+     * amd64: the contract's single step (eflags.TF in the frame survives rt_sigreturn). arm64: refused by
+     * name, since rt_sigreturn clears PSTATE.SS for a thread ptrace does not step (user_regs_reset_single_step,
+     * arch/arm64/kernel/ptrace.c): seen in arm64-check, the guest ran on to its system call. Nothing runs.
+     */
+    @Override
+    @Test
+    void singleSteppingStopsAfterOneInstruction() {
+        if (GuestCode.AMD64) {
+            super.singleSteppingStopsAfterOneInstruction();
+            return;
+        }
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            GuestContext c = load(space, new GuestCode().nop().number(GuestCode.GETPID).syscall().spin());
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> c.setSingleStep(true));
+            assertTrue(e.getMessage().contains("single-stepping") && e.getMessage().contains("ptrace"), e.getMessage());
+            c.setSingleStep(false);
+            assertEquals(GuestCode.GETPID, assertInstanceOf(GuestEvent.Syscall.class, c.switchTo()).number(), "the context still runs");
         }
     }
 
