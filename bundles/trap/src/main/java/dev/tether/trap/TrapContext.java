@@ -1,6 +1,5 @@
 package dev.tether.trap;
 
-import dev.tether.abi.Errno;
 import dev.tether.abi.Signals;
 import dev.tether.api.PlatformClosedException;
 import dev.tether.api.Registers;
@@ -53,6 +52,10 @@ final class TrapContext implements GuestContext {
     private volatile boolean interruptRequested;
     /** Whether to spin now (turned off for a while after spins in a row ran out). */
     private final AdaptiveSpin spin;
+    /** Where the guest thread runs: on the Java thread's CPU, or off it while both spin. */
+    final GuestPlacement placement;
+    /** Whether the SPIN word last written lets the handler spin (mapRegion writes the platform's budget). */
+    private boolean handlerSpinning;
 
     TrapContext(TrapAddressSpace space) {
         this.space = space;
@@ -62,6 +65,8 @@ final class TrapContext implements GuestContext {
         this.tlsIndex = p.guestArch.tlsRegisterIndex();
         this.decoder = new FrameDecoder(p, space.sp);
         this.spin = new AdaptiveSpin(p.javaSpinNanos > 0);
+        this.placement = new GuestPlacement(p.usableMask);
+        this.handlerSpinning = p.handlerSpins > 0;
     }
 
     // ---------------------------------------------------------------- state
@@ -195,16 +200,26 @@ final class TrapContext implements GuestContext {
                 interruptRequested = false;
                 return INTERRUPTED;
             }
-            while (true) {
-                if (region == null) {
-                    start();
-                } else {
-                    resume();
+            boolean fresh = region == null;
+            if (fresh) {
+                start(); // before the binding below: core's set-up hand-offs bind this thread their own way
+            }
+            int cpu = p.threads.enterSwitch(space.sp);
+            try {
+                while (true) {
+                    placement.follow(tid, cpu, spin.on());
+                    if (fresh) {
+                        fresh = false; // it runs since its detach
+                    } else {
+                        resume();
+                    }
+                    GuestEvent e = await();
+                    if (e != SPURIOUS) {
+                        return e;
+                    }
                 }
-                GuestEvent e = await();
-                if (e != SPURIOUS) {
-                    return e;
-                }
+            } finally {
+                p.threads.exitSwitch(space.sp, cpu);
             }
         } finally {
             switching.set(null);
@@ -264,11 +279,16 @@ final class TrapContext implements GuestContext {
             tlsAtEvent = words[tlsIndex];
         }
         ucOff = -1;
-        region.put(TrapRegion.SPIN, spin.on() ? p.handlerSpins : 0);
+        // The handler read SPIN when it published this event: what the previous resume wrote
+        boolean handlerSpun = handlerSpinning;
+        handlerSpinning = spin.on();
+        region.put(TrapRegion.SPIN, handlerSpinning ? p.handlerSpins : 0);
         region.setVolatile(TrapRegion.STATE, TrapRegion.RESUME);
         if (region.getVolatile(TrapRegion.GUEST_SLEEPING) != 0) {
             SharedMemory.futexWake(p.futexNr, region.jvmAddress + TrapRegion.STATE, 1);
-            spin.missed(); // the handler's spin ran out before Java answered
+            if (handlerSpun) {
+                spin.missed(); // the handler's spin ran out before Java answered
+            }
         }
     }
 
@@ -319,28 +339,7 @@ final class TrapContext implements GuestContext {
 
     /** Null while the guest thread exists; else the Exited event, kept for every later switch. */
     private GuestEvent.Exited checkAlive() {
-        int pid = space.sp.pid();
-        try {
-            Sys.tgkill(pid, tid, 0);
-            return null;
-        } catch (LinuxException e) {
-            if (e.errno() != Errno.ESRCH) {
-                throw e;
-            }
-        }
-        // An untraced thread leaves no wait status to read: tell from what is left how it ended.
-        boolean processLives;
-        try {
-            Sys.kill(pid, 0);
-            processLives = !java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat")).contains(") Z ");
-        } catch (LinuxException | java.io.IOException e) {
-            processLives = false;
-        }
-        exited = processLives
-                ? new GuestEvent.Exited(Signals.SIGSYS, "guest thread " + tid + " of subprocess " + pid
-                        + " was killed alone (SIGSYS: the subprocess filter kills a thread for a call it made from the stub page)")
-                : new GuestEvent.Exited(Signals.SIGKILL, "guest thread " + tid + " of subprocess " + pid
-                        + " was killed with its subprocess (SIGKILL from outside, or the subprocess was destroyed)");
+        exited = GuestThreadEnd.check(space.sp.pid(), tid);
         return exited;
     }
 
