@@ -113,8 +113,24 @@ class GuestPlacementTest {
         assertEquals(1, g.moves());
     }
 
+    private static void missRow(AdaptiveSpin s) {
+        for (int i = 0; i < AdaptiveSpin.MISSES; i++) {
+            s.missed();
+        }
+    }
+
+    /** Round trips until spinning is on again. */
+    private static int pausedFor(AdaptiveSpin s) {
+        int n = 0;
+        while (!s.roundTrip()) {
+            n++;
+            assertTrue(n <= AdaptiveSpin.MAX_PAUSE, "a pause over MAX_PAUSE");
+        }
+        return n;
+    }
+
     @Test
-    void adaptiveSpinTurnsOffAfterMissesInARowAndComesBack() {
+    void adaptiveSpinPausesAfterMissesInARowLongerWhileTriesFail() {
         AdaptiveSpin s = new AdaptiveSpin(true);
         for (int i = 0; i < AdaptiveSpin.MISSES - 1; i++) {
             s.missed();
@@ -126,10 +142,18 @@ class GuestPlacementTest {
         assertTrue(s.on(), "fewer than MISSES in a row");
         s.missed();
         assertFalse(s.on());
-        for (int i = 0; i < AdaptiveSpin.PAUSE; i++) {
-            assertFalse(s.roundTrip(), "off for PAUSE round trips: " + i);
+        assertEquals(AdaptiveSpin.MIN_PAUSE, pausedFor(s), "the first pause");
+        missRow(s); // the try failed at once: twice as long
+        assertEquals(2 * AdaptiveSpin.MIN_PAUSE, pausedFor(s));
+        for (int i = 0; i < 10; i++) {
+            missRow(s);
+            pausedFor(s);
         }
-        assertTrue(s.roundTrip(), "then tried again");
+        missRow(s);
+        assertEquals(AdaptiveSpin.MAX_PAUSE, pausedFor(s), "capped");
+        s.hit(); // a try that worked: the next pause is short again
+        missRow(s);
+        assertEquals(AdaptiveSpin.MIN_PAUSE, pausedFor(s));
         assertFalse(new AdaptiveSpin(false).on(), "no budget: never");
     }
 }
