@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TrapPlacementKernelTest {
     static StubPlatformImpl platform;
     /** Round trips per measured window. */
-    static final int WINDOW = 2000;
+    static final int WINDOW = 1000;
 
     @BeforeAll
     static void start() {
@@ -143,7 +143,8 @@ class TrapPlacementKernelTest {
     /**
      * Spinning with two usable CPUs: the guest thread may run on every usable CPU but the Java thread's,
      * and in a steady state neither side sleeps. The machine is shared, so a window of {@value #WINDOW}
-     * round trips passes when under 5% of them slept on either side, and some window within ~5 s must.
+     * round trips passes when under 5% of them slept on either side, and some window within ~10 s must
+     * (a window lasts a few ms: under a load of 8-40 other tasks, measured here, most windows still pass).
      */
     @Test
     void spinningTheSidesRunApartAndDoNotSleep() throws IOException {
@@ -167,7 +168,7 @@ class TrapPlacementKernelTest {
             int guest = guestTid(pid);
             Path guestTask = Path.of("/proc/" + pid + "/task/" + guest);
             Path me = Path.of("/proc/thread-self");
-            long deadline = System.nanoTime() + 5_000_000_000L;
+            long deadline = System.nanoTime() + 10_000_000_000L;
             String best = "none";
             long bestSlept = Long.MAX_VALUE;
             int apartSeen = 0;
@@ -193,7 +194,7 @@ class TrapPlacementKernelTest {
                     return;
                 }
             }
-            fail("no window of " + WINDOW + " spinning round trips without sleeps within 5 s (best: " + best + "; windows seen"
+            fail("no window of " + WINDOW + " spinning round trips without sleeps within 10 s (best: " + best + "; windows seen"
                     + " apart: " + apartSeen + "; load: " + Files.readString(Path.of("/proc/loadavg")).trim() + ")");
         } finally {
             trap.close();
