@@ -257,6 +257,11 @@ final class TrapContext implements GuestContext {
         fpSet = null;
         t.detach(words, legacy, fp);
         tlsAtEvent = tls();
+        if (interruptRequested) {
+            // interrupt() during the set-up found no thread to signal yet, or signalled a traced one,
+            // which stopped in its tracer (this thread) and lost the signal: signal it again
+            interrupt();
+        }
     }
 
     /** Writes Java's state into the frame and lets the handler return into the guest. */

@@ -203,6 +203,25 @@ class TrapMechanismKernelTest {
         }
     }
 
+    /**
+     * An interrupt while the first switch sets its guest thread up (not made yet, or still traced: a
+     * signal then stops it in its tracer, which discards it) is not lost: that switch returns Interrupted,
+     * although the guest only spins and makes no event of its own. Interrupts at 0..2 ms into the
+     * switch, which is about how long the set-up takes here.
+     */
+    @Test
+    void anInterruptDuringTheFirstSwitchsSetUpIsNotLost() throws Exception {
+        try (GuestAddressSpace space = trap.newAddressSpace()) {
+            for (int i = 0; i < 20; i++) {
+                GuestContext c = load(space, new Code().spin());
+                CompletableFuture<GuestEvent> ev = CompletableFuture.supplyAsync(c::switchTo, other);
+                java.util.concurrent.locks.LockSupport.parkNanos(i * 100_000L);
+                c.interrupt();
+                assertInstanceOf(GuestEvent.Interrupted.class, ev.get(10, TimeUnit.SECONDS), "interrupt " + i * 100 + " us into the first switch");
+            }
+        }
+    }
+
     /** Stopping the platform (its bundle) while a guest runs: the switch throws a typed error, the subprocess is gone. */
     @Test
     void closingThePlatformWhileAGuestRunsIsATypedErrorAndLeavesNoProcess() throws Exception {
