@@ -42,6 +42,27 @@ public final class StubThreadsImpl implements StubThreads {
         ((SubprocessImpl) subprocess).runsUntracedThreads();
     }
 
+    /** The ptrace switch's binding ({@code Sysemu}: CallerPin.enterHere, kept by the platform's PinReleaser), for another guest platform. */
+    @Override
+    public int enterSwitch(Subprocess subprocess) {
+        CallerPin pin = TracerThread.callerPin();
+        return pin == null ? -1 : pin.enterHere(core(subprocess).owner.releaser());
+    }
+
+    @Override
+    public void exitSwitch(Subprocess subprocess, int cpu) {
+        if (cpu >= 0) {
+            TracerThread.callerPin().exit(false, core(subprocess).owner.releaser());
+        }
+    }
+
+    private static SubprocessImpl core(Subprocess subprocess) {
+        if (!(subprocess instanceof SubprocessImpl)) {
+            throw new IllegalArgumentException("not a subprocess of the core bundle's platform: " + subprocess.getClass().getName());
+        }
+        return (SubprocessImpl) subprocess;
+    }
+
     private static final class Detachable implements DetachableThread {
         private final SubprocessImpl sp;
         private final Tracee t;

@@ -1,5 +1,6 @@
 package dev.tether.trap;
 
+import dev.tether.abi.Errno;
 import dev.tether.abi.Signals;
 import dev.tether.guest.GuestEvent;
 import dev.tether.linux.LinuxException;
@@ -27,6 +28,26 @@ final class Liveness {
         } catch (LinuxException | IOException e) {
             return false;
         }
+    }
+
+    /**
+     * Null while thread {@code tid} of process {@code pid} exists; else the Exited event that says how it
+     * ended (the liveness check after each timed-out wait).
+     */
+    static GuestEvent.Exited threadEnd(int pid, int tid) {
+        try {
+            Sys.tgkill(pid, tid, 0);
+            return null;
+        } catch (LinuxException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+        }
+        return processLives(pid)
+                ? new GuestEvent.Exited(Signals.SIGSYS, "guest thread " + tid + " of subprocess " + pid
+                        + " was killed alone (SIGSYS: the subprocess filter kills a thread for a call it made from the stub page)")
+                : new GuestEvent.Exited(Signals.SIGKILL, "guest thread " + tid + " of subprocess " + pid
+                        + " was killed with its subprocess (SIGKILL from outside, or the subprocess was destroyed)");
     }
 
     /**

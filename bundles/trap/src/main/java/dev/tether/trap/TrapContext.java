@@ -1,6 +1,5 @@
 package dev.tether.trap;
 
-import dev.tether.abi.Errno;
 import dev.tether.abi.Signals;
 import dev.tether.api.PlatformClosedException;
 import dev.tether.api.Registers;
@@ -21,10 +20,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * stub thread, and Java's side of the protocol (docs/trap.md, section 4).
  */
 final class TrapContext implements GuestContext {
-    /** How long Java sleeps at most before it checks that the guest thread still exists. */
-    static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /** ETIMEDOUT (include/uapi/asm-generic/errno.h). */
-    static final int ETIMEDOUT = 110;
     private static final GuestEvent.Interrupted INTERRUPTED = new GuestEvent.Interrupted();
     /** An interrupt signal nobody waits for any more (see {@link #interrupt}): resume and wait again. */
     private static final GuestEvent SPURIOUS = new GuestEvent.Interrupted();
@@ -52,8 +47,12 @@ final class TrapContext implements GuestContext {
     private GuestEvent.Exited exited;
     private final AtomicReference<Thread> switching = new AtomicReference<>();
     private volatile boolean interruptRequested;
-    /** Whether to spin now (turned off for a while after spins in a row ran out). */
-    private final AdaptiveSpin spin;
+    /** Set once close waits in {@link #awaitSwitchedOut}: a switch that ends then notifies it. */
+    private volatile boolean closeWaits;
+    /** Java's half of the hand-off on the region's STATE word: spin, sleep, wake. */
+    private final Handoff handoff;
+    /** Where the guest thread runs: on the Java thread's CPU, or off it while both spin. */
+    final GuestPlacement placement;
 
     TrapContext(TrapAddressSpace space) {
         this.space = space;
@@ -63,7 +62,8 @@ final class TrapContext implements GuestContext {
         this.tls = new ThreadPointer(p.guestArch.tlsRegisterIndex(), p.trapArch.tlsByHandler(), p.layout.arch());
         this.fpSize = p.trapArch.fpStateSize();
         this.decoder = new FrameDecoder(p, space.sp);
-        this.spin = new AdaptiveSpin(p.javaSpinNanos > 0);
+        this.handoff = new Handoff(p);
+        this.placement = new GuestPlacement(p.usableMask);
     }
 
     // ---------------------------------------------------------------- state
@@ -198,28 +198,40 @@ final class TrapContext implements GuestContext {
                 interruptRequested = false;
                 return INTERRUPTED;
             }
-            while (true) {
-                if (region == null) {
-                    try {
-                        start();
-                    } catch (PlatformClosedException e) {
-                        throw e;
-                    } catch (RuntimeException e) {
-                        exited = Liveness.killedDuringSetUp(space.sp.pid(), e); // or the failure, if the subprocess lives
-                        return exited;
+            boolean fresh = region == null;
+            if (fresh) {
+                try {
+                    start(); // before the binding below: core's set-up hand-offs bind this thread their own way
+                } catch (PlatformClosedException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    exited = Liveness.killedDuringSetUp(space.sp.pid(), e); // or the failure, if the subprocess lives
+                    return exited;
+                }
+            }
+            int cpu = p.threads.enterSwitch(space.sp);
+            try {
+                while (true) {
+                    placement.follow(tid, cpu, handoff.spinning());
+                    if (fresh) {
+                        fresh = false; // it runs since its detach
+                    } else {
+                        resume();
                     }
-                } else {
-                    resume();
+                    GuestEvent e = await();
+                    if (e != SPURIOUS) {
+                        return e;
+                    }
                 }
-                GuestEvent e = await();
-                if (e != SPURIOUS) {
-                    return e;
-                }
+            } finally {
+                p.threads.exitSwitch(space.sp, cpu);
             }
         } finally {
             switching.set(null);
-            synchronized (this) {
-                notifyAll();
+            if (closeWaits) { // a monitor and notifyAll per switch showed in its profile: only when close waits
+                synchronized (this) {
+                    notifyAll();
+                }
             }
         }
     }
@@ -258,6 +270,11 @@ final class TrapContext implements GuestContext {
         }
         t.detach(run, legacy, fp);
         tls.started(words);
+        if (interruptRequested) {
+            // interrupt() during the set-up found no thread to signal yet, or signalled a traced one,
+            // which stopped in its tracer (this thread) and lost the signal: signal it again
+            interrupt();
+        }
     }
 
     /** Writes Java's state into the frame and lets the handler return into the guest. */
@@ -282,41 +299,14 @@ final class TrapContext implements GuestContext {
         }
         tls.resume(region, words);
         ucOff = -1;
-        region.put(TrapRegion.SPIN, spin.on() ? p.handlerSpins : 0);
-        region.setVolatile(TrapRegion.STATE, TrapRegion.RESUME);
-        if (region.getVolatile(TrapRegion.GUEST_SLEEPING) != 0) {
-            SharedMemory.futexWake(p.futexNr, region.jvmAddress + TrapRegion.STATE, 1);
-            spin.missed(); // the handler's spin ran out before Java answered
-        }
+        handoff.resume(region);
     }
 
-    /** Waits for the handler's next event: spin, then sleep on the futex with a timeout and a liveness check. */
+    /** Waits for the handler's next event, with a liveness check after each timed-out sleep. */
     private GuestEvent await() {
-        long budget = spin.roundTrip() ? p.javaSpinNanos : 0;
-        long t0 = budget > 0 ? System.nanoTime() : 0;
+        int r = handoff.await(region, space);
         while (true) {
-            if (region.getAcquire(TrapRegion.STATE) == TrapRegion.EVENT) {
-                if (budget > 0) {
-                    spin.hit();
-                }
-                return decode();
-            }
-            if (budget > 0) {
-                if (System.nanoTime() - t0 < budget) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                budget = 0;
-                spin.missed();
-            }
-            region.setVolatile(TrapRegion.JAVA_SLEEPING, 1);
-            long s = region.getVolatile(TrapRegion.STATE);
-            long r = 0;
-            if (s != TrapRegion.EVENT && !space.closed) {
-                r = SharedMemory.futexWait(p.futexNr, region.jvmAddress + TrapRegion.STATE, (int) s, WAIT_NANOS);
-            }
-            region.setVolatile(TrapRegion.JAVA_SLEEPING, 0);
-            if (region.getAcquire(TrapRegion.STATE) == TrapRegion.EVENT) {
+            if (r == Handoff.EVENT) {
                 return decode();
             }
             if (space.closed) {
@@ -326,32 +316,19 @@ final class TrapContext implements GuestContext {
                 }
                 return INTERRUPTED;
             }
-            if (r == -ETIMEDOUT) {
+            if (r == Handoff.TIMED_OUT) {
                 GuestEvent.Exited x = checkAlive();
                 if (x != null) {
                     return x;
                 }
             }
+            r = handoff.sleep(region, space);
         }
     }
 
     /** Null while the guest thread exists; else the Exited event, kept for every later switch. */
     private GuestEvent.Exited checkAlive() {
-        int pid = space.sp.pid();
-        try {
-            Sys.tgkill(pid, tid, 0);
-            return null;
-        } catch (LinuxException e) {
-            if (e.errno() != Errno.ESRCH) {
-                throw e;
-            }
-        }
-        // An untraced thread leaves no wait status to read: tell from what is left how it ended.
-        exited = Liveness.processLives(pid)
-                ? new GuestEvent.Exited(Signals.SIGSYS, "guest thread " + tid + " of subprocess " + pid
-                        + " was killed alone (SIGSYS: the subprocess filter kills a thread for a call it made from the stub page)")
-                : new GuestEvent.Exited(Signals.SIGKILL, "guest thread " + tid + " of subprocess " + pid
-                        + " was killed with its subprocess (SIGKILL from outside, or the subprocess was destroyed)");
+        exited = Liveness.threadEnd(space.sp.pid(), tid);
         return exited;
     }
 
@@ -426,6 +403,7 @@ final class TrapContext implements GuestContext {
 
     /** Waits (up to 10 s) until no thread is switched into this context. */
     synchronized void awaitSwitchedOut() {
+        closeWaits = true;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (switching.get() != null && System.nanoTime() < deadline) {
             try {

@@ -33,14 +33,13 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
     /** gVisor's deepSleepTimeoutNS (20 µs, {@code pkg/sentry/platform/systrap/shared_context.go}): spinning as gVisor does. */
     public static final long GVISOR_SPIN_MICROS = 20;
     /**
-     * The default spin budget: none, both sides sleep on the futex at once, which costs no CPU while
-     * waiting. Spinning did not pay off on the 2-vCPU VMs measured (README, "Trap platform"): with
-     * gVisor's 20 µs a round trip took ~60 µs on a quiet machine, as without spinning, because the guest
-     * thread and the Java thread ran on different CPUs and every wake-up crossed to a halted vCPU; on one
-     * CPU (taskset) a round trip took ~3.4 µs. Binding both to one CPU, as the ptrace switch does, is the
-     * next step; until then spinning is something to configure ({@code spinMicros}), not the default.
+     * The default spin budget: gVisor's. It is used only when the process may run on two CPUs or more
+     * (sched_getaffinity(2)); then both sides poll on different CPUs and a round trip makes no system
+     * call but the guest's trap and its rt_sigreturn. On one CPU both sides sleep on the futex at once,
+     * on that CPU ({@link GuestPlacement}). {@code spinMicros} 0 chooses that everywhere: no CPU burnt
+     * while waiting, a round trip about as fast as the ptrace switch (README, Trap platform).
      */
-    public static final long DEFAULT_SPIN_MICROS = 0;
+    public static final long DEFAULT_SPIN_MICROS = GVISOR_SPIN_MICROS;
     /**
      * The handler's polls per µs of spin budget, measured once on this CPU: the handler has no clock
      * (no vDSO in a stub), and one {@code pause} takes from a few to ~140 cycles depending on the core
@@ -71,6 +70,8 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
     final long javaSpinNanos;
     final long handlerSpins;
     final int usableCpus;
+    /** The CPUs this process may use (sched_getaffinity(2) of the process, at construction). */
+    final long[] usableMask;
     final long futexNr;
     final long ftruncateNr;
     final long sigaltstackNr;
@@ -101,7 +102,8 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
         this.trapArch = trapArch;
         this.layout = layout;
         this.table = table;
-        this.usableCpus = usableCpus();
+        this.usableMask = Sys.getAffinity(Sys.getpid());
+        this.usableCpus = count(usableMask);
         boolean spin = usableCpus >= 2;
         this.javaSpinNanos = spin ? spinMicros * 1000 : 0;
         this.handlerSpins = spin ? spinMicros * HANDLER_POLLS_PER_MICRO : 0;
@@ -112,10 +114,10 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
         this.rtSigactionNr = table.require("rt_sigaction");
     }
 
-    /** The CPUs this JVM may run on (sched_getaffinity(2) of the process). */
-    static int usableCpus() {
+    /** The CPUs in an affinity mask. */
+    static int count(long[] mask) {
         int n = 0;
-        for (long w : Sys.getAffinity(Sys.getpid())) {
+        for (long w : mask) {
             n += Long.bitCount(w);
         }
         return n;

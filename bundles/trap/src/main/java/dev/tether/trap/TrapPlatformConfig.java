@@ -11,7 +11,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public @interface TrapPlatformConfig {
     @AttributeDefinition(name = "Spin budget (µs)", description = "How long Java and the guest's handler poll the shared"
             + " word before they sleep on a futex (gVisor spins 20 µs). Only used when the JVM may run on two CPUs or"
-            + " more. 0 (the default): always sleep, the fastest measured here (README, Trap platform).", min = "0", max = "1000000")
+            + " more (then the two sides run on different CPUs); with one CPU, or 0, both sleep at once, on one CPU (README,"
+            + " Trap platform). Default 20, gVisor's deepSleepTimeoutNS.", min = "0", max = "1000000")
     long spinMicros() default TrapGuestPlatform.DEFAULT_SPIN_MICROS;
 
     @AttributeDefinition(name = "Service ranking", description = "service.ranking of the GuestPlatform service. The"

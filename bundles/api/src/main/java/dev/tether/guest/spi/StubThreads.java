@@ -29,4 +29,30 @@ public interface StubThreads {
      * @throws IllegalArgumentException if {@code subprocess} was not made by the core bundle's platform
      */
     void hostUntracedThreads(Subprocess subprocess);
+
+    /**
+     * Binds the calling thread to a CPU for one guest switch of a platform other than core's, as core's
+     * ptrace switch binds its own caller: to the CPU the thread is bound to already, else the one it
+     * runs on now. The binding is kept after {@link #exitSwitch} for about a millisecond, so that a
+     * thread switching back to back pays for it once, and then given back (the thread's own mask); now
+     * and then one switch runs unbound, so that the scheduler can move the thread. A guest platform
+     * binds its guest thread relative to that CPU (the trap platform: the same CPU when both sides
+     * sleep between events, another one when both spin; docs/trap.md, section 8).
+     *
+     * @param subprocess the guest's subprocess (its platform gives the binding back)
+     * @return the CPU the calling thread is bound to until {@link #exitSwitch}, or -1 if it runs
+     *         unbound this time (a virtual thread, a cpuset that refuses, or a rebalancing switch)
+     * @throws IllegalArgumentException if {@code subprocess} was not made by the core bundle's platform
+     */
+    default int enterSwitch(Subprocess subprocess) {
+        return -1;
+    }
+
+    /**
+     * Ends a switch that {@link #enterSwitch} began on the calling thread (the binding is kept a short while).
+     *
+     * @param cpu what {@link #enterSwitch} returned (-1: nothing to end)
+     */
+    default void exitSwitch(Subprocess subprocess, int cpu) {
+    }
 }

@@ -6,5 +6,5 @@
  * service {@link dev.tether.guest.spi.StubThreads}; not for applications.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package dev.tether.guest.spi;

@@ -224,7 +224,7 @@ final class BenchRun {
             c.setLazyFloatingPoint(!fp);
             java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
             long javaCpu0 = mx.getCurrentThreadCpuTime();
-            long guestTicks0 = cpuTicks(sp.pid());
+            long guestNs0 = cpuNanos(sp.pid());
             int n0 = s.n;
             Budget b = new Budget(seconds);
             while (b.more(s)) {
@@ -240,24 +240,33 @@ final class BenchRun {
             }
             long trips = Math.max(1, s.n - n0);
             double javaUs = (mx.getCurrentThreadCpuTime() - javaCpu0) / 1000.0 / trips;
-            double guestUs = (cpuTicks(sp.pid()) - guestTicks0) * 1e6 / CLOCK_TICKS / trips;
+            double guestUs = (cpuNanos(sp.pid()) - guestNs0) / 1000.0 / trips;
             out.add(String.format(Locale.ROOT, "# guest_syscall/switch: CPU time per round trip (recorded samples): Java thread"
-                    + " %.2f us, guest process %.2f us (utime+stime, %d Hz ticks: coarse)", javaUs, guestUs, CLOCK_TICKS));
+                    + " %.2f us (its CPU clock), guest process %.2f us (schedstat run time of all its threads)", javaUs, guestUs));
         }
     }
 
-    /** USER_HZ, the unit of /proc/PID/stat's utime and stime: 100 on Linux (proc(5), "(14) utime"). */
-    static final int CLOCK_TICKS = 100;
-
-    /** utime + stime of process {@code pid}, all its threads (proc(5): fields 14 and 15 of /proc/PID/stat), or 0. */
-    static long cpuTicks(int pid) {
-        try {
-            String st = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14, 15 counted from 3 (state)
+    /**
+     * The time every thread of process {@code pid} has run on a CPU, in ns: the first field of each
+     * /proc/PID/task/TID/schedstat (proc(5), "/proc/[pid]/schedstat"; Linux's
+     * Documentation/scheduler/sched-stats.rst), exact where utime+stime are sampled at 100 Hz; 0 if
+     * unreadable.
+     */
+    static long cpuNanos(int pid) {
+        long sum = 0;
+        try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/" + pid + "/task"))) {
+            for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                try {
+                    String st = java.nio.file.Files.readString(t.resolve("schedstat")).trim();
+                    sum += Long.parseLong(st.substring(0, st.indexOf(' ')));
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the thread ended meanwhile: its time is gone with it
+                }
+            }
         } catch (java.io.IOException | RuntimeException e) {
             return 0;
         }
+        return sum;
     }
 
     void unmap(Samples s) {
