@@ -78,7 +78,7 @@ final class Breakpoints {
      * wait must not block ({@link StopWaiter}).
      */
     static void roundTrip(Tracee t, NativeMemory buf, int size, long back) {
-        RoundTrip r = RoundTrip.begin(t.tid, Ptrace.PTRACE_CONT, Tracee.WAIT_OPTIONS, true, true)
+        RoundTrip r = RoundTrip.begin(t.tid, Ptrace.PTRACE_CONT, StopWaiter.WAIT_OPTIONS, true, true)
                 .set(Ptrace.NT_PRSTATUS, buf, size).get(Ptrace.NT_PRSTATUS, buf, back);
         t.faults.reset();
         int sig = t.waits.roundTrip(r, t.regs.roundTrip);

@@ -143,7 +143,7 @@ final class Sysemu {
         while (true) {
             // SETREGSET (the first time), PTRACE_SYSEMU, the wait and the GETREGSETs: one native call.
             // A pinned tracer (see run) blocks in wait4 at once; else it yields to the stub first.
-            RoundTrip r = RoundTrip.begin(t.tid, GuestPlatformImpl.ptraceRequest(c.singleStep), Tracee.WAIT_OPTIONS, false, !pinned);
+            RoundTrip r = RoundTrip.begin(t.tid, GuestPlatformImpl.ptraceRequest(c.singleStep), StopWaiter.WAIT_OPTIONS, false, !pinned);
             if (setRegs) {
                 r.set(Ptrace.NT_PRSTATUS, b.regs, regsSize);
             }

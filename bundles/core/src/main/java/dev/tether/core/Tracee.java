@@ -16,8 +16,6 @@ import dev.tether.linux.Sys;
  * except the getters must run on the owner thread.
  */
 final class Tracee {
-    /** Wait options for every tracee wait: __WALL (clone children too) | WUNTRACED (gVisor's thread.wait; wait4(2)). */
-    static final int WAIT_OPTIONS = Wait.__WALL | Wait.WUNTRACED;
     /** PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL = 0x100041 (gVisor's
      * thread.attach; ptrace(2), PTRACE_SETOPTIONS). */
     static final long OPTIONS = Ptrace.PTRACE_O_TRACESYSGOOD | Ptrace.PTRACE_O_TRACEEXIT | Ptrace.PTRACE_O_EXITKILL;

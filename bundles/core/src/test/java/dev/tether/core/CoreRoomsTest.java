@@ -37,7 +37,6 @@ class CoreRoomsTest {
             "GuestPlatformImpl <-> PtraceAddressSpace",
             "PtraceAddressSpace <-> PtraceGuestContext",
             "PtraceGuestContext <-> Sysemu",
-            "StopWaiter <-> Tracee",
             "Breakpoints <-> Tracee");
 
     private static final Path MAIN = Path.of("src/main/java/dev/tether/core");
