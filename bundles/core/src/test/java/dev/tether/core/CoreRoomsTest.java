@@ -36,8 +36,7 @@ class CoreRoomsTest {
     private static final Set<String> KNOWN = Set.of(
             "GuestPlatformImpl <-> PtraceAddressSpace",
             "PtraceAddressSpace <-> PtraceGuestContext",
-            "PtraceGuestContext <-> Sysemu",
-            "Breakpoints <-> Tracee");
+            "PtraceGuestContext <-> Sysemu");
 
     private static final Path MAIN = Path.of("src/main/java/dev/tether/core");
 
