@@ -5,6 +5,7 @@ import dev.tether.api.StubDiedException;
 import dev.tether.api.Subprocess;
 import dev.tether.guest.GuestAddressSpace;
 import dev.tether.guest.GuestContext;
+import dev.tether.spi.GuestArch;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,16 +16,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * the same thread writes its FP state back only when Java changed it.
  */
 final class PtraceAddressSpace implements GuestAddressSpace {
-    final GuestPlatformImpl guests;
     final SubprocessImpl subprocess;
+    final GuestArch arch;
+    /** The FP regset the kernel accepts and its size, probed once by the first switch. */
+    final FpRegset fpRegset;
     /** The context whose FP/TLS state each SYSEMU stub thread holds now. */
     private final Map<Tracee, PtraceGuestContext> loaded = new ConcurrentHashMap<>();
     private final Set<PtraceGuestContext> contexts = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    PtraceAddressSpace(GuestPlatformImpl guests, SubprocessImpl subprocess) {
-        this.guests = guests;
+    PtraceAddressSpace(SubprocessImpl subprocess, GuestArch arch, FpRegset fpRegset) {
         this.subprocess = subprocess;
+        this.arch = arch;
+        this.fpRegset = fpRegset;
     }
 
     @Override

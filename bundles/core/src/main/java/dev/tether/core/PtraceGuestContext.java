@@ -96,7 +96,7 @@ final class PtraceGuestContext implements GuestContext {
     PtraceGuestContext(PtraceAddressSpace space) {
         this.space = space;
         this.layout = space.subprocess.first.regs.layout;
-        this.arch = space.guests.arch;
+        this.arch = space.arch;
         long[] init = space.subprocess.first.initRegs().words();
         this.regs = init;
         regs[layout.instructionPointerIndex()] = 0;
@@ -194,8 +194,8 @@ final class PtraceGuestContext implements GuestContext {
         }
         if (fp == null) {
             // not switched yet: the fresh state the first switch will load
-            return space.guests.fpSize() == 0 ? new byte[0]
-                    : arch.initialFloatingPointState(space.guests.fpRegset(), space.guests.fpSize());
+            return space.fpRegset.size() == 0 ? new byte[0]
+                    : arch.initialFloatingPointState(space.fpRegset.regset(), space.fpRegset.size());
         }
         byte[] out = new byte[fpLength];
         fp.read(0, out, 0, fpLength);
@@ -206,7 +206,7 @@ final class PtraceGuestContext implements GuestContext {
     public void setFloatingPointState(byte[] state) {
         if (fp != null && state.length != fpLength) {
             throw new IllegalArgumentException("FP state of " + fpLength + " bytes expected (regset 0x"
-                    + Integer.toHexString(space.guests.fpRegset()) + "), got " + state.length);
+                    + Integer.toHexString(space.fpRegset.regset()) + "), got " + state.length);
         }
         loadFloatingPoint(state);
         fpHolder = null;

@@ -51,13 +51,13 @@ final class Sysemu {
     }
 
     static GuestEvent run(PtraceGuestContext c, Tracee t) {
-        GuestPlatformImpl guests = c.space.guests;
+        FpRegset fp = c.space.fpRegset;
         GuestArch arch = c.arch;
         RegisterLayout layout = c.layout;
         try {
-            guests.probeFloatingPoint(t.tid);
-            int fpRegset = guests.fpRegset();
-            int fpSize = guests.fpSize();
+            fp.probe(t.tid);
+            int fpRegset = fp.regset();
+            int fpSize = fp.size();
             if (c.fp == null) {
                 c.loadFloatingPoint(arch.initialFloatingPointState(fpRegset, fpSize));
             }
@@ -143,7 +143,7 @@ final class Sysemu {
         while (true) {
             // SETREGSET (the first time), PTRACE_SYSEMU, the wait and the GETREGSETs: one native call.
             // A pinned tracer (see run) blocks in wait4 at once; else it yields to the stub first.
-            RoundTrip r = RoundTrip.begin(t.tid, GuestPlatformImpl.ptraceRequest(c.singleStep), StopWaiter.WAIT_OPTIONS, false, !pinned);
+            RoundTrip r = RoundTrip.begin(t.tid, ptraceRequest(c.singleStep), StopWaiter.WAIT_OPTIONS, false, !pinned);
             if (setRegs) {
                 r.set(Ptrace.NT_PRSTATUS, b.regs, regsSize);
             }
@@ -195,10 +195,15 @@ final class Sysemu {
         }
     }
 
+    /** The ptrace request that resumes guest code: one instruction at a time when single-stepping. */
+    static int ptraceRequest(boolean singleStep) {
+        return singleStep ? Ptrace.PTRACE_SYSEMU_SINGLESTEP : Ptrace.PTRACE_SYSEMU;
+    }
+
     /** Reads the FP state of stub thread {@code t} (stopped, traced by the caller) into {@code c}. */
     static void readFloatingPoint(PtraceGuestContext c, Tracee t) {
         try {
-            Sys.getRegset(t.tid, c.space.guests.fpRegset(), c.fp, c.space.guests.fpSize());
+            Sys.getRegset(t.tid, c.space.fpRegset.regset(), c.fp, c.space.fpRegset.size());
         } catch (LinuxException e) {
             throw t.lost(e, "reading a guest's FP state");
         }

@@ -34,7 +34,6 @@ class CoreRoomsTest {
      * StopWaiter (static helpers over a Tracee, which calls them).
      */
     private static final Set<String> KNOWN = Set.of(
-            "GuestPlatformImpl <-> PtraceAddressSpace",
             "PtraceAddressSpace <-> PtraceGuestContext",
             "PtraceGuestContext <-> Sysemu");
 
