@@ -12,14 +12,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A guest address space: one subprocess (gVisor's {@code subprocess} as a {@code platform.AddressSpace}).
- * Remembers whose FP state each of its SYSEMU stub threads holds, so that a context switched again on
- * the same thread writes its FP state back only when Java changed it.
+ * Makes its contexts and keeps the record, shared by them, of whose FP state each of its SYSEMU
+ * stub threads holds, so that a context switched again on the same thread writes its FP state back only
+ * when Java changed it. It calls its contexts (to make, interrupt and close them); they know it only as
+ * a {@link GuestAddressSpace}.
  */
 final class PtraceAddressSpace implements GuestAddressSpace {
-    final SubprocessImpl subprocess;
-    final GuestArch arch;
-    /** The FP regset the kernel accepts and its size, probed once by the first switch. */
-    final FpRegset fpRegset;
+    private final SubprocessImpl subprocess;
+    private final GuestArch arch;
+    private final FpRegset fpRegset;
     /** The context whose FP/TLS state each SYSEMU stub thread holds now. */
     private final Map<Tracee, PtraceGuestContext> loaded = new ConcurrentHashMap<>();
     private final Set<PtraceGuestContext> contexts = ConcurrentHashMap.newKeySet();
@@ -39,27 +40,18 @@ final class PtraceAddressSpace implements GuestAddressSpace {
     @Override
     public GuestContext newContext() {
         checkOpen();
-        PtraceGuestContext c = new PtraceGuestContext(this);
+        PtraceGuestContext c = new PtraceGuestContext(this, subprocess, arch, fpRegset, loaded);
         contexts.add(c);
+        if (closed) {
+            c.spaceClosed(); // closed meanwhile, perhaps before the close saw this context
+        }
         return c;
     }
 
-    void checkOpen() {
+    private void checkOpen() {
         if (closed) {
             throw new PlatformClosedException("guest address space " + subprocess.pid() + " is closed");
         }
-    }
-
-    boolean holds(Tracee t, PtraceGuestContext c) {
-        return loaded.get(t) == c;
-    }
-
-    PtraceGuestContext holder(Tracee t) {
-        return loaded.get(t);
-    }
-
-    void nowHolds(Tracee t, PtraceGuestContext c) {
-        loaded.put(t, c);
     }
 
     /**
@@ -75,6 +67,7 @@ final class PtraceAddressSpace implements GuestAddressSpace {
         }
         closed = true;
         for (PtraceGuestContext c : contexts) {
+            c.spaceClosed();
             c.interrupt();
         }
         for (PtraceGuestContext c : contexts) {

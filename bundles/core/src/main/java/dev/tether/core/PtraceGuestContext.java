@@ -1,6 +1,7 @@
 package dev.tether.core;
 
 import dev.tether.abi.Signals;
+import dev.tether.api.PlatformClosedException;
 import dev.tether.api.Registers;
 import dev.tether.api.StubDiedException;
 import dev.tether.guest.GuestAddressSpace;
@@ -12,6 +13,7 @@ import dev.tether.linux.Sys;
 import dev.tether.spi.GuestArch;
 import dev.tether.spi.RegisterLayout;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * The user state of one guest thread and its interrupt forwarder (gVisor's {@code ptrace.context}
@@ -19,7 +21,15 @@ import java.util.Arrays;
  * itself is {@link Sysemu}'s.
  */
 final class PtraceGuestContext implements GuestContext {
-    final PtraceAddressSpace space;
+    /** The address space that made this context, which calls it (to interrupt it, and at its close). */
+    private final GuestAddressSpace space;
+    final SubprocessImpl subprocess;
+    /** The FP regset the kernel accepts and its size, probed once by the first switch. */
+    final FpRegset fpRegset;
+    /** The context whose FP/TLS state each SYSEMU stub thread holds now (the address space's record). */
+    private final Map<Tracee, PtraceGuestContext> loaded;
+    /** Set by the address space's close (before it interrupts this context): no switch may start. */
+    private volatile boolean spaceClosed;
     final RegisterLayout layout;
     final GuestArch arch;
     /** General registers, in the layout's words. */
@@ -93,17 +103,41 @@ final class PtraceGuestContext implements GuestContext {
         }
     }
 
-    PtraceGuestContext(PtraceAddressSpace space) {
+    PtraceGuestContext(GuestAddressSpace space, SubprocessImpl subprocess, GuestArch arch, FpRegset fpRegset,
+            Map<Tracee, PtraceGuestContext> loaded) {
         this.space = space;
-        this.layout = space.subprocess.first.regs.layout;
-        this.arch = space.arch;
-        long[] init = space.subprocess.first.initRegs().words();
+        this.subprocess = subprocess;
+        this.fpRegset = fpRegset;
+        this.loaded = loaded;
+        this.layout = subprocess.first.regs.layout;
+        this.arch = arch;
+        long[] init = subprocess.first.initRegs().words();
         this.regs = init;
         regs[layout.instructionPointerIndex()] = 0;
         regs[layout.stackPointerIndex()] = 0;
         if (arch.tlsRegisterIndex() >= 0) {
             regs[arch.tlsRegisterIndex()] = 0;
         }
+    }
+
+    /** The address space is closed: a switch from now on throws. */
+    void spaceClosed() {
+        spaceClosed = true;
+    }
+
+    /** Whether stub thread {@code t} holds this context's FP/TLS state now. */
+    boolean loadedIn(Tracee t) {
+        return loaded.get(t) == this;
+    }
+
+    /** The context whose state stub thread {@code t} holds now, or null. */
+    PtraceGuestContext heldBy(Tracee t) {
+        return loaded.get(t);
+    }
+
+    /** Records that stub thread {@code t} holds this context's state now (a map write: only when it changes). */
+    void nowLoadedIn(Tracee t) {
+        loaded.put(t, this);
     }
 
     @Override
@@ -194,8 +228,8 @@ final class PtraceGuestContext implements GuestContext {
         }
         if (fp == null) {
             // not switched yet: the fresh state the first switch will load
-            return space.fpRegset.size() == 0 ? new byte[0]
-                    : arch.initialFloatingPointState(space.fpRegset.regset(), space.fpRegset.size());
+            return fpRegset.size() == 0 ? new byte[0]
+                    : arch.initialFloatingPointState(fpRegset.regset(), fpRegset.size());
         }
         byte[] out = new byte[fpLength];
         fp.read(0, out, 0, fpLength);
@@ -206,7 +240,7 @@ final class PtraceGuestContext implements GuestContext {
     public void setFloatingPointState(byte[] state) {
         if (fp != null && state.length != fpLength) {
             throw new IllegalArgumentException("FP state of " + fpLength + " bytes expected (regset 0x"
-                    + Integer.toHexString(space.fpRegset.regset()) + "), got " + state.length);
+                    + Integer.toHexString(fpRegset.regset()) + "), got " + state.length);
         }
         loadFloatingPoint(state);
         fpHolder = null;
@@ -265,10 +299,12 @@ final class PtraceGuestContext implements GuestContext {
                     + "; " + me.getName() + " cannot switch it too");
         }
         try {
-            space.checkOpen();
+            if (spaceClosed) {
+                throw new PlatformClosedException("guest address space " + subprocess.pid() + " is closed");
+            }
             Tracee t;
             try {
-                t = space.subprocess.sysemuThreadFor(me);
+                t = subprocess.sysemuThreadFor(me);
             } catch (StubDiedException e) {
                 return exited(e); // sysemuThreadFor reported the death to the subprocess already
             }
@@ -358,7 +394,7 @@ final class PtraceGuestContext implements GuestContext {
 
     @Override
     public String toString() {
-        return "guest context in subprocess " + space.subprocess.pid() + " ip=0x" + Long.toHexString(instructionPointer())
+        return "guest context in subprocess " + subprocess.pid() + " ip=0x" + Long.toHexString(instructionPointer())
                 + " regs=" + Arrays.toString(regs);
     }
 }

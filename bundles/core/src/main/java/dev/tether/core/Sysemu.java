@@ -51,7 +51,7 @@ final class Sysemu {
     }
 
     static GuestEvent run(PtraceGuestContext c, Tracee t) {
-        FpRegset fp = c.space.fpRegset;
+        FpRegset fp = c.fpRegset;
         GuestArch arch = c.arch;
         RegisterLayout layout = c.layout;
         try {
@@ -76,7 +76,7 @@ final class Sysemu {
             // to the other, idle CPU at every system call (README, Performance), hence the yield
             // first that an unbound tracer still makes (CallerPin: kept 1-2 ms after the switch).
             CallerPin pin = TracerThread.callerPin();
-            PinReleaser releaser = c.space.subprocess.owner.releaser();
+            PinReleaser releaser = c.subprocess.owner.releaser();
             int cpu = pin == null ? -1 : pin.enterHere(releaser);
             try {
                 if (cpu >= 0) {
@@ -85,9 +85,9 @@ final class Sysemu {
                     t.bind();
                 }
                 b.regs.putLongs(0, c.regs); // set by the first round trip of loop()
-                boolean holds = c.space.holds(t, c);
+                boolean holds = c.loadedIn(t);
                 if (!holds) {
-                    PtraceGuestContext previous = c.space.holder(t);
+                    PtraceGuestContext previous = c.heldBy(t);
                     if (previous != null && previous.fpHolder == t) {
                         previous.fetchFloatingPoint(); // save the lazy state this thread held for another context
                     }
@@ -103,7 +103,7 @@ final class Sysemu {
                 c.fpDirty = false;
                 c.tlsDirty = false;
                 if (!holds) {
-                    c.space.nowHolds(t, c); // a map write: only when it changes, not at every switch
+                    c.nowLoadedIn(t); // a map write: only when it changes, not at every switch
                 }
                 return loop(c, t, b, fpRegset, fpSize, regsSize, tlsRegset, cpu >= 0);
             } finally {
@@ -129,7 +129,7 @@ final class Sysemu {
      * section 6), and the switch ends with {@link GuestEvent.Exited}.
      */
     private static GuestEvent died(PtraceGuestContext c, StubDiedException e) {
-        c.space.subprocess.died(e);
+        c.subprocess.died(e);
         return PtraceGuestContext.exited(e);
     }
 
@@ -203,7 +203,7 @@ final class Sysemu {
     /** Reads the FP state of stub thread {@code t} (stopped, traced by the caller) into {@code c}. */
     static void readFloatingPoint(PtraceGuestContext c, Tracee t) {
         try {
-            Sys.getRegset(t.tid, c.space.fpRegset.regset(), c.fp, c.space.fpRegset.size());
+            Sys.getRegset(t.tid, c.fpRegset.regset(), c.fp, c.fpRegset.size());
         } catch (LinuxException e) {
             throw t.lost(e, "reading a guest's FP state");
         }
@@ -299,7 +299,7 @@ final class Sysemu {
         }
         byte[] at = new byte[insn.length];
         try {
-            c.space.subprocess.read(ip, at, 0, at.length);
+            c.subprocess.read(ip, at, 0, at.length);
         } catch (RuntimeException e) {
             return false;
         }

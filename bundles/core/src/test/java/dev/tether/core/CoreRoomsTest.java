@@ -34,7 +34,6 @@ class CoreRoomsTest {
      * StopWaiter (static helpers over a Tracee, which calls them).
      */
     private static final Set<String> KNOWN = Set.of(
-            "PtraceAddressSpace <-> PtraceGuestContext",
             "PtraceGuestContext <-> Sysemu");
 
     private static final Path MAIN = Path.of("src/main/java/dev/tether/core");
