@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A guest address space: one subprocess (gVisor's {@code subprocess} as a {@code platform.AddressSpace}).
- * Makes its contexts and keeps the record, shared by them, of whose FP state each of its SYSEMU
+ * Makes its contexts and keeps the record, shared by their states, of whose FP state each of its SYSEMU
  * stub threads holds, so that a context switched again on the same thread writes its FP state back only
  * when Java changed it. It calls its contexts (to make, interrupt and close them); they know it only as
  * a {@link GuestAddressSpace}.
@@ -21,8 +21,8 @@ final class PtraceAddressSpace implements GuestAddressSpace {
     private final SubprocessImpl subprocess;
     private final GuestArch arch;
     private final FpRegset fpRegset;
-    /** The context whose FP/TLS state each SYSEMU stub thread holds now. */
-    private final Map<Tracee, PtraceGuestContext> loaded = new ConcurrentHashMap<>();
+    /** The state whose FP/TLS state each SYSEMU stub thread holds now. */
+    private final Map<Tracee, GuestState> loaded = new ConcurrentHashMap<>();
     private final Set<PtraceGuestContext> contexts = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -40,7 +40,7 @@ final class PtraceAddressSpace implements GuestAddressSpace {
     @Override
     public GuestContext newContext() {
         checkOpen();
-        PtraceGuestContext c = new PtraceGuestContext(this, subprocess, arch, fpRegset, loaded);
+        PtraceGuestContext c = new PtraceGuestContext(this, new GuestState(subprocess, arch, fpRegset, loaded));
         contexts.add(c);
         if (closed) {
             c.spaceClosed(); // closed meanwhile, perhaps before the close saw this context

@@ -30,7 +30,7 @@ final class Sysemu {
     private Sysemu() {
     }
 
-    /** The FP state has its own, per context ({@link PtraceGuestContext#fp}). */
+    /** The FP state has its own, per context ({@link GuestState#fp}). */
     private static final class Buffers {
         final NativeMemory regs;
         final NativeMemory tls = NativeMemory.allocate(8);
@@ -50,14 +50,18 @@ final class Sysemu {
         return b;
     }
 
-    static GuestEvent run(PtraceGuestContext c, Tracee t) {
-        FpRegset fp = c.fpRegset;
+    /**
+     * Switches into the guest whose state is {@code c} on stub thread {@code t} (the calling
+     * thread's SYSEMU thread, which it traces) until a stop that means something, interrupts
+     * forwarded by {@code interrupts} meanwhile.
+     */
+    static GuestEvent run(GuestState c, InterruptForwarder interrupts, Tracee t) {
         GuestArch arch = c.arch;
         RegisterLayout layout = c.layout;
         try {
-            fp.probe(t.tid);
-            int fpRegset = fp.regset();
-            int fpSize = fp.size();
+            c.fpRegset.probe(t.tid);
+            int fpRegset = c.fpRegset.regset();
+            int fpSize = c.fpRegset.size();
             if (c.fp == null) {
                 c.loadFloatingPoint(arch.initialFloatingPointState(fpRegset, fpSize));
             }
@@ -68,7 +72,7 @@ final class Sysemu {
             }
             arch.resetSysemuRegisters(c.regs, t.initWordsUnsafe()); // read only: no copy per switch
             arch.setSingleStepping(c.regs, c.singleStep);
-            if (!c.enableInterrupts(t)) {
+            if (!interrupts.enable(t)) {
                 return new GuestEvent.Interrupted();
             }
             // The switching thread traces its stub thread: bound to its CPU as the stub thread is
@@ -87,7 +91,7 @@ final class Sysemu {
                 b.regs.putLongs(0, c.regs); // set by the first round trip of loop()
                 boolean holds = c.loadedIn(t);
                 if (!holds) {
-                    PtraceGuestContext previous = c.heldBy(t);
+                    GuestState previous = c.heldBy(t);
                     if (previous != null && previous.fpHolder == t) {
                         previous.fetchFloatingPoint(); // save the lazy state this thread held for another context
                     }
@@ -107,7 +111,7 @@ final class Sysemu {
                 }
                 return loop(c, t, b, fpRegset, fpSize, regsSize, tlsRegset, cpu >= 0);
             } finally {
-                c.disableInterrupts();
+                interrupts.disable();
                 if (cpu >= 0) {
                     pin.exit(false, releaser);
                 }
@@ -128,12 +132,22 @@ final class Sysemu {
      * dead, which it reports (contained mode: reaped now; fail-stop: the JVM ends: docs/architecture.md,
      * section 6), and the switch ends with {@link GuestEvent.Exited}.
      */
-    private static GuestEvent died(PtraceGuestContext c, StubDiedException e) {
+    private static GuestEvent died(GuestState c, StubDiedException e) {
         c.subprocess.died(e);
-        return PtraceGuestContext.exited(e);
+        return exited(e);
     }
 
-    private static GuestEvent loop(PtraceGuestContext c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize,
+    /** The end of a switch whose stub thread died. */
+    static GuestEvent exited(StubDiedException e) {
+        return new GuestEvent.Exited(e.waitStatus(), e.getMessage());
+    }
+
+    /** The ptrace request that resumes guest code: one instruction at a time when single-stepping. */
+    static int ptraceRequest(boolean singleStep) {
+        return singleStep ? Ptrace.PTRACE_SYSEMU_SINGLESTEP : Ptrace.PTRACE_SYSEMU;
+    }
+
+    private static GuestEvent loop(GuestState c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize,
             int tlsRegset, boolean pinned) {
         GuestArch arch = c.arch;
         RegisterLayout layout = c.layout;
@@ -195,22 +209,8 @@ final class Sysemu {
         }
     }
 
-    /** The ptrace request that resumes guest code: one instruction at a time when single-stepping. */
-    static int ptraceRequest(boolean singleStep) {
-        return singleStep ? Ptrace.PTRACE_SYSEMU_SINGLESTEP : Ptrace.PTRACE_SYSEMU;
-    }
-
-    /** Reads the FP state of stub thread {@code t} (stopped, traced by the caller) into {@code c}. */
-    static void readFloatingPoint(PtraceGuestContext c, Tracee t) {
-        try {
-            Sys.getRegset(t.tid, c.fpRegset.regset(), c.fp, c.fpRegset.size());
-        } catch (LinuxException e) {
-            throw t.lost(e, "reading a guest's FP state");
-        }
-    }
-
     /** Copies what a round trip read at the stop (see loop) into the context: as {@link #save}, without the calls. */
-    private static void saved(PtraceGuestContext c, Tracee t, Buffers b) {
+    private static void saved(GuestState c, Tracee t, Buffers b) {
         b.regs.getLongs(0, c.regs);
         if (c.lazyFp) {
             c.fpHolder = t;
@@ -221,7 +221,7 @@ final class Sysemu {
     }
 
     /** Reads the general, FP and TLS state of the stopped stub thread into the context. */
-    private static void save(PtraceGuestContext c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize, int tlsRegset) {
+    private static void save(GuestState c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize, int tlsRegset) {
         Sys.getRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
         b.regs.getLongs(0, c.regs);
         if (c.lazyFp) {
@@ -241,7 +241,7 @@ final class Sysemu {
      * skipped), take the signal stop, and read the registers again: x7 is then the guest's. The next
      * resume (data 0) discards the SIGCHLD.
      */
-    private static void refreshAfterSyscallStop(PtraceGuestContext c, Tracee t, Buffers b, int regsSize, boolean pinned) {
+    private static void refreshAfterSyscallStop(GuestState c, Tracee t, Buffers b, int regsSize, boolean pinned) {
         long nr = c.regs[c.layout.syscallNumberIndex()];
         Sys.tgkill(t.tgid, t.tid, Signals.SIGCHLD);
         while (true) {
@@ -265,7 +265,7 @@ final class Sysemu {
      * write if the same fault repeats (the guest was resumed after a read fault was handled), else
      * unknown. CPUID under CPUID faulting is a SIGSEGV with SI_KERNEL at the {@code cpuid} instruction.
      */
-    private static GuestEvent fault(PtraceGuestContext c, int signo, int code, long addr, Buffers b) {
+    private static GuestEvent fault(GuestState c, int signo, int code, long addr, Buffers b) {
         long ip = c.instructionPointer();
         if (signo == Signals.SIGSEGV && code == SI_KERNEL && isCpuid(c, ip)) {
             return new GuestEvent.CpuidFault(ip);
@@ -292,7 +292,7 @@ final class Sysemu {
         return new GuestEvent.Fault(signo, code, addr, ip, access);
     }
 
-    private static boolean isCpuid(PtraceGuestContext c, long ip) {
+    private static boolean isCpuid(GuestState c, long ip) {
         byte[] insn = c.arch.cpuidInstruction();
         if (insn.length == 0) {
             return false;
