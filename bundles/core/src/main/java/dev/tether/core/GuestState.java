@@ -26,6 +26,8 @@ final class GuestState {
      * Java changed it.
      */
     private final Map<Tracee, GuestState> loaded;
+    /** The stub thread this state was last loaded into, or null (switching threads only). */
+    private Tracee loadedIn;
     /** General registers, in the layout's words. */
     final long[] regs;
     /**
@@ -101,9 +103,18 @@ final class GuestState {
         return loaded.get(t);
     }
 
-    /** Records that stub thread {@code t} holds this state now (a map write: only when it changes). */
+    /**
+     * Records that stub thread {@code t} holds this state now (map writes: only when it changes).
+     * The stub thread it was loaded into before is forgotten: the guest goes on changing its
+     * state here, and a switch back there must write it again.
+     */
     void nowLoadedIn(Tracee t) {
+        Tracee before = loadedIn;
+        if (before != null && before != t) {
+            loaded.remove(before, this);
+        }
         loaded.put(t, this);
+        loadedIn = t;
     }
 
     /** Makes {@code state} this FP state (to be written to the stub thread at the next switch). */
