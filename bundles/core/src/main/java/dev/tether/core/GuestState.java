@@ -54,6 +54,13 @@ final class GuestState {
     /** The last SIGSEGV's address and IP, for the write-access guess (see {@link Sysemu}). */
     long lastFaultAddr = -1;
     long lastFaultIp = -1;
+    /** The native scratch of this state's switches (made by the first; see {@link SwitchScratch}). */
+    SwitchScratch scratch;
+    /** The subprocess's owner's pin releaser (null: each call gives its binding back at once). */
+    final PinReleaser releaser;
+    /** The stub thread whose tracer's pin {@link #pin} is, or null: see {@link #pinOf}. */
+    private Tracee pinnedFor;
+    private CallerPin pin;
     /**
      * The Syscall events of this state by number, reused: a round trip allocates nothing (the
      * args array is refilled at each stop; GuestEvent.Syscall says so). Numbers beyond get a new
@@ -67,6 +74,7 @@ final class GuestState {
         this.arch = arch;
         this.fpRegset = fpRegset;
         this.loaded = loaded;
+        this.releaser = subprocess.owner.releaser();
         long[] init = subprocess.first.initRegs().words();
         this.regs = init;
         regs[layout.instructionPointerIndex()] = 0;
@@ -91,6 +99,19 @@ final class GuestState {
 
     long instructionPointer() {
         return regs[layout.instructionPointerIndex()];
+    }
+
+    /**
+     * The CPU pin of the thread that traces stub thread {@code t} and is switching now (null for
+     * a virtual thread: {@link TracerThread#callerPin}). A stub thread has one tracer for life and
+     * a thread one pin, so the thread-local lookup is made only when the stub thread changes.
+     */
+    CallerPin pinOf(Tracee t) {
+        if (t != pinnedFor) {
+            pin = TracerThread.callerPin();
+            pinnedFor = t;
+        }
+        return pin;
     }
 
     /** Whether stub thread {@code t} holds this state's FP/TLS state now. */

@@ -20,32 +20,18 @@ import dev.tether.spi.RegisterLayout;
  * registers' SETREGSET, PTRACE_SYSEMU, the wait and the GETREGSETs in one native call.
  */
 final class Sysemu {
-    /** Per tracing thread: general registers, FP state, TLS word, siginfo. */
-    private static final ThreadLocal<Buffers> BUFFERS = new ThreadLocal<>();
-    /** sizeof(siginfo_t) (include/uapi/asm-generic/siginfo.h, SI_MAX_SIZE). */
-    static final int SIGINFO_SIZE = 128;
     /** si_code of a kernel-generated signal is > 0; SI_KERNEL (0x80) is what a CPUID fault gives. */
     static final int SI_KERNEL = 0x80;
 
     private Sysemu() {
     }
 
-    /** The FP state has its own, per context ({@link GuestState#fp}). */
-    private static final class Buffers {
-        final NativeMemory regs;
-        final NativeMemory tls = NativeMemory.allocate(8);
-        final NativeMemory siginfo = NativeMemory.allocate(SIGINFO_SIZE);
-
-        Buffers(int regsSize) {
-            regs = NativeMemory.allocate(regsSize);
-        }
-    }
-
-    private static Buffers buffers(int regsSize) {
-        Buffers b = BUFFERS.get();
+    /** {@code c}'s switch scratch, made by its first switch (or again if the layout grew). */
+    private static SwitchScratch scratch(GuestState c, int regsSize) {
+        SwitchScratch b = c.scratch;
         if (b == null || b.regs.size() < regsSize) {
-            b = new Buffers(regsSize);
-            BUFFERS.set(b);
+            b = new SwitchScratch(regsSize);
+            c.scratch = b;
         }
         return b;
     }
@@ -66,7 +52,7 @@ final class Sysemu {
                 c.loadFloatingPoint(arch.initialFloatingPointState(fpRegset, fpSize));
             }
             int regsSize = layout.regsetSize();
-            Buffers b = buffers(regsSize);
+            SwitchScratch b = scratch(c, regsSize);
             if (c.fpHolder != null && c.fpHolder != t) {
                 c.fetchFloatingPoint(); // lazy state left in another thread's stub thread: only its tracer may read it
             }
@@ -79,8 +65,8 @@ final class Sysemu {
             // (Tracee.bind), its blocking wait can only be woken there; unbound, that wake-up went
             // to the other, idle CPU at every system call (README, Performance), hence the yield
             // first that an unbound tracer still makes (CallerPin: kept 1-2 ms after the switch).
-            CallerPin pin = TracerThread.callerPin();
-            PinReleaser releaser = c.subprocess.owner.releaser();
+            CallerPin pin = c.pinOf(t);
+            PinReleaser releaser = c.releaser;
             int cpu = pin == null ? -1 : pin.enterHere(releaser);
             try {
                 if (cpu >= 0) {
@@ -147,7 +133,7 @@ final class Sysemu {
         return singleStep ? Ptrace.PTRACE_SYSEMU_SINGLESTEP : Ptrace.PTRACE_SYSEMU;
     }
 
-    private static GuestEvent loop(GuestState c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize,
+    private static GuestEvent loop(GuestState c, Tracee t, SwitchScratch b, int fpRegset, int fpSize, int regsSize,
             int tlsRegset, boolean pinned) {
         GuestArch arch = c.arch;
         RegisterLayout layout = c.layout;
@@ -157,7 +143,7 @@ final class Sysemu {
         while (true) {
             // SETREGSET (the first time), PTRACE_SYSEMU, the wait and the GETREGSETs: one native call.
             // A pinned tracer (see run) blocks in wait4 at once; else it yields to the stub first.
-            RoundTrip r = RoundTrip.begin(t.tid, ptraceRequest(c.singleStep), StopWaiter.WAIT_OPTIONS, false, !pinned);
+            RoundTrip r = b.roundTrip.start(t.tid, ptraceRequest(c.singleStep), StopWaiter.WAIT_OPTIONS, false, !pinned);
             if (setRegs) {
                 r.set(Ptrace.NT_PRSTATUS, b.regs, regsSize);
             }
@@ -210,7 +196,7 @@ final class Sysemu {
     }
 
     /** Copies what a round trip read at the stop (see loop) into the context: as {@link #save}, without the calls. */
-    private static void saved(GuestState c, Tracee t, Buffers b) {
+    private static void saved(GuestState c, Tracee t, SwitchScratch b) {
         b.regs.getLongs(0, c.regs);
         if (c.lazyFp) {
             c.fpHolder = t;
@@ -221,7 +207,7 @@ final class Sysemu {
     }
 
     /** Reads the general, FP and TLS state of the stopped stub thread into the context. */
-    private static void save(GuestState c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize, int tlsRegset) {
+    private static void save(GuestState c, Tracee t, SwitchScratch b, int fpRegset, int fpSize, int regsSize, int tlsRegset) {
         Sys.getRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
         b.regs.getLongs(0, c.regs);
         if (c.lazyFp) {
@@ -241,7 +227,7 @@ final class Sysemu {
      * skipped), take the signal stop, and read the registers again: x7 is then the guest's. The next
      * resume (data 0) discards the SIGCHLD.
      */
-    private static void refreshAfterSyscallStop(GuestState c, Tracee t, Buffers b, int regsSize, boolean pinned) {
+    private static void refreshAfterSyscallStop(GuestState c, Tracee t, SwitchScratch b, int regsSize, boolean pinned) {
         long nr = c.regs[c.layout.syscallNumberIndex()];
         Sys.tgkill(t.tgid, t.tid, Signals.SIGCHLD);
         while (true) {
@@ -265,7 +251,7 @@ final class Sysemu {
      * write if the same fault repeats (the guest was resumed after a read fault was handled), else
      * unknown. CPUID under CPUID faulting is a SIGSEGV with SI_KERNEL at the {@code cpuid} instruction.
      */
-    private static GuestEvent fault(GuestState c, int signo, int code, long addr, Buffers b) {
+    private static GuestEvent fault(GuestState c, int signo, int code, long addr, SwitchScratch b) {
         long ip = c.instructionPointer();
         if (signo == Signals.SIGSEGV && code == SI_KERNEL && isCpuid(c, ip)) {
             return new GuestEvent.CpuidFault(ip);
@@ -273,8 +259,8 @@ final class Sysemu {
         boolean isFault = signo == Signals.SIGSEGV || signo == Signals.SIGBUS || signo == Signals.SIGILL
                 || signo == Signals.SIGFPE || signo == Signals.SIGTRAP;
         if (!isFault) {
-            byte[] info = new byte[SIGINFO_SIZE];
-            b.siginfo.read(0, info, 0, SIGINFO_SIZE);
+            byte[] info = new byte[SwitchScratch.SIGINFO_SIZE];
+            b.siginfo.read(0, info, 0, SwitchScratch.SIGINFO_SIZE);
             return new GuestEvent.Signal(signo, code, info);
         }
         FaultAccess access = FaultAccess.UNKNOWN;
