@@ -7,6 +7,7 @@ import dev.tether.linux.Sys;
 import dev.tether.spi.GuestArch;
 import dev.tether.spi.RegisterLayout;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The user state of one guest thread (gVisor's {@code ptrace.context}'s registers and FP state),
@@ -26,8 +27,14 @@ final class GuestState {
      * Java changed it.
      */
     private final Map<Tracee, GuestState> loaded;
-    /** The stub thread this state was last loaded into, or null (switching threads only). */
+    /**
+     * How many times {@link #loaded} changed (shared like it): a state that finds it where it left
+     * it after its own last load knows, without a map lookup, that its stub thread still holds it.
+     */
+    private final AtomicInteger loads;
+    /** The stub thread this state was last loaded into, or null, and {@link #loads} after that (switching threads only). */
     private Tracee loadedIn;
+    private int loadsSeen;
     /** General registers, in the layout's words. */
     final long[] regs;
     /**
@@ -68,12 +75,13 @@ final class GuestState {
      */
     private final GuestEvent.Syscall[] syscallEvents = new GuestEvent.Syscall[1024];
 
-    GuestState(SubprocessImpl subprocess, GuestArch arch, FpRegset fpRegset, Map<Tracee, GuestState> loaded) {
+    GuestState(SubprocessImpl subprocess, GuestArch arch, FpRegset fpRegset, Map<Tracee, GuestState> loaded, AtomicInteger loads) {
         this.subprocess = subprocess;
         this.layout = subprocess.first.regs.layout;
         this.arch = arch;
         this.fpRegset = fpRegset;
         this.loaded = loaded;
+        this.loads = loads;
         this.releaser = subprocess.owner.releaser();
         long[] init = subprocess.first.initRegs().words();
         this.regs = init;
@@ -116,6 +124,11 @@ final class GuestState {
 
     /** Whether stub thread {@code t} holds this state's FP/TLS state now. */
     boolean loadedIn(Tracee t) {
+        // Only t's tracer (the caller, now) loads states into t, so if nothing was loaded anywhere
+        // since this state was loaded into t, t holds it still: one read instead of a map lookup.
+        if (t == loadedIn && loads.get() == loadsSeen) {
+            return true;
+        }
         return loaded.get(t) == this;
     }
 
@@ -136,6 +149,7 @@ final class GuestState {
         }
         loaded.put(t, this);
         loadedIn = t;
+        loadsSeen = loads.incrementAndGet();
     }
 
     /** Makes {@code state} this FP state (to be written to the stub thread at the next switch). */

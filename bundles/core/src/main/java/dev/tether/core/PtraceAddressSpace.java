@@ -9,6 +9,7 @@ import dev.tether.spi.GuestArch;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A guest address space: one subprocess (gVisor's {@code subprocess} as a {@code platform.AddressSpace}).
@@ -23,6 +24,8 @@ final class PtraceAddressSpace implements GuestAddressSpace {
     private final FpRegset fpRegset;
     /** The state whose FP/TLS state each SYSEMU stub thread holds now. */
     private final Map<Tracee, GuestState> loaded = new ConcurrentHashMap<>();
+    /** How many times {@link #loaded} changed (see {@link GuestState#loadedIn}). */
+    private final AtomicInteger loads = new AtomicInteger();
     private final Set<PtraceGuestContext> contexts = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -40,7 +43,7 @@ final class PtraceAddressSpace implements GuestAddressSpace {
     @Override
     public GuestContext newContext() {
         checkOpen();
-        PtraceGuestContext c = new PtraceGuestContext(this, new GuestState(subprocess, arch, fpRegset, loaded));
+        PtraceGuestContext c = new PtraceGuestContext(this, new GuestState(subprocess, arch, fpRegset, loaded, loads));
         contexts.add(c);
         if (closed) {
             c.spaceClosed(); // closed meanwhile, perhaps before the close saw this context
@@ -74,6 +77,7 @@ final class PtraceAddressSpace implements GuestAddressSpace {
             c.awaitSwitchedOut();
         }
         loaded.clear();
+        loads.incrementAndGet();
         try {
             subprocess.close();
         } catch (StubDiedException e) {

@@ -28,6 +28,14 @@ final class PtraceGuestContext implements GuestContext {
     /** Set by the address space's close (before it interrupts this context): no switch may start. */
     private volatile boolean spaceClosed;
 
+    /**
+     * The thread that switched this context last and its SYSEMU stub thread (switching threads
+     * only): a caller's stub thread is made once and kept as long as the subprocess is usable, so a
+     * context switched again by the same thread skips the subprocess's map lookup.
+     */
+    private Thread lastCaller;
+    private Tracee lastSysemuThread;
+
     /** Guards {@link #awaiting}, and what {@link #awaitSwitchedOut} waits on. */
     private final Object switchLock = new Object();
     /**
@@ -198,9 +206,15 @@ final class PtraceGuestContext implements GuestContext {
             if (spaceClosed) {
                 throw new PlatformClosedException("guest address space " + state.subprocess.pid() + " is closed");
             }
-            Tracee t;
+            Tracee t = me == lastCaller ? lastSysemuThread : null;
             try {
-                t = state.subprocess.sysemuThreadFor(me);
+                if (t == null) {
+                    t = state.subprocess.sysemuThreadFor(me);
+                    lastSysemuThread = t;
+                    lastCaller = me;
+                } else {
+                    state.subprocess.checkUsable(); // what sysemuThreadFor checks before its lookup
+                }
             } catch (StubDiedException e) {
                 return Sysemu.exited(e); // sysemuThreadFor reported the death to the subprocess already
             }
