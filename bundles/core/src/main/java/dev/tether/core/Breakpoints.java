@@ -3,17 +3,39 @@ package dev.tether.core;
 import dev.tether.abi.Ptrace;
 import dev.tether.abi.Signals;
 import dev.tether.api.Registers;
+import dev.tether.linux.ExecutableCode;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
+import java.util.function.Supplier;
 
 /**
- * The stops of one injection on a {@link Tracee}, on its tracer: resume until the stub traps at
+ * The stops of the injections on one traced stub thread, on its tracer: resume until the stub traps at
  * the breakpoint after the syscall instruction, discarding or recording what stops it on the way
- * (gVisor's {@code thread.syscall}, subprocess.go), call by call or in one {@link RoundTrip}.
+ * (gVisor's {@code thread.syscall}, subprocess.go), call by call or in one {@link RoundTrip}. One per
+ * {@link Tracee}, made with it, which calls it; it knows the thread's numbers, waits, fault watch and
+ * register reader, not the Tracee (so an injection allocates nothing here either).
  */
 final class Breakpoints {
-    private Breakpoints() {
+    private final int tgid;
+    private final int tid;
+    private final StopWaiter waits;
+    private final FaultWatch faults;
+    /** The thread's registers, read on the tracer (kept at a fault stop). */
+    private final Supplier<Registers> registers;
+    private final int ipIndex;
+    /** The platform's round trip code, or null: call by call ({@link RoundTrip#run}). */
+    private final ExecutableCode roundTripCode;
+
+    Breakpoints(int tgid, int tid, StopWaiter waits, FaultWatch faults, Supplier<Registers> registers, int ipIndex,
+            ExecutableCode roundTripCode) {
+        this.tgid = tgid;
+        this.tid = tid;
+        this.waits = waits;
+        this.faults = faults;
+        this.registers = registers;
+        this.ipIndex = ipIndex;
+        this.roundTripCode = roundTripCode;
     }
 
     /**
@@ -28,16 +50,16 @@ final class Breakpoints {
      * SIGKILLed (as delivering the fault would kill it, every disposition being SIG_DFL there:
      * docs/architecture.md, section 10, item 2; but without a core dump) and the error carries those registers.
      */
-    static void run(Tracee t) {
-        t.faults.reset();
-        continueTo(t);
+    void run() {
+        faults.reset();
+        continueTo();
     }
 
     /** {@link #run} without forgetting the faults seen so far. */
-    static void continueTo(Tracee t) {
+    private void continueTo() {
         while (true) {
-            Sys.ptrace(Ptrace.PTRACE_CONT, t.tid, 0, 0); // data 0: any signal stop is discarded
-            if (at(t, t.waits.waitAfterResume())) {
+            Sys.ptrace(Ptrace.PTRACE_CONT, tid, 0, 0); // data 0: any signal stop is discarded
+            if (at(waits.waitAfterResume())) {
                 return;
             }
         }
@@ -47,22 +69,22 @@ final class Breakpoints {
      * Whether stop {@code sig} of {@link #run} is the breakpoint; a fault stop is
      * recorded (and SIGKILLs the thread when it repeats, see there).
      */
-    static boolean at(Tracee t, int sig) {
+    private boolean at(int sig) {
         if (sig == Signals.SIGTRAP) {
-            t.faults.reset(); // a discarded one-off fault is no news once the syscall is done
+            faults.reset(); // a discarded one-off fault is no news once the syscall is done
             return true;
         }
         if (FaultWatch.isFault(sig)) {
             Registers at;
             try {
-                at = t.getRegs();
+                at = registers.get();
             } catch (LinuxException e) {
                 at = null;
             }
-            if (t.faults.record(sig, at, t.regs.layout.instructionPointerIndex())) {
+            if (faults.record(sig, at, ipIndex)) {
                 // Fatal. SIGKILL rather than delivering the fault: same end, no core dump.
                 try {
-                    Sys.tgkill(t.tgid, t.tid, Signals.SIGKILL);
+                    Sys.tgkill(tgid, tid, Signals.SIGKILL);
                 } catch (LinuxException e) {
                     // already gone: the wait below says how
                 }
@@ -77,18 +99,18 @@ final class Breakpoints {
      * breakpoint goes on as {@link #run} does, call by call. Not for a thread group leader, whose
      * wait must not block ({@link StopWaiter}).
      */
-    static void roundTrip(Tracee t, NativeMemory buf, int size, long back) {
-        RoundTrip r = RoundTrip.begin(t.tid, Ptrace.PTRACE_CONT, Tracee.WAIT_OPTIONS, true, true)
+    void roundTrip(NativeMemory buf, int size, long back) {
+        RoundTrip r = RoundTrip.begin(tid, Ptrace.PTRACE_CONT, StopWaiter.WAIT_OPTIONS, true, true)
                 .set(Ptrace.NT_PRSTATUS, buf, size).get(Ptrace.NT_PRSTATUS, buf, back);
-        t.faults.reset();
-        int sig = t.waits.roundTrip(r, t.regs.roundTrip);
-        if (at(t, sig & ~RoundTrip.STALE)) {
+        faults.reset();
+        int sig = waits.roundTrip(r, roundTripCode);
+        if (at(sig & ~RoundTrip.STALE)) {
             if ((sig & RoundTrip.STALE) == 0) {
                 return;
             }
         } else {
-            continueTo(t);
+            continueTo();
         }
-        Sys.getRegset(t.tid, Ptrace.NT_PRSTATUS, buf, back);
+        Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, back);
     }
 }

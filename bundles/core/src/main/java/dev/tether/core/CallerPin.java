@@ -1,7 +1,6 @@
 package dev.tether.core;
 
 import dev.tether.linux.Sys;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -10,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it (sched_setaffinity) cost ~6 µs a hand-off on a 2-vCPU VM, more than the hand-off itself
  * (~4 µs); a thread that hands work to tracers back to back (fork, then destroy, then fork) pays
  * them once: the binding is kept after a call and given back by the platform's
- * {@link PinReleaser} once the thread has made no call for {@link #KEEP_NANOS} (to 2x that). The mask given
+ * {@link PinReleaser} once the thread has made no call for {@link PinReleaser#KEEP_NANOS} (to 2x that). The mask given
  * back is the thread's own from before its first call; a mask the thread sets itself in between
  * is respected (neither overwritten nor replaced by the old one), unless it is set in the
  * microsecond between the releaser's check and its write.
@@ -18,16 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The calling thread moves its pin FREE -> IN_CALL -> KEPT (-> IN_CALL ...); the releaser
  * moves it KEPT -> RELEASING -> FREE. The fields other than {@code state} are written only by
  * the side that holds IN_CALL or RELEASING, and published by the volatile state write that ends
- * it.
+ * it. The pin calls its releaser (to be watched, to learn that it closed); the releaser calls it
+ * back only as a {@link PinReleaser.Kept}.
  */
-final class CallerPin {
-    /**
-     * How long a calling thread stays bound to its tracer's CPU after its last hand-off: long
-     * enough to cover the gap between two calls of one operation sequence (fork, a few injections
-     * of its own, destroy), short enough not to matter to the thread's own work.
-     */
-    static final long KEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-
+final class CallerPin implements PinReleaser.Kept {
     private static final int FREE = 0;
     private static final int IN_CALL = 1;
     private static final int KEPT = 2;
@@ -57,12 +50,12 @@ final class CallerPin {
      * this has not changed for its keep time. A counter, not the time of the last call: a guest
      * switch ends a call every few µs, and System.nanoTime at each showed in its profile.
      */
-    private volatile int uses;
+    private int uses;
     /** What the releaser saw of {@link #uses} last, and when it last changed (releaser only). */
     private int seenUses;
     private long seenAt;
-    /** The releaser looking after this pin (set by {@link PinReleaser#watch}). */
-    volatile PinReleaser watcher;
+    /** The releaser looking after this pin (set by {@link #watchedBy}). */
+    private volatile PinReleaser watcher;
 
     /** Created on the calling thread itself (a thread-local), so that gettid names it. */
     CallerPin() {
@@ -81,8 +74,7 @@ final class CallerPin {
             return false;
         }
         if (releaser != null && (watcher != releaser || fresh)) {
-            fresh = false;
-            releaser.watch(this);
+            watchedBy(releaser);
         }
         return true;
     }
@@ -116,10 +108,16 @@ final class CallerPin {
         }
         sinceBound = 0;
         if (releaser != null && (watcher != releaser || fresh)) {
-            fresh = false;
-            releaser.watch(this);
+            watchedBy(releaser);
         }
         return here;
+    }
+
+    /** Has {@code releaser} look after this pin from now on (this thread, in a call). */
+    private void watchedBy(PinReleaser releaser) {
+        fresh = false;
+        watcher = releaser;
+        releaser.watch(this);
     }
 
     /** Moves this pin to IN_CALL (from FREE or KEPT, waiting out a releaser that is giving it back). */
@@ -184,7 +182,10 @@ final class CallerPin {
             state.set(FREE);
             return;
         }
-        uses++; // only this thread writes it
+        // Only this thread writes it, and the volatile write of KEPT below publishes it to the
+        // releaser, which reads it after reading KEPT: not volatile itself, which would cost this
+        // call a second store fence (a guest switch ends a call every few µs).
+        uses++;
         state.set(KEPT);
         // The releaser's last sweep may have run while this thread was still in its call (and so
         // passed it over): either that sweep sees KEPT or this thread sees it closed (both volatile).
@@ -196,12 +197,13 @@ final class CallerPin {
 
     /**
      * On releaser {@code me}: gives the binding back if the thread has ended no call since this
-     * releaser looked at least its keep time ({@link #KEEP_NANOS} by default) before {@code now}
+     * releaser looked at least its keep time ({@link PinReleaser#KEEP_NANOS} by default) before {@code now}
      * (so 1-2 keep times after its last call; at any age when {@code force}). Returns whether the releaser must keep watching this pin: false once it is
      * free or given back, or watched by another platform's releaser; a thread in a call at a
      * forced release gives its binding back itself when the call ends (see {@link #exit}).
      */
-    boolean keep(long now, boolean force, PinReleaser me) {
+    @Override
+    public boolean keep(long now, boolean force, PinReleaser me) {
         int s = state.get();
         if (s == FREE || s == RELEASING || watcher != me) {
             return false;

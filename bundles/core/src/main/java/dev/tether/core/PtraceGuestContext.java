@@ -1,78 +1,43 @@
 package dev.tether.core;
 
-import dev.tether.abi.Signals;
+import dev.tether.api.PlatformClosedException;
 import dev.tether.api.Registers;
 import dev.tether.api.StubDiedException;
 import dev.tether.guest.GuestAddressSpace;
 import dev.tether.guest.GuestContext;
 import dev.tether.guest.GuestEvent;
 import dev.tether.linux.LinuxException;
-import dev.tether.linux.NativeMemory;
-import dev.tether.linux.Sys;
 import dev.tether.spi.GuestArch;
 import dev.tether.spi.RegisterLayout;
 import java.util.Arrays;
 
 /**
- * The user state of one guest thread and its interrupt forwarder (gVisor's {@code ptrace.context}
- * with {@code interrupt.Forwarder}, {@code pkg/sentry/platform/interrupt/interrupt.go}). The switch
- * itself is {@link Sysemu}'s.
+ * One guest thread as the API's {@link GuestContext} (gVisor's {@code ptrace.context}): its user
+ * state ({@link GuestState}), its interrupt forwarder ({@link InterruptForwarder}) and who is
+ * switched in. The switch itself is {@link Sysemu}'s, which this calls. Its address space makes it
+ * and tells it when it closes; it knows that space only as the API's {@link GuestAddressSpace}.
  */
 final class PtraceGuestContext implements GuestContext {
-    final PtraceAddressSpace space;
-    final RegisterLayout layout;
-    final GuestArch arch;
-    /** General registers, in the layout's words. */
-    final long[] regs;
-    /**
-     * FP/vector state in the probed regset's bytes ({@link #fpLength} of them), or null until the
-     * first switch sizes it (or Java sets it). Native memory: a switch reads the stub thread's state
-     * straight into it and writes it back from it; Java sees copies ({@link #floatingPointState}),
-     * so a switch copies nothing (2.4 KB of XSTATE here).
-     */
-    NativeMemory fp;
-    int fpLength;
-    /** Java changed {@link #fp} (or the TLS regset value) since the stub thread last got it. */
-    boolean fpDirty = true;
-    /** The thread pointer where it is a regset of its own (arm64); amd64 keeps it in {@link #regs}. */
-    long tlsRegsetValue;
-    boolean tlsDirty = true;
-    boolean singleStep;
-    /** See {@link #setLazyFloatingPoint}. */
-    boolean lazyFp;
-    /**
-     * With lazy FP state: the stub thread whose FP registers are this context's current state
-     * ({@link #fp} is stale then), or null when {@link #fp} is current.
-     */
-    Tracee fpHolder;
-    /**
-     * The Syscall events of this context by number, reused: a round trip allocates nothing (the
-     * args array is refilled at each stop; GuestEvent.Syscall says so). Numbers beyond get a new
-     * event each time.
-     */
-    private final GuestEvent.Syscall[] syscallEvents = new GuestEvent.Syscall[1024];
+    private final GuestAddressSpace space;
+    /** The registers, FP and TLS state, and where they live. */
+    private final GuestState state;
+    private final RegisterLayout layout;
+    private final GuestArch arch;
+    private final long[] regs;
+    private final InterruptForwarder interrupts = new InterruptForwarder();
+    /** Set by the address space's close (before it interrupts this context): no switch may start. */
+    private volatile boolean spaceClosed;
 
-    /** The event for system call {@code nr}, its arguments to be filled by the caller. */
-    GuestEvent.Syscall syscallEvent(long nr) {
-        if (nr < 0 || nr >= syscallEvents.length) {
-            return new GuestEvent.Syscall(nr, new long[6]);
-        }
-        GuestEvent.Syscall e = syscallEvents[(int) nr];
-        if (e == null) {
-            e = new GuestEvent.Syscall(nr, new long[6]);
-            syscallEvents[(int) nr] = e;
-        }
-        return e;
-    }
+    /**
+     * The thread that switched this context last and its SYSEMU stub thread (switching threads
+     * only): a caller's stub thread is made once and kept as long as the subprocess is usable, so a
+     * context switched again by the same thread skips the subprocess's map lookup.
+     */
+    private Thread lastCaller;
+    private Tracee lastSysemuThread;
 
-    /** The last SIGSEGV's address and IP, for the write-access guess (see {@link Sysemu}). */
-    long lastFaultAddr = -1;
-    long lastFaultIp = -1;
-
-    private final Object interruptLock = new Object();
-    /** The stub thread to signal while switched in ({@code Forwarder.dst}), else null. */
-    private Tracee interruptTarget;
-    private boolean interruptPending;
+    /** Guards {@link #awaiting}, and what {@link #awaitSwitchedOut} waits on. */
+    private final Object switchLock = new Object();
     /**
      * The thread switched in now, or null: set and cleared without the lock (a switch is a few
      * µs, and a monitor notifyAll at each one showed in its profile); {@link #awaitSwitchedOut}
@@ -93,17 +58,17 @@ final class PtraceGuestContext implements GuestContext {
         }
     }
 
-    PtraceGuestContext(PtraceAddressSpace space) {
+    PtraceGuestContext(GuestAddressSpace space, GuestState state) {
         this.space = space;
-        this.layout = space.subprocess.first.regs.layout;
-        this.arch = space.guests.arch;
-        long[] init = space.subprocess.first.initRegs().words();
-        this.regs = init;
-        regs[layout.instructionPointerIndex()] = 0;
-        regs[layout.stackPointerIndex()] = 0;
-        if (arch.tlsRegisterIndex() >= 0) {
-            regs[arch.tlsRegisterIndex()] = 0;
-        }
+        this.state = state;
+        this.layout = state.layout;
+        this.arch = state.arch;
+        this.regs = state.regs;
+    }
+
+    /** The address space is closed: a switch from now on throws. */
+    void spaceClosed() {
+        spaceClosed = true;
     }
 
     @Override
@@ -170,7 +135,7 @@ final class PtraceGuestContext implements GuestContext {
 
     @Override
     public long tls() {
-        return arch.tlsRegisterIndex() >= 0 ? regs[arch.tlsRegisterIndex()] : tlsRegsetValue;
+        return arch.tlsRegisterIndex() >= 0 ? regs[arch.tlsRegisterIndex()] : state.tlsRegsetValue;
     }
 
     @Override
@@ -178,82 +143,55 @@ final class PtraceGuestContext implements GuestContext {
         if (arch.tlsRegisterIndex() >= 0) {
             regs[arch.tlsRegisterIndex()] = value;
         } else {
-            tlsRegsetValue = value;
-            tlsDirty = true;
+            state.tlsRegsetValue = value;
+            state.tlsDirty = true;
         }
     }
 
     @Override
     public byte[] floatingPointState() {
-        if (fpHolder != null) {
+        if (state.fpHolder != null) {
             try {
-                fetchFloatingPoint();
+                state.fetchFloatingPoint();
             } catch (LinuxException e) {
                 throw NativeErrors.api(e);
             }
         }
-        if (fp == null) {
+        if (state.fp == null) {
             // not switched yet: the fresh state the first switch will load
-            return space.guests.fpSize() == 0 ? new byte[0]
-                    : arch.initialFloatingPointState(space.guests.fpRegset(), space.guests.fpSize());
+            FpRegset fp = state.fpRegset;
+            return fp.size() == 0 ? new byte[0] : arch.initialFloatingPointState(fp.regset(), fp.size());
         }
-        byte[] out = new byte[fpLength];
-        fp.read(0, out, 0, fpLength);
+        byte[] out = new byte[state.fpLength];
+        state.fp.read(0, out, 0, state.fpLength);
         return out;
     }
 
     @Override
-    public void setFloatingPointState(byte[] state) {
-        if (fp != null && state.length != fpLength) {
-            throw new IllegalArgumentException("FP state of " + fpLength + " bytes expected (regset 0x"
-                    + Integer.toHexString(space.guests.fpRegset()) + "), got " + state.length);
+    public void setFloatingPointState(byte[] fpState) {
+        if (state.fp != null && fpState.length != state.fpLength) {
+            throw new IllegalArgumentException("FP state of " + state.fpLength + " bytes expected (regset 0x"
+                    + Integer.toHexString(state.fpRegset.regset()) + "), got " + fpState.length);
         }
-        loadFloatingPoint(state);
-        fpHolder = null;
-    }
-
-    /** Makes {@code state} this context's FP state (to be written to the stub thread at the next switch). */
-    void loadFloatingPoint(byte[] state) {
-        if (fp == null) {
-            fp = NativeMemory.allocate(Math.max(8, state.length));
-            fpLength = state.length;
-        }
-        fp.write(0, state, 0, state.length);
-        fpDirty = true;
+        state.loadFloatingPoint(fpState);
+        state.fpHolder = null;
     }
 
     @Override
     public void setLazyFloatingPoint(boolean lazy) {
-        if (!lazy && fpHolder != null) {
+        if (!lazy && state.fpHolder != null) {
             try {
-                fetchFloatingPoint();
+                state.fetchFloatingPoint();
             } catch (LinuxException e) {
                 throw NativeErrors.api(e);
             }
         }
-        lazyFp = lazy;
-    }
-
-    /**
-     * Reads the FP state that {@link #fpHolder} holds into {@link #fp}; only its tracer may. The
-     * stub thread keeps holding the same state, so the next switch there writes nothing.
-     */
-    void fetchFloatingPoint() {
-        Tracee h = fpHolder;
-        if (Thread.currentThread() != h.tracer) {
-            throw new IllegalStateException("the lazy FP state of this guest context is in stub thread " + h.tid
-                    + ", switched by thread " + h.tracer.getName() + ": only that thread can read it (call"
-                    + " floatingPointState() there first), not " + Thread.currentThread().getName());
-        }
-        if (h.alive()) {
-            Sysemu.readFloatingPoint(this, h);
-        }
-        fpHolder = null;
+        state.lazyFp = lazy;
     }
 
     @Override
     public void setSingleStep(boolean singleStep) {
-        this.singleStep = singleStep;
+        state.singleStep = singleStep;
     }
 
     @Override
@@ -265,72 +203,47 @@ final class PtraceGuestContext implements GuestContext {
                     + "; " + me.getName() + " cannot switch it too");
         }
         try {
-            space.checkOpen();
-            Tracee t;
-            try {
-                t = space.subprocess.sysemuThreadFor(me);
-            } catch (StubDiedException e) {
-                return exited(e); // sysemuThreadFor reported the death to the subprocess already
+            if (spaceClosed) {
+                throw new PlatformClosedException("guest address space " + state.subprocess.pid() + " is closed");
             }
-            return Sysemu.run(this, t);
+            Tracee t = me == lastCaller ? lastSysemuThread : null;
+            try {
+                if (t == null) {
+                    t = state.subprocess.sysemuThreadFor(me);
+                    lastSysemuThread = t;
+                    lastCaller = me;
+                } else {
+                    state.subprocess.checkUsable(); // what sysemuThreadFor checks before its lookup
+                }
+            } catch (StubDiedException e) {
+                return Sysemu.exited(e); // sysemuThreadFor reported the death to the subprocess already
+            }
+            return Sysemu.run(state, interrupts, t);
         } catch (LinuxException e) {
             throw NativeErrors.api(e);
         } finally {
             switchedIn = null;
             if (awaiting != 0) {
-                synchronized (interruptLock) {
-                    interruptLock.notifyAll();
+                synchronized (switchLock) {
+                    switchLock.notifyAll();
                 }
             }
         }
     }
 
-    static GuestEvent exited(StubDiedException e) {
-        return new GuestEvent.Exited(e.waitStatus(), e.getMessage());
-    }
-
-    /** Forwarder.Enable: false (and the pending interrupt consumed) if one is pending. */
-    boolean enableInterrupts(Tracee t) {
-        synchronized (interruptLock) {
-            if (interruptPending) {
-                interruptPending = false;
-                return false;
-            }
-            interruptTarget = t;
-            return true;
-        }
-    }
-
-    void disableInterrupts() {
-        synchronized (interruptLock) {
-            interruptTarget = null;
-        }
-    }
-
     /**
-     * NotifyInterrupt: a SIGCHLD to the stub thread running the guest (gVisor's {@code thread.NotifyInterrupt},
-     * tgkill), whose signal stop {@link Sysemu} reports as {@link GuestEvent.Interrupted}; if none runs, the
-     * next switch returns at once.
+     * NotifyInterrupt: a SIGCHLD to the stub thread running the guest, whose signal stop
+     * {@link Sysemu} reports as {@link GuestEvent.Interrupted}; if none runs, the next switch returns
+     * at once ({@link InterruptForwarder}).
      */
     @Override
     public void interrupt() {
-        synchronized (interruptLock) {
-            Tracee t = interruptTarget;
-            if (t == null) {
-                interruptPending = true;
-                return;
-            }
-            try {
-                Sys.tgkill(t.tgid, t.tid, Signals.SIGCHLD);
-            } catch (LinuxException e) {
-                // ESRCH: the stub thread is gone; the switch reports its death
-            }
-        }
+        interrupts.notifyInterrupt();
     }
 
     /** Waits until no thread is switched into this context (for the address space's close). */
     void awaitSwitchedOut() {
-        synchronized (interruptLock) {
+        synchronized (switchLock) {
             awaiting++;
             try {
                 long deadline = System.nanoTime() + 10_000_000_000L;
@@ -344,7 +257,7 @@ final class PtraceGuestContext implements GuestContext {
                         return; // a switch that does not return is reported by its own thread
                     }
                     try {
-                        interruptLock.wait(Math.max(1, left / 1_000_000));
+                        switchLock.wait(Math.max(1, left / 1_000_000));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
@@ -358,7 +271,7 @@ final class PtraceGuestContext implements GuestContext {
 
     @Override
     public String toString() {
-        return "guest context in subprocess " + space.subprocess.pid() + " ip=0x" + Long.toHexString(instructionPointer())
+        return "guest context in subprocess " + state.subprocess.pid() + " ip=0x" + Long.toHexString(instructionPointer())
                 + " regs=" + Arrays.toString(regs);
     }
 }

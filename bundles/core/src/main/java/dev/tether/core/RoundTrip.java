@@ -19,8 +19,9 @@ import dev.tether.spi.RoundTripBlock;
  *
  * <p>The block is filled here and only here, from {@link NativeMemory} buffers whose sizes are
  * checked against the lengths given: the machine code dereferences whatever addresses the block
- * holds, so nothing but this class writes one. One block per tracing thread, reused: a round trip
- * allocates nothing. Not thread-safe (per thread by construction).
+ * holds, so nothing but this class writes one. One block per tracing thread (or per guest state:
+ * {@link #owned}), reused: a round trip allocates nothing. Not thread-safe (used by one thread at a
+ * time by construction).
  */
 final class RoundTrip {
     /** Set + get entries per round trip: general, FP and TLS regsets, each way, fit. */
@@ -54,7 +55,20 @@ final class RoundTrip {
 
     /** The calling thread's block, emptied, for a round trip of {@code tid}. */
     static RoundTrip begin(int tid, int request, int waitOptions, boolean poll, boolean yield) {
-        RoundTrip r = PER_THREAD.get();
+        return PER_THREAD.get().start(tid, request, waitOptions, poll, yield);
+    }
+
+    /**
+     * A block of its own for an owner that only one thread at a time uses (a guest state's
+     * switches, {@link SwitchScratch}), so that its round trips need no thread-local lookup.
+     */
+    static RoundTrip owned() {
+        return new RoundTrip();
+    }
+
+    /** This block, emptied, for a round trip of {@code tid}. */
+    RoundTrip start(int tid, int request, int waitOptions, boolean poll, boolean yield) {
+        RoundTrip r = this;
         r.tid = tid;
         r.request = request;
         r.waitOptions = waitOptions;

@@ -97,7 +97,7 @@ final class Spawner {
         Tracee t = new Tracee((int) pid, (int) pid, owner, regs);
         try {
             // The child is not traced yet: it stops itself (group-stop) once bootstrapped.
-            int status = Sys.wait4(t.tid, Tracee.WAIT_OPTIONS);
+            int status = Sys.wait4(t.tid, StopWaiter.WAIT_OPTIONS);
             if (!Wait.stopped(status) || Wait.stopSignal(status) != Signals.SIGSTOP) {
                 String why = Wait.describe(status);
                 if (Wait.exited(status)) {

@@ -15,9 +15,12 @@ import java.util.function.Supplier;
  * The waits for one traced stub thread's stops and its end (gVisor's {@code thread.wait} in
  * subprocess.go, and what a death leaves to reap): decoding wait statuses, the leader's polling
  * wait, the PTRACE_EVENT_EXIT stop. Used by its {@link Tracee} on the tracer thread; it knows the
- * thread's numbers and state, not the Tracee.
+ * thread's numbers and state, not the Tracee (which calls it, never the other way).
  */
 final class StopWaiter {
+    /** Wait options for every tracee wait: __WALL (clone children too) | WUNTRACED (gVisor's thread.wait; wait4(2)). */
+    static final int WAIT_OPTIONS = Wait.__WALL | Wait.WUNTRACED;
+
     private final int tgid;
     private final int tid;
     private final TraceeState state;
@@ -39,7 +42,7 @@ final class StopWaiter {
             return pollLeader();
         }
         while (true) {
-            int sig = decodeStop(wait(Tracee.WAIT_OPTIONS));
+            int sig = decodeStop(wait(WAIT_OPTIONS));
             if (sig != 0) {
                 return sig;
             }
@@ -59,7 +62,7 @@ final class StopWaiter {
     private int pollLeader() {
         int rounds = 0;
         while (true) {
-            int status = wait(Tracee.WAIT_OPTIONS | Wait.WNOHANG);
+            int status = wait(WAIT_OPTIONS | Wait.WNOHANG);
             if (status != -1) {
                 int sig = decodeStop(status);
                 if (sig != 0) {
@@ -151,7 +154,7 @@ final class StopWaiter {
      * alone: inject p90 ~37 µs; poll, yield, wait: p90 ~10 µs, like the pinned native floor.
      */
     int waitAfterResume() {
-        int status = wait(Tracee.WAIT_OPTIONS | Wait.WNOHANG);
+        int status = wait(WAIT_OPTIONS | Wait.WNOHANG);
         if (status == -1) {
             Sys.yield();
             return waitStop();
@@ -170,7 +173,7 @@ final class StopWaiter {
      */
     int yieldThenWait() {
         Sys.yield();
-        int status = Sys.wait4(tid, Tracee.WAIT_OPTIONS | Wait.WNOHANG);
+        int status = Sys.wait4(tid, WAIT_OPTIONS | Wait.WNOHANG);
         if (status != -1) {
             int sig = decodeStop(status);
             if (sig != 0) {
@@ -228,7 +231,7 @@ final class StopWaiter {
         for (int i = 0; i < 16; i++) {
             int status;
             try {
-                status = Sys.wait4(tid, Tracee.WAIT_OPTIONS | Wait.WNOHANG);
+                status = Sys.wait4(tid, WAIT_OPTIONS | Wait.WNOHANG);
             } catch (LinuxException e) {
                 if (e.errno() == Errno.ECHILD) {
                     state.setReaped();

@@ -199,7 +199,8 @@ final class SubprocessImpl implements Subprocess {
         mappings.unmapAllButStub(threads::injectFirst);
     }
 
-    private void checkUsable() {
+    /** Throws unless this subprocess can be used now: not dead, destroyed or released to the pool. */
+    void checkUsable() {
         if (death != null) {
             // a dead subprocess keeps reporting its death, also after it was reaped
             throw new StubDiedException("subprocess " + pid() + " is dead: " + death, pid(), pid(), 0);

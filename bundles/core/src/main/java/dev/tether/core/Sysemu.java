@@ -20,63 +20,53 @@ import dev.tether.spi.RegisterLayout;
  * registers' SETREGSET, PTRACE_SYSEMU, the wait and the GETREGSETs in one native call.
  */
 final class Sysemu {
-    /** Per tracing thread: general registers, FP state, TLS word, siginfo. */
-    private static final ThreadLocal<Buffers> BUFFERS = new ThreadLocal<>();
-    /** sizeof(siginfo_t) (include/uapi/asm-generic/siginfo.h, SI_MAX_SIZE). */
-    static final int SIGINFO_SIZE = 128;
     /** si_code of a kernel-generated signal is > 0; SI_KERNEL (0x80) is what a CPUID fault gives. */
     static final int SI_KERNEL = 0x80;
 
     private Sysemu() {
     }
 
-    /** The FP state has its own, per context ({@link PtraceGuestContext#fp}). */
-    private static final class Buffers {
-        final NativeMemory regs;
-        final NativeMemory tls = NativeMemory.allocate(8);
-        final NativeMemory siginfo = NativeMemory.allocate(SIGINFO_SIZE);
-
-        Buffers(int regsSize) {
-            regs = NativeMemory.allocate(regsSize);
-        }
-    }
-
-    private static Buffers buffers(int regsSize) {
-        Buffers b = BUFFERS.get();
+    /** {@code c}'s switch scratch, made by its first switch (or again if the layout grew). */
+    private static SwitchScratch scratch(GuestState c, int regsSize) {
+        SwitchScratch b = c.scratch;
         if (b == null || b.regs.size() < regsSize) {
-            b = new Buffers(regsSize);
-            BUFFERS.set(b);
+            b = new SwitchScratch(regsSize);
+            c.scratch = b;
         }
         return b;
     }
 
-    static GuestEvent run(PtraceGuestContext c, Tracee t) {
-        GuestPlatformImpl guests = c.space.guests;
+    /**
+     * Switches into the guest whose state is {@code c} on stub thread {@code t} (the calling
+     * thread's SYSEMU thread, which it traces) until a stop that means something, interrupts
+     * forwarded by {@code interrupts} meanwhile.
+     */
+    static GuestEvent run(GuestState c, InterruptForwarder interrupts, Tracee t) {
         GuestArch arch = c.arch;
         RegisterLayout layout = c.layout;
         try {
-            guests.probeFloatingPoint(t.tid);
-            int fpRegset = guests.fpRegset();
-            int fpSize = guests.fpSize();
+            c.fpRegset.probe(t.tid);
+            int fpRegset = c.fpRegset.regset();
+            int fpSize = c.fpRegset.size();
             if (c.fp == null) {
                 c.loadFloatingPoint(arch.initialFloatingPointState(fpRegset, fpSize));
             }
             int regsSize = layout.regsetSize();
-            Buffers b = buffers(regsSize);
+            SwitchScratch b = scratch(c, regsSize);
             if (c.fpHolder != null && c.fpHolder != t) {
                 c.fetchFloatingPoint(); // lazy state left in another thread's stub thread: only its tracer may read it
             }
             arch.resetSysemuRegisters(c.regs, t.initWordsUnsafe()); // read only: no copy per switch
             arch.setSingleStepping(c.regs, c.singleStep);
-            if (!c.enableInterrupts(t)) {
+            if (!interrupts.enable(t)) {
                 return new GuestEvent.Interrupted();
             }
             // The switching thread traces its stub thread: bound to its CPU as the stub thread is
             // (Tracee.bind), its blocking wait can only be woken there; unbound, that wake-up went
             // to the other, idle CPU at every system call (README, Performance), hence the yield
             // first that an unbound tracer still makes (CallerPin: kept 1-2 ms after the switch).
-            CallerPin pin = TracerThread.callerPin();
-            PinReleaser releaser = c.space.subprocess.owner.releaser();
+            CallerPin pin = c.pinOf(t);
+            PinReleaser releaser = c.releaser;
             int cpu = pin == null ? -1 : pin.enterHere(releaser);
             try {
                 if (cpu >= 0) {
@@ -85,9 +75,9 @@ final class Sysemu {
                     t.bind();
                 }
                 b.regs.putLongs(0, c.regs); // set by the first round trip of loop()
-                boolean holds = c.space.holds(t, c);
+                boolean holds = c.loadedIn(t);
                 if (!holds) {
-                    PtraceGuestContext previous = c.space.holder(t);
+                    GuestState previous = c.heldBy(t);
                     if (previous != null && previous.fpHolder == t) {
                         previous.fetchFloatingPoint(); // save the lazy state this thread held for another context
                     }
@@ -103,11 +93,11 @@ final class Sysemu {
                 c.fpDirty = false;
                 c.tlsDirty = false;
                 if (!holds) {
-                    c.space.nowHolds(t, c); // a map write: only when it changes, not at every switch
+                    c.nowLoadedIn(t); // a map write: only when it changes, not at every switch
                 }
                 return loop(c, t, b, fpRegset, fpSize, regsSize, tlsRegset, cpu >= 0);
             } finally {
-                c.disableInterrupts();
+                interrupts.disable();
                 if (cpu >= 0) {
                     pin.exit(false, releaser);
                 }
@@ -128,12 +118,22 @@ final class Sysemu {
      * dead, which it reports (contained mode: reaped now; fail-stop: the JVM ends: docs/architecture.md,
      * section 6), and the switch ends with {@link GuestEvent.Exited}.
      */
-    private static GuestEvent died(PtraceGuestContext c, StubDiedException e) {
-        c.space.subprocess.died(e);
-        return PtraceGuestContext.exited(e);
+    private static GuestEvent died(GuestState c, StubDiedException e) {
+        c.subprocess.died(e);
+        return exited(e);
     }
 
-    private static GuestEvent loop(PtraceGuestContext c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize,
+    /** The end of a switch whose stub thread died. */
+    static GuestEvent exited(StubDiedException e) {
+        return new GuestEvent.Exited(e.waitStatus(), e.getMessage());
+    }
+
+    /** The ptrace request that resumes guest code: one instruction at a time when single-stepping. */
+    static int ptraceRequest(boolean singleStep) {
+        return singleStep ? Ptrace.PTRACE_SYSEMU_SINGLESTEP : Ptrace.PTRACE_SYSEMU;
+    }
+
+    private static GuestEvent loop(GuestState c, Tracee t, SwitchScratch b, int fpRegset, int fpSize, int regsSize,
             int tlsRegset, boolean pinned) {
         GuestArch arch = c.arch;
         RegisterLayout layout = c.layout;
@@ -143,7 +143,7 @@ final class Sysemu {
         while (true) {
             // SETREGSET (the first time), PTRACE_SYSEMU, the wait and the GETREGSETs: one native call.
             // A pinned tracer (see run) blocks in wait4 at once; else it yields to the stub first.
-            RoundTrip r = RoundTrip.begin(t.tid, GuestPlatformImpl.ptraceRequest(c.singleStep), Tracee.WAIT_OPTIONS, false, !pinned);
+            RoundTrip r = b.roundTrip.start(t.tid, ptraceRequest(c.singleStep), StopWaiter.WAIT_OPTIONS, false, !pinned);
             if (setRegs) {
                 r.set(Ptrace.NT_PRSTATUS, b.regs, regsSize);
             }
@@ -195,17 +195,8 @@ final class Sysemu {
         }
     }
 
-    /** Reads the FP state of stub thread {@code t} (stopped, traced by the caller) into {@code c}. */
-    static void readFloatingPoint(PtraceGuestContext c, Tracee t) {
-        try {
-            Sys.getRegset(t.tid, c.space.guests.fpRegset(), c.fp, c.space.guests.fpSize());
-        } catch (LinuxException e) {
-            throw t.lost(e, "reading a guest's FP state");
-        }
-    }
-
     /** Copies what a round trip read at the stop (see loop) into the context: as {@link #save}, without the calls. */
-    private static void saved(PtraceGuestContext c, Tracee t, Buffers b) {
+    private static void saved(GuestState c, Tracee t, SwitchScratch b) {
         b.regs.getLongs(0, c.regs);
         if (c.lazyFp) {
             c.fpHolder = t;
@@ -216,7 +207,7 @@ final class Sysemu {
     }
 
     /** Reads the general, FP and TLS state of the stopped stub thread into the context. */
-    private static void save(PtraceGuestContext c, Tracee t, Buffers b, int fpRegset, int fpSize, int regsSize, int tlsRegset) {
+    private static void save(GuestState c, Tracee t, SwitchScratch b, int fpRegset, int fpSize, int regsSize, int tlsRegset) {
         Sys.getRegset(t.tid, Ptrace.NT_PRSTATUS, b.regs, regsSize);
         b.regs.getLongs(0, c.regs);
         if (c.lazyFp) {
@@ -236,7 +227,7 @@ final class Sysemu {
      * skipped), take the signal stop, and read the registers again: x7 is then the guest's. The next
      * resume (data 0) discards the SIGCHLD.
      */
-    private static void refreshAfterSyscallStop(PtraceGuestContext c, Tracee t, Buffers b, int regsSize, boolean pinned) {
+    private static void refreshAfterSyscallStop(GuestState c, Tracee t, SwitchScratch b, int regsSize, boolean pinned) {
         long nr = c.regs[c.layout.syscallNumberIndex()];
         Sys.tgkill(t.tgid, t.tid, Signals.SIGCHLD);
         while (true) {
@@ -260,7 +251,7 @@ final class Sysemu {
      * write if the same fault repeats (the guest was resumed after a read fault was handled), else
      * unknown. CPUID under CPUID faulting is a SIGSEGV with SI_KERNEL at the {@code cpuid} instruction.
      */
-    private static GuestEvent fault(PtraceGuestContext c, int signo, int code, long addr, Buffers b) {
+    private static GuestEvent fault(GuestState c, int signo, int code, long addr, SwitchScratch b) {
         long ip = c.instructionPointer();
         if (signo == Signals.SIGSEGV && code == SI_KERNEL && isCpuid(c, ip)) {
             return new GuestEvent.CpuidFault(ip);
@@ -268,8 +259,8 @@ final class Sysemu {
         boolean isFault = signo == Signals.SIGSEGV || signo == Signals.SIGBUS || signo == Signals.SIGILL
                 || signo == Signals.SIGFPE || signo == Signals.SIGTRAP;
         if (!isFault) {
-            byte[] info = new byte[SIGINFO_SIZE];
-            b.siginfo.read(0, info, 0, SIGINFO_SIZE);
+            byte[] info = new byte[SwitchScratch.SIGINFO_SIZE];
+            b.siginfo.read(0, info, 0, SwitchScratch.SIGINFO_SIZE);
             return new GuestEvent.Signal(signo, code, info);
         }
         FaultAccess access = FaultAccess.UNKNOWN;
@@ -287,14 +278,14 @@ final class Sysemu {
         return new GuestEvent.Fault(signo, code, addr, ip, access);
     }
 
-    private static boolean isCpuid(PtraceGuestContext c, long ip) {
+    private static boolean isCpuid(GuestState c, long ip) {
         byte[] insn = c.arch.cpuidInstruction();
         if (insn.length == 0) {
             return false;
         }
         byte[] at = new byte[insn.length];
         try {
-            c.space.subprocess.read(ip, at, 0, at.length);
+            c.subprocess.read(ip, at, 0, at.length);
         } catch (RuntimeException e) {
             return false;
         }

@@ -10,14 +10,13 @@ import dev.tether.api.TetherException;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
+import java.util.function.Supplier;
 
 /**
  * One traced stub thread (gVisor's {@code thread}): the ptrace protocol of gVisor's subprocess.go. Every method
  * except the getters must run on the owner thread.
  */
 final class Tracee {
-    /** Wait options for every tracee wait: __WALL (clone children too) | WUNTRACED (gVisor's thread.wait; wait4(2)). */
-    static final int WAIT_OPTIONS = Wait.__WALL | Wait.WUNTRACED;
     /** PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL = 0x100041 (gVisor's
      * thread.attach; ptrace(2), PTRACE_SETOPTIONS). */
     static final long OPTIONS = Ptrace.PTRACE_O_TRACESYSGOOD | Ptrace.PTRACE_O_TRACEEXIT | Ptrace.PTRACE_O_EXITKILL;
@@ -49,11 +48,13 @@ final class Tracee {
      * in 2020-09), or -1. */
     private int boundCpu = -1;
     /** The unexpected fault stops of the current injection (see {@link Breakpoints}). */
-    final FaultWatch faults = new FaultWatch();
+    private final FaultWatch faults = new FaultWatch();
     /** Alive or how it died, and whether its end was collected. */
     private final TraceeState state = new TraceeState();
     /** The waits for this thread's stops and end. */
     final StopWaiter waits;
+    /** The stops of an injection on this thread, up to its breakpoint. */
+    private final Breakpoints breakpoints;
 
     Tracee(int tgid, int tid, TracerThread owner, SyscallRegs regs) {
         this(tgid, tid, owner, Thread.currentThread(), regs);
@@ -67,7 +68,10 @@ final class Tracee {
         this.tracer = tracer;
         this.regs = regs;
         this.scratch = new long[regs.words()];
-        this.waits = new StopWaiter(tgid, tid, state, faults, this::getRegs);
+        Supplier<Registers> registers = this::getRegs;
+        this.waits = new StopWaiter(tgid, tid, state, faults, registers);
+        this.breakpoints = new Breakpoints(tgid, tid, waits, faults, registers, regs.layout.instructionPointerIndex(),
+                regs.roundTrip);
     }
 
     /** This thread's register scratch, at least {@code size} bytes. */
@@ -195,7 +199,7 @@ final class Tracee {
         try {
             setRegs(r);
             bind();
-            Breakpoints.run(this);
+            breakpoints.run();
             return getRegs();
         } catch (LinuxException e) {
             RuntimeException v = vanished(e);
@@ -348,10 +352,10 @@ final class Tracee {
                 if (tid == tgid) {
                     // a leader's wait must not block (StopWaiter.pollLeader): call by call
                     Sys.setRegset(tid, Ptrace.NT_PRSTATUS, buf, size);
-                    Breakpoints.run(this);
+                    breakpoints.run();
                     Sys.getRegset(tid, Ptrace.NT_PRSTATUS, buf, back);
                 } else {
-                    Breakpoints.roundTrip(this, buf, size, back);
+                    breakpoints.roundTrip(buf, size, back);
                 }
             } catch (LinuxException e) {
                 throw vanished(e);

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -25,21 +24,6 @@ import org.junit.jupiter.api.Test;
 class CoreRoomsTest {
     /** The house's bound for one class doing one job (about 400 lines, with some slack). */
     static final int MAX_LINES = 450;
-
-    /**
-     * Pairs that named each other when this check was written, in files being reworked elsewhere
-     * (the guest rooms, the tracee's hot path, the caller's CPU pin); each should go, none may be
-     * added. Breakpoints <-> Tracee came with the one-native-call round trip, written at the same
-     * time as this check: the injection's stop loop left Tracee for size, with the same shape as
-     * StopWaiter (static helpers over a Tracee, which calls them).
-     */
-    private static final Set<String> KNOWN = Set.of(
-            "CallerPin <-> PinReleaser",
-            "GuestPlatformImpl <-> PtraceAddressSpace",
-            "PtraceAddressSpace <-> PtraceGuestContext",
-            "PtraceGuestContext <-> Sysemu",
-            "StopWaiter <-> Tracee",
-            "Breakpoints <-> Tracee");
 
     private static final Path MAIN = Path.of("src/main/java/dev/tether/core");
 
@@ -81,7 +65,6 @@ class CoreRoomsTest {
                 }
             }
         }
-        mutual.removeAll(KNOWN);
         assertEquals(List.of(), mutual, "classes of core that name each other");
     }
 

@@ -68,6 +68,27 @@ class GuestSwitchKernelTest extends GuestSwitchContract {
         }
     }
 
+    /**
+     * A context that went to another Java thread's stub thread and back: the stub thread it left
+     * still has the FP state of its first switch there, which the guest has changed since, so
+     * the switch back must write the context's state again (the record of which state a stub
+     * thread holds must not outlive the context's move).
+     */
+    @Test
+    void aContextBackOnAStubThreadItLeftGetsItsNewFpState() throws Exception {
+        long first = 0x1111_2222_3333_4444L;
+        long second = 0x5555_6666_7777_8888L;
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            GuestContext c = load(space, new GuestCode().arg0(first).arg0ToFp0().number(GuestCode.GETPID).syscall()
+                    .arg0(second).arg0ToFp0().number(GuestCode.GETPID).syscall()
+                    .fp0ToArg0().number(GuestCode.GETPID).syscall().spin());
+            syscall(CompletableFuture.supplyAsync(c::switchTo, other1).get(10, TimeUnit.SECONDS));
+            syscall(CompletableFuture.supplyAsync(c::switchTo, other2).get(10, TimeUnit.SECONDS));
+            GuestEvent back = CompletableFuture.supplyAsync(c::switchTo, other1).get(10, TimeUnit.SECONDS);
+            assertEquals(second, syscall(back).arg(0), "the guest's FP register after it moved back to its first stub thread");
+        }
+    }
+
     @Test
     void lazyFpStateIsCorrectOnTheSwitchingThread() {
         long value = 0x0123_4567_89ab_cdefL;

@@ -159,7 +159,7 @@ class RoundTripKernelTest {
     }
 
     private static RoundTrip trip(int tid, boolean withSet, NativeMemory buf) {
-        RoundTrip r = RoundTrip.begin(tid, Ptrace.PTRACE_CONT, Tracee.WAIT_OPTIONS, true, true);
+        RoundTrip r = RoundTrip.begin(tid, Ptrace.PTRACE_CONT, StopWaiter.WAIT_OPTIONS, true, true);
         if (withSet) {
             r.set(Ptrace.NT_PRSTATUS, buf, 8);
         }
@@ -184,7 +184,7 @@ class RoundTripKernelTest {
     @Test
     void theBlockTakesOnlyBuffersItCanCheck() {
         try (NativeMemory buf = NativeMemory.allocate(64)) {
-            RoundTrip r = RoundTrip.begin(1, Ptrace.PTRACE_CONT, Tracee.WAIT_OPTIONS, false, false);
+            RoundTrip r = RoundTrip.begin(1, Ptrace.PTRACE_CONT, StopWaiter.WAIT_OPTIONS, false, false);
             IllegalArgumentException big = assertThrows(IllegalArgumentException.class, () -> r.set(Ptrace.NT_PRSTATUS, buf, 65));
             assertTrue(big.getMessage().contains("65"), big.getMessage());
             assertThrows(IllegalArgumentException.class, () -> r.set(Ptrace.NT_PRSTATUS, buf, 0));
