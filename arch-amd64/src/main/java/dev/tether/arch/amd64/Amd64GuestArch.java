@@ -59,6 +59,11 @@ public final class Amd64GuestArch implements GuestArch {
      */
     @Override
     public byte[] initialFloatingPointState(int regset, int size) {
+        return freshFpState(size);
+    }
+
+    /** {@link #initialFloatingPointState}'s image, for any of the two regsets (the FXSAVE layout is XSAVE's legacy region). */
+    static byte[] freshFpState(int size) {
         byte[] b = new byte[size];
         if (size >= 32) {
             b[0] = 0x7f; // FCW 0x037f, little-endian

@@ -42,6 +42,11 @@ public final class Amd64TrapArch implements TrapArch {
     static final int FP_XSTATE_MAGIC1 = 0x46505853;
     /** The legacy FXSAVE area's size, when the frame has no extended state. */
     static final int FXSAVE_SIZE = 512;
+    /** The XSAVE header's offset in the XSAVE area, XSTATE_BV its first 8 bytes (Intel SDM vol. 1, 13.4.2). */
+    static final int XSAVE_HEADER = 512;
+    /** XSTATE_BV bits of the x87 and SSE state components (Intel SDM vol. 1, 13.1: components 0 and 1). */
+    static final byte XFEATURE_FP = 1;
+    static final byte XFEATURE_SSE = 2;
 
     private final MachineCode handler;
     private final int[] frameOffsets;
@@ -76,6 +81,36 @@ public final class Amd64TrapArch implements TrapArch {
     @Override
     public int fpStateSize() {
         return FXSAVE_SIZE;
+    }
+
+    @Override
+    public int firstRunFpRegset() {
+        return Amd64GuestArch.NT_X86_XSTATE;
+    }
+
+    /**
+     * A standard-format XSAVE image (Intel SDM vol. 1, 13.4: the legacy region, FXSAVE's layout, in bytes
+     * 0..511; the XSAVE header's XSTATE_BV at 512; XCOMP_BV, at 520, 0 for the standard format) of
+     * {@link Amd64GuestArch#MAX_XSTATE} bytes: SETREGSET cuts the iovec to the regset's size, and the kernel
+     * takes only a whole XSAVE buffer (xstateregs_set, arch/x86/kernel/fpu/regset.c). XSTATE_BV says which
+     * components the image holds; every other one is put in its initial state (SDM vol. 1, 13.8, XRSTOR). A
+     * 512-byte {@code state} holds x87 and SSE (XSTATE_BV bits 0 and 1); a longer one, an XSAVE area from a
+     * signal frame ({@link #fpState}), keeps its own header.
+     */
+    @Override
+    public byte[] firstRunFpState(byte[] state) {
+        byte[] image = Amd64GuestArch.freshFpState(Amd64GuestArch.MAX_XSTATE);
+        if (state == null) {
+            return image; // XSTATE_BV 0: every component initial, FCW and MXCSR as a fresh thread's
+        }
+        if (state.length < FXSAVE_SIZE) {
+            throw new IllegalArgumentException("x86-64 FP state of " + state.length + " bytes: the FXSAVE area alone is " + FXSAVE_SIZE);
+        }
+        System.arraycopy(state, 0, image, 0, Math.min(state.length, image.length));
+        if (state.length < XSAVE_HEADER + 16) {
+            image[XSAVE_HEADER] = XFEATURE_FP | XFEATURE_SSE;
+        }
+        return image;
     }
 
     /**

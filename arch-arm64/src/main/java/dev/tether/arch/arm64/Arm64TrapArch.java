@@ -103,6 +103,24 @@ public final class Arm64TrapArch implements TrapArch {
         return Arm64GuestArch.FPSIMD_SIZE;
     }
 
+    /** NT_PRFPREG: all of V0..V31, FPSR and FPCR; fpr_set (arch/arm64/kernel/ptrace.c) also drops SVE state. */
+    @Override
+    public int firstRunFpRegset() {
+        return Arm64GuestArch.NT_PRFPREG;
+    }
+
+    @Override
+    public byte[] firstRunFpState(byte[] state) {
+        if (state == null) {
+            return new byte[Arm64GuestArch.FPSIMD_SIZE]; // all zero, as a fresh thread's (Arm64GuestArch.initialFloatingPointState)
+        }
+        if (state.length < Arm64GuestArch.FPSIMD_SIZE) {
+            throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG is V0..V31, FPSR, "
+                    + "FPCR and 8 reserved bytes, " + Arm64GuestArch.FPSIMD_SIZE);
+        }
+        return java.util.Arrays.copyOf(state, Arm64GuestArch.FPSIMD_SIZE);
+    }
+
     /** The offset in {@code region} of the frame's fpsimd_context record, or -1 if the frame at {@code ucontext} has none. */
     public int fpStateOffset(ByteBuffer region, int ucontext) {
         return record(region, ucontext, FPSIMD_MAGIC, FPSIMD_CONTEXT_SIZE);

@@ -1,9 +1,9 @@
 package dev.tether.arch.arm64;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.guest.FaultAccess;
@@ -250,5 +250,16 @@ class Arm64TrapArchTest {
         assertEquals(true, arch.tlsByHandler());
         assertEquals(false, arch.singleStepBySigreturn(), "PSTATE.SS in a frame is reset for an untraced thread");
         assertEquals("arm64", arch.arch());
+    }
+
+    @Test
+    void aNewThreadsWholeFpStateIsNtPrfpreg() {
+        assertEquals(Arm64GuestArch.NT_PRFPREG, arch.firstRunFpRegset());
+        assertArrayEquals(new byte[Arm64GuestArch.FPSIMD_SIZE], arch.firstRunFpState(null), "all zero, a fresh thread's");
+        byte[] mine = new byte[Arm64GuestArch.FPSIMD_SIZE];
+        mine[0] = 1;
+        mine[512] = 2; // FPSR
+        assertArrayEquals(mine, arch.firstRunFpState(mine));
+        assertThrows(IllegalArgumentException.class, () -> arch.firstRunFpState(new byte[512]));
     }
 }

@@ -40,6 +40,24 @@ public interface TrapArch {
     int fpStateSize();
 
     /**
+     * The regset a new guest thread's whole FP/vector state is written with (PTRACE_SETREGSET) before it
+     * first runs: amd64 {@code NT_X86_XSTATE} (the XSAVE area: x87, SSE and every extended component), arm64
+     * {@code NT_PRFPREG} (V0..V31, FPSR, FPCR; writing it also drops any SVE state). Whole, because the stub
+     * thread the guest thread is made from holds a copy of the vector registers of the JVM thread the stub
+     * was cloned from, which must not reach a guest.
+     */
+    int firstRunFpRegset();
+
+    /**
+     * The image {@link #firstRunFpRegset()} is written with: the arch's initial state, with {@code state}
+     * (the layout {@link #fpState} returns, at least {@link #fpStateSize()} bytes) in its place if not null.
+     * Every part of the FP/vector state that {@code state} does not carry is in its initial state.
+     *
+     * @throws IllegalArgumentException if {@code state} is shorter than {@link #fpStateSize()}
+     */
+    byte[] firstRunFpState(byte[] state);
+
+    /**
      * The FP/vector state the signal frame at {@code ucontext} (an offset in {@code region}, a whole
      * {@link TrapRegion} whose {@link TrapRegion#UCONTEXT} word holds that frame's address) carries, as a new
      * array in the layout {@code GuestContext.floatingPointState()} gives: amd64 the frame's XSAVE area

@@ -26,6 +26,12 @@ final class GuestCode {
         return this;
     }
 
+    /** Machine code as it is (for code this class has no method for). */
+    GuestCode bytes(byte[] code) {
+        out.writeBytes(code);
+        return this;
+    }
+
     /** One A64 instruction, little-endian. */
     private GuestCode a64(int insn) {
         return raw(insn & 0xff, (insn >>> 8) & 0xff, (insn >>> 16) & 0xff, insn >>> 24);

@@ -334,4 +334,27 @@ public abstract class GuestSwitchContract {
             assertThrows(IllegalArgumentException.class, () -> c.setRegisters(new dev.tether.api.Registers("other", List.of("a"), new long[1])));
         }
     }
+
+    /**
+     * A fresh context's vector state is the initial one, whatever its stub thread held (arm64: its
+     * NT_PRFPREG state is all of V0..V31, nothing to probe; an x86-64 CPU without AVX: likewise). Found on
+     * trap, whose first run set only the FXSAVE area: a JVM thread's ZMM16-31 and opmask registers,
+     * which vzeroupper does not clear, reached the guest.
+     */
+    @Test
+    void aFreshContextSeesNoVectorStateItDidNotSet() throws Exception {
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            for (String[] probe : VectorStateProbe.programs()) {
+                GuestCode code = new GuestCode().bytes(VectorStateProbe.code(probe[1])).number(GuestCode.GETPID).syscall().spin();
+                for (int i = 0; i < 3; i++) { // threads of one subprocess, each made from a stub thread
+                    GuestContext c = load(space, code);
+                    GuestEvent.Syscall e = syscall(c.switchTo());
+                    assertEquals(GuestCode.GETPID, e.number());
+                    long[] a = e.args();
+                    assertEquals("0 0 0", Long.toHexString(a[0]) + " " + Long.toHexString(a[1]) + " " + Long.toHexString(a[2]),
+                            probe[0] + " of fresh guest thread " + i + ", OR-ed");
+                }
+            }
+        }
+    }
 }

@@ -11,7 +11,6 @@ import dev.tether.linux.LinuxException;
 import dev.tether.linux.SharedMemory;
 import dev.tether.linux.Sys;
 import dev.tether.spi.TrapRegion;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -251,12 +250,9 @@ final class TrapContext implements GuestContext {
         DetachableThread t = GuestThreadSetUp.newThread(p, space, region, remote);
         tid = t.tid();
         p.guestArch.setSingleStepping(words, singleStep);
-        // Before the first run the FP state is set with the base regset (NT_PRFPREG: amd64's FXSAVE area,
-        // arm64's user_fpsimd_state, sizes that do not depend on the CPU's features): Java's, or a fresh
-        // thread's (the stub thread's own registers are a copy of a JVM thread's, which must not leak into a guest).
-        int[] regsets = p.guestArch.floatingPointRegsets();
-        int legacy = regsets[regsets.length - 1];
-        byte[] fp = Arrays.copyOf(fpSet != null ? fpSet : p.guestArch.initialFloatingPointState(legacy, fpSize), fpSize);
+        // Before the first run the whole FP/vector state is set (amd64: the XSAVE area, AVX and AVX-512 included):
+        // Java's, or a fresh thread's; the stub thread's own is a copy of a JVM thread's, which must not reach a guest.
+        byte[] fp = p.trapArch.firstRunFpState(fpSet);
         fpSet = null;
         long[] run = words;
         if (tls.needsBoot()) {
@@ -268,7 +264,7 @@ final class TrapContext implements GuestContext {
             p.guestArch.setSingleStepping(run, false);
             booting = true;
         }
-        t.detach(run, legacy, fp);
+        t.detach(run, p.trapArch.firstRunFpRegset(), fp);
         tls.started(words);
         if (interruptRequested) {
             // interrupt() during the set-up found no thread to signal yet, or signalled a traced one,

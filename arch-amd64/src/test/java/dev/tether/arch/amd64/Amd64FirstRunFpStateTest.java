@@ -1,0 +1,63 @@
+package dev.tether.arch.amd64;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** The XSAVE image a new trap guest thread's whole FP/vector state is written with (Intel SDM vol. 1, 13.4). */
+class Amd64FirstRunFpStateTest {
+    private final Amd64TrapArch arch = new Amd64TrapArch();
+
+    @Test
+    void theRegsetIsTheWholeXsaveArea() {
+        assertEquals(Amd64GuestArch.NT_X86_XSTATE, arch.firstRunFpRegset());
+    }
+
+    @Test
+    void aFreshThreadsImageHasEveryComponentInitial() {
+        byte[] image = arch.firstRunFpState(null);
+        assertEquals(Amd64GuestArch.MAX_XSTATE, image.length, "at least any kernel's XSAVE size: SETREGSET cuts it to the regset's");
+        assertEquals(0x037f, (image[0] & 0xff) | (image[1] & 0xff) << 8, "FCW");
+        assertEquals(0x1f80, (image[24] & 0xff) | (image[25] & 0xff) << 8, "MXCSR");
+        assertTrue(allZero(image, 512, image.length), "XSTATE_BV 0 and nothing else: every component initial");
+    }
+
+    @Test
+    void aLegacyStateIsTakenForX87AndSseAndTheRestIsInitial() {
+        byte[] legacy = new byte[512];
+        Arrays.fill(legacy, 0, 160, (byte) 0x5a);
+        byte[] image = arch.firstRunFpState(legacy);
+        assertArrayEquals(legacy, Arrays.copyOf(image, 512));
+        assertEquals(3, image[512], "XSTATE_BV: x87 | SSE");
+        assertTrue(allZero(image, 513, image.length));
+    }
+
+    @Test
+    void aWholeXsaveAreaKeepsItsOwnHeader() {
+        byte[] xsave = new byte[2688];
+        xsave[512] = 7; // x87 | SSE | AVX
+        xsave[576] = 0x11; // AVX's YMM_Hi128 component
+        byte[] image = arch.firstRunFpState(xsave);
+        assertArrayEquals(xsave, Arrays.copyOf(image, xsave.length));
+        assertTrue(allZero(image, xsave.length, image.length));
+    }
+
+    @Test
+    void aShortStateIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> arch.firstRunFpState(new byte[100]));
+        assertTrue(e.getMessage().contains("100 bytes"), e.getMessage());
+    }
+
+    private static boolean allZero(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
