@@ -9,7 +9,7 @@ import java.util.Arrays;
 
 /**
  * What a trap event is (docs/trap.md, section 4, the event table): the handler's signal number and
- * the siginfo in the region, with the registers {@link TrapContext} already copied out of the frame,
+ * the siginfo in the region, with the registers the context already copied out of the frame,
  * become a {@link GuestEvent}. One per context: it keeps one Syscall event per number, refilled at each
  * call, so that a round trip allocates nothing (the guest API's javadoc says so).
  */
@@ -29,11 +29,11 @@ final class FrameDecoder {
     /** A SIGCHLD this JVM sent with tgkill: an interrupt, or a late one (the context decides which). */
     static final GuestEvent OUR_INTERRUPT = new GuestEvent.Interrupted();
 
-    private final TrapGuestPlatform p;
+    private final TrapServices p;
     private final Subprocess sp;
     private final GuestEvent.Syscall[] syscallEvents = new GuestEvent.Syscall[1024];
 
-    FrameDecoder(TrapGuestPlatform p, Subprocess sp) {
+    FrameDecoder(TrapServices p, Subprocess sp) {
         this.p = p;
         this.sp = sp;
     }
