@@ -1,6 +1,7 @@
 package dev.tether.core;
 
 import dev.tether.guest.GuestEvent;
+import dev.tether.guest.spi.SyscallEvents;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.NativeMemory;
 import dev.tether.linux.Sys;
@@ -68,12 +69,8 @@ final class GuestState {
     /** The stub thread whose tracer's pin {@link #pin} is, or null: see {@link #pinOf}. */
     private Tracee pinnedFor;
     private CallerPin pin;
-    /**
-     * The Syscall events of this state by number, reused: a round trip allocates nothing (the
-     * args array is refilled at each stop; GuestEvent.Syscall says so). Numbers beyond get a new
-     * event each time.
-     */
-    private final GuestEvent.Syscall[] syscallEvents = new GuestEvent.Syscall[1024];
+    /** The Syscall events of this state by number, reused: a round trip allocates nothing. */
+    private final SyscallEvents syscallEvents = new SyscallEvents();
 
     GuestState(SubprocessImpl subprocess, GuestArch arch, FpRegset fpRegset, Map<Tracee, GuestState> loaded, AtomicInteger loads) {
         this.subprocess = subprocess;
@@ -94,15 +91,7 @@ final class GuestState {
 
     /** The event for system call {@code nr}, its arguments to be filled by the caller. */
     GuestEvent.Syscall syscallEvent(long nr) {
-        if (nr < 0 || nr >= syscallEvents.length) {
-            return new GuestEvent.Syscall(nr, new long[6]);
-        }
-        GuestEvent.Syscall e = syscallEvents[(int) nr];
-        if (e == null) {
-            e = new GuestEvent.Syscall(nr, new long[6]);
-            syscallEvents[(int) nr] = e;
-        }
-        return e;
+        return syscallEvents.of(nr);
     }
 
     long instructionPointer() {

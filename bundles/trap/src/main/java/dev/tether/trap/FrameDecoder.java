@@ -4,12 +4,13 @@ import dev.tether.abi.Signals;
 import dev.tether.api.Subprocess;
 import dev.tether.guest.FaultAccess;
 import dev.tether.guest.GuestEvent;
+import dev.tether.guest.spi.SyscallEvents;
 import dev.tether.linux.Sys;
 import java.util.Arrays;
 
 /**
  * What a trap event is (docs/trap.md, section 4, the event table): the handler's signal number and
- * the siginfo in the region, with the registers {@link TrapContext} already copied out of the frame,
+ * the siginfo in the region, with the registers the context already copied out of the frame,
  * become a {@link GuestEvent}. One per context: it keeps one Syscall event per number, refilled at each
  * call, so that a round trip allocates nothing (the guest API's javadoc says so).
  */
@@ -29,11 +30,11 @@ final class FrameDecoder {
     /** A SIGCHLD this JVM sent with tgkill: an interrupt, or a late one (the context decides which). */
     static final GuestEvent OUR_INTERRUPT = new GuestEvent.Interrupted();
 
-    private final TrapGuestPlatform p;
+    private final TrapServices p;
     private final Subprocess sp;
-    private final GuestEvent.Syscall[] syscallEvents = new GuestEvent.Syscall[1024];
+    private final SyscallEvents syscallEvents = new SyscallEvents();
 
-    FrameDecoder(TrapGuestPlatform p, Subprocess sp) {
+    FrameDecoder(TrapServices p, Subprocess sp) {
         this.p = p;
         this.sp = sp;
     }
@@ -57,7 +58,7 @@ final class FrameDecoder {
             }
             int nr = region.buf.getInt(info + SI_SYSCALL);
             words[p.layout.syscallNumberIndex()] = nr;
-            GuestEvent.Syscall e = syscallEvent(nr);
+            GuestEvent.Syscall e = syscallEvents.of(nr);
             long[] a = e.args();
             for (int i = 0; i < 6; i++) {
                 a[i] = words[p.layout.argumentIndex(i)];
@@ -95,17 +96,5 @@ final class FrameDecoder {
             return false;
         }
         return Arrays.equals(want, got);
-    }
-
-    private GuestEvent.Syscall syscallEvent(long nr) {
-        if (nr < 0 || nr >= syscallEvents.length) {
-            return new GuestEvent.Syscall(nr, new long[6]);
-        }
-        GuestEvent.Syscall e = syscallEvents[(int) nr];
-        if (e == null) {
-            e = new GuestEvent.Syscall(nr, new long[6]);
-            syscallEvents[(int) nr] = e;
-        }
-        return e;
     }
 }

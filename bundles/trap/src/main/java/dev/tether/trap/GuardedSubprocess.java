@@ -13,18 +13,24 @@ import java.util.List;
  */
 final class GuardedSubprocess implements Subprocess {
     private final Subprocess sp;
-    private final TrapAddressSpace space;
+    /** The trap platform's pages: from the guest's limit up to the stub page. */
+    private final long low;
+    private final long stub;
+    /** Closes the address space this subprocess is of. */
+    private final Runnable closeSpace;
 
-    GuardedSubprocess(Subprocess sp, TrapAddressSpace space) {
+    GuardedSubprocess(Subprocess sp, long low, long stub, Runnable closeSpace) {
         this.sp = sp;
-        this.space = space;
+        this.low = low;
+        this.stub = stub;
+        this.closeSpace = closeSpace;
     }
 
     private void check(String what, long address, long length) {
         long end = address + length;
-        if (length > 0 && Long.compareUnsigned(address, space.stub) < 0 && Long.compareUnsigned(end, space.low) > 0) {
+        if (length > 0 && Long.compareUnsigned(address, stub) < 0 && Long.compareUnsigned(end, low) > 0) {
             throw new IllegalArgumentException(String.format("%s of 0x%x..0x%x overlaps the trap platform's pages at 0x%x..0x%x "
-                    + "(its handler and per-thread regions, docs/trap.md)", what, address, end, space.low, space.stub));
+                    + "(its handler and per-thread regions, docs/trap.md)", what, address, end, low, stub));
         }
     }
 
@@ -102,11 +108,11 @@ final class GuardedSubprocess implements Subprocess {
     /** Closes the address space (a trap subprocess is never pooled: its handlers and threads stay in it). */
     @Override
     public void close() {
-        space.close();
+        closeSpace.run();
     }
 
     @Override
     public void destroy() {
-        space.close();
+        closeSpace.run();
     }
 }

@@ -9,14 +9,14 @@ import dev.tether.spi.TrapRegion;
  * Setting up one guest thread of the trap platform (docs/trap.md, section 5): its region (a memfd
  * mapped in the JVM and at its place in the subprocess), then a new stub thread into which the
  * alternate signal stack and the thread's own TRAP filter are injected. Detaching it with the
- * context's registers is the context's ({@link TrapContext}).
+ * context's registers is the caller's.
  */
 final class GuestThreadSetUp {
     private GuestThreadSetUp() {
     }
 
     /** The region at {@code remote}, mapped in both processes; nothing is left mapped if it fails. */
-    static Region mapRegion(TrapGuestPlatform p, TrapAddressSpace space, long remote) {
+    static Region mapRegion(TrapServices p, SpacePages space, long remote) {
         Region region = Region.create(p.ftruncateNr, remote);
         try {
             space.sp.mapFile(remote, TrapRegion.SIZE, Mman.PROT_READ | Mman.PROT_WRITE, region.fd(), 0);
@@ -30,7 +30,7 @@ final class GuestThreadSetUp {
     }
 
     /** A new stub thread of the subprocess, still traced, with its alternate stack and its filter installed. */
-    static DetachableThread newThread(TrapGuestPlatform p, TrapAddressSpace space, Region region, long remote) {
+    static DetachableThread newThread(TrapServices p, SpacePages space, Region region, long remote) {
         // stack_t {ss_sp, ss_flags, ss_size} (sigaltstack(2))
         int ss = TrapRegion.SCRATCH;
         region.put(ss, remote + TrapRegion.STACK);
@@ -49,7 +49,7 @@ final class GuestThreadSetUp {
         return t;
     }
 
-    private static void checkSetUp(TrapAddressSpace space, String call, long r) {
+    private static void checkSetUp(SpacePages space, String call, long r) {
         if (r != 0) {
             throw new SyscallFailedException(call + " in a new trap guest thread of subprocess " + space.sp.pid(), (int) -r);
         }

@@ -30,7 +30,7 @@ final class Handoff {
     /** Whether the SPIN word last written lets the handler spin (mapRegion writes the platform's budget). */
     private boolean handlerSpinning;
 
-    Handoff(TrapGuestPlatform p) {
+    Handoff(TrapServices p) {
         this.futexNr = p.futexNr;
         this.javaSpinNanos = p.javaSpinNanos;
         this.handlerSpins = p.handlerSpins;
@@ -59,7 +59,7 @@ final class Handoff {
     }
 
     /** Waits for the handler's next event: spins first if spinning pays, then sleeps once ({@link #sleep}). */
-    int await(Region region, TrapAddressSpace space) {
+    int await(Region region, SpacePages space) {
         long budget = spin.roundTrip() ? javaSpinNanos : 0;
         if (budget > 0) {
             long t0 = System.nanoTime();
@@ -84,7 +84,7 @@ final class Handoff {
     }
 
     /** One futex sleep on STATE, bounded by {@link #WAIT_NANOS}, not begun once the space is closed. */
-    int sleep(Region region, TrapAddressSpace space) {
+    int sleep(Region region, SpacePages space) {
         region.setVolatile(TrapRegion.JAVA_SLEEPING, 1);
         long s = region.getVolatile(TrapRegion.STATE);
         long r = 0;

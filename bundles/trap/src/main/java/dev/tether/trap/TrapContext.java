@@ -23,8 +23,10 @@ final class TrapContext implements GuestContext {
     /** An interrupt signal nobody waits for any more (see {@link #interrupt}): resume and wait again. */
     private static final GuestEvent SPURIOUS = new GuestEvent.Interrupted();
 
-    final TrapAddressSpace space;
-    private final TrapGuestPlatform p;
+    /** The address space as its users see it (what {@link #addressSpace} returns). */
+    private final GuestAddressSpace owner;
+    private final SpacePages space;
+    private final TrapServices p;
     private final long[] words;
     private final int[] frameOffsets;
     private final ThreadPointer tls;
@@ -53,9 +55,10 @@ final class TrapContext implements GuestContext {
     /** Where the guest thread runs: on the Java thread's CPU, or off it while both spin. */
     final GuestPlacement placement;
 
-    TrapContext(TrapAddressSpace space) {
+    TrapContext(GuestAddressSpace owner, SpacePages space, TrapServices p) {
+        this.owner = owner;
         this.space = space;
-        this.p = space.p;
+        this.p = p;
         this.words = space.initWords.clone();
         this.frameOffsets = p.trapArch.frameOffsets();
         this.tls = new ThreadPointer(p.guestArch.tlsRegisterIndex(), p.trapArch.tlsByHandler(), p.layout.arch());
@@ -69,7 +72,7 @@ final class TrapContext implements GuestContext {
 
     @Override
     public GuestAddressSpace addressSpace() {
-        return space;
+        return owner;
     }
 
     @Override

@@ -13,9 +13,6 @@ import dev.tether.seccomp.SyscallTable;
 import dev.tether.spi.GuestArch;
 import dev.tether.spi.RegisterLayout;
 import dev.tether.spi.TrapArch;
-import dev.tether.spi.TrapRegion;
-import java.nio.ByteOrder;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -29,7 +26,7 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
     /** The value of {@value GuestPlatform#PLATFORM_PROPERTY} for this mechanism. */
     public static final String MECHANISM = "trap";
     /** Contexts per address space: the regions below the code page (docs/trap.md, section 2). */
-    public static final int MAX_CONTEXTS = 256;
+    public static final int MAX_CONTEXTS = SpacePages.MAX_CONTEXTS;
     /** gVisor's deepSleepTimeoutNS (20 µs, {@code pkg/sentry/platform/systrap/shared_context.go}): spinning as gVisor does. */
     public static final long GVISOR_SPIN_MICROS = 20;
     /**
@@ -61,23 +58,10 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
         return Math.max(1, 20_000L * 1000 / Math.max(1, best));
     }
 
-    final StubPlatform stubs;
-    final StubThreads threads;
-    final GuestArch guestArch;
-    final TrapArch trapArch;
-    final RegisterLayout layout;
-    final SyscallTable table;
-    final long javaSpinNanos;
-    final long handlerSpins;
-    final int usableCpus;
-    /** The CPUs this process may use (sched_getaffinity(2) of the process, at construction). */
-    final long[] usableMask;
-    final long futexNr;
-    final long ftruncateNr;
-    final long sigaltstackNr;
-    final long seccompNr;
-    final long rtSigactionNr;
-    private final Map<Long, byte[]> filters = new ConcurrentHashMap<>();
+    private final StubPlatform stubs;
+    private final StubThreads threads;
+    /** What its address spaces and contexts share. */
+    private final TrapServices services;
     private final Set<TrapAddressSpace> spaces = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -98,20 +82,10 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
         }
         this.stubs = stubs;
         this.threads = threads;
-        this.guestArch = guestArch;
-        this.trapArch = trapArch;
-        this.layout = layout;
-        this.table = table;
-        this.usableMask = Sys.getAffinity(Sys.getpid());
-        this.usableCpus = count(usableMask);
-        boolean spin = usableCpus >= 2;
-        this.javaSpinNanos = spin ? spinMicros * 1000 : 0;
-        this.handlerSpins = spin ? spinMicros * HANDLER_POLLS_PER_MICRO : 0;
-        this.futexNr = table.require("futex");
-        this.ftruncateNr = table.require("ftruncate");
-        this.sigaltstackNr = table.require("sigaltstack");
-        this.seccompNr = table.require("seccomp");
-        this.rtSigactionNr = table.require("rt_sigaction");
+        long[] usableMask = Sys.getAffinity(Sys.getpid());
+        boolean spin = count(usableMask) >= 2;
+        this.services = new TrapServices(threads, guestArch, trapArch, layout, table, spin ? spinMicros * 1000 : 0,
+                spin ? spinMicros * HANDLER_POLLS_PER_MICRO : 0, usableMask);
     }
 
     /** The CPUs in an affinity mask. */
@@ -130,17 +104,17 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
 
     @Override
     public String arch() {
-        return guestArch.arch();
+        return services.guestArch.arch();
     }
 
     /** The spin budget in effect, in ns (0 with fewer than two usable CPUs). */
     public long spinNanos() {
-        return javaSpinNanos;
+        return services.javaSpinNanos;
     }
 
     /** The handler's polls before it sleeps (0 with fewer than two usable CPUs). */
     public long handlerPolls() {
-        return handlerSpins;
+        return services.handlerSpins;
     }
 
     @Override
@@ -159,7 +133,7 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
         Subprocess sp = stubs.forkSubprocess();
         try {
             threads.hostUntracedThreads(sp);
-            TrapAddressSpace s = new TrapAddressSpace(this, sp, f.stubAddress());
+            TrapAddressSpace s = new TrapAddressSpace(services, sp, f.stubAddress(), spaces::remove);
             spaces.add(s);
             if (closed) {
                 s.close(true);
@@ -178,29 +152,7 @@ public final class TrapGuestPlatform implements GuestPlatform, AutoCloseable {
 
     @Override
     public long guestLimit(long stubAddress) {
-        return limit(stubAddress);
-    }
-
-    /** The code page: one region size below the stub page (docs/trap.md, section 2). */
-    static long codeAddress(long stubAddress) {
-        return stubAddress - TrapRegion.SIZE;
-    }
-
-    static long regionsTop(long stubAddress) {
-        return codeAddress(stubAddress) & -TrapRegion.SIZE;
-    }
-
-    static long limit(long stubAddress) {
-        return regionsTop(stubAddress) - (long) MAX_CONTEXTS * TrapRegion.SIZE;
-    }
-
-    /** The guest thread's filter for code page {@code code}, as bytes in the host's order (compiled once per address). */
-    byte[] filter(long code) {
-        return filters.computeIfAbsent(code, c -> ThreadFilter.compile(table, trapArch, c).toBytes(ByteOrder.nativeOrder()));
-    }
-
-    void forget(TrapAddressSpace s) {
-        spaces.remove(s);
+        return SpacePages.limit(stubAddress);
     }
 
     /** Closes every address space: running switches throw {@link PlatformClosedException}; no process is left. */

@@ -3,8 +3,9 @@
  * docs/trap.md): stub threads that are made and set up under ptrace and then leave it, to run guest
  * code untraced (gVisor's systrap {@code sysmsgThread}, "a sysmsg stub thread which isn't traced",
  * {@code pkg/sentry/platform/systrap/sysmsg_thread.go}). Provided by the core bundle as the OSGi
- * service {@link dev.tether.guest.spi.StubThreads}; not for applications.
+ * service {@link dev.tether.guest.spi.StubThreads}. {@link dev.tether.guest.spi.SyscallEvents} is the
+ * per-context cache of Syscall events that both guest platforms use. Not for applications.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.2.0")
+@org.osgi.annotation.versioning.Version("0.3.0")
 package dev.tether.guest.spi;
