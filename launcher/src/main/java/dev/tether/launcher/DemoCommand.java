@@ -101,7 +101,7 @@ final class DemoCommand implements Callable<Integer> {
         if (problems > 0) {
             throw CliException.failed(problems + " bundle(s) did not start (see above)");
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /**

@@ -175,7 +175,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
         if (rawToDir) {
             writeAll(rawPrograms);
         }
-        return failed == 0 ? Main.OK : Main.FAILED;
+        return failed == 0 ? ExitCode.OK : ExitCode.FAILED;
     }
 
     /** Writes every program to its file, all or none: temporary files first, then the moves. */
@@ -219,7 +219,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
             private void check() {
                 out.flush();
                 if (out.checkError()) {
-                    throw new CliException(Main.FAILED, "cannot write to standard output" + Main.writeFailure(out));
+                    throw new CliException(ExitCode.FAILED, "cannot write to standard output" + CheckedPrintStream.writeFailure(out));
                 }
             }
         };

@@ -168,7 +168,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
 
     /**
      * Prints the program's verdict on {@code data} and, on a second line, what in the policy
-     * decided it; exit code {@link Main#DISAGREE} with a loud message on {@code err} when the rule
+     * decided it; exit code {@link ExitCode#DISAGREE} with a loud message on {@code err} when the rule
      * model's verdict differs.
      */
     static int evaluate(Policy policy, Program program, SeccompData data, SyscallTable table, boolean verbose,
@@ -186,8 +186,8 @@ final class SeccompEvalCommand implements Callable<Integer> {
         if (!compiled.equals(reference)) {
             err.printf("%s: DISAGREEMENT (a compiler bug): the compiled program returns %s but the rules say %s for %s%n",
                     label, compiled, reference, data);
-            return Main.DISAGREE;
+            return ExitCode.DISAGREE;
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 }

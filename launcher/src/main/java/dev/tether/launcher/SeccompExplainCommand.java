@@ -98,7 +98,7 @@ final class SeccompExplainCommand implements Callable<Integer> {
             out.print(explain(n.program(), table, maxNr, top));
             out.println();
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /** --oci: the profile resolved and compiled for its ABIs (MultiArchCompiler), named after the file. */

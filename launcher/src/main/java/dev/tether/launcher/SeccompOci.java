@@ -72,7 +72,7 @@ final class SeccompOci {
         try {
             kv = OciResolver.KernelVersion.parse(k);
         } catch (IllegalArgumentException e) {
-            throw new CliException(Main.USAGE, (o.kernel != null ? "--kernel: " : "the running kernel: ") + e.getMessage());
+            throw new CliException(ExitCode.USAGE, (o.kernel != null ? "--kernel: " : "the running kernel: ") + e.getMessage());
         }
         return new OciResolver.Options(nat, arches, caps, kv, o.strict);
     }

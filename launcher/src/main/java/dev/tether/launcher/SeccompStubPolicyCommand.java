@@ -73,6 +73,6 @@ final class SeccompStubPolicyCommand implements Callable<Integer> {
                 f.commit();
             }
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 }

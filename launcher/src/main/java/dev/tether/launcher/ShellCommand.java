@@ -33,6 +33,6 @@ final class ShellCommand implements Callable<Integer> {
                 felix.waitForStop();
             }
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 }

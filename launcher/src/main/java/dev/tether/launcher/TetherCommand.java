@@ -54,7 +54,7 @@ final class TetherCommand implements Callable<Integer> {
         }
         if (home == null) {
             try {
-                Path code = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                Path code = Path.of(TetherCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
                 if (Files.isRegularFile(code)) {
                     home = code.getParent();
                 }
@@ -74,7 +74,7 @@ final class TetherCommand implements Callable<Integer> {
     static final class Version implements picocli.CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
+            String v = TetherCommand.class.getPackage().getImplementationVersion();
             return new String[] {"tether " + (v == null ? "(development build)" : v),
                 "Java " + System.getProperty("java.version") + " on " + System.getProperty("os.name")
                         + " " + System.getProperty("os.arch")};
