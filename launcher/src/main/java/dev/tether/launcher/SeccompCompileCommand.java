@@ -50,7 +50,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    SeccompCommand.ArchOption arch;
+    ArchOption arch;
 
     @Mixin
     SeccompOci.Options oci;

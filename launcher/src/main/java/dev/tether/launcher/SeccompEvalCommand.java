@@ -50,7 +50,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    SeccompCommand.ArchOption arch;
+    ArchOption arch;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "Rule file (JSON), or with --oci an OCI/Docker profile.")
     Path file;
@@ -67,7 +67,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
     Syscall syscall;
 
     static final class Syscall {
-        @Option(names = "--nr", paramLabel = "N", required = true, converter = SeccompCommand.NrConverter.class,
+        @Option(names = "--nr", paramLabel = "N", required = true, converter = SeccompConverters.NrConverter.class,
                 description = "System call number: decimal (-2147483648..2147483647) or 0x hex (32 bits).")
         Integer nr;
 
@@ -75,20 +75,20 @@ final class SeccompEvalCommand implements Callable<Integer> {
         String name;
     }
 
-    @Option(names = "--arg0", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 0 (default 0).")
+    @Option(names = "--arg0", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 0 (default 0).")
     long arg0;
-    @Option(names = "--arg1", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 1.")
+    @Option(names = "--arg1", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 1.")
     long arg1;
-    @Option(names = "--arg2", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 2.")
+    @Option(names = "--arg2", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 2.")
     long arg2;
-    @Option(names = "--arg3", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 3.")
+    @Option(names = "--arg3", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 3.")
     long arg3;
-    @Option(names = "--arg4", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 4.")
+    @Option(names = "--arg4", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 4.")
     long arg4;
-    @Option(names = "--arg5", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 5.")
+    @Option(names = "--arg5", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 5.")
     long arg5;
 
-    @Option(names = "--ip", paramLabel = "V", converter = SeccompCommand.U64Converter.class,
+    @Option(names = "--ip", paramLabel = "V", converter = SeccompConverters.U64Converter.class,
             description = "Instruction pointer (default 0; bit 63 set = a call from the vsyscall page).")
     long ip;
 

@@ -41,12 +41,12 @@ final class SeccompExplainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--top", paramLabel = "N", defaultValue = "10", converter = SeccompCommand.IntConverter.class,
+    @Option(names = "--top", paramLabel = "N", defaultValue = "10", converter = SeccompConverters.IntConverter.class,
             description = "How many of the costliest syscalls to list, 0 or more (default: ${DEFAULT-VALUE}).")
     int top;
 
     @Option(names = "--max-nr", paramLabel = "MAX-NR", defaultValue = "" + Explain.DEFAULT_MAX_NR,
-            converter = SeccompCommand.IntConverter.class,
+            converter = SeccompConverters.IntConverter.class,
             description = "Highest syscall number to run, 0.." + Explain.MAX_NR + " (default: ${DEFAULT-VALUE}).")
     int maxNr;
 
@@ -103,7 +103,7 @@ final class SeccompExplainCommand implements Callable<Integer> {
 
     /** --oci: the profile resolved and compiled for its ABIs (MultiArchCompiler), named after the file. */
     private SeccompSupport.Named ociProgram() {
-        SeccompCommand.ArchOption archs = new SeccompCommand.ArchOption();
+        ArchOption archs = new ArchOption();
         archs.arches = abis;
         dev.tether.seccomp.OciResolver.Resolution res = SeccompOci.resolve(file, archs, oci, parent.root.err, spec.qualifiedName());
         return new SeccompSupport.Named(file.toString(), dev.tether.seccomp.MultiArchCompiler.compile(res.policy()));

@@ -32,16 +32,16 @@ final class SeccompStubPolicyCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    SeccompCommand.ArchOption arch;
+    ArchOption arch;
 
     @Option(names = "--default", paramLabel = "ACTION", defaultValue = "kill_thread",
-            converter = SeccompCommand.ActionConverter.class,
+            converter = SeccompConverters.ActionConverter.class,
             description = "Default action: kill_thread (default), kill_process, trap, errno:N, allow, ... "
                     + "(allow gives only the arch rules, as on legacy kernels).")
     Action defaultAction;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "contained",
-            converter = SeccompCommand.ModeConverter.class,
+            converter = SeccompConverters.ModeConverter.class,
             description = "contained (default) or fail-stop.")
     FailureMode mode;
 
@@ -56,7 +56,7 @@ final class SeccompStubPolicyCommand implements Callable<Integer> {
         HostArch a = arch.get();
         SyscallTable table = SeccompSupport.table(a);
         Policy policy = StubPolicy.build(table, SeccompSupport.contribution(a), defaultAction,
-                SeccompCommand.processCloneFlags(mode));
+                SeccompSupport.processCloneFlags(mode));
         String text = RuleFile.write(policy, table);
         if (!text.endsWith("\n")) {
             text += "\n";

@@ -291,7 +291,7 @@ class SeccompCommandsTest {
             assertEquals(ExitCode.OK, r.rc(), r::toString);
             Policy parsed = RuleFile.parse(r.out(), table);
             Policy built = StubPolicy.build(table, SeccompSupport.contribution(arch), Action.KILL_THREAD,
-                    SeccompCommand.processCloneFlags(mode));
+                    SeccompSupport.processCloneFlags(mode));
             assertEquals(built, parsed, spelling);
             assertEquals(Action.KILL_THREAD, parsed.defaultAction());
         }
