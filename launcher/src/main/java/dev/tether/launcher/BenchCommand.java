@@ -28,7 +28,7 @@ final class BenchCommand implements Callable<Integer> {
     private static final Pattern OPS = Pattern.compile("[a-z0-9_]+(,[a-z0-9_]+)*");
 
     @ParentCommand
-    TetherCommand root;
+    Invocation root;
 
     @Option(names = "--ops", paramLabel = "OP[,OP...]", description = "The operations to time (default: all).")
     String ops;
@@ -84,9 +84,9 @@ final class BenchCommand implements Callable<Integer> {
                 configurePool(felix, prefork);
             }
             if (cpuidFaulting != null) {
-                CoreConfig.apply(felix, java.util.Map.of("cpuidFaulting", cpuidFaulting), root.err, "tether bench");
+                CoreConfig.apply(felix, java.util.Map.of("cpuidFaulting", cpuidFaulting), root.err(), "tether bench");
             }
-            felix.gogo(cmd.toString(), root.out, root.err);
+            felix.gogo(cmd.toString(), root.out(), root.err());
         }
         return ExitCode.OK;
     }
@@ -97,6 +97,6 @@ final class BenchCommand implements Callable<Integer> {
      * the pool is not pre-forking.
      */
     private void configurePool(EmbeddedFelix felix, int n) throws Exception {
-        CoreConfig.apply(felix, java.util.Map.of("poolSize", Math.max(16, n), "prefork", n), root.err, "tether bench");
+        CoreConfig.apply(felix, java.util.Map.of("poolSize", Math.max(16, n), "prefork", n), root.err(), "tether bench");
     }
 }

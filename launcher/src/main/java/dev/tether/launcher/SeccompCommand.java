@@ -1,5 +1,7 @@
 package dev.tether.launcher;
 
+import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,9 +19,9 @@ import picocli.CommandLine.Spec;
             "Rule files are JSON (see README.md, \"Seccomp rule files\"); --arch defaults to the host's."},
         subcommands = {SeccompCompileCommand.class, SeccompExplainCommand.class, SeccompEvalCommand.class,
             SeccompStubPolicyCommand.class})
-final class SeccompCommand implements Callable<Integer> {
+final class SeccompCommand implements Callable<Integer>, Invocation {
     @ParentCommand
-    TetherCommand root;
+    Invocation root;
 
     @Spec
     CommandSpec spec;
@@ -28,5 +30,21 @@ final class SeccompCommand implements Callable<Integer> {
     public Integer call() {
         throw new ParameterException(spec.commandLine(), "Missing subcommand: one of "
                 + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    // The subcommands print where the tether command line prints.
+    @Override
+    public PrintStream out() {
+        return root.out();
+    }
+
+    @Override
+    public PrintStream err() {
+        return root.err();
+    }
+
+    @Override
+    public Path runtimeHome() {
+        return root.runtimeHome();
     }
 }

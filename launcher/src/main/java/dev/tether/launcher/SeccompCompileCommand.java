@@ -44,7 +44,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
     enum Format { json, raw, text, c, oci }
 
     @ParentCommand
-    SeccompCommand parent;
+    Invocation parent;
 
     @Spec
     CommandSpec spec;
@@ -74,7 +74,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream err = parent.root.err;
+        PrintStream err = parent.err();
         boolean rawToDir = format == Format.raw && files.size() > 1;
         // Everything the command line can get wrong is refused before anything is written.
         Map<Path, Path> targets = new LinkedHashMap<>();
@@ -105,7 +105,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
         Map<Path, byte[]> rawPrograms = new LinkedHashMap<>();
         boolean wrote = false;
         try (OutputFile file = output == null || rawToDir ? null : OutputFile.create("-o", output)) {
-            Sink sink = file == null ? stdout(parent.root.out) : to(file);
+            Sink sink = file == null ? stdout(parent.out()) : to(file);
             for (Path path : files) {
                 Program p;
                 SyscallTable shownTable = table;

@@ -44,7 +44,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
     static final int AUDIT_ARCH_I386 = 0x40000003;
 
     @ParentCommand
-    SeccompCommand parent;
+    Invocation parent;
 
     @Spec
     CommandSpec spec;
@@ -106,7 +106,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
         if (abi != null) {
             throw new ParameterException(spec.commandLine(), "--abi needs --oci (a rule file has one arch: --arch)");
         }
-        PrintStream out = parent.root.out;
+        PrintStream out = parent.out();
         SyscallTable table = SeccompSupport.table(arch.get());
         int nr = number(table);
         Policy policy;
@@ -119,7 +119,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
         }
         SeccompData data = SeccompData.of(nr, badArch ? AUDIT_ARCH_I386 : table.auditArch(), ip,
                 arg0, arg1, arg2, arg3, arg4, arg5);
-        return evaluate(policy, program, data, table, verbose, out, parent.root.err,
+        return evaluate(policy, program, data, table, verbose, out, parent.err(),
                 spec.qualifiedName() + ": " + SeccompSupport.printable(file.toString()));
     }
 
@@ -146,11 +146,11 @@ final class SeccompEvalCommand implements Callable<Integer> {
 
     /** eval --oci: the profile resolved for --arch/--caps/--kernel, its filter, one call of --abi. */
     private int callOci() {
-        PrintStream out = parent.root.out;
+        PrintStream out = parent.out();
         String label = spec.qualifiedName() + ": " + SeccompSupport.printable(file.toString());
         OciResolver.Resolution res;
         try {
-            res = SeccompOci.resolve(file, arch, oci, parent.root.err, spec.qualifiedName());
+            res = SeccompOci.resolve(file, arch, oci, parent.err(), spec.qualifiedName());
         } catch (IllegalArgumentException e) {
             throw CliException.failed(label + ": " + e.getMessage());
         }
@@ -163,7 +163,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
         int nr = number(table);
         SeccompData data = SeccompData.of(nr, badArch ? SeccompOciEval.NO_ARCH : table.auditArch(), ip,
                 arg0, arg1, arg2, arg3, arg4, arg5);
-        return SeccompOciEval.evaluate(res, table, data, verbose, out, parent.root.err, label);
+        return SeccompOciEval.evaluate(res, table, data, verbose, out, parent.err(), label);
     }
 
     /**

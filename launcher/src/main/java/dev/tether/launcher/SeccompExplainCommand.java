@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
             "comparisons (max and mean), and the syscalls with the costliest worst case."})
 final class SeccompExplainCommand implements Callable<Integer> {
     @ParentCommand
-    SeccompCommand parent;
+    Invocation parent;
 
     @Option(names = "--arch", paramLabel = "ARCH",
             description = "Architecture: ${COMPLETION-CANDIDATES} (default: the one whose audit arch the "
@@ -72,7 +72,7 @@ final class SeccompExplainCommand implements Callable<Integer> {
         if (top < 0) {
             throw new ParameterException(spec.commandLine(), "--top must be 0 or more, got " + top);
         }
-        PrintStream out = parent.root.out;
+        PrintStream out = parent.out();
         List<SeccompSupport.Named> programs;
         try {
             programs = oci.oci ? List.of(ociProgram()) : SeccompSupport.readPrograms(file);
@@ -105,7 +105,7 @@ final class SeccompExplainCommand implements Callable<Integer> {
     private SeccompSupport.Named ociProgram() {
         ArchOption archs = new ArchOption();
         archs.arches = abis;
-        dev.tether.seccomp.OciResolver.Resolution res = SeccompOci.resolve(file, archs, oci, parent.root.err, spec.qualifiedName());
+        dev.tether.seccomp.OciResolver.Resolution res = SeccompOci.resolve(file, archs, oci, parent.err(), spec.qualifiedName());
         return new SeccompSupport.Named(file.toString(), dev.tether.seccomp.MultiArchCompiler.compile(res.policy()));
     }
 

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
             "0x400 (CLONE_FILES, exit signal 0) or fail-stop 0x409 (CLONE_FILES|SIGKILL, gVisor's)."})
 final class SeccompStubPolicyCommand implements Callable<Integer> {
     @ParentCommand
-    SeccompCommand parent;
+    Invocation parent;
 
     @Spec
     CommandSpec spec;
@@ -62,7 +62,7 @@ final class SeccompStubPolicyCommand implements Callable<Integer> {
             text += "\n";
         }
         if (output == null) {
-            parent.root.out.print(text); // a failed write is reported by Main
+            parent.out().print(text); // a failed write is reported by Main
         } else {
             try (OutputFile f = OutputFile.create("-o", output)) {
                 try {
