@@ -28,7 +28,7 @@ final class BenchCommand implements Callable<Integer> {
     private static final Pattern OPS = Pattern.compile("[a-z0-9_]+(,[a-z0-9_]+)*");
 
     @ParentCommand
-    TetherCommand root;
+    Invocation root;
 
     @Option(names = "--ops", paramLabel = "OP[,OP...]", description = "The operations to time (default: all).")
     String ops;
@@ -56,24 +56,24 @@ final class BenchCommand implements Callable<Integer> {
         if (ops != null) {
             String o = ops.replace(" ", "");
             if (!OPS.matcher(o).matches()) {
-                throw new CliException(Main.USAGE, "--ops takes op names separated by commas, got '" + ops + "'");
+                throw new CliException(ExitCode.USAGE, "--ops takes op names separated by commas, got '" + ops + "'");
             }
             cmd.append(" --ops ").append(o);
         }
         if (seconds != null) {
             if (!(seconds > 0 && seconds <= 3600)) {
-                throw new CliException(Main.USAGE, "--seconds must be in (0, 3600], got " + seconds);
+                throw new CliException(ExitCode.USAGE, "--seconds must be in (0, 3600], got " + seconds);
             }
             cmd.append(" --seconds ").append(String.format(Locale.ROOT, "%s", seconds));
         }
         if (platform != null) {
             if (!platform.matches("[a-z0-9]+")) {
-                throw new CliException(Main.USAGE, "--platform takes a guest platform's name (ptrace, trap), got '" + platform + "'");
+                throw new CliException(ExitCode.USAGE, "--platform takes a guest platform's name (ptrace, trap), got '" + platform + "'");
             }
             cmd.append(" --platform ").append(platform);
         }
         if (prefork < 0 || prefork > 64) {
-            throw new CliException(Main.USAGE, "--prefork must be 0..64, got " + prefork);
+            throw new CliException(ExitCode.USAGE, "--prefork must be 0..64, got " + prefork);
         }
         try (EmbeddedFelix felix = EmbeddedFelix.boot(root.runtimeHome(), false)) {
             if (!felix.awaitCommand("tether", "bench", 5_000)) {
@@ -84,11 +84,11 @@ final class BenchCommand implements Callable<Integer> {
                 configurePool(felix, prefork);
             }
             if (cpuidFaulting != null) {
-                CoreConfig.apply(felix, java.util.Map.of("cpuidFaulting", cpuidFaulting), root.err, "tether bench");
+                CoreConfig.apply(felix, java.util.Map.of("cpuidFaulting", cpuidFaulting), root.err(), "tether bench");
             }
-            felix.gogo(cmd.toString(), root.out, root.err);
+            felix.gogo(cmd.toString(), root.out(), root.err());
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /**
@@ -97,6 +97,6 @@ final class BenchCommand implements Callable<Integer> {
      * the pool is not pre-forking.
      */
     private void configurePool(EmbeddedFelix felix, int n) throws Exception {
-        CoreConfig.apply(felix, java.util.Map.of("poolSize", Math.max(16, n), "prefork", n), root.err, "tether bench");
+        CoreConfig.apply(felix, java.util.Map.of("poolSize", Math.max(16, n), "prefork", n), root.err(), "tether bench");
     }
 }

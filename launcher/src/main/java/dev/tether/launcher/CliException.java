@@ -20,7 +20,7 @@ final class CliException extends RuntimeException {
 
     /** A failure of the command itself (exit 1). */
     static CliException failed(String message) {
-        return new CliException(Main.FAILED, message);
+        return new CliException(ExitCode.FAILED, message);
     }
 
     int exitCode() {

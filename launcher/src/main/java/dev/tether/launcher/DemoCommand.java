@@ -25,11 +25,11 @@ final class DemoCommand implements Callable<Integer> {
     static final String SHELL_BUNDLE = "dev.tether.shell";
 
     @ParentCommand
-    TetherCommand root;
+    Invocation root;
 
     @Override
     public Integer call() {
-        PrintStream out = root.out;
+        PrintStream out = root.out();
         HostArch host = SeccompSupport.hostArch();
         int problems = 0;
         try (EmbeddedFelix felix = EmbeddedFelix.boot(root.runtimeHome(), false)) {
@@ -89,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println();
             if (shellProvidesDemo(felix)) {
                 out.println("Gogo: tether:demo");
-                felix.gogo("tether:demo", out, root.err);
+                felix.gogo("tether:demo", out, root.err());
             } else {
                 out.println("Gogo: tether:demo is not registered (yet); the stub's seccomp policy for "
                         + host + ", compiled on the launcher's class path:");
@@ -101,7 +101,7 @@ final class DemoCommand implements Callable<Integer> {
         if (problems > 0) {
             throw CliException.failed(problems + " bundle(s) did not start (see above)");
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /**

@@ -149,7 +149,7 @@ final class EmbeddedFelix implements AutoCloseable {
             }
         } catch (BundleException | RuntimeException e) {
             felix.close();
-            throw new CliException(Main.FAILED, "Felix did not start: " + e.getMessage(), e);
+            throw new CliException(ExitCode.FAILED, "Felix did not start: " + e.getMessage(), e);
         }
         return felix;
     }
@@ -327,9 +327,9 @@ final class EmbeddedFelix implements AutoCloseable {
             }
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
-            throw new CliException(Main.FAILED, "Gogo command `" + command + "` failed: " + cause, cause);
+            throw new CliException(ExitCode.FAILED, "Gogo command `" + command + "` failed: " + cause, cause);
         } catch (ReflectiveOperationException e) {
-            throw new CliException(Main.FAILED, "cannot call Gogo: " + e, e);
+            throw new CliException(ExitCode.FAILED, "cannot call Gogo: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw CliException.failed("interrupted while waiting for Gogo");
@@ -352,7 +352,7 @@ final class EmbeddedFelix implements AutoCloseable {
             }
             framework.waitForStop(30_000);
         } catch (BundleException e) {
-            throw new CliException(Main.FAILED, "Felix did not stop: " + e.getMessage(), e);
+            throw new CliException(ExitCode.FAILED, "Felix did not stop: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

@@ -3,9 +3,6 @@ package dev.tether.launcher;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.FilterOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
@@ -14,18 +11,10 @@ import picocli.CommandLine;
 
 /**
  * Entry point of {@code tether-launcher.jar} (and of the {@code ./tether} script at the repository
- * root). Exit codes: {@value #OK} success, {@value #FAILED} the command ran and failed (a rule file
- * that does not compile, a bundle that did not start), {@value #USAGE} bad usage (picocli's
- * {@code ExitCode.USAGE}), {@value #DISAGREE} {@code seccomp eval}: the compiled program and the
- * reference evaluator disagree. A command whose standard output could not be written (a full
+ * root). Exit codes: {@link ExitCode}. A command whose standard output could not be written (a full
  * disk, /dev/full) fails with exit 1 and says so, whatever it printed.
  */
 public final class Main {
-    public static final int OK = 0;
-    public static final int FAILED = 1;
-    public static final int USAGE = CommandLine.ExitCode.USAGE;
-    public static final int DISAGREE = 3;
-
     private Main() {
     }
 
@@ -33,77 +22,10 @@ public final class Main {
         quietLogging();
         // System.out keeps only a flag when a write fails; this one also keeps why. Everything
         // printed to System.out (Felix, Gogo) goes through it too, in order.
-        PrintStream stdout = new CheckedPrintStream(new Recorder(new BufferedOutputStream(
-                new FileOutputStream(FileDescriptor.out), 8192)), Charset.defaultCharset());
+        PrintStream stdout = CheckedPrintStream.over(new BufferedOutputStream(
+                new FileOutputStream(FileDescriptor.out), 8192), Charset.defaultCharset());
         System.setOut(stdout);
         System.exit(run(stdout, System.err, args));
-    }
-
-    /** A PrintStream over {@code sink} that remembers why a write failed (for tests: a full disk). */
-    static PrintStream checkedStream(OutputStream sink) {
-        return new CheckedPrintStream(new Recorder(sink), StandardCharsets.UTF_8);
-    }
-
-    /**
-     * Why writing to {@code out} failed, as ": reason" ("": unknown, or it did not fail). A
-     * PrintStream swallows write errors; {@link PrintStream#checkError()} tells that one happened.
-     */
-    static String writeFailure(PrintStream out) {
-        IOException e = out instanceof CheckedPrintStream c ? c.recorder.failure : null;
-        return e == null || e.getMessage() == null ? "" : ": " + e.getMessage();
-    }
-
-    /** A PrintStream whose recorder keeps the first write failure. */
-    private static final class CheckedPrintStream extends PrintStream {
-        private final Recorder recorder;
-
-        CheckedPrintStream(Recorder recorder, Charset charset) {
-            super(recorder, true, charset);
-            this.recorder = recorder;
-        }
-    }
-
-    /** Passes everything on, and keeps the first IOException on the way before rethrowing it. */
-    private static final class Recorder extends FilterOutputStream {
-        private volatile IOException failure;
-
-        Recorder(OutputStream out) {
-            super(out);
-        }
-
-        private IOException record(IOException e) {
-            if (failure == null) {
-                failure = e;
-            }
-            return e;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            try {
-                out.write(b);
-            } catch (IOException e) {
-                throw record(e);
-            }
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            try {
-                out.write(b, off, len);
-            } catch (IOException e) {
-                throw record(e);
-            }
-        }
-
-        @Override
-        public void flush() throws IOException {
-            try {
-                out.flush();
-            } catch (IOException e) {
-                throw record(e);
-            }
-        }
     }
 
     private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
@@ -158,7 +80,7 @@ public final class Main {
             err.println(bad.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
             err.println("Try '" + bad.getCommandSpec().qualifiedName() + " --help' for more information.");
-            return USAGE;
+            return ExitCode.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof CliException) {
@@ -167,13 +89,13 @@ public final class Main {
             }
             err.println(commandLine.getCommandSpec().qualifiedName() + ": internal error: " + ex);
             ex.printStackTrace(err);
-            return FAILED;
+            return ExitCode.FAILED;
         });
         int rc = cl.execute(args);
         out.flush();
-        if (out.checkError() && rc == OK) {
-            err.println("tether: cannot write to standard output" + writeFailure(out));
-            rc = FAILED;
+        if (out.checkError() && rc == ExitCode.OK) {
+            err.println("tether: cannot write to standard output" + CheckedPrintStream.writeFailure(out));
+            rc = ExitCode.FAILED;
         }
         err.flush();
         return rc;

@@ -62,7 +62,7 @@ final class OutputFile implements AutoCloseable {
             OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             return new OutputFile(target, temp, new BufferedOutputStream(out));
         } catch (IOException e) {
-            throw new CliException(Main.USAGE, option + " " + target + ": cannot create a file in " + dir + ": " + reason(e));
+            throw new CliException(ExitCode.USAGE, option + " " + target + ": cannot create a file in " + dir + ": " + reason(e));
         }
     }
 
@@ -94,7 +94,7 @@ final class OutputFile implements AutoCloseable {
 
     /** The failure of a write to this file, as the command reports it (exit 1). */
     CliException failed(IOException e) {
-        return new CliException(Main.FAILED, "cannot write " + target + ": " + reason(e));
+        return new CliException(ExitCode.FAILED, "cannot write " + target + ": " + reason(e));
     }
 
     /** Deletes the temporary file unless it was committed. */

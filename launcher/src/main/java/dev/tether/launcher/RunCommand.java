@@ -24,7 +24,7 @@ final class RunCommand implements Callable<Integer> {
     static final String RUN_SERVICE = "(&(osgi.command.scope=tether)(osgi.command.function=run))";
 
     @ParentCommand
-    TetherCommand root;
+    Invocation root;
 
     @Parameters(arity = "0..*", paramLabel = "ARG", description = "Options, PROGRAM and its arguments (tether run --help).")
     List<String> args = new ArrayList<>();
@@ -36,16 +36,16 @@ final class RunCommand implements Callable<Integer> {
                 throw CliException.failed("the Gogo command tether:run is not registered (is the dev.tether.shell bundle"
                         + " active? `tether demo` shows the bundles)");
             }
-            CoreConfig.apply(felix, Map.of("cpuidFaulting", false), root.err, "tether run");
+            CoreConfig.apply(felix, Map.of("cpuidFaulting", false), root.err(), "tether run");
             Object engine = felix.context().getService(felix.services(RUN_SERVICE).get(0));
             // By reflection, with JDK types only: the launcher shares no class with the framework.
             Method main = engine.getClass().getMethod("main", List.class, InputStream.class, PrintStream.class, PrintStream.class);
             try {
-                return (Integer) main.invoke(engine, List.copyOf(args), System.in, root.out, root.err);
+                return (Integer) main.invoke(engine, List.copyOf(args), System.in, root.out(), root.err());
             } catch (InvocationTargetException e) {
                 throw CliException.failed("the guest could not run: " + e.getCause());
             } finally {
-                root.out.flush();
+                root.out().flush();
             }
         }
     }

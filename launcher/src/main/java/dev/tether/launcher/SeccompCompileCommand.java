@@ -44,13 +44,13 @@ final class SeccompCompileCommand implements Callable<Integer> {
     enum Format { json, raw, text, c, oci }
 
     @ParentCommand
-    SeccompCommand parent;
+    Invocation parent;
 
     @Spec
     CommandSpec spec;
 
     @Mixin
-    SeccompCommand.ArchOption arch;
+    ArchOption arch;
 
     @Mixin
     SeccompOci.Options oci;
@@ -74,7 +74,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream err = parent.root.err;
+        PrintStream err = parent.err();
         boolean rawToDir = format == Format.raw && files.size() > 1;
         // Everything the command line can get wrong is refused before anything is written.
         Map<Path, Path> targets = new LinkedHashMap<>();
@@ -105,7 +105,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
         Map<Path, byte[]> rawPrograms = new LinkedHashMap<>();
         boolean wrote = false;
         try (OutputFile file = output == null || rawToDir ? null : OutputFile.create("-o", output)) {
-            Sink sink = file == null ? stdout(parent.root.out) : to(file);
+            Sink sink = file == null ? stdout(parent.out()) : to(file);
             for (Path path : files) {
                 Program p;
                 SyscallTable shownTable = table;
@@ -175,7 +175,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
         if (rawToDir) {
             writeAll(rawPrograms);
         }
-        return failed == 0 ? Main.OK : Main.FAILED;
+        return failed == 0 ? ExitCode.OK : ExitCode.FAILED;
     }
 
     /** Writes every program to its file, all or none: temporary files first, then the moves. */
@@ -219,7 +219,7 @@ final class SeccompCompileCommand implements Callable<Integer> {
             private void check() {
                 out.flush();
                 if (out.checkError()) {
-                    throw new CliException(Main.FAILED, "cannot write to standard output" + Main.writeFailure(out));
+                    throw new CliException(ExitCode.FAILED, "cannot write to standard output" + CheckedPrintStream.writeFailure(out));
                 }
             }
         };

@@ -44,13 +44,13 @@ final class SeccompEvalCommand implements Callable<Integer> {
     static final int AUDIT_ARCH_I386 = 0x40000003;
 
     @ParentCommand
-    SeccompCommand parent;
+    Invocation parent;
 
     @Spec
     CommandSpec spec;
 
     @Mixin
-    SeccompCommand.ArchOption arch;
+    ArchOption arch;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "Rule file (JSON), or with --oci an OCI/Docker profile.")
     Path file;
@@ -67,7 +67,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
     Syscall syscall;
 
     static final class Syscall {
-        @Option(names = "--nr", paramLabel = "N", required = true, converter = SeccompCommand.NrConverter.class,
+        @Option(names = "--nr", paramLabel = "N", required = true, converter = SeccompConverters.NrConverter.class,
                 description = "System call number: decimal (-2147483648..2147483647) or 0x hex (32 bits).")
         Integer nr;
 
@@ -75,20 +75,20 @@ final class SeccompEvalCommand implements Callable<Integer> {
         String name;
     }
 
-    @Option(names = "--arg0", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 0 (default 0).")
+    @Option(names = "--arg0", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 0 (default 0).")
     long arg0;
-    @Option(names = "--arg1", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 1.")
+    @Option(names = "--arg1", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 1.")
     long arg1;
-    @Option(names = "--arg2", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 2.")
+    @Option(names = "--arg2", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 2.")
     long arg2;
-    @Option(names = "--arg3", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 3.")
+    @Option(names = "--arg3", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 3.")
     long arg3;
-    @Option(names = "--arg4", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 4.")
+    @Option(names = "--arg4", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 4.")
     long arg4;
-    @Option(names = "--arg5", paramLabel = "V", converter = SeccompCommand.U64Converter.class, description = "Argument 5.")
+    @Option(names = "--arg5", paramLabel = "V", converter = SeccompConverters.U64Converter.class, description = "Argument 5.")
     long arg5;
 
-    @Option(names = "--ip", paramLabel = "V", converter = SeccompCommand.U64Converter.class,
+    @Option(names = "--ip", paramLabel = "V", converter = SeccompConverters.U64Converter.class,
             description = "Instruction pointer (default 0; bit 63 set = a call from the vsyscall page).")
     long ip;
 
@@ -106,7 +106,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
         if (abi != null) {
             throw new ParameterException(spec.commandLine(), "--abi needs --oci (a rule file has one arch: --arch)");
         }
-        PrintStream out = parent.root.out;
+        PrintStream out = parent.out();
         SyscallTable table = SeccompSupport.table(arch.get());
         int nr = number(table);
         Policy policy;
@@ -119,7 +119,7 @@ final class SeccompEvalCommand implements Callable<Integer> {
         }
         SeccompData data = SeccompData.of(nr, badArch ? AUDIT_ARCH_I386 : table.auditArch(), ip,
                 arg0, arg1, arg2, arg3, arg4, arg5);
-        return evaluate(policy, program, data, table, verbose, out, parent.root.err,
+        return evaluate(policy, program, data, table, verbose, out, parent.err(),
                 spec.qualifiedName() + ": " + SeccompSupport.printable(file.toString()));
     }
 
@@ -146,11 +146,11 @@ final class SeccompEvalCommand implements Callable<Integer> {
 
     /** eval --oci: the profile resolved for --arch/--caps/--kernel, its filter, one call of --abi. */
     private int callOci() {
-        PrintStream out = parent.root.out;
+        PrintStream out = parent.out();
         String label = spec.qualifiedName() + ": " + SeccompSupport.printable(file.toString());
         OciResolver.Resolution res;
         try {
-            res = SeccompOci.resolve(file, arch, oci, parent.root.err, spec.qualifiedName());
+            res = SeccompOci.resolve(file, arch, oci, parent.err(), spec.qualifiedName());
         } catch (IllegalArgumentException e) {
             throw CliException.failed(label + ": " + e.getMessage());
         }
@@ -163,12 +163,12 @@ final class SeccompEvalCommand implements Callable<Integer> {
         int nr = number(table);
         SeccompData data = SeccompData.of(nr, badArch ? SeccompOciEval.NO_ARCH : table.auditArch(), ip,
                 arg0, arg1, arg2, arg3, arg4, arg5);
-        return SeccompOciEval.evaluate(res, table, data, verbose, out, parent.root.err, label);
+        return SeccompOciEval.evaluate(res, table, data, verbose, out, parent.err(), label);
     }
 
     /**
      * Prints the program's verdict on {@code data} and, on a second line, what in the policy
-     * decided it; exit code {@link Main#DISAGREE} with a loud message on {@code err} when the rule
+     * decided it; exit code {@link ExitCode#DISAGREE} with a loud message on {@code err} when the rule
      * model's verdict differs.
      */
     static int evaluate(Policy policy, Program program, SeccompData data, SyscallTable table, boolean verbose,
@@ -186,8 +186,8 @@ final class SeccompEvalCommand implements Callable<Integer> {
         if (!compiled.equals(reference)) {
             err.printf("%s: DISAGREEMENT (a compiler bug): the compiled program returns %s but the rules say %s for %s%n",
                     label, compiled, reference, data);
-            return Main.DISAGREE;
+            return ExitCode.DISAGREE;
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 }

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
             "comparisons (max and mean), and the syscalls with the costliest worst case."})
 final class SeccompExplainCommand implements Callable<Integer> {
     @ParentCommand
-    SeccompCommand parent;
+    Invocation parent;
 
     @Option(names = "--arch", paramLabel = "ARCH",
             description = "Architecture: ${COMPLETION-CANDIDATES} (default: the one whose audit arch the "
@@ -41,12 +41,12 @@ final class SeccompExplainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--top", paramLabel = "N", defaultValue = "10", converter = SeccompCommand.IntConverter.class,
+    @Option(names = "--top", paramLabel = "N", defaultValue = "10", converter = SeccompConverters.IntConverter.class,
             description = "How many of the costliest syscalls to list, 0 or more (default: ${DEFAULT-VALUE}).")
     int top;
 
     @Option(names = "--max-nr", paramLabel = "MAX-NR", defaultValue = "" + Explain.DEFAULT_MAX_NR,
-            converter = SeccompCommand.IntConverter.class,
+            converter = SeccompConverters.IntConverter.class,
             description = "Highest syscall number to run, 0.." + Explain.MAX_NR + " (default: ${DEFAULT-VALUE}).")
     int maxNr;
 
@@ -72,7 +72,7 @@ final class SeccompExplainCommand implements Callable<Integer> {
         if (top < 0) {
             throw new ParameterException(spec.commandLine(), "--top must be 0 or more, got " + top);
         }
-        PrintStream out = parent.root.out;
+        PrintStream out = parent.out();
         List<SeccompSupport.Named> programs;
         try {
             programs = oci.oci ? List.of(ociProgram()) : SeccompSupport.readPrograms(file);
@@ -98,14 +98,14 @@ final class SeccompExplainCommand implements Callable<Integer> {
             out.print(explain(n.program(), table, maxNr, top));
             out.println();
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /** --oci: the profile resolved and compiled for its ABIs (MultiArchCompiler), named after the file. */
     private SeccompSupport.Named ociProgram() {
-        SeccompCommand.ArchOption archs = new SeccompCommand.ArchOption();
+        ArchOption archs = new ArchOption();
         archs.arches = abis;
-        dev.tether.seccomp.OciResolver.Resolution res = SeccompOci.resolve(file, archs, oci, parent.root.err, spec.qualifiedName());
+        dev.tether.seccomp.OciResolver.Resolution res = SeccompOci.resolve(file, archs, oci, parent.err(), spec.qualifiedName());
         return new SeccompSupport.Named(file.toString(), dev.tether.seccomp.MultiArchCompiler.compile(res.policy()));
     }
 

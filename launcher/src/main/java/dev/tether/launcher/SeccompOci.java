@@ -51,7 +51,7 @@ final class SeccompOci {
     }
 
     /** The resolver's options from the command line. */
-    static OciResolver.Options options(SeccompCommand.ArchOption arch, Options o) {
+    static OciResolver.Options options(ArchOption arch, Options o) {
         List<String> arches = arch.list();
         String nat = arches.isEmpty() ? SeccompSupport.hostArch().name() : arches.get(0);
         Set<String> caps = new LinkedHashSet<>();
@@ -72,13 +72,13 @@ final class SeccompOci {
         try {
             kv = OciResolver.KernelVersion.parse(k);
         } catch (IllegalArgumentException e) {
-            throw new CliException(Main.USAGE, (o.kernel != null ? "--kernel: " : "the running kernel: ") + e.getMessage());
+            throw new CliException(ExitCode.USAGE, (o.kernel != null ? "--kernel: " : "the running kernel: ") + e.getMessage());
         }
         return new OciResolver.Options(nat, arches, caps, kv, o.strict);
     }
 
     /** Reads and resolves a profile; warnings go to {@code err}, prefixed with the file. */
-    static OciResolver.Resolution resolve(Path file, SeccompCommand.ArchOption arch, Options o, PrintStream err, String who) {
+    static OciResolver.Resolution resolve(Path file, ArchOption arch, Options o, PrintStream err, String who) {
         OciProfile profile = OciProfile.parse(SeccompSupport.readText(file));
         OciResolver.Resolution res = OciResolver.resolve(profile, options(arch, o), tables());
         for (String w : res.warnings()) {

@@ -27,7 +27,7 @@ final class SeccompOciEval {
      * @param res the resolved profile
      * @param abi the ABI the call is made in (one of the profile's resolved ABIs)
      * @param data the call, its arch already set
-     * @return {@link Main#OK}, or {@link Main#DISAGREE} when the program and the profile disagree
+     * @return {@link ExitCode#OK}, or {@link ExitCode#DISAGREE} when the program and the profile disagree
      */
     static int evaluate(OciResolver.Resolution res, SyscallTable abi, SeccompData data, boolean verbose, PrintStream out,
             PrintStream err, String label) {
@@ -45,9 +45,9 @@ final class SeccompOciEval {
         if (!compiled.equals(reference)) {
             err.printf("%s: DISAGREEMENT (a compiler bug): the compiled program returns %s but the profile says %s for %s%n",
                     label, compiled, reference, data);
-            return Main.DISAGREE;
+            return ExitCode.DISAGREE;
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 
     /** The profile entry (e.g. {@code syscalls[12] (x86)}), the default action, or the bad-arch action. */

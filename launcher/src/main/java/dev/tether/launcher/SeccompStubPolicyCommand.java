@@ -26,22 +26,22 @@ import picocli.CommandLine.Spec;
             "0x400 (CLONE_FILES, exit signal 0) or fail-stop 0x409 (CLONE_FILES|SIGKILL, gVisor's)."})
 final class SeccompStubPolicyCommand implements Callable<Integer> {
     @ParentCommand
-    SeccompCommand parent;
+    Invocation parent;
 
     @Spec
     CommandSpec spec;
 
     @Mixin
-    SeccompCommand.ArchOption arch;
+    ArchOption arch;
 
     @Option(names = "--default", paramLabel = "ACTION", defaultValue = "kill_thread",
-            converter = SeccompCommand.ActionConverter.class,
+            converter = SeccompConverters.ActionConverter.class,
             description = "Default action: kill_thread (default), kill_process, trap, errno:N, allow, ... "
                     + "(allow gives only the arch rules, as on legacy kernels).")
     Action defaultAction;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "contained",
-            converter = SeccompCommand.ModeConverter.class,
+            converter = SeccompConverters.ModeConverter.class,
             description = "contained (default) or fail-stop.")
     FailureMode mode;
 
@@ -56,13 +56,13 @@ final class SeccompStubPolicyCommand implements Callable<Integer> {
         HostArch a = arch.get();
         SyscallTable table = SeccompSupport.table(a);
         Policy policy = StubPolicy.build(table, SeccompSupport.contribution(a), defaultAction,
-                SeccompCommand.processCloneFlags(mode));
+                SeccompSupport.processCloneFlags(mode));
         String text = RuleFile.write(policy, table);
         if (!text.endsWith("\n")) {
             text += "\n";
         }
         if (output == null) {
-            parent.root.out.print(text); // a failed write is reported by Main
+            parent.out().print(text); // a failed write is reported by Main
         } else {
             try (OutputFile f = OutputFile.create("-o", output)) {
                 try {
@@ -73,6 +73,6 @@ final class SeccompStubPolicyCommand implements Callable<Integer> {
                 f.commit();
             }
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 }

@@ -1,5 +1,7 @@
 package dev.tether.launcher;
 
+import dev.tether.abi.Clone;
+import dev.tether.api.FailureMode;
 import dev.tether.api.HostArch;
 import dev.tether.bpf.Program;
 import dev.tether.bpf.SockFilter;
@@ -7,6 +9,7 @@ import dev.tether.seccomp.Policy;
 import dev.tether.seccomp.RuleFile;
 import dev.tether.seccomp.SeccompCompiler;
 import dev.tether.seccomp.SeccompContribution;
+import dev.tether.seccomp.StubPolicy;
 import dev.tether.seccomp.SyscallTable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -390,5 +393,15 @@ final class SeccompSupport {
 
     /** A program and where it came from. */
     record Named(String name, Program program) {
+    }
+
+    /**
+     * The clone flags of a new stub process in each mode (gVisor's createStub in
+     * subprocess_linux.go; docs/architecture.md, section 6): CLONE_FILES
+     * with exit signal 0 (contained: a dying stub signals nobody) or SIGKILL (fail-stop, gVisor's
+     * 0x409). The stub policy allows exactly this value as clone's first argument.
+     */
+    static long processCloneFlags(FailureMode mode) {
+        return mode == FailureMode.FAIL_STOP ? StubPolicy.SEED_PROCESS_CLONE_FLAGS : Clone.CLONE_FILES;
     }
 }

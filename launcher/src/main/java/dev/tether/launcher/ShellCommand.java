@@ -16,7 +16,7 @@ import picocli.CommandLine.ParentCommand;
             "Type `exit` or end the input (Ctrl-D) to stop the framework."})
 final class ShellCommand implements Callable<Integer> {
     @ParentCommand
-    TetherCommand root;
+    Invocation root;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -24,7 +24,7 @@ final class ShellCommand implements Callable<Integer> {
             for (Bundle b : felix.bundles()) {
                 if (b.getState() != Bundle.ACTIVE && !EmbeddedFelix.isFragment(b)) {
                     String unmet = felix.unmetNativeRequirement(b);
-                    root.err.printf("tether shell: %s %s%n", b.getSymbolicName(), unmet != null
+                    root.err().printf("tether shell: %s %s%n", b.getSymbolicName(), unmet != null
                             ? "is not for this host (requires " + unmet + ")"
                             : "did not start: " + felix.startFailure(b));
                 }
@@ -33,6 +33,6 @@ final class ShellCommand implements Callable<Integer> {
                 felix.waitForStop();
             }
         }
-        return Main.OK;
+        return ExitCode.OK;
     }
 }

@@ -24,7 +24,7 @@ final class StubPolicyDemo {
     static void print(HostArch arch, PrintStream out) {
         SyscallTable table = SeccompSupport.table(arch);
         Policy policy = StubPolicy.build(table, SeccompSupport.contribution(arch), Action.KILL_THREAD,
-                SeccompCommand.processCloneFlags(FailureMode.CONTAINED));
+                SeccompSupport.processCloneFlags(FailureMode.CONTAINED));
         Program p = SeccompCompiler.compile(policy, table);
         out.printf("  (tether seccomp stub-policy --arch %s | tether seccomp compile --format text)%n", arch);
         indent(out, SeccompDisassembler.disassemble(p, nr -> table.name(nr).orElse(null)));

@@ -18,12 +18,12 @@ import picocli.CommandLine.Spec;
         description = "Tether: ptrace stub processes for the JVM, as OSGi bundles.",
         subcommands = {DemoCommand.class, ShellCommand.class, SeccompCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad usage, 3 seccomp eval disagreement."})
-final class TetherCommand implements Callable<Integer> {
+final class TetherCommand implements Callable<Integer>, Invocation {
     /** System property naming the runtime directory (the tests set it; so may the user). */
     static final String RUNTIME_PROPERTY = "tether.runtime";
 
-    final PrintStream out;
-    final PrintStream err;
+    private final PrintStream out;
+    private final PrintStream err;
 
     @Spec
     CommandSpec spec;
@@ -38,6 +38,16 @@ final class TetherCommand implements Callable<Integer> {
     }
 
     @Override
+    public PrintStream out() {
+        return out;
+    }
+
+    @Override
+    public PrintStream err() {
+        return err;
+    }
+
+    @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(), "Missing subcommand: one of "
                 + String.join(", ", spec.subcommands().keySet()));
@@ -47,14 +57,15 @@ final class TetherCommand implements Callable<Integer> {
      * The runtime directory: {@code --runtime}, else the system property {@value #RUNTIME_PROPERTY},
      * else the directory that holds the launcher jar.
      */
-    Path runtimeHome() {
+    @Override
+    public Path runtimeHome() {
         Path home = runtime;
         if (home == null && System.getProperty(RUNTIME_PROPERTY) != null) {
             home = Path.of(System.getProperty(RUNTIME_PROPERTY));
         }
         if (home == null) {
             try {
-                Path code = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                Path code = Path.of(TetherCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
                 if (Files.isRegularFile(code)) {
                     home = code.getParent();
                 }
@@ -74,7 +85,7 @@ final class TetherCommand implements Callable<Integer> {
     static final class Version implements picocli.CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
+            String v = TetherCommand.class.getPackage().getImplementationVersion();
             return new String[] {"tether " + (v == null ? "(development build)" : v),
                 "Java " + System.getProperty("java.version") + " on " + System.getProperty("os.name")
                         + " " + System.getProperty("os.arch")};

@@ -11,19 +11,19 @@ class BenchCommandTest {
     @Test
     void badOptionsAreUsageErrors() {
         Cli.Result r = Cli.run("bench", "--ops", "inject;lb");
-        assertEquals(Main.USAGE, r.rc(), r.toString());
+        assertEquals(ExitCode.USAGE, r.rc(), r.toString());
         assertTrue(r.err().contains("--ops takes op names"), r.toString());
         r = Cli.run("bench", "--seconds", "0");
-        assertEquals(Main.USAGE, r.rc(), r.toString());
+        assertEquals(ExitCode.USAGE, r.rc(), r.toString());
         assertTrue(r.err().contains("--seconds must be"), r.toString());
         r = Cli.run("bench", "--prefork", "-1");
-        assertEquals(Main.USAGE, r.rc(), r.toString());
+        assertEquals(ExitCode.USAGE, r.rc(), r.toString());
     }
 
     @Test
     void helpNamesTheOpsAndTheFloor() {
         Cli.Result r = Cli.run("bench", "--help");
-        assertEquals(Main.OK, r.rc(), r.toString());
+        assertEquals(ExitCode.OK, r.rc(), r.toString());
         for (String op : new String[] {"host_stub", "fork", "new_thread", "inject", "unmap", "mem_read_4k", "pool_acquire"}) {
             assertTrue(r.out().contains(op), op + "\n" + r);
         }
@@ -33,7 +33,7 @@ class BenchCommandTest {
     @Test
     void aShortRunPrintsFloorFormatLinesWithThePoolPreForking() {
         Cli.Result r = Cli.run("--runtime", Cli.runtime().toString(), "bench", "--ops", "inject,pool_acquire", "--seconds", "0.3");
-        assertEquals(Main.OK, r.rc(), r.toString());
+        assertEquals(ExitCode.OK, r.rc(), r.toString());
         for (String op : new String[] {"inject", "pool_acquire"}) {
             assertTrue(Pattern.compile("(?m)^op=" + op + " n=[1-9][0-9]* median_us=[0-9.]+ p90_us=[0-9.]+ p99_us=[0-9.]+$")
                     .matcher(r.out()).find(), op + " line in\n" + r);

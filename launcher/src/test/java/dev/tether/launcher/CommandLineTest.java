@@ -16,12 +16,12 @@ class CommandLineTest {
     @Test
     void helpListsTheSubcommands() {
         Cli.Result r = Cli.run("--help");
-        assertEquals(Main.OK, r.rc(), r::toString);
+        assertEquals(ExitCode.OK, r.rc(), r::toString);
         for (String sub : new String[] {"demo", "shell", "seccomp"}) {
             assertTrue(r.out().contains("\n  " + sub + " "), () -> sub + " missing from\n" + r.out());
         }
         Cli.Result s = Cli.run("seccomp", "--help");
-        assertEquals(Main.OK, s.rc(), s::toString);
+        assertEquals(ExitCode.OK, s.rc(), s::toString);
         for (String sub : new String[] {"compile", "explain", "eval", "stub-policy"}) {
             assertTrue(s.out().contains("\n  " + sub + " "), () -> sub + " missing from\n" + s.out());
         }
@@ -52,7 +52,7 @@ class CommandLineTest {
     void badUsageExitsWith2AndSaysWhy(String line, String expected) {
         String[] args = line.isBlank() ? new String[0] : line.trim().split("\\s+");
         Cli.Result r = Cli.run(args);
-        assertEquals(Main.USAGE, r.rc(), r::toString);
+        assertEquals(ExitCode.USAGE, r.rc(), r::toString);
         assertTrue(r.err().contains(expected), () -> "expected <" + expected + "> in\n" + r);
         assertTrue(r.err().contains("--help' for more information"), r::toString);
         assertEquals("", r.out(), "bad usage prints nothing on stdout");
@@ -64,7 +64,7 @@ class CommandLineTest {
         Path rules = dir.resolve("r.json");
         Files.writeString(rules, "{\"defaultAction\": \"allow\", \"ruleSets\": []}");
         Cli.Result r = Cli.run("seccomp", "eval", rules.toString(), "--arch", "amd64", "--name", "no_such_call");
-        assertEquals(Main.USAGE, r.rc(), r::toString);
+        assertEquals(ExitCode.USAGE, r.rc(), r::toString);
         assertTrue(r.err().contains("unknown syscall \"no_such_call\" on amd64"), r::toString);
     }
 
@@ -73,7 +73,7 @@ class CommandLineTest {
         Path dir = Cli.tempDir("cli");
         Path a = Files.writeString(dir.resolve("a.json"), "{\"defaultAction\": \"allow\", \"ruleSets\": []}");
         Cli.Result r = Cli.run("seccomp", "compile", "--format", "raw", a.toString(), a.toString());
-        assertEquals(Main.USAGE, r.rc(), r::toString);
+        assertEquals(ExitCode.USAGE, r.rc(), r::toString);
         assertTrue(r.err().contains("needs -o DIR"), r::toString);
     }
 

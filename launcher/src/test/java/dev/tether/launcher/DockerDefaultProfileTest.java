@@ -133,7 +133,7 @@ class DockerDefaultProfileTest {
     void evalOciNamesTheProfileEntryThatDecided() {
         String path = System.getProperty("tether.dockerProfile");
         Cli.Result read = Cli.run("seccomp", "eval", "--oci", "--arch", "amd64", "--kernel", "6.1", path, "--name", "read");
-        assertEquals(Main.OK, read.rc(), read::toString);
+        assertEquals(ExitCode.OK, read.rc(), read::toString);
         assertTrue(read.out().startsWith("allow\ndecided by syscalls["), read::toString);
         assertTrue(read.out().contains("] of the profile (amd64)"), read::toString);
         // mount needs CAP_SYS_ADMIN, which Docker's default set lacks: the profile's defaultAction (errno EPERM)
@@ -150,7 +150,7 @@ class DockerDefaultProfileTest {
         Cli.Result bad = Cli.run("seccomp", "eval", "--oci", "--arch", "amd64", "--kernel", "6.1", path, "--bad-arch", "--name", "read");
         assertTrue(bad.out().startsWith("kill_thread\ndecided by the bad-arch action"), bad::toString);
         Cli.Result notThere = Cli.run("seccomp", "eval", "--oci", "--arch", "amd64", "--kernel", "6.1", path, "--abi", "arm", "--name", "read");
-        assertEquals(Main.USAGE, notThere.rc(), notThere::toString);
+        assertEquals(ExitCode.USAGE, notThere.rc(), notThere::toString);
         assertTrue(notThere.err().contains("--abi \"arm\" is not one of the profile's ABIs here: amd64"), notThere::toString);
     }
 
@@ -159,7 +159,7 @@ class DockerDefaultProfileTest {
     void explainOciCompilesTheProfileFirst() {
         String path = System.getProperty("tether.dockerProfile");
         Cli.Result r = Cli.run("seccomp", "explain", "--oci", "--abis", "amd64,x86,x32", "--kernel", "6.1", "--no-listing", path);
-        assertEquals(Main.OK, r.rc(), r::toString);
+        assertEquals(ExitCode.OK, r.rc(), r::toString);
         assertTrue(r.out().contains("instructions, explained for amd64 (audit arch 0xc000003e)"), r::toString);
         assertTrue(r.out().contains("x32 (nr 0x40000000)"), r::toString);
         Cli.Result arm = Cli.run("seccomp", "explain", "--oci", "--abis", "arm64,arm", "--kernel", "6.1", "--no-listing", path);

@@ -59,7 +59,7 @@ class LauncherIT {
     void demoBootsTheFrameworkAndExits0() throws Exception {
         HostArch host = HostArch.current();
         Run r = java("demo");
-        assertEquals(Main.OK, r.rc(), r::toString);
+        assertEquals(ExitCode.OK, r.rc(), r::toString);
         assertTrue(r.out().contains("Framework  org.apache.felix.framework"), r::toString);
         for (String bsn : BootTest.TETHER) {
             String expected = bsn.equals(host.other().bundleSymbolicName()) ? "INSTALLED  not for this host" : "ACTIVE";
@@ -78,14 +78,14 @@ class LauncherIT {
                 "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"errno:1\", \"syscalls\": [{\"name\": \"ptrace\"}]}]}");
         for (HostArch arch : HostArch.values()) {
             Run r = java("seccomp", "compile", "--arch", arch.name(), rules.toString());
-            assertEquals(Main.OK, r.rc(), r::toString);
+            assertEquals(ExitCode.OK, r.rc(), r::toString);
             assertTrue(r.out().startsWith("{\"file\": "), r::toString);
             Run e = java("seccomp", "eval", "--arch", arch.name(), rules.toString(), "--name", "ptrace");
             assertEquals("errno:1", e.out().split("\n")[0], e::toString);
             assertTrue(e.out().contains("\ndecided by ruleSets[0].syscalls[0]: ptrace ("), e::toString);
         }
         Run bad = java("seccomp", "compile", "--format", "nope", rules.toString());
-        assertEquals(Main.USAGE, bad.rc(), bad::toString);
+        assertEquals(ExitCode.USAGE, bad.rc(), bad::toString);
         assertEquals("", bad.out());
     }
 
@@ -99,7 +99,7 @@ class LauncherIT {
                 "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"errno:1\", \"syscalls\": [{\"name\": \"ptrace\"}]}]}");
         for (String[] args : new String[][] {{"seccomp", "compile", rules.toString()}, {"seccomp", "stub-policy"}, {"--help"}}) {
             Run r = java(full, args);
-            assertEquals(Main.FAILED, r.rc(), r::toString);
+            assertEquals(ExitCode.FAILED, r.rc(), r::toString);
             assertTrue(r.err().contains("cannot write to standard output: No space left on device"), r::toString);
             assertFalse(r.err().contains("\tat "), r::toString);
         }

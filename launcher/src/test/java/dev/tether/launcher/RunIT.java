@@ -36,7 +36,7 @@ class RunIT {
         assertEquals(5, r.rc(), r::toString);
         assertEquals("on trap\n", r.out(), r::toString);
         LauncherIT.Run none = LauncherIT.java("run", "--platform", "nosuch", BUSYBOX, "true");
-        assertEquals(Main.FAILED, none.rc(), none::toString);
+        assertEquals(ExitCode.FAILED, none.rc(), none::toString);
         assertTrue(none.err().contains("no nosuch GuestPlatform service"), none::toString);
     }
 
@@ -57,14 +57,14 @@ class RunIT {
     @Test
     void badUsageAndBadProgramsAreOneLine() throws Exception {
         LauncherIT.Run none = LauncherIT.java("run");
-        assertEquals(Main.USAGE, none.rc(), none::toString);
+        assertEquals(ExitCode.USAGE, none.rc(), none::toString);
         assertTrue(none.err().contains("no program to run"), none::toString);
         LauncherIT.Run bogus = LauncherIT.java("run", "--bogus", BUSYBOX);
-        assertEquals(Main.USAGE, bogus.rc(), bogus::toString);
+        assertEquals(ExitCode.USAGE, bogus.rc(), bogus::toString);
         assertTrue(bogus.err().contains("unknown option --bogus"), bogus::toString);
         Path notElf = Files.writeString(Cli.tempDir("run").resolve("x"), "#!/bin/sh\n");
         LauncherIT.Run script = LauncherIT.java("run", notElf.toString());
-        assertEquals(Main.FAILED, script.rc(), script::toString);
+        assertEquals(ExitCode.FAILED, script.rc(), script::toString);
         assertTrue(script.err().contains("not an ELF file"), script::toString);
         assertFalse(script.err().contains("\tat "), script::toString);
     }

@@ -54,7 +54,7 @@ class SeccompBadInputTest {
         Path deep = deepFile("deep.json", 100_000);
         Path deep2k = deepFile("deep2k.json", 2_000);
         Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", deep.toString(), small.toString(), deep2k.toString());
-        assertEquals(Main.FAILED, r.rc(), r::toString);
+        assertEquals(ExitCode.FAILED, r.rc(), r::toString);
         List<String> lines = r.out().lines().toList();
         assertEquals(3, lines.size(), r::toString);
         for (int i : new int[] {0, 2}) {
@@ -67,7 +67,7 @@ class SeccompBadInputTest {
         assertNoStackTrace(r);
 
         Cli.Result text = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "text", deep.toString(), small.toString());
-        assertEquals(Main.FAILED, text.rc(), text::toString);
+        assertEquals(ExitCode.FAILED, text.rc(), text::toString);
         assertTrue(text.err().startsWith("tether seccomp compile: " + deep + ": ruleSets"), text::toString);
         assertTrue(text.out().startsWith("# " + small + ": amd64"), text::toString);
         assertNoStackTrace(text);
@@ -77,21 +77,21 @@ class SeccompBadInputTest {
     void explainRefusesSyscallRangesAndCountsItCannotRun() {
         Path prog = dir.resolve("small.prog.json");
         Cli.Result c = Cli.run("seccomp", "compile", "--arch", "amd64", "-o", prog.toString(), small.toString());
-        assertEquals(Main.OK, c.rc(), c::toString);
+        assertEquals(ExitCode.OK, c.rc(), c::toString);
         // --max-nr 2147483647: the loop counter wrapped and explain never ended
         Cli.Result max = assertTimeoutPreemptively(Duration.ofSeconds(60),
                 () -> Cli.run("seccomp", "explain", "--max-nr", "2147483647", prog.toString()));
-        assertEquals(Main.USAGE, max.rc(), max::toString);
+        assertEquals(ExitCode.USAGE, max.rc(), max::toString);
         assertTrue(max.err().contains("--max-nr must be 0..65535, got 2147483647"), max::toString);
         assertEquals("", max.out());
         for (String[] bad : new String[][] {{"--max-nr", "-1"}, {"--top", "-1"}}) {
             Cli.Result r = Cli.run("seccomp", "explain", bad[0], bad[1], prog.toString());
-            assertEquals(Main.USAGE, r.rc(), r::toString);
+            assertEquals(ExitCode.USAGE, r.rc(), r::toString);
             assertTrue(r.err().contains(bad[0] + " must be "), r::toString);
             assertNoStackTrace(r);
         }
         Cli.Result ok = Cli.run("seccomp", "explain", "--max-nr", "3", "--top", "0", "--no-listing", prog.toString());
-        assertEquals(Main.OK, ok.rc(), ok::toString);
+        assertEquals(ExitCode.OK, ok.rc(), ok::toString);
         assertTrue(ok.out().contains("syscalls 0..3: "), ok::toString);
     }
 
@@ -102,7 +102,7 @@ class SeccompBadInputTest {
             {"seccomp", "compile", "--arch", "amd64", "-o", out, small.toString()},
             {"seccomp", "stub-policy", "--arch", "amd64", "-o", out}}) {
             Cli.Result r = Cli.run(args);
-            assertEquals(Main.USAGE, r.rc(), r::toString);
+            assertEquals(ExitCode.USAGE, r.rc(), r::toString);
             assertTrue(r.err().contains("-o " + out + ": no such directory: /nonexistent"), r::toString);
             assertNoStackTrace(r);
             assertEquals("", r.out());
@@ -120,16 +120,16 @@ class SeccompBadInputTest {
             // /dev/zero has size 0 in stat and never ends
             for (Path p : List.of(huge, Path.of("/dev/zero"))) {
                 Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", p.toString(), small.toString());
-                assertEquals(Main.FAILED, r.rc(), r::toString);
+                assertEquals(ExitCode.FAILED, r.rc(), r::toString);
                 List<String> lines = r.out().lines().toList();
                 assertEquals(2, lines.size(), r::toString);
                 assertEquals(SeccompSupport.errorJson(p.toString(), "larger than the limit of 4 MiB (4194304 bytes) for a rule file"),
                         lines.get(0));
                 Cli.Result e = Cli.run("seccomp", "eval", "--arch", "amd64", p.toString(), "--nr", "0");
-                assertEquals(Main.FAILED, e.rc(), e::toString);
+                assertEquals(ExitCode.FAILED, e.rc(), e::toString);
                 assertTrue(e.err().contains(p + ": larger than the limit of 4 MiB"), e::toString);
                 Cli.Result x = Cli.run("seccomp", "explain", p.toString());
-                assertEquals(Main.FAILED, x.rc(), x::toString);
+                assertEquals(ExitCode.FAILED, x.rc(), x::toString);
                 assertTrue(x.err().contains(p + ": larger than the limit of 4 MiB (4194304 bytes) for a compiled program"), x::toString);
                 assertNoStackTrace(x);
             }
@@ -155,9 +155,9 @@ class SeccompBadInputTest {
             {"seccomp", "eval", "--arch", "amd64", small.toString(), "--name", "ptrace"},
             {"--help"}}) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int rc = Main.run(Main.checkedStream(new Full()), new PrintStream(err, true, StandardCharsets.UTF_8), args);
+            int rc = Main.run(CheckedPrintStream.over(new Full(), StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), args);
             String e = err.toString(StandardCharsets.UTF_8);
-            assertEquals(Main.FAILED, rc, () -> String.join(" ", args) + ": " + e);
+            assertEquals(ExitCode.FAILED, rc, () -> String.join(" ", args) + ": " + e);
             assertTrue(e.contains("cannot write to standard output: No space left on device"), e);
             assertFalse(e.contains("\tat "), e);
         }
@@ -170,7 +170,7 @@ class SeccompBadInputTest {
         Path bad = Files.writeString(dir.resolve("unknown.json"),
                 "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"allow\", \"syscalls\": [{\"name\": \"fooo\"}]}]}");
         Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "raw", "-o", out.toString(), bad.toString());
-        assertEquals(Main.FAILED, r.rc(), r::toString);
+        assertEquals(ExitCode.FAILED, r.rc(), r::toString);
         assertFalse(Files.exists(out), "no empty output for a file that did not compile");
         try (Stream<Path> left = Files.list(dir)) {
             assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".whole.bpf")), "no temporary file left");
@@ -187,7 +187,7 @@ class SeccompBadInputTest {
         Files.writeString(evil, SeccompCommandsTest.SMALL);
         Path nl = Files.writeString(sub.resolve("b\n#error injected\n.json"), SeccompCommandsTest.SMALL);
         Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "c", evil.toString(), nl.toString());
-        assertEquals(Main.OK, r.rc(), r::toString);
+        assertEquals(ExitCode.OK, r.rc(), r::toString);
         assertFalse(r.out().contains("*/ int pwned"), r::toString);
         assertFalse(r.out().contains("\n#error"), r::toString);
         assertTrue(r.out().contains("struct sock_filter __json[] = {"), r::toString);
@@ -228,7 +228,7 @@ class SeccompBadInputTest {
         Files.writeString(two, "{\"defaultAction\": \"errno:38\", \"ruleSets\": []}");
         Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "raw", "-o", out.toString(),
                 small.toString(), one.toString(), two.toString());
-        assertEquals(Main.USAGE, r.rc(), r::toString);
+        assertEquals(ExitCode.USAGE, r.rc(), r::toString);
         assertTrue(r.err().contains(one + " and " + two + " would both be written to " + out.resolve("x.json.bpf")), r::toString);
         try (Stream<Path> written = Files.list(out)) {
             assertEquals(0, written.count(), "nothing written");
@@ -252,21 +252,21 @@ class SeccompBadInputTest {
             {"--nr", "0x100000000"}}) {
             Cli.Result r = assertTimeoutPreemptively(Duration.ofSeconds(60),
                     () -> Cli.run(Stream.concat(Stream.of("seccomp", "eval", "--arch", "amd64", f), Stream.of(bad)).toArray(String[]::new)));
-            assertEquals(Main.USAGE, r.rc(), r::toString);
+            assertEquals(ExitCode.USAGE, r.rc(), r::toString);
             assertTrue(r.err().length() < 600, () -> r.err().length() + " characters of error:\n" + r.err().substring(0, 600));
             assertNoStackTrace(r);
         }
         Cli.Result nine = Cli.run("seccomp", "eval", "--arch", "amd64", f, "--name", "kill", "--arg1", "9");
         assertEquals("errno:1", nine.out().split("\n")[0], nine::toString);
         Cli.Result neg = Cli.run("seccomp", "eval", "--arch", "amd64", f, "--nr", "-1", "--arg0", "-1", "--arg1", "0xFFFFFFFFFFFFFFFF");
-        assertEquals(Main.OK, neg.rc(), neg::toString);
+        assertEquals(ExitCode.OK, neg.rc(), neg::toString);
     }
 
     @Test
     void errorsQuoteAtMost80CharactersOfAValue() {
         String name = "x".repeat(1_000_000);
         Cli.Result r = Cli.run("seccomp", "eval", "--arch", "amd64", small.toString(), "--name", name);
-        assertEquals(Main.USAGE, r.rc(), r::toString);
+        assertEquals(ExitCode.USAGE, r.rc(), r::toString);
         assertTrue(r.err().contains("unknown syscall \"" + "x".repeat(80) + "...\" (1000000 characters) on amd64"), () -> r.err().substring(0, 300));
         assertTrue(r.err().length() < 600, () -> r.err().length() + " characters");
     }
@@ -275,16 +275,16 @@ class SeccompBadInputTest {
     void explainReadsABoundedAndShallowJsonProgram() throws IOException {
         Path deep = Files.writeString(dir.resolve("deep.prog.json"), "[".repeat(100_000) + "]".repeat(100_000) + "\n");
         Cli.Result r = Cli.run("seccomp", "explain", deep.toString());
-        assertEquals(Main.FAILED, r.rc(), r::toString);
+        assertEquals(ExitCode.FAILED, r.rc(), r::toString);
         assertTrue(r.err().contains("nesting deeper than 64"), r::toString);
         assertNoStackTrace(r);
         Path big = Files.writeString(dir.resolve("bignum.prog.json"), "[[6, 0, 0, " + "9".repeat(1_000_000) + "]]\n");
         Cli.Result b = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> Cli.run("seccomp", "explain", big.toString()));
-        assertEquals(Main.FAILED, b.rc(), b::toString);
+        assertEquals(ExitCode.FAILED, b.rc(), b::toString);
         assertTrue(b.err().length() < 600, () -> b.err().length() + " characters");
         Path arabic = Files.writeString(dir.resolve("arabic.prog.json"), "[[6, 0, 0, \u0661]]\n");
         Cli.Result a = Cli.run("seccomp", "explain", arabic.toString());
-        assertEquals(Main.FAILED, a.rc(), a::toString);
+        assertEquals(ExitCode.FAILED, a.rc(), a::toString);
         assertNoStackTrace(a);
     }
 }

@@ -73,7 +73,7 @@ class SeccompCommandsTest {
     @EnumSource(HostArch.class)
     void compileJsonStartsWithTheArchCheck(HostArch arch) {
         Cli.Result r = Cli.run("seccomp", "compile", "--arch", arch.name(), small.toString());
-        assertEquals(Main.OK, r.rc(), r::toString);
+        assertEquals(ExitCode.OK, r.rc(), r::toString);
         String[] lines = r.out().split("\n");
         assertEquals(1, lines.length, r::toString);
         @SuppressWarnings("unchecked")
@@ -96,7 +96,7 @@ class SeccompCommandsTest {
                 "{\"defaultAction\": \"allow\", \"ruleSets\": [{\"action\": \"allow\", \"syscalls\": [{\"name\": \"fooo\"}]}]}");
         Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", small.toString(), bad.toString(),
                 dir.resolve("missing.json").toString());
-        assertEquals(Main.FAILED, r.rc(), r::toString);
+        assertEquals(ExitCode.FAILED, r.rc(), r::toString);
         String[] lines = r.out().split("\n");
         assertEquals(3, lines.length, r::toString);
         assertFalse(programOf(lines[0]).isEmpty());
@@ -117,7 +117,7 @@ class SeccompCommandsTest {
 
         Path raw = dir.resolve("small.bpf");
         Cli.Result r = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "raw", "-o", raw.toString(), small.toString());
-        assertEquals(Main.OK, r.rc(), r::toString);
+        assertEquals(ExitCode.OK, r.rc(), r::toString);
         Program fromRaw = Program.fromBytes(Files.readAllBytes(raw), SeccompSupport.ORDER);
         assertEquals(Program.fromArrays(expected), fromRaw);
 
@@ -125,7 +125,7 @@ class SeccompCommandsTest {
         assertArrayEquals(Files.readAllBytes(raw), stdoutRaw.outBytes());
 
         Cli.Result c = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "c", small.toString());
-        assertEquals(Main.OK, c.rc(), c::toString);
+        assertEquals(ExitCode.OK, c.rc(), c::toString);
         assertTrue(c.out().contains("struct sock_filter small_json[] = {"), c::toString);
         assertTrue(c.out().contains("small_json_len = " + expected.size() + ";"), c::toString);
         SockFilter first = fromRaw.get(0);
@@ -133,7 +133,7 @@ class SeccompCommandsTest {
         assertEquals(expected.size(), c.out().lines().filter(l -> l.startsWith("\t{0x")).count());
 
         Cli.Result text = Cli.run("seccomp", "compile", "--arch", "amd64", "--format", "text", small.toString());
-        assertEquals(Main.OK, text.rc(), text::toString);
+        assertEquals(ExitCode.OK, text.rc(), text::toString);
         assertTrue(text.out().contains("ptrace"), "the listing names the syscalls it tests:\n" + text.out());
         assertTrue(text.out().contains((expected.size() - 1) + ": "), text::toString);
     }
@@ -143,7 +143,7 @@ class SeccompCommandsTest {
         Path out = Files.createDirectories(dir.resolve("rawdir"));
         Path other = Files.writeString(dir.resolve("other.json"), "{\"defaultAction\": \"errno:38\", \"ruleSets\": []}");
         Cli.Result r = Cli.run("seccomp", "compile", "--format", "raw", "-o", out.toString(), small.toString(), other.toString());
-        assertEquals(Main.OK, r.rc(), r::toString);
+        assertEquals(ExitCode.OK, r.rc(), r::toString);
         for (Path f : List.of(small, other)) {
             List<int[]> json = programOf(Cli.run("seccomp", "compile", f.toString()).out().trim());
             byte[] bytes = Files.readAllBytes(out.resolve(f.getFileName() + ".bpf"));
@@ -217,17 +217,17 @@ class SeccompCommandsTest {
     @Test
     void aSyscallOfTheOtherArchIsSaidToBeThere() throws IOException {
         Cli.Result r = Cli.run("seccomp", "eval", "--arch", "arm64", small.toString(), "--name", "open");
-        assertEquals(Main.USAGE, r.rc(), r::toString);
+        assertEquals(ExitCode.USAGE, r.rc(), r::toString);
         assertTrue(r.err().contains("syscall \"open\" is not on arm64 (it is on amd64)"), r::toString);
         Path open = Files.writeString(dir.resolve("open.json"), "{\"defaultAction\": \"allow\", \"ruleSets\": ["
                 + "{\"action\": \"errno:1\", \"syscalls\": [{\"name\": \"open\"}]}]}");
         Cli.Result c = Cli.run("seccomp", "compile", "--arch", "arm64", open.toString());
-        assertEquals(Main.FAILED, c.rc(), c::toString);
+        assertEquals(ExitCode.FAILED, c.rc(), c::toString);
         assertTrue(c.out().contains("syscall \\\"open\\\" is not on arm64 (it is on amd64)"), c::toString);
         Cli.Result e = Cli.run("seccomp", "eval", "--arch", "arm64", open.toString(), "--nr", "0");
-        assertEquals(Main.FAILED, e.rc(), e::toString);
+        assertEquals(ExitCode.FAILED, e.rc(), e::toString);
         assertTrue(e.err().contains("syscall \"open\" is not on arm64 (it is on amd64)"), e::toString);
-        assertEquals(Main.OK, Cli.run("seccomp", "eval", "--arch", "amd64", open.toString(), "--nr", "0").rc());
+        assertEquals(ExitCode.OK, Cli.run("seccomp", "eval", "--arch", "amd64", open.toString(), "--nr", "0").rc());
     }
 
     private static void assertDecided(String verdict, String decided, String... args) {
@@ -247,7 +247,7 @@ class SeccompCommandsTest {
                     .toArray(String[]::new);
         }
         Cli.Result r = Cli.run(full);
-        assertEquals(Main.OK, r.rc(), r::toString);
+        assertEquals(ExitCode.OK, r.rc(), r::toString);
         assertEquals(expected, r.out().split("\n")[0], () -> String.join(" ", args) + "\n" + r);
         assertTrue(r.out().split("\n")[1].startsWith("decided by "), r::toString);
         return r;
@@ -264,12 +264,12 @@ class SeccompCommandsTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int rc = SeccompEvalCommand.evaluate(policy, wrong, ptrace, table, false,
                 new PrintStream(out, true), new PrintStream(err, true), "test");
-        assertEquals(Main.DISAGREE, rc);
+        assertEquals(ExitCode.DISAGREE, rc);
         assertEquals("allow\ndecided by ruleSets[0].syscalls[0]: ptrace (101), any arguments", out.toString().trim());
         assertTrue(err.toString().contains("DISAGREEMENT") && err.toString().contains("the rules say errno:1"), err::toString);
 
         SeccompData read = SeccompData.of(table.require("read"), table.auditArch(), 0);
-        assertEquals(Main.OK, SeccompEvalCommand.evaluate(policy, wrong, read, table, false,
+        assertEquals(ExitCode.OK, SeccompEvalCommand.evaluate(policy, wrong, read, table, false,
                 new PrintStream(out, true), new PrintStream(err, true), "test"));
     }
 
@@ -277,7 +277,7 @@ class SeccompCommandsTest {
     void evalOfABrokenFileFails() throws IOException {
         Path broken = Files.writeString(dir.resolve("broken.json"), "{\"defaultAction\": \"allow\", \"ruleSets\": [");
         Cli.Result r = Cli.run("seccomp", "eval", broken.toString(), "--arch", "amd64", "--nr", "0");
-        assertEquals(Main.FAILED, r.rc(), r::toString);
+        assertEquals(ExitCode.FAILED, r.rc(), r::toString);
         assertTrue(r.err().contains(broken.toString()), r::toString);
     }
 
@@ -288,10 +288,10 @@ class SeccompCommandsTest {
         for (FailureMode mode : FailureMode.values()) {
             String spelling = mode == FailureMode.FAIL_STOP ? "fail-stop" : "contained";
             Cli.Result r = Cli.run("seccomp", "stub-policy", "--arch", arch.name(), "--mode", spelling);
-            assertEquals(Main.OK, r.rc(), r::toString);
+            assertEquals(ExitCode.OK, r.rc(), r::toString);
             Policy parsed = RuleFile.parse(r.out(), table);
             Policy built = StubPolicy.build(table, SeccompSupport.contribution(arch), Action.KILL_THREAD,
-                    SeccompCommand.processCloneFlags(mode));
+                    SeccompSupport.processCloneFlags(mode));
             assertEquals(built, parsed, spelling);
             assertEquals(Action.KILL_THREAD, parsed.defaultAction());
         }
@@ -301,8 +301,8 @@ class SeccompCommandsTest {
     void stubPolicyModesAllowTheirOwnCloneFlags() throws IOException {
         Path contained = dir.resolve("contained.json");
         Path failStop = dir.resolve("fail-stop.json");
-        assertEquals(Main.OK, Cli.run("seccomp", "stub-policy", "--arch", "amd64", "-o", contained.toString()).rc());
-        assertEquals(Main.OK, Cli.run("seccomp", "stub-policy", "--arch", "amd64", "--mode", "fail-stop",
+        assertEquals(ExitCode.OK, Cli.run("seccomp", "stub-policy", "--arch", "amd64", "-o", contained.toString()).rc());
+        assertEquals(ExitCode.OK, Cli.run("seccomp", "stub-policy", "--arch", "amd64", "--mode", "fail-stop",
                 "-o", failStop.toString()).rc());
         // clone(CLONE_FILES | exit signal): 0x400 contained, 0x409 = | SIGKILL fail-stop (gVisor's createStub)
         assertVerdict("allow", contained.toString(), "--name", "clone", "--arg0", "0x400");
@@ -326,7 +326,7 @@ class SeccompCommandsTest {
 
         for (Path p : List.of(json, raw)) {
             Cli.Result r = Cli.run("seccomp", "explain", p.toString());
-            assertEquals(Main.OK, r.rc(), r::toString);
+            assertEquals(ExitCode.OK, r.rc(), r::toString);
             // the arch is recognised from the program's arch check
             assertTrue(r.out().contains(size + " instructions, explained for arm64"), r::toString);
             assertTrue(r.out().contains("instructions: " + size), r::toString);
@@ -340,7 +340,7 @@ class SeccompCommandsTest {
         Cli.Result x = Cli.run("seccomp", "explain", "--no-listing", amd.toString());
         assertTrue(x.out().contains("; foreign arch: 3; x32 (nr 0x40000000): 6\n"), x::toString);
         Cli.Result ruleFile = Cli.run("seccomp", "explain", small.toString());
-        assertEquals(Main.FAILED, ruleFile.rc(), ruleFile::toString);
+        assertEquals(ExitCode.FAILED, ruleFile.rc(), ruleFile::toString);
         assertTrue(ruleFile.err().contains("is a rule file, not a compiled program"), ruleFile::toString);
 
         // ld [4]; ja +5 (out of the program): the kernel would refuse it, so does explain
@@ -348,12 +348,12 @@ class SeccompCommandsTest {
                 SockFilter.stmt(Bpf.BPF_LD | Bpf.BPF_W | Bpf.BPF_ABS, 4),
                 SockFilter.stmt(Bpf.BPF_JMP | Bpf.BPF_JA, 5)).toBytes(SeccompSupport.ORDER));
         Cli.Result inv = Cli.run("seccomp", "explain", invalid.toString());
-        assertEquals(Main.FAILED, inv.rc(), inv::toString);
+        assertEquals(ExitCode.FAILED, inv.rc(), inv::toString);
         assertTrue(inv.err().contains("not a valid seccomp program"), inv::toString);
 
         Path odd = Files.write(dir.resolve("odd.bpf"), new byte[] {0x20, 0, 0, 0, 4});
         Cli.Result r = Cli.run("seccomp", "explain", odd.toString());
-        assertEquals(Main.FAILED, r.rc(), r::toString);
+        assertEquals(ExitCode.FAILED, r.rc(), r::toString);
         assertTrue(r.err().contains("not a whole number of 8-byte sock_filter instructions"), r::toString);
     }
 
@@ -385,7 +385,7 @@ class SeccompCommandsTest {
             args[i + 4] = f.toString();
         }
         Cli.Result r = Cli.run(args);
-        assertEquals(Main.OK, r.rc(), r::toString);
+        assertEquals(ExitCode.OK, r.rc(), r::toString);
         List<String> lines = r.out().lines().toList();
         assertEquals(n, lines.size());
         for (int i = 0; i < n; i++) {

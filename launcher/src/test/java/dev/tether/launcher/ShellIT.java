@@ -44,7 +44,7 @@ class ShellIT {
         String out = Files.readString(dir.resolve("out"), StandardCharsets.UTF_8);
         String err = Files.readString(dir.resolve("err"), StandardCharsets.UTF_8);
         String all = "--- out ---\n" + out + "\n--- err ---\n" + err;
-        assertEquals(Main.OK, p.exitValue(), all);
+        assertEquals(ExitCode.OK, p.exitValue(), all);
         assertTrue(out.contains("Tether stub platform"), all);
         assertTrue(out.contains("getpid() = " + pid), all);
         // t (stopped under ptrace), or R while the subprocess's owner clones the spare stub thread for
@@ -96,7 +96,7 @@ class ShellIT {
         String out = Files.readString(dir.resolve("out"), StandardCharsets.UTF_8);
         String err = Files.readString(dir.resolve("err"), StandardCharsets.UTF_8);
         String all = "--- out ---\n" + out + "\n--- err ---\n" + err;
-        assertEquals(Main.OK, p.exitValue(), all);
+        assertEquals(ExitCode.OK, p.exitValue(), all);
         List<String> refused = err.lines().filter(l -> l.contains("poolSize")).toList();
         // key=value: reason; what runs instead (the defaults here: the platform stays as it was)
         String stays = "; running with failureMode=contained, tracerThreads=2, poolSize=16, prefork=0,"

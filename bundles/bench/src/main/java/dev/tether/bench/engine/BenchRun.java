@@ -69,7 +69,7 @@ final class BenchRun {
                 case "mem_write_4k": memory(s, true, 4096); break;
                 case "mem_read_1m": memory(s, false, MIB); break;
                 case "mem_write_1m": memory(s, true, MIB); break;
-                case "pool_acquire": new PoolAcquire(this).run(s); break;
+                case "pool_acquire": new PoolAcquire(p, seconds, out).run(s); break;
                 case "guest_syscall": guestSwitch(s, false); break;
                 case "guest_syscall_fp": guestSwitch(s, true); break;
                 case "switch": guestSwitch(s, false); break;
@@ -81,19 +81,13 @@ final class BenchRun {
         }
     }
 
-    void record(Budget b, Samples s, long nanos) {
-        if (!b.warming()) {
-            s.add(nanos);
-        }
-    }
-
     void hostStub(Samples s) {
         Budget b = new Budget(seconds);
         while (b.more(s)) {
             long t0 = System.nanoTime();
             Stub stub = p.createStub();
             stub.close();
-            record(b, s, System.nanoTime() - t0);
+            b.record(s, System.nanoTime() - t0);
         }
     }
 
@@ -104,7 +98,7 @@ final class BenchRun {
             Subprocess sp = p.forkSubprocess();
             long d = System.nanoTime() - t0;
             sp.destroy();
-            record(b, s, d);
+            b.record(s, d);
         }
     }
 
@@ -145,7 +139,7 @@ final class BenchRun {
                     } catch (ExecutionException e) {
                         throw new IllegalStateException("new_thread: the first call of a fresh thread failed", e.getCause());
                     }
-                    record(b, s, d);
+                    b.record(s, d);
                 }
             } finally {
                 target.destroy();
@@ -165,7 +159,7 @@ final class BenchRun {
             try {
                 long t0 = System.nanoTime();
                 sp.registers();
-                record(b, s, System.nanoTime() - t0);
+                b.record(s, System.nanoTime() - t0);
             } finally {
                 sp.destroy();
             }
@@ -187,7 +181,7 @@ final class BenchRun {
                 if (r != pid) {
                     throw new IllegalStateException("inject: getpid in subprocess " + pid + " returned " + r);
                 }
-                record(b, s, d);
+                b.record(s, d);
             }
         } finally {
             if (g != null) {
@@ -236,7 +230,7 @@ final class BenchRun {
                     throw new IllegalStateException("guest_syscall: expected the guest's getpid, got " + e);
                 }
                 c.setSyscallResult(0x4000_0000L);
-                record(b, s, d);
+                b.record(s, d);
             }
             long trips = Math.max(1, s.n - n0);
             double javaUs = (mx.getCurrentThreadCpuTime() - javaCpu0) / 1000.0 / trips;
@@ -277,7 +271,7 @@ final class BenchRun {
                 sp.mapAnonymous(MEM_ADDRESS, MIB, Mman.PROT_READ | Mman.PROT_WRITE);
                 long t0 = System.nanoTime();
                 sp.unmap(MEM_ADDRESS, MIB);
-                record(b, s, System.nanoTime() - t0);
+                b.record(s, System.nanoTime() - t0);
             }
         } finally {
             sp.destroy();
@@ -300,7 +294,7 @@ final class BenchRun {
                 } else {
                     sp.read(MEM_ADDRESS, buf, 0, size);
                 }
-                record(b, s, System.nanoTime() - t0);
+                b.record(s, System.nanoTime() - t0);
             }
             sp.read(MEM_ADDRESS, buf, 0, size);
             if (!Arrays.equals(buf, 0, size, pattern, 0, size)) {

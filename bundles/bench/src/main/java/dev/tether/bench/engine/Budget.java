@@ -16,6 +16,13 @@ final class Budget {
         return System.nanoTime() < warmEnd;
     }
 
+    /** Adds {@code nanos} to {@code s} unless still warming up. */
+    void record(Samples s, long nanos) {
+        if (!warming()) {
+            s.add(nanos);
+        }
+    }
+
     boolean more(Samples s) {
         return System.nanoTime() < end && !s.full();
     }

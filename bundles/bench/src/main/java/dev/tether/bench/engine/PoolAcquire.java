@@ -4,15 +4,18 @@ import dev.tether.api.StubPlatform;
 import dev.tether.api.Subprocess;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 
 /** The {@code pool_acquire} op: acquisitions served by the platform's pre-forked pool. */
 final class PoolAcquire {
-    private final BenchRun run;
     private final StubPlatform p;
+    private final double seconds;
+    private final BlockingQueue<String> out;
 
-    PoolAcquire(BenchRun run) {
-        this.run = run;
-        this.p = run.p;
+    PoolAcquire(StubPlatform p, double seconds, BlockingQueue<String> out) {
+        this.p = p;
+        this.seconds = seconds;
+        this.out = out;
     }
 
     /**
@@ -26,7 +29,7 @@ final class PoolAcquire {
         probe.destroy();
         // Without pre-forking nothing appears in the pool by itself.
         if (!hit && !awaitPool(before.size() + 1, 2_000)) {
-            run.out.add("# pool_acquire: skipped: the platform's pool is not pre-forking (newSubprocess forked a fresh"
+            out.add("# pool_acquire: skipped: the platform's pool is not pre-forking (newSubprocess forked a fresh"
                     + " subprocess and none appeared in the pool within 2 s); configure prefork > 0"
                     + " (Settings.prefork, or the dev.tether.core configuration property prefork)");
             return;
@@ -35,7 +38,7 @@ final class PoolAcquire {
         // the pool in the background (in batches: see SubprocessPool.refillAfterHit in core).
         awaitPool(p.subprocesses().size() + 1, 1_000);
         int misses = 0;
-        Budget b = new Budget(run.seconds);
+        Budget b = new Budget(seconds);
         while (b.more(s)) {
             Set<Integer> pooled = pids();
             long t0 = System.nanoTime();
@@ -44,12 +47,12 @@ final class PoolAcquire {
             boolean fromPool = pooled.contains(sp.pid());
             sp.destroy();
             if (fromPool) {
-                run.record(b, s, d);
+                b.record(s, d);
             } else if (!b.warming()) {
                 misses++;
             }
         }
-        run.out.add("# pool_acquire: " + s.n + " acquisitions from the pool, " + misses
+        out.add("# pool_acquire: " + s.n + " acquisitions from the pool, " + misses
                 + " misses (the pool was empty: forked on the caller's path), not recorded");
     }
 

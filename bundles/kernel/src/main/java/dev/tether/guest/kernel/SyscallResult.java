@@ -5,6 +5,19 @@ public sealed interface SyscallResult {
 
     /** The system call returns {@code value} (a {@code -errno} in -4095..-1 is an error, as in the kernel). */
     record Value(long value) implements SyscallResult {
+        // The common results are made once, so that they cost no allocation per system call.
+        /** -0..-133: every errno of include/uapi/asm-generic/errno.h. */
+        private static final Value[] ERRNOS = new Value[134];
+        private static final Value[] SMALL = new Value[256];
+
+        static {
+            for (int i = 0; i < ERRNOS.length; i++) {
+                ERRNOS[i] = new Value(-i);
+            }
+            for (int i = 0; i < SMALL.length; i++) {
+                SMALL[i] = new Value(i);
+            }
+        }
     }
 
     /** The guest ends with exit status {@code status} (0..255, as {@code exit_group(2)} truncates it). */
@@ -13,15 +26,16 @@ public sealed interface SyscallResult {
 
     /** The handler changed the registers itself (e.g. a sigreturn): nothing more to set. */
     record RegistersChanged() implements SyscallResult {
+        private static final RegistersChanged INSTANCE = new RegistersChanged();
     }
 
     /** {@code value}. */
     static SyscallResult value(long value) {
-        if (value >= 0 && value < ResultCache.SMALL.length) {
-            return ResultCache.SMALL[(int) value];
+        if (value >= 0 && value < Value.SMALL.length) {
+            return Value.SMALL[(int) value];
         }
-        if (value < 0 && value > -ResultCache.ERRNOS.length) {
-            return ResultCache.ERRNOS[(int) -value];
+        if (value < 0 && value > -Value.ERRNOS.length) {
+            return Value.ERRNOS[(int) -value];
         }
         return new Value(value);
     }
@@ -45,6 +59,6 @@ public sealed interface SyscallResult {
 
     /** The handler set the registers. */
     static SyscallResult registersChanged() {
-        return ResultCache.REGISTERS_CHANGED;
+        return RegistersChanged.INSTANCE;
     }
 }

@@ -1,5 +1,7 @@
 package dev.tether.shell.commands;
 
+import static dev.tether.shell.commands.ProcStatus.field;
+
 import dev.tether.abi.Clone;
 import dev.tether.api.PlatformFacts;
 import dev.tether.api.Stub;
@@ -101,15 +103,6 @@ public final class Demo {
 
     private static String check(boolean ok) {
         return ok ? "  ok" : "  UNEXPECTED";
-    }
-
-    static String field(String status, String name) {
-        for (String line : status.split("\n")) {
-            if (line.startsWith(name + ":")) {
-                return line.substring(name.length() + 1).trim();
-            }
-        }
-        return "";
     }
 
     private static String readQuietly(Path p) {

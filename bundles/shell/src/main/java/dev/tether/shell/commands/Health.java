@@ -1,7 +1,9 @@
 package dev.tether.shell.commands;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 
@@ -68,7 +70,14 @@ public final class Health {
                     + " is registered: the Felix Health Check API (org.apache.felix.healthcheck.api) is not installed"
                     + " (Karaf: feature:install tether-health), or the core bundle is not active")));
         }
-        return HealthChecks.run(console.context(), refs);
+        List<Finding> findings = new ArrayList<>();
+        Optional<String> worst = HealthChecks.run(console.context(), refs,
+                (check, status, message) -> findings.add(new Finding(check, status, message)));
+        if (worst.isEmpty()) {
+            return new Report(MISSING, List.of(new Finding("-", MISSING,
+                    "the health checks tagged " + TAG + " went away while they were run")));
+        }
+        return new Report(worst.get(), List.copyOf(findings));
     }
 
     /** Prints the report: the overall status, then one line per finding. */

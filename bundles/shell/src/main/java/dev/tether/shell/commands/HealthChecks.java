@@ -1,24 +1,34 @@
 package dev.tether.shell.commands;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.List;
+import java.util.Optional;
 import org.apache.felix.hc.api.HealthCheck;
 import org.apache.felix.hc.api.Result;
 import org.apache.felix.hc.api.ResultLog;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 
-/** The part of {@link Health} that uses the Felix Health Check API: loaded only when checks are registered. */
+/** The part of {@code tether:health} that uses the Felix Health Check API: loaded only when checks are registered. */
 final class HealthChecks {
     private HealthChecks() {
     }
 
-    static Health.Report run(BundleContext context, ServiceReference<?>[] refs) {
+    /** Where the checks' findings go, in the order they are found. */
+    interface Findings {
+        void add(String check, String status, String message);
+    }
+
+    /**
+     * Runs the checks of {@code refs}, in the order of their names, and hands each non-debug entry
+     * of their results to {@code findings}.
+     *
+     * @return the worst status of the checks that ran (a {@code Result.Status} name), or empty if
+     *     none ran (they went away meanwhile)
+     */
+    static Optional<String> run(BundleContext context, ServiceReference<?>[] refs, Findings findings) {
         Arrays.sort(refs, Comparator.comparing(r -> String.valueOf(r.getProperty(HealthCheck.NAME))));
         Result.Status worst = Result.Status.OK;
-        List<Health.Finding> findings = new ArrayList<>();
         int ran = 0;
         for (ServiceReference<?> ref : refs) {
             String name = String.valueOf(ref.getProperty(HealthCheck.NAME));
@@ -40,17 +50,13 @@ final class HealthChecks {
                 }
                 for (ResultLog.Entry e : result) {
                     if (!e.isDebug()) {
-                        findings.add(new Health.Finding(name, e.getStatus().name(), e.getMessage()));
+                        findings.add(name, e.getStatus().name(), e.getMessage());
                     }
                 }
             } finally {
                 context.ungetService(ref);
             }
         }
-        if (ran == 0) {
-            return new Health.Report(Health.MISSING, List.of(new Health.Finding("-", Health.MISSING,
-                    "the health checks tagged " + Health.TAG + " went away while they were run")));
-        }
-        return new Health.Report(worst.name(), List.copyOf(findings));
+        return ran == 0 ? Optional.empty() : Optional.of(worst.name());
     }
 }

@@ -165,7 +165,7 @@ public final class PlatformReport {
     static String tracerOf(int tid) {
         try {
             String status = Files.readString(Path.of("/proc/" + tid + "/status"));
-            String tracer = Demo.field(status, "TracerPid");
+            String tracer = ProcStatus.field(status, "TracerPid");
             String comm = "";
             try {
                 comm = Files.readString(Path.of("/proc/self/task/" + tracer + "/comm")).trim();
