@@ -29,7 +29,7 @@ public final class Disassembler {
      * @throws BpfException (INVALID_OPCODE) with the pc of an unknown opcode
      */
     public static String disassemble(Program p) {
-        return render(p, null, false);
+        return render(p, null);
     }
 
     /**
@@ -38,12 +38,7 @@ public final class Disassembler {
      * @throws BpfException (INVALID_OPCODE) with the pc of an unknown opcode
      */
     public static String disassemble(Program p, Annotator annotator) {
-        return render(p, annotator, false);
-    }
-
-    /** Like {@link #disassemble} but prints unknown opcodes as raw instructions instead of failing. */
-    static String lenient(Program p) {
-        return render(p, null, true);
+        return render(p, annotator);
     }
 
     /** The text of one instruction, with relative jump offsets. */
@@ -51,52 +46,7 @@ public final class Disassembler {
         return Instruction.decode(f).toString();
     }
 
-    /** Formats an unsigned 32-bit constant: decimal below 256, hex above. */
-    static String num(int k) {
-        if (Integer.compareUnsigned(k, 256) < 0) {
-            return Integer.toString(k);
-        }
-        return "0x" + Integer.toHexString(k);
-    }
-
-    private static String render(Program p, Annotator annotator, boolean lenient) {
-        StringBuilder sb = new StringBuilder();
-        for (int pc = 0; pc < p.size(); pc++) {
-            SockFilter f = p.get(pc);
-            Instruction insn;
-            try {
-                insn = Instruction.decode(f);
-            } catch (BpfException e) {
-                if (!lenient) {
-                    throw new BpfException(e.kind(), pc, e.getMessage());
-                }
-                sb.append(pc).append(": invalid ").append(f).append('\n');
-                continue;
-            }
-            sb.append(pc).append(": ").append(withTargets(insn, pc));
-            if (annotator != null) {
-                String c = annotator.comment(pc, insn);
-                if (c != null) {
-                    sb.append("  ; ").append(c);
-                }
-            }
-            sb.append('\n');
-        }
-        return sb.toString();
-    }
-
-    private static String withTargets(Instruction insn, int pc) {
-        if (insn instanceof Instruction.Jump j) {
-            return j + " [" + (pc + 1 + Integer.toUnsignedLong(j.k())) + "]";
-        }
-        if (insn instanceof Instruction.JumpIf j) {
-            return "pc += (A " + j.cond().symbol() + " " + num(j.k()) + ") ? " + j.jt() + " [" + (pc + 1 + j.jt())
-                    + "] : " + j.jf() + " [" + (pc + 1 + j.jf()) + "]";
-        }
-        if (insn instanceof Instruction.JumpIfX j) {
-            return "pc += (A " + j.cond().symbol() + " X) ? " + j.jt() + " [" + (pc + 1 + j.jt())
-                    + "] : " + j.jf() + " [" + (pc + 1 + j.jf()) + "]";
-        }
-        return insn.toString();
+    private static String render(Program p, Annotator annotator) {
+        return Listing.render(p.size(), p::get, annotator == null ? null : annotator::comment, false);
     }
 }

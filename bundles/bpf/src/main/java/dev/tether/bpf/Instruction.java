@@ -86,7 +86,7 @@ public sealed interface Instruction {
             sizeBits(size);
         }
         @Override public SockFilter assemble() { return SockFilter.stmt(BPF_LD | sizeBits(size) | BPF_ABS, off); }
-        @Override public String toString() { return "A <- P[" + Disassembler.num(off) + ":" + size + "]"; }
+        @Override public String toString() { return "A <- P[" + NumberText.num(off) + ":" + size + "]"; }
     }
 
     /** {@code A <- P[X+off:size]}: {@code LD|IND}. */
@@ -96,7 +96,7 @@ public sealed interface Instruction {
             sizeBits(size);
         }
         @Override public SockFilter assemble() { return SockFilter.stmt(BPF_LD | sizeBits(size) | BPF_IND, off); }
-        @Override public String toString() { return "A <- P[X+" + Disassembler.num(off) + ":" + size + "]"; }
+        @Override public String toString() { return "A <- P[X+" + NumberText.num(off) + ":" + size + "]"; }
     }
 
     /** {@code dst <- value}: {@code LD|IMM} or {@code LDX|IMM}. */
@@ -104,7 +104,7 @@ public sealed interface Instruction {
         @Override public SockFilter assemble() {
             return SockFilter.stmt((dst == Register.A ? BPF_LD : BPF_LDX) | BPF_IMM, value);
         }
-        @Override public String toString() { return dst + " <- " + Disassembler.num(value); }
+        @Override public String toString() { return dst + " <- " + NumberText.num(value); }
     }
 
     /** {@code dst <- M[n]}: {@code LD|MEM} or {@code LDX|MEM}. */
@@ -126,7 +126,7 @@ public sealed interface Instruction {
     /** {@code X <- 4*(P[off:1]&0xf)}: {@code LDX|B|MSH}. */
     record LoadMemShift(int off) implements Instruction {
         @Override public SockFilter assemble() { return SockFilter.stmt(BPF_LDX | BPF_B | BPF_MSH, off); }
-        @Override public String toString() { return "X <- 4*(P[" + Disassembler.num(off) + ":1]&0xf)"; }
+        @Override public String toString() { return "X <- 4*(P[" + NumberText.num(off) + ":1]&0xf)"; }
     }
 
     /** {@code M[n] <- src}: {@code ST} or {@code STX}. */
@@ -138,7 +138,7 @@ public sealed interface Instruction {
     /** {@code A <- A op k}: {@code ALU|op|K}. */
     record AluConstant(AluOp op, int k) implements Instruction {
         @Override public SockFilter assemble() { return SockFilter.stmt(BPF_ALU | op.bits() | BPF_K, k); }
-        @Override public String toString() { return "A <- A " + op.symbol() + " " + Disassembler.num(k); }
+        @Override public String toString() { return "A <- A " + op.symbol() + " " + NumberText.num(k); }
     }
 
     /** {@code A <- A op X}: {@code ALU|op|X}. */
@@ -168,7 +168,7 @@ public sealed interface Instruction {
         }
         @Override public SockFilter assemble() { return SockFilter.jump(BPF_JMP | cond.bits() | BPF_K, k, jt, jf); }
         @Override public String toString() {
-            return "pc += (A " + cond.symbol() + " " + Disassembler.num(k) + ") ? " + jt + " : " + jf;
+            return "pc += (A " + cond.symbol() + " " + NumberText.num(k) + ") ? " + jt + " : " + jf;
         }
     }
 
@@ -186,7 +186,7 @@ public sealed interface Instruction {
     /** {@code ret k}: {@code RET|K}. */
     record ReturnConstant(int k) implements Instruction {
         @Override public SockFilter assemble() { return SockFilter.stmt(BPF_RET | BPF_K, k); }
-        @Override public String toString() { return "ret " + Disassembler.num(k); }
+        @Override public String toString() { return "ret " + NumberText.num(k); }
     }
 
     /** {@code ret A}: {@code RET|A}. */

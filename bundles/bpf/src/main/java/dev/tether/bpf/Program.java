@@ -185,9 +185,12 @@ public final class Program {
                 + Arrays.hashCode(k);
     }
 
-    /** The disassembly ({@link Disassembler#disassemble(Program)}). */
+    /**
+     * The disassembly, as {@code Disassembler.disassemble(Program)} prints it, except that an
+     * unknown opcode prints as the raw instruction instead of failing.
+     */
     @Override
     public String toString() {
-        return Disassembler.lenient(this);
+        return Listing.render(size(), this::get, null, true);
     }
 }

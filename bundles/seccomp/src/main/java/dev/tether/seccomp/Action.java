@@ -126,7 +126,7 @@ public record Action(int value) {
 
     /** {@code digits} without leading zeros, after checking they are ASCII digits of {@code radix}. */
     private static String significant(String text, String digits, int radix) {
-        if (digits.isEmpty() || !RuleFile.allDigits(digits, radix)) {
+        if (digits.isEmpty() || !Json.allDigits(digits, radix)) {
             throw new IllegalArgumentException("bad number in action " + Json.quoted(text)
                     + (radix == 16 ? " (expected 0x followed by hex digits)" : " (expected decimal digits)"));
         }

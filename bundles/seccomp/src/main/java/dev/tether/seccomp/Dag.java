@@ -207,11 +207,11 @@ final class Dag {
                     continue; // no longer reachable after redirections in this round
                 }
                 for (boolean taken : new boolean[] {true, false}) {
-                    PathFacts.Facts fe = f.with(n, taken);
+                    PathFacts.Facts fe = f.with(n.word, n.mask, n.op, n.k, taken);
                     Node succ = taken ? n.t : n.f;
                     Node s = succ;
                     for (int skipped = 0; s instanceof Test st && (budget > 0 || skipped < MAX_SKIPPED_PER_EDGE); skipped++) {
-                        Boolean d = fe.decide(st);
+                        Boolean d = fe.decide(st.word, st.mask, st.op, st.k);
                         if (d == null) {
                             break;
                         }

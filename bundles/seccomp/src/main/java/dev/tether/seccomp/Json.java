@@ -33,6 +33,18 @@ final class Json {
         return text.substring(0, cut(text)) + "... (" + text.length() + " characters)";
     }
 
+    /** Whether {@code text} is made of ASCII digits of {@code radix} (10, or 16 in either case). */
+    static boolean allDigits(String text, int radix) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean ok = (c >= '0' && c <= '9') || (radix == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * {@code text} quoted for an error message, at most {@value #SHOWN_CHARS} characters of it
      * (then "..." and its length), with quotes, backslashes, control characters and non-ASCII
@@ -412,7 +424,7 @@ final class Json {
                             throw error(path, pos, "incomplete \\u escape");
                         }
                         String hex = s.substring(pos + 2, pos + 6);
-                        if (!RuleFile.allDigits(hex, 16)) { // parseInt alone takes "+041" and fullwidth digits
+                        if (!allDigits(hex, 16)) { // parseInt alone takes "+041" and fullwidth digits
                             throw error(path, pos, "bad \\u escape \"\\u" + hex + "\"");
                         }
                         sb.append((char) Integer.parseInt(hex, 16));

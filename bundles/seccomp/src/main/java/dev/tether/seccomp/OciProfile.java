@@ -170,7 +170,7 @@ public record OciProfile(String defaultAction, Integer defaultErrnoRet, List<Str
         if (k != null && !(k.value instanceof Json.Null)) {
             min = str(k.value);
             try {
-                OciResolver.KernelVersion.parse(min);
+                KernelRelease.majorMinor(min);
             } catch (IllegalArgumentException e) {
                 throw k.value.error(e.getMessage());
             }

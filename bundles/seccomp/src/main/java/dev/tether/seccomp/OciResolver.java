@@ -60,11 +60,8 @@ public final class OciResolver {
          * @throws IllegalArgumentException naming the text
          */
         public static KernelVersion parse(String text) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,4})\\.([0-9]{1,4})([^0-9].*)?").matcher(text);
-            if (!m.matches()) {
-                throw new IllegalArgumentException("bad kernel version " + Json.quoted(text) + " (expected major.minor, e.g. 5.8)");
-            }
-            return new KernelVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+            int[] v = KernelRelease.majorMinor(text);
+            return new KernelVersion(v[0], v[1]);
         }
 
         @Override

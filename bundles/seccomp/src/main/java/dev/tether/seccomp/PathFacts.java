@@ -1,7 +1,6 @@
 package dev.tether.seccomp;
 
 import dev.tether.bpf.JumpCondition;
-import dev.tether.seccomp.Dag.Test;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -60,8 +59,13 @@ final class PathFacts {
             this.vars = vars;
         }
 
+        /** The map key of a tested variable: a word of {@code seccomp_data}, with its mask (-1: none). */
+        private static long key(int word, int mask) {
+            return ((long) word << 32) | Integer.toUnsignedLong(mask);
+        }
+
         private VarFact get(int word, int mask) {
-            VarFact v = vars.get(Test.variable(word, mask));
+            VarFact v = vars.get(key(word, mask));
             return v != null ? v : new VarFact(mask);
         }
 
@@ -102,25 +106,21 @@ final class PathFacts {
             }
         }
 
-        Boolean decide(Test t) {
-            return decide(t.word, t.mask, t.op, t.k);
-        }
-
-        /** These facts plus the outcome {@code taken} of test {@code t}. */
-        Facts with(Test t, boolean taken) {
-            VarFact v = get(t.word, t.mask).copy();
-            long uk = Integer.toUnsignedLong(t.k);
-            switch (t.op) {
+        /** These facts plus the outcome {@code taken} of the test {@code (word & mask) op k}. */
+        Facts with(int word, int mask, JumpCondition op, int k, boolean taken) {
+            VarFact v = get(word, mask).copy();
+            long uk = Integer.toUnsignedLong(k);
+            switch (op) {
                 case JEQ:
                     if (taken) {
                         v.min = uk;
                         v.max = uk;
-                        v.ones = t.k;
-                        v.zeros = ~t.k;
+                        v.ones = k;
+                        v.zeros = ~k;
                     } else {
-                        if (v.notEq.size() < MAX_NOT_EQUAL && !v.notEq.contains(t.k)) {
+                        if (v.notEq.size() < MAX_NOT_EQUAL && !v.notEq.contains(k)) {
                             Set<Integer> s = new HashSet<>(v.notEq);
-                            s.add(t.k);
+                            s.add(k);
                             v.notEq = s;
                         }
                         if (v.min == uk) {
@@ -147,16 +147,16 @@ final class PathFacts {
                     break;
                 default:
                     if (taken) {
-                        if (Integer.bitCount(t.k) == 1) {
-                            v.ones |= t.k;
+                        if (Integer.bitCount(k) == 1) {
+                            v.ones |= k;
                         }
                     } else {
-                        v.zeros |= t.k;
+                        v.zeros |= k;
                     }
                     break;
             }
             Map<Long, VarFact> m = new HashMap<>(vars);
-            m.put(t.variable(), v);
+            m.put(key(word, mask), v);
             return new Facts(m);
         }
 

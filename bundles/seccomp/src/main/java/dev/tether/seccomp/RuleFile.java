@@ -312,7 +312,7 @@ public final class RuleFile {
         String t = s.value;
         boolean hex = t.startsWith("0x") || t.startsWith("0X");
         String digits = hex ? t.substring(2) : t;
-        if (digits.isEmpty() || !allDigits(digits, hex ? 16 : 10)) {
+        if (digits.isEmpty() || !Json.allDigits(digits, hex ? 16 : 10)) {
             throw v.error("bad number " + Json.quoted(t) + " (expected decimal digits or 0x followed by hex digits)");
         }
         return unsigned(digits, hex ? 16 : 10);
@@ -342,18 +342,6 @@ public final class RuleFile {
         } catch (NumberFormatException e) {
             return null; // 20 decimal digits above 18446744073709551615
         }
-    }
-
-    /** Whether {@code text} is made of ASCII digits of {@code radix} (10, or 16 in either case). */
-    static boolean allDigits(String text, int radix) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean ok = (c >= '0' && c <= '9') || (radix == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static Action action(Json.Value v) {
