@@ -2,6 +2,7 @@ package dev.tether.trap;
 
 import dev.tether.abi.Errno;
 import dev.tether.abi.Signals;
+import dev.tether.api.SyscallFailedException;
 import dev.tether.guest.GuestEvent;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.Sys;
@@ -56,6 +57,9 @@ final class Liveness {
      * runs gives too; if it still lives, the failure itself.
      */
     static GuestEvent.Exited killedDuringSetUp(int pid, RuntimeException failure) {
+        if (failure instanceof SyscallFailedException f && f.errno() == Errno.EINVAL) {
+            throw failure; // a value the kernel refused (an FP state Java set, say): no kill makes that
+        }
         long deadline = System.nanoTime() + SETTLE_MILLIS * 1_000_000;
         while (processLives(pid)) {
             if (System.nanoTime() > deadline) {

@@ -46,6 +46,8 @@ final class TrapContext implements GuestContext {
     private int ucOff = -1;
     private boolean released;
     private GuestEvent.Exited exited;
+    /** Why the first switch's set-up failed while the subprocess lived; every later switch says so. */
+    private RuntimeException setUpFailed;
     private final AtomicReference<Thread> switching = new AtomicReference<>();
     private volatile boolean interruptRequested;
     /** Set once close waits in {@link #awaitSwitchedOut}: a switch that ends then notifies it. */
@@ -196,6 +198,11 @@ final class TrapContext implements GuestContext {
             if (exited != null) {
                 return exited;
             }
+            if (setUpFailed != null) {
+                // its stub thread may exist half set up, never detached: nothing would ever answer a wait
+                throw new IllegalStateException("the set-up of this trap guest context's thread failed (" + setUpFailed.getMessage()
+                        + "); make a new context", setUpFailed);
+            }
             if (interruptRequested) {
                 interruptRequested = false;
                 return INTERRUPTED;
@@ -207,7 +214,12 @@ final class TrapContext implements GuestContext {
                 } catch (PlatformClosedException e) {
                     throw e;
                 } catch (RuntimeException e) {
-                    exited = Liveness.killedDuringSetUp(space.sp.pid(), e); // or the failure, if the subprocess lives
+                    try {
+                        exited = Liveness.killedDuringSetUp(space.sp.pid(), e);
+                    } catch (RuntimeException failure) { // the subprocess lives: the failure itself
+                        setUpFailed = failure;
+                        throw failure;
+                    }
                     return exited;
                 }
             }

@@ -370,4 +370,32 @@ class TrapMechanismKernelTest {
         assertFalse(space.subprocess().alive(), "the subprocess was destroyed");
         assertThrows(PlatformClosedException.class, doomed::newAddressSpace);
     }
+
+    /**
+     * An FP state the kernel refuses before the first run (x86-64: MXCSR reserved bits set, which
+     * xstateregs_set answers with EINVAL, arch/x86/kernel/fpu/xstate.c copy_uabi_to_xstate) is a typed
+     * error at once; the context then says its set-up failed instead of waiting for a thread that never
+     * runs, and the address space goes on. arm64's NT_PRFPREG takes any FPSR/FPCR value: nothing to refuse.
+     */
+    @Test
+    void anFpStateTheKernelRefusesIsATypedErrorAndTheContextSaysSoAfter() {
+        if (!GuestCode.AMD64) {
+            return;
+        }
+        try (GuestAddressSpace space = trap.newAddressSpace()) {
+            GuestContext c = load(space, new Code().number(GuestCode.GETPID).syscall().spin());
+            byte[] fp = c.floatingPointState();
+            fp[24] = (byte) 0xff; // MXCSR (FXSAVE bytes 24..27, Intel SDM vol. 1, 10.5.1): every reserved bit set
+            fp[25] = (byte) 0xff;
+            fp[26] = (byte) 0xff;
+            fp[27] = (byte) 0xff;
+            c.setFloatingPointState(fp);
+            dev.tether.api.SyscallFailedException e = assertThrows(dev.tether.api.SyscallFailedException.class, c::switchTo);
+            assertEquals(22, e.errno(), "EINVAL (include/uapi/asm-generic/errno-base.h): " + e.getMessage());
+            IllegalStateException again = assertThrows(IllegalStateException.class, c::switchTo);
+            assertTrue(again.getMessage().contains("set-up of this trap guest context's thread failed"), again.getMessage());
+            GuestContext d = load(space, new Code().number(GuestCode.GETPID).syscall().spin());
+            assertEquals(GuestCode.GETPID, assertInstanceOf(GuestEvent.Syscall.class, d.switchTo()).number(), "the space goes on");
+        }
+    }
 }
