@@ -83,6 +83,31 @@ public final class Amd64TrapArch implements TrapArch {
         return FXSAVE_SIZE;
     }
 
+    /**
+     * MXCSR (FXSAVE bytes 24..27) against MXCSR_MASK (bytes 28..31): a bit outside the mask makes FXRSTOR
+     * and XRSTOR fault (#GP), and the kernel refuses such a state (fpu__restore_sig and copy_uabi_to_xstate,
+     * arch/x86/kernel/fpu/). A mask of 0 means the CPU's default, 0xffbf (Intel SDM vol. 1, 10.5.1.2).
+     */
+    @Override
+    public void checkFpState(byte[] state) {
+        if (state.length < FXSAVE_SIZE) {
+            throw new IllegalArgumentException("x86-64 FP state of " + state.length + " bytes: the FXSAVE area alone is " + FXSAVE_SIZE);
+        }
+        int mxcsr = le32(state, 24);
+        int mask = le32(state, 28);
+        if (mask == 0) {
+            mask = 0xffbf;
+        }
+        if ((mxcsr & ~mask) != 0) {
+            throw new IllegalArgumentException(String.format("x86-64 FP state: MXCSR 0x%08x has bits outside MXCSR_MASK 0x%08x (0x%08x): "
+                    + "the kernel refuses it", mxcsr, mask, mxcsr & ~mask));
+        }
+    }
+
+    private static int le32(byte[] b, int off) {
+        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+    }
+
     @Override
     public int firstRunFpRegset() {
         return Amd64GuestArch.NT_X86_XSTATE;

@@ -60,4 +60,16 @@ class Amd64FirstRunFpStateTest {
         }
         return true;
     }
+
+    @Test
+    void anMxcsrOutsideItsMaskIsRefusedByValue() {
+        byte[] fp = Amd64GuestArch.freshFpState(512);
+        arch.checkFpState(fp); // 0x1f80 within the default mask 0xffbf (MXCSR_MASK 0)
+        fp[24] = 0x40; // DAZ (bit 6): outside the default mask 0xffbf
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> arch.checkFpState(fp));
+        assertTrue(e.getMessage().contains("MXCSR 0x00001f40"), e.getMessage());
+        fp[28] = (byte) 0xff; // MXCSR_MASK 0xffff: a CPU with DAZ
+        fp[29] = (byte) 0xff;
+        arch.checkFpState(fp);
+    }
 }

@@ -103,6 +103,15 @@ public final class Arm64TrapArch implements TrapArch {
         return Arm64GuestArch.FPSIMD_SIZE;
     }
 
+    /** Any FPSR and FPCR value is taken (fpr_set, arch/arm64/kernel/ptrace.c; restore_fpsimd_context, signal.c): only the size counts. */
+    @Override
+    public void checkFpState(byte[] state) {
+        if (state.length < Arm64GuestArch.FPSIMD_SIZE) {
+            throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG is V0..V31, FPSR, "
+                    + "FPCR and 8 reserved bytes, " + Arm64GuestArch.FPSIMD_SIZE);
+        }
+    }
+
     /** NT_PRFPREG: all of V0..V31, FPSR and FPCR; fpr_set (arch/arm64/kernel/ptrace.c) also drops SVE state. */
     @Override
     public int firstRunFpRegset() {

@@ -40,6 +40,16 @@ public interface TrapArch {
     int fpStateSize();
 
     /**
+     * Checks an FP state Java sets (the layout {@link #fpState} returns) for values the kernel refuses when
+     * it loads the state: at rt_sigreturn that would be a SIGSEGV in the guest, before the first run an
+     * EINVAL. amd64: MXCSR bits outside the MXCSR_MASK the state carries; arm64: nothing (any FPSR and FPCR
+     * value is taken).
+     *
+     * @throws IllegalArgumentException naming the value refused
+     */
+    void checkFpState(byte[] state);
+
+    /**
      * The regset a new guest thread's whole FP/vector state is written with (PTRACE_SETREGSET) before it
      * first runs: amd64 {@code NT_X86_XSTATE} (the XSAVE area: x87, SSE and every extended component), arm64
      * {@code NT_PRFPREG} (V0..V31, FPSR, FPCR; writing it also drops any SVE state). Whole, because the stub

@@ -167,6 +167,7 @@ final class TrapContext implements GuestContext {
             throw new IllegalArgumentException("an FP state of " + state.length + " bytes for a " + p.layout.arch()
                     + " trap guest context: at least " + fpSize + " (the arch's base FP regset)");
         }
+        p.trapArch.checkFpState(state); // refused here, not as a SIGSEGV at rt_sigreturn or an EINVAL at the first run
         fpSet = state.clone();
     }
 
