@@ -90,9 +90,7 @@ public final class Amd64TrapArch implements TrapArch {
      */
     @Override
     public void checkFpState(byte[] state) {
-        if (state.length < FXSAVE_SIZE) {
-            throw new IllegalArgumentException("x86-64 FP state of " + state.length + " bytes: the FXSAVE area alone is " + FXSAVE_SIZE);
-        }
+        requireFxsave(state);
         int mxcsr = le32(state, 24);
         int mask = le32(state, 28);
         if (mask == 0) {
@@ -101,6 +99,13 @@ public final class Amd64TrapArch implements TrapArch {
         if ((mxcsr & ~mask) != 0) {
             throw new IllegalArgumentException(String.format("x86-64 FP state: MXCSR 0x%08x has bits outside MXCSR_MASK 0x%08x (0x%08x): "
                     + "the kernel refuses it", mxcsr, mask, mxcsr & ~mask));
+        }
+    }
+
+    /** Every FP state Java hands in holds at least the FXSAVE area (Intel SDM vol. 1, 10.5.1). */
+    private static void requireFxsave(byte[] state) {
+        if (state.length < FXSAVE_SIZE) {
+            throw new IllegalArgumentException("x86-64 FP state of " + state.length + " bytes: the FXSAVE area alone is " + FXSAVE_SIZE);
         }
     }
 
@@ -128,9 +133,7 @@ public final class Amd64TrapArch implements TrapArch {
         if (state == null) {
             return image; // XSTATE_BV 0: every component initial, FCW and MXCSR as a fresh thread's
         }
-        if (state.length < FXSAVE_SIZE) {
-            throw new IllegalArgumentException("x86-64 FP state of " + state.length + " bytes: the FXSAVE area alone is " + FXSAVE_SIZE);
-        }
+        requireFxsave(state);
         System.arraycopy(state, 0, image, 0, Math.min(state.length, image.length));
         if (state.length < XSAVE_HEADER + 16) {
             image[XSAVE_HEADER] = XFEATURE_FP | XFEATURE_SSE;
@@ -157,9 +160,7 @@ public final class Amd64TrapArch implements TrapArch {
     /** Writes {@code state} over the frame's XSAVE area, no further than the area's own length. */
     @Override
     public void putFpState(ByteBuffer region, int ucontext, byte[] state) {
-        if (state.length < FXSAVE_SIZE) {
-            throw new IllegalArgumentException("x86-64 FP state of " + state.length + " bytes: the FXSAVE area alone is " + FXSAVE_SIZE);
-        }
+        requireFxsave(state);
         int off = fpStateOffset(region, ucontext);
         if (off < 0) {
             throw new IllegalStateException("the x86-64 signal frame at region offset " + ucontext

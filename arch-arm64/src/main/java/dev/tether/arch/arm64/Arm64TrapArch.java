@@ -106,10 +106,7 @@ public final class Arm64TrapArch implements TrapArch {
     /** Any FPSR and FPCR value is taken (fpr_set, arch/arm64/kernel/ptrace.c; restore_fpsimd_context, signal.c): only the size counts. */
     @Override
     public void checkFpState(byte[] state) {
-        if (state.length < Arm64GuestArch.FPSIMD_SIZE) {
-            throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG is V0..V31, FPSR, "
-                    + "FPCR and 8 reserved bytes, " + Arm64GuestArch.FPSIMD_SIZE);
-        }
+        requireFpsimd(state);
     }
 
     /** NT_PRFPREG: all of V0..V31, FPSR and FPCR; fpr_set (arch/arm64/kernel/ptrace.c) also drops SVE state. */
@@ -123,10 +120,7 @@ public final class Arm64TrapArch implements TrapArch {
         if (state == null) {
             return new byte[Arm64GuestArch.FPSIMD_SIZE]; // all zero, as a fresh thread's (Arm64GuestArch.initialFloatingPointState)
         }
-        if (state.length < Arm64GuestArch.FPSIMD_SIZE) {
-            throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG is V0..V31, FPSR, "
-                    + "FPCR and 8 reserved bytes, " + Arm64GuestArch.FPSIMD_SIZE);
-        }
+        requireFpsimd(state);
         return java.util.Arrays.copyOf(state, Arm64GuestArch.FPSIMD_SIZE);
     }
 
@@ -164,10 +158,7 @@ public final class Arm64TrapArch implements TrapArch {
      */
     @Override
     public void putFpState(ByteBuffer region, int ucontext, byte[] state) {
-        if (state.length < Arm64GuestArch.FPSIMD_SIZE) {
-            throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG is V0..V31, FPSR, "
-                    + "FPCR and 8 reserved bytes (" + Arm64GuestArch.FPSIMD_SIZE + " bytes)");
-        }
+        requireFpsimd(state);
         ByteBuffer b = region.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int off = record(b, ucontext, FPSIMD_MAGIC, FPSIMD_CONTEXT_SIZE);
         if (off < 0) {
@@ -271,5 +262,13 @@ public final class Arm64TrapArch implements TrapArch {
     private static int le(ByteBuffer b, int offset) {
         int v = b.getInt(offset);
         return b.order() == ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
+    }
+
+    /** Every FP state Java hands in is a whole {@code struct user_fpsimd_state} (asm/ptrace.h). */
+    private static void requireFpsimd(byte[] state) {
+        if (state.length < Arm64GuestArch.FPSIMD_SIZE) {
+            throw new IllegalArgumentException("arm64 FP state of " + state.length + " bytes: NT_PRFPREG is V0..V31, FPSR, "
+                    + "FPCR and 8 reserved bytes (" + Arm64GuestArch.FPSIMD_SIZE + " bytes)");
+        }
     }
 }

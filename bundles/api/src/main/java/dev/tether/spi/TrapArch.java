@@ -45,7 +45,8 @@ public interface TrapArch {
      * EINVAL. amd64: MXCSR bits outside the MXCSR_MASK the state carries; arm64: nothing (any FPSR and FPCR
      * value is taken).
      *
-     * @throws IllegalArgumentException naming the value refused
+     * @throws IllegalArgumentException if {@code state} is shorter than {@link #fpStateSize()}, or naming the
+     *     value refused
      */
     void checkFpState(byte[] state);
 

@@ -163,11 +163,8 @@ final class TrapContext implements GuestContext {
 
     @Override
     public void setFloatingPointState(byte[] state) {
-        if (state.length < fpSize) {
-            throw new IllegalArgumentException("an FP state of " + state.length + " bytes for a " + p.layout.arch()
-                    + " trap guest context: at least " + fpSize + " (the arch's base FP regset)");
-        }
-        p.trapArch.checkFpState(state); // refused here, not as a SIGSEGV at rt_sigreturn or an EINVAL at the first run
+        // its size and the values the kernel would refuse: here, not as a SIGSEGV at rt_sigreturn or an EINVAL at the first run
+        p.trapArch.checkFpState(state);
         fpSet = state.clone();
     }
 
