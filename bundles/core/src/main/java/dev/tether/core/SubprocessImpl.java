@@ -32,6 +32,8 @@ final class SubprocessImpl implements Subprocess {
     private final StubThreads threads;
     private final SubprocessMappings mappings;
     private volatile String death;
+    /** The wait(2) status that reported the death, kept so that later calls report the same signal. */
+    private volatile int deathStatus;
     private volatile boolean destroyed;
     /** Set by the first teardown (destroy, or the reaping of a death): later ones only wait for it. */
     private final AtomicBoolean tornDown = new AtomicBoolean();
@@ -203,7 +205,7 @@ final class SubprocessImpl implements Subprocess {
     void checkUsable() {
         if (death != null) {
             // a dead subprocess keeps reporting its death, also after it was reaped
-            throw new StubDiedException("subprocess " + pid() + " is dead: " + death, pid(), pid(), 0);
+            throw new StubDiedException("subprocess " + pid() + " is dead: " + death, pid(), pid(), deathStatus);
         }
         if (destroyed) {
             throw new PlatformClosedException("subprocess " + pid() + " was destroyed");
@@ -221,6 +223,9 @@ final class SubprocessImpl implements Subprocess {
      * death, as gVisor's unexpectedStubExit (subprocess.go) does: it logs why and SIGKILLs the JVM.
      */
     void died(StubDiedException e) {
+        if (death == null) {
+            deathStatus = e.waitStatus();
+        }
         markDead(e.getMessage());
         if (context.facts().failureMode() == FailureMode.CONTAINED) {
             if (!master) {

@@ -196,8 +196,10 @@ class FailurePathsKernelTest {
             int pid = s.pid();
             s.syscall("getpid");
             Sys.kill(pid, Signals.SIGKILL);
-            assertThrows(StubDiedException.class, () -> s.syscall("getpid"));
-            assertThrows(StubDiedException.class, () -> s.syscall("getpid"));
+            StubDiedException seen = assertThrows(StubDiedException.class, () -> s.syscall("getpid"));
+            assertEquals(Signals.SIGKILL, seen.termSignal(), seen.getMessage());
+            StubDiedException again = assertThrows(StubDiedException.class, () -> s.syscall("getpid"));
+            assertEquals(Signals.SIGKILL, again.termSignal(), "a dead subprocess keeps reporting the same death: " + again.getMessage());
             assertTrue(Waits.until(() -> gone(pid)), "reaped as soon as the death was seen, not at platform close");
             assertFalse(p.subprocesses().contains(s), "and forgotten");
             s.close(); // nothing left to do, no error

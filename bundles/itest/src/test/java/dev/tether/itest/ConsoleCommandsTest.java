@@ -12,6 +12,7 @@ import static org.junit.Assert.assertTrue;
 import dev.tether.api.HostArch;
 import dev.tether.api.StubDiedException;
 import dev.tether.api.StubPlatform;
+import dev.tether.api.Subprocess;
 import dev.tether.spi.RegisterLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -229,6 +230,38 @@ public class ConsoleCommandsTest extends TetherTestSupport {
         assertEquals("getpid() = " + b, gogo(processor, "tether:inject " + b + " getpid").text().trim());
         gogo(processor, "tether:kill " + b);
         assertFalse(running(b));
+    }
+
+    /**
+     * The platform may notice a death on a thread of its own before any command touches the
+     * handle (the background clone of a spare stub thread did, in CI). The first command must
+     * still get the typed death, the next one says it is gone, and tether:kill of one found dead
+     * says how it ended rather than "killed".
+     */
+    @Test
+    public void aDeathThePlatformNoticedFirstIsStillReportedTypedByTheFirstCommand() throws Exception {
+        StubPlatform platform = platform();
+        int a = pid(gogo(processor, "tether:spawn"));
+        killFromOutsideAndNotice(platform, a);
+        StubDiedException died = assertThrows(StubDiedException.class, () -> gogo(processor, "tether:inject " + a + " getpid"));
+        assertTrue(died.getMessage(), died.getMessage().contains("subprocess " + a + " is dead"));
+        IllegalArgumentException gone = assertThrows(IllegalArgumentException.class, () -> gogo(processor, "tether:regs " + a));
+        assertTrue(gone.getMessage(), gone.getMessage().contains("subprocess " + a + " is gone"));
+
+        int b = pid(gogo(processor, "tether:spawn"));
+        killFromOutsideAndNotice(platform, b);
+        String killed = gogo(processor, "tether:kill " + b).text().trim();
+        assertTrue(killed, killed.startsWith("subprocess " + b + " had already ended (") && killed.endsWith("forgotten"));
+        assertThrows(IllegalArgumentException.class, () -> gogo(processor, "tether:kill " + b));
+        await("subprocess " + b + " reaped", SERVICE_TIMEOUT_MS, () -> !Files.exists(Path.of("/proc/" + b)), () -> state(b));
+    }
+
+    /** SIGKILLs subprocess {@code pid} and lets the platform find the death through this thread, not a command. */
+    private static void killFromOutsideAndNotice(StubPlatform platform, int pid) throws Exception {
+        Subprocess s = platform.subprocesses().stream().filter(x -> x.pid() == pid).findFirst().orElseThrow();
+        new ProcessBuilder("kill", "-9", Integer.toString(pid)).start().waitFor();
+        assertThrows(StubDiedException.class, () -> s.syscall("getpid"));
+        assertFalse("the platform knows subprocess " + pid + " died", s.alive());
     }
 
     private static String state(int pid) {

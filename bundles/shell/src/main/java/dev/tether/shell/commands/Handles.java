@@ -51,7 +51,37 @@ public final class Handles {
      * and how {@code kill} ends it (a stub is closed; a subprocess is destroyed, as closing it
      * would pool it).
      */
-    record Made(SyscallTarget handle, StubPlatform platform, Kind kind, Runnable kill) {
+    static final class Made {
+        private final SyscallTarget handle;
+        private final StubPlatform platform;
+        private final Kind kind;
+        private final Runnable kill;
+        /** Set once a command has told the user how it ended (or that it ended). */
+        private volatile boolean endReported;
+
+        Made(SyscallTarget handle, StubPlatform platform, Kind kind, Runnable kill) {
+            this.handle = handle;
+            this.platform = platform;
+            this.kind = kind;
+            this.kill = kill;
+        }
+
+        SyscallTarget handle() {
+            return handle;
+        }
+
+        StubPlatform platform() {
+            return platform;
+        }
+
+        Kind kind() {
+            return kind;
+        }
+
+        Runnable kill() {
+            return kill;
+        }
+
         boolean alive() {
             return handle.alive();
         }
@@ -106,10 +136,13 @@ public final class Handles {
     }
 
     /**
-     * The live stub or subprocess {@code id}.
+     * The stub or subprocess {@code id}: a live one, or one whose end no command has reported yet.
+     * The platform may notice a death on a thread of its own (a spare stub thread's clone, say)
+     * before any command touches the handle; the first command to use it must still get the typed
+     * death ({@link dev.tether.api.StubDiedException}), which the handle keeps throwing once dead.
      *
      * @throws IllegalArgumentException naming the pids there are, when {@code id} is not one, or
-     *     saying how it died
+     *     saying how it died, when a command already reported that
      */
     Made get(int id, String command) {
         Made m = made.get(id);
@@ -117,7 +150,7 @@ public final class Handles {
             throw new IllegalArgumentException(command + ": no stub or subprocess " + id + " made by tether:spawn"
                     + (made.isEmpty() ? " (none is alive; make one with tether:spawn)" : " (have " + new TreeMap<>(made).keySet() + ")"));
         }
-        if (!m.alive()) {
+        if (!m.alive() && m.endReported) {
             made.remove(id, m);
             throw new IllegalArgumentException(command + ": " + m.kind() + " " + id + " is gone: " + m.handle().death());
         }
@@ -125,11 +158,23 @@ public final class Handles {
     }
 
     long syscall(Made m, int nr, long[] args) {
-        return worker.call(() -> m.handle().syscall(nr, args));
+        return use(m, () -> m.handle().syscall(nr, args));
     }
 
     Registers registers(Made m) {
-        return worker.call(() -> m.handle().registers());
+        return use(m, () -> m.handle().registers());
+    }
+
+    /** Runs {@code op} on the console thread; a handle whose end it threw has had its end reported. */
+    private <T> T use(Made m, java.util.concurrent.Callable<T> op) {
+        try {
+            return worker.call(op);
+        } catch (RuntimeException e) {
+            if (!m.alive()) {
+                m.endReported = true;
+            }
+            throw e;
+        }
     }
 
     /** Kills and reaps {@code m} (on the console thread, its stub thread's tracer) and forgets it. */

@@ -67,9 +67,13 @@ public final class StubCommands {
     /** Kills and reaps stub or subprocess {@code id}, and says so. */
     public static void kill(TetherConsole console, int id, PrintStream out) {
         Handles.Made m = console.handles().get(id, "tether:kill");
+        // found dead by the platform before any command used it: say how it ended, not "killed"
+        String death = m.alive() ? null : m.handle().death();
         console.handles().kill(id, m);
         boolean gone = !Files.exists(Path.of("/proc/" + id));
-        out.println("killed " + m.kind() + " " + id + (gone ? "" : " (its pid is still in /proc: reused, or not reaped yet)"));
+        String what = death == null ? "killed " + m.kind() + " " + id
+                : m.kind() + " " + id + " had already ended (" + death.lines().findFirst().orElse("") + "); forgotten";
+        out.println(what + (gone ? "" : " (its pid is still in /proc: reused, or not reaped yet)"));
     }
 
     /**
