@@ -33,6 +33,11 @@ public final class Amd64GuestArch implements GuestArch {
      * ~11 KiB); the kernel answers PTRACE_GETREGSET with the real size (it shortens iov_len).
      */
     static final int MAX_XSTATE = 64 * 1024;
+    /** The XSAVE header's offset in the XSAVE area, XSTATE_BV its first 8 bytes (Intel SDM vol. 1, 13.4.2). */
+    static final int XSAVE_HEADER = 512;
+    /** XSTATE_BV bits of the x87 and SSE state components (Intel SDM vol. 1, 13.1: components 0 and 1). */
+    static final byte XFEATURE_FP = 1;
+    static final byte XFEATURE_SSE = 2;
     /** EFLAGS.TF, the trap flag (Intel SDM vol. 1, 3.4.3.3): gVisor's isSingleStepping. */
     static final long EFLAGS_TF = 0x100;
     /** {@code cpuid} is {@code 0F A2} (Intel SDM vol. 2A, CPUID). */
@@ -54,8 +59,10 @@ public final class Amd64GuestArch implements GuestArch {
     /**
      * The FXSAVE image of a fresh thread (Intel SDM vol. 1, 10.5.1, FXSAVE area: FCW at byte 0, MXCSR
      * at byte 24; the kernel's fpstate_init_fxstate in arch/x86/kernel/fpu/core.c sets FCW 0x37f and
-     * MXCSR 0x1f80). For XSTATE the XSAVE header (bytes 512..575) stays zero: XSTATE_BV = 0 puts every
-     * other component (AVX, ...) in its initial state (SDM vol. 1, 13.6).
+     * MXCSR 0x1f80). For XSTATE the XSAVE header's XSTATE_BV says the image holds x87 and SSE: the
+     * kernel's PTRACE_SETREGSET (copy_uabi_to_xstate, arch/x86/kernel/fpu/xstate.c) takes the legacy
+     * registers only for components set there, so with 0 a change Java makes to XMM0 in this image
+     * would be dropped. Every other component (AVX, ...) stays initial (SDM vol. 1, 13.6).
      */
     @Override
     public byte[] initialFloatingPointState(int regset, int size) {
@@ -70,6 +77,9 @@ public final class Amd64GuestArch implements GuestArch {
             b[1] = 0x03;
             b[24] = (byte) 0x80; // MXCSR 0x00001f80
             b[25] = 0x1f;
+        }
+        if (size > XSAVE_HEADER) {
+            b[XSAVE_HEADER] = XFEATURE_FP | XFEATURE_SSE;
         }
         return b;
     }

@@ -42,11 +42,6 @@ public final class Amd64TrapArch implements TrapArch {
     static final int FP_XSTATE_MAGIC1 = 0x46505853;
     /** The legacy FXSAVE area's size, when the frame has no extended state. */
     static final int FXSAVE_SIZE = 512;
-    /** The XSAVE header's offset in the XSAVE area, XSTATE_BV its first 8 bytes (Intel SDM vol. 1, 13.4.2). */
-    static final int XSAVE_HEADER = 512;
-    /** XSTATE_BV bits of the x87 and SSE state components (Intel SDM vol. 1, 13.1: components 0 and 1). */
-    static final byte XFEATURE_FP = 1;
-    static final byte XFEATURE_SSE = 2;
 
     private final MachineCode handler;
     private final int[] frameOffsets;
@@ -129,15 +124,13 @@ public final class Amd64TrapArch implements TrapArch {
      */
     @Override
     public byte[] firstRunFpState(byte[] state) {
+        // XSTATE_BV FP|SSE: x87 and SSE as a fresh thread's (or as a 512-byte state has them), every other component initial
         byte[] image = Amd64GuestArch.freshFpState(Amd64GuestArch.MAX_XSTATE);
         if (state == null) {
-            return image; // XSTATE_BV 0: every component initial, FCW and MXCSR as a fresh thread's
+            return image;
         }
         requireFxsave(state);
         System.arraycopy(state, 0, image, 0, Math.min(state.length, image.length));
-        if (state.length < XSAVE_HEADER + 16) {
-            image[XSAVE_HEADER] = XFEATURE_FP | XFEATURE_SSE;
-        }
         return image;
     }
 

@@ -23,7 +23,9 @@ class Amd64FirstRunFpStateTest {
         assertEquals(Amd64GuestArch.MAX_XSTATE, image.length, "at least any kernel's XSAVE size: SETREGSET cuts it to the regset's");
         assertEquals(0x037f, (image[0] & 0xff) | (image[1] & 0xff) << 8, "FCW");
         assertEquals(0x1f80, (image[24] & 0xff) | (image[25] & 0xff) << 8, "MXCSR");
-        assertTrue(allZero(image, 512, image.length), "XSTATE_BV 0 and nothing else: every component initial");
+        assertTrue(allZero(image, 32, 512), "every x87 and SSE register zero, as a fresh thread's");
+        assertEquals(3, image[512], "XSTATE_BV: x87 | SSE, held in the image with their initial values");
+        assertTrue(allZero(image, 513, image.length), "and nothing else: every other component initial");
     }
 
     @Test

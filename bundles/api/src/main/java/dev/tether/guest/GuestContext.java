@@ -46,11 +46,20 @@ public interface GuestContext {
     /**
      * The FP/vector state as the kernel's regset bytes (with {@link #setLazyFloatingPoint lazy FP
      * state}: call it on the thread that switched last) (amd64: {@code NT_X86_XSTATE}, or
-     * {@code NT_PRFPREG} where XSTATE is not offered; arm64: {@code NT_PRFPREG}), a copy.
+     * {@code NT_PRFPREG} where XSTATE is not offered; arm64: {@code NT_PRFPREG}), a copy. Before
+     * the first switch it is the state that switch loads (a fresh thread's). The ptrace platform's
+     * is always the regset's size; the trap platform's is its signal frame's FP area, on amd64 the
+     * 512-byte FXSAVE area until the first switch and the frame's whole XSAVE area after it.
      */
     byte[] floatingPointState();
 
-    /** Replaces the FP/vector state; it is written to the guest at the next switch only. */
+    /**
+     * Replaces the FP/vector state; it is written to the guest at the next switch only.
+     *
+     * @throws IllegalArgumentException when {@code state} has a size this platform cannot take
+     *     (ptrace: any but the regset's; trap: less than the FXSAVE/FPSIMD area) or values the
+     *     kernel would refuse (trap checks amd64's MXCSR against MXCSR_MASK)
+     */
     void setFloatingPointState(byte[] state);
 
     /**

@@ -159,8 +159,8 @@ final class PtraceGuestContext implements GuestContext {
         }
         if (state.fp == null) {
             // not switched yet: the fresh state the first switch will load
-            FpRegset fp = state.fpRegset;
-            return fp.size() == 0 ? new byte[0] : arch.initialFloatingPointState(fp.regset(), fp.size());
+            FpRegset fp = knownFpRegset();
+            return arch.initialFloatingPointState(fp.regset(), fp.size());
         }
         byte[] out = new byte[state.fpLength];
         state.fp.read(0, out, 0, state.fpLength);
@@ -169,12 +169,31 @@ final class PtraceGuestContext implements GuestContext {
 
     @Override
     public void setFloatingPointState(byte[] fpState) {
-        if (state.fp != null && fpState.length != state.fpLength) {
-            throw new IllegalArgumentException("FP state of " + state.fpLength + " bytes expected (regset 0x"
-                    + Integer.toHexString(state.fpRegset.regset()) + "), got " + fpState.length);
+        FpRegset fp = knownFpRegset();
+        if (fpState.length != fp.size()) {
+            throw new IllegalArgumentException("FP state of " + fp.size() + " bytes expected (regset 0x"
+                    + Integer.toHexString(fp.regset()) + "), got " + fpState.length);
         }
         state.loadFloatingPoint(fpState);
         state.fpHolder = null;
+    }
+
+    /**
+     * The platform's FP regset and size. The first switch probes them; asked before any switch
+     * ran, this probes them through the caller's injection stub thread, so that a fresh context
+     * shows the state its first switch loads and a state of the wrong size is refused when set,
+     * not at that switch.
+     */
+    private FpRegset knownFpRegset() {
+        FpRegset fp = state.fpRegset;
+        if (fp.size() == 0) {
+            try {
+                fp.probe(state.subprocess.threadFor(Thread.currentThread()).tid);
+            } catch (LinuxException e) {
+                throw NativeErrors.api(e);
+            }
+        }
+        return fp;
     }
 
     @Override

@@ -154,6 +154,35 @@ public abstract class GuestSwitchContract {
         }
     }
 
+    /**
+     * The platform under test as it is before any of its contexts switched (a platform that
+     * learns something at its first switch returns a new one of itself); {@link #guests} by default.
+     */
+    protected dev.tether.guest.GuestPlatform unswitchedGuests() {
+        return guests;
+    }
+
+    /**
+     * Before its first switch, and before its platform's, a context shows the FP state that switch
+     * loads, takes a change to it, and refuses one too short when it is set. Ptrace's once answered
+     * an empty array and took any size until the platform's first switch (and its fresh XSAVE image
+     * said it held no SSE state, so the kernel dropped a change to XMM0).
+     */
+    @Test
+    void beforeItsFirstSwitchAContextShowsAndTakesItsFpState() {
+        try (GuestAddressSpace space = unswitchedGuests().newAddressSpace()) {
+            GuestContext c = load(space, new GuestCode().fp0ToArg0().number(GuestCode.GETPID).syscall().spin());
+            byte[] fp = c.floatingPointState();
+            assertTrue(fp.length >= 512, "the FP state's bytes (FXSAVE is 512, FPSIMD 528), got " + fp.length);
+            assertThrows(IllegalArgumentException.class, () -> c.setFloatingPointState(new byte[fp.length - 16]));
+            ByteBuffer.wrap(fp).order(ByteOrder.LITTLE_ENDIAN).putLong(GuestCode.FP0_OFFSET, 0x6655_4433_2211L);
+            c.setFloatingPointState(fp);
+            assertEquals(0x6655_4433_2211L, syscall(c.switchTo()).arg(0), "the guest sees the FP state set before its first switch");
+            assertEquals(0x6655_4433_2211L, ByteBuffer.wrap(c.floatingPointState()).order(ByteOrder.LITTLE_ENDIAN)
+                    .getLong(GuestCode.FP0_OFFSET), "and Java reads it back at the stop");
+        }
+    }
+
     @Test
     void aFreshContextStartsWithAFreshFpStateNotTheStubThreads() {
         try (GuestAddressSpace space = guests.newAddressSpace()) {

@@ -50,6 +50,23 @@ class GuestSwitchKernelTest extends GuestSwitchContract {
         platform.close();
     }
 
+    /** A platform that has never switched, so has not probed its FP regset yet. */
+    @Override
+    protected dev.tether.guest.GuestPlatform unswitchedGuests() {
+        return new GuestPlatformImpl(platform, guestArch());
+    }
+
+    /** Ptrace's FP state is the probed regset's, of one size: any other is refused, also before the platform's first switch. */
+    @Test
+    void anFpStateOfAnotherSizeThanTheRegsetsIsRefusedBeforeAnySwitch() {
+        try (GuestAddressSpace space = unswitchedGuests().newAddressSpace()) {
+            GuestContext c = space.newContext();
+            int size = c.floatingPointState().length;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setFloatingPointState(new byte[size + 16]));
+            assertTrue(e.getMessage().contains(size + " bytes expected"), e.getMessage());
+        }
+    }
+
     @Test
     void theSameFaultAgainIsGuessedAWrite() {
         try (GuestAddressSpace space = guests.newAddressSpace()) {
