@@ -183,6 +183,34 @@ public abstract class GuestSwitchContract {
         }
     }
 
+    /**
+     * A thread pointer the kernel refuses (amd64: PTRACE_SETREGS answers EIO for an {@code fs_base}
+     * at or above TASK_SIZE_MAX, arch/x86/kernel/ptrace.c putreg) fails the switch with a typed
+     * error, as often as it is tried, and the context goes on once Java fixes it; the trap platform
+     * once refused every later switch of it. arm64's TPIDR_EL0 takes any value, which the guest keeps.
+     */
+    @Test
+    void aThreadPointerTheKernelRefusesFailsTheSwitchUntilJavaFixesIt() {
+        long bad = 1L << 63;
+        try (GuestAddressSpace space = guests.newAddressSpace()) {
+            GuestContext c = load(space, new GuestCode().number(GuestCode.GETPID).syscall().number(GuestCode.GETPID).syscall().spin());
+            c.setTls(bad);
+            if (GuestCode.AMD64) {
+                for (int i = 0; i < 2; i++) {
+                    dev.tether.api.SyscallFailedException e = assertThrows(dev.tether.api.SyscallFailedException.class, c::switchTo);
+                    assertEquals(dev.tether.abi.Errno.EIO, e.errno(), e.getMessage());
+                }
+                c.setTls(0x1000);
+                assertEquals(GuestCode.GETPID, syscall(c.switchTo()).number(), "the context goes on");
+                assertEquals(0x1000, c.tls());
+            } else {
+                assertEquals(GuestCode.GETPID, syscall(c.switchTo()).number());
+                assertEquals(bad, c.tls());
+            }
+            assertEquals(GuestCode.GETPID, syscall(c.switchTo()).number());
+        }
+    }
+
     @Test
     void aFreshContextStartsWithAFreshFpStateNotTheStubThreads() {
         try (GuestAddressSpace space = guests.newAddressSpace()) {

@@ -57,8 +57,9 @@ final class Liveness {
      * runs gives too; if it still lives, the failure itself.
      */
     static GuestEvent.Exited killedDuringSetUp(int pid, RuntimeException failure) {
-        if (failure instanceof SyscallFailedException f && f.errno() == Errno.EINVAL) {
-            throw failure; // a value the kernel refused (an FP state Java set, say): no kill makes that
+        if (failure instanceof SyscallFailedException f && (f.errno() == Errno.EINVAL || f.errno() == Errno.EIO)) {
+            // a value the kernel refused (an FP state Java set, a register PTRACE_SETREGS answers EIO for): no kill makes that
+            throw failure;
         }
         long deadline = System.nanoTime() + SETTLE_MILLIS * 1_000_000;
         while (processLives(pid)) {

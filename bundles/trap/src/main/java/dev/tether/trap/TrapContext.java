@@ -42,12 +42,17 @@ final class TrapContext implements GuestContext {
     private Region region;
     private int slot = -1;
     private int tid;
+    /**
+     * This context's stub thread, made but not yet detached: a detach the kernel refused (a
+     * register value, say) leaves it traced and stopped, and the next switch tries again.
+     */
+    private DetachableThread settingUp;
+    /** Detached: the guest thread runs, or waits in its handler. */
+    private boolean started;
     /** The current event's ucontext in the region (its FP state is read there only when asked); -1 while the guest runs. */
     private int ucOff = -1;
     private boolean released;
     private GuestEvent.Exited exited;
-    /** Why the first switch's set-up failed while the subprocess lived; every later switch says so. */
-    private RuntimeException setUpFailed;
     private final AtomicReference<Thread> switching = new AtomicReference<>();
     private volatile boolean interruptRequested;
     /** Set once close waits in {@link #awaitSwitchedOut}: a switch that ends then notifies it. */
@@ -196,28 +201,19 @@ final class TrapContext implements GuestContext {
             if (exited != null) {
                 return exited;
             }
-            if (setUpFailed != null) {
-                // its stub thread may exist half set up, never detached: nothing would ever answer a wait
-                throw new IllegalStateException("the set-up of this trap guest context's thread failed (" + setUpFailed.getMessage()
-                        + "); make a new context", setUpFailed);
-            }
             if (interruptRequested) {
                 interruptRequested = false;
                 return INTERRUPTED;
             }
-            boolean fresh = region == null;
+            boolean fresh = !started;
             if (fresh) {
                 try {
                     start(); // before the binding below: core's set-up hand-offs bind this thread their own way
                 } catch (PlatformClosedException e) {
                     throw e;
                 } catch (RuntimeException e) {
-                    try {
-                        exited = Liveness.killedDuringSetUp(space.sp.pid(), e);
-                    } catch (RuntimeException failure) { // the subprocess lives: the failure itself
-                        setUpFailed = failure;
-                        throw failure;
-                    }
+                    // the subprocess lives: the failure itself, and the next switch resumes the set-up where it stopped
+                    exited = Liveness.killedDuringSetUp(space.sp.pid(), e);
                     return exited;
                 }
             }
@@ -248,36 +244,48 @@ final class TrapContext implements GuestContext {
         }
     }
 
-    /** The first switch: a region, a stub thread set up by injections, detached with this context's state (docs/trap.md, section 5). */
+    /**
+     * The first switch: a region, a stub thread set up by injections, detached with this context's
+     * state (docs/trap.md, section 5). Each step is kept once done, so a switch after a failed one
+     * resumes from there: a detach the kernel refused (PTRACE_SETREGS answers EIO for an
+     * {@code fs_base} outside user space) leaves the thread traced and stopped, ready for another.
+     */
     private void start() {
-        space.ensureHandler();
-        slot = space.takeSlot();
-        long remote = space.regionAddress(slot);
-        try {
-            region = GuestThreadSetUp.mapRegion(p, space, remote);
-        } catch (RuntimeException e) {
-            space.freeSlot(slot);
-            slot = -1;
-            throw e;
+        if (region == null) {
+            space.ensureHandler();
+            slot = space.takeSlot();
+            try {
+                region = GuestThreadSetUp.mapRegion(p, space, space.regionAddress(slot));
+            } catch (RuntimeException e) {
+                space.freeSlot(slot);
+                slot = -1;
+                throw e;
+            }
         }
-        DetachableThread t = GuestThreadSetUp.newThread(p, space, region, remote);
-        tid = t.tid();
+        long remote = space.regionAddress(slot);
+        if (settingUp == null) {
+            settingUp = GuestThreadSetUp.newThread(p, space, region, remote);
+            tid = settingUp.tid();
+        }
         p.guestArch.setSingleStepping(words, singleStep);
         // Before the first run the whole FP/vector state is set (amd64: the XSAVE area, AVX and AVX-512 included):
         // Java's, or a fresh thread's; the stub thread's own is a copy of a JVM thread's, which must not reach a guest.
         byte[] fp = p.trapArch.firstRunFpState(fpSet);
-        fpSet = null;
         long[] run = words;
-        if (tls.needsBoot()) {
+        boolean boot = tls.needsBoot();
+        if (boot) {
             // No system call sets arm64's TPIDR_EL0 and detach sets only the general and FP registers: the
             // thread first runs into a fault at its region (mapped, never executable), whose event carries
             // this context's registers and thread pointer into the frame (resume) before the guest runs.
             run = words.clone();
             run[p.layout.instructionPointerIndex()] = remote + TrapRegion.SCRATCH;
             p.guestArch.setSingleStepping(run, false);
-            booting = true;
         }
-        t.detach(run, p.trapArch.firstRunFpRegset(), fp);
+        settingUp.detach(run, p.trapArch.firstRunFpRegset(), fp);
+        settingUp = null;
+        started = true;
+        booting = boot;
+        fpSet = null;
         tls.started(words);
         if (interruptRequested) {
             // interrupt() during the set-up found no thread to signal yet, or signalled a traced one,

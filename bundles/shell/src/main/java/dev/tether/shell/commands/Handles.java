@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The stubs and subprocesses that {@code tether:spawn} made, by pid, and the one
@@ -51,35 +52,9 @@ public final class Handles {
      * and how {@code kill} ends it (a stub is closed; a subprocess is destroyed, as closing it
      * would pool it).
      */
-    static final class Made {
-        private final SyscallTarget handle;
-        private final StubPlatform platform;
-        private final Kind kind;
-        private final Runnable kill;
-        /** Set once a command has told the user how it ended (or that it ended). */
-        private volatile boolean endReported;
-
+    record Made(SyscallTarget handle, StubPlatform platform, Kind kind, Runnable kill, AtomicBoolean endReported) {
         Made(SyscallTarget handle, StubPlatform platform, Kind kind, Runnable kill) {
-            this.handle = handle;
-            this.platform = platform;
-            this.kind = kind;
-            this.kill = kill;
-        }
-
-        SyscallTarget handle() {
-            return handle;
-        }
-
-        StubPlatform platform() {
-            return platform;
-        }
-
-        Kind kind() {
-            return kind;
-        }
-
-        Runnable kill() {
-            return kill;
+            this(handle, platform, kind, kill, new AtomicBoolean()); // set once a command told the user it ended
         }
 
         boolean alive() {
@@ -150,7 +125,7 @@ public final class Handles {
             throw new IllegalArgumentException(command + ": no stub or subprocess " + id + " made by tether:spawn"
                     + (made.isEmpty() ? " (none is alive; make one with tether:spawn)" : " (have " + new TreeMap<>(made).keySet() + ")"));
         }
-        if (!m.alive() && m.endReported) {
+        if (!m.alive() && m.endReported().get()) {
             made.remove(id, m);
             throw new IllegalArgumentException(command + ": " + m.kind() + " " + id + " is gone: " + m.handle().death());
         }
@@ -171,7 +146,7 @@ public final class Handles {
             return worker.call(op);
         } catch (RuntimeException e) {
             if (!m.alive()) {
-                m.endReported = true;
+                m.endReported().set(true);
             }
             throw e;
         }
