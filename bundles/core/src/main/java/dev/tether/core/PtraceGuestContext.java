@@ -1,14 +1,13 @@
 package dev.tether.core;
 
 import dev.tether.api.PlatformClosedException;
-import dev.tether.api.Registers;
 import dev.tether.api.StubDiedException;
 import dev.tether.guest.GuestAddressSpace;
 import dev.tether.guest.GuestContext;
 import dev.tether.guest.GuestEvent;
+import dev.tether.guest.spi.RegisterWordsContext;
 import dev.tether.linux.LinuxException;
 import dev.tether.spi.GuestArch;
-import dev.tether.spi.RegisterLayout;
 import java.util.Arrays;
 
 /**
@@ -17,13 +16,11 @@ import java.util.Arrays;
  * switched in. The switch itself is {@link Sysemu}'s, which this calls. Its address space makes it
  * and tells it when it closes; it knows that space only as the API's {@link GuestAddressSpace}.
  */
-final class PtraceGuestContext implements GuestContext {
+final class PtraceGuestContext extends RegisterWordsContext {
     private final GuestAddressSpace space;
     /** The registers, FP and TLS state, and where they live. */
     private final GuestState state;
-    private final RegisterLayout layout;
     private final GuestArch arch;
-    private final long[] regs;
     private final InterruptForwarder interrupts = new InterruptForwarder();
     /** Set by the address space's close (before it interrupts this context): no switch may start. */
     private volatile boolean spaceClosed;
@@ -59,11 +56,10 @@ final class PtraceGuestContext implements GuestContext {
     }
 
     PtraceGuestContext(GuestAddressSpace space, GuestState state) {
+        super(state.layout, state.regs);
         this.space = space;
         this.state = state;
-        this.layout = state.layout;
         this.arch = state.arch;
-        this.regs = state.regs;
     }
 
     /** The address space is closed: a switch from now on throws. */
@@ -77,71 +73,14 @@ final class PtraceGuestContext implements GuestContext {
     }
 
     @Override
-    public Registers registers() {
-        return layout.wrap(regs.clone());
-    }
-
-    @Override
-    public void setRegisters(Registers registers) {
-        if (!registers.arch().equals(layout.arch()) || registers.size() != regs.length) {
-            throw new IllegalArgumentException("registers of " + registers.arch() + " (" + registers.size()
-                    + " words) given to a " + layout.arch() + " guest context (" + regs.length + " words)");
-        }
-        System.arraycopy(registers.words(), 0, regs, 0, regs.length);
-    }
-
-    private int index(String name) {
-        int i = layout.names().indexOf(name);
-        if (i < 0) {
-            throw new IllegalArgumentException("no register " + name + " on " + layout.arch() + " (have " + layout.names() + ")");
-        }
-        return i;
-    }
-
-    @Override
-    public long register(String name) {
-        return regs[index(name)];
-    }
-
-    @Override
-    public void setRegister(String name, long value) {
-        regs[index(name)] = value;
-    }
-
-    @Override
-    public long instructionPointer() {
-        return regs[layout.instructionPointerIndex()];
-    }
-
-    @Override
-    public void setInstructionPointer(long ip) {
-        regs[layout.instructionPointerIndex()] = ip;
-    }
-
-    @Override
-    public long stackPointer() {
-        return regs[layout.stackPointerIndex()];
-    }
-
-    @Override
-    public void setStackPointer(long sp) {
-        regs[layout.stackPointerIndex()] = sp;
-    }
-
-    @Override
-    public void setSyscallResult(long value) {
-        regs[layout.returnValueIndex()] = value;
-    }
-
-    @Override
     public long tls() {
-        return arch.tlsRegisterIndex() >= 0 ? regs[arch.tlsRegisterIndex()] : state.tlsRegsetValue;
+        return arch.tlsRegisterIndex() >= 0 ? words[arch.tlsRegisterIndex()] : state.tlsRegsetValue;
     }
 
     @Override
     public void setTls(long value) {
         if (arch.tlsRegisterIndex() >= 0) {
-            regs[arch.tlsRegisterIndex()] = value;
+            words[arch.tlsRegisterIndex()] = value;
         } else {
             state.tlsRegsetValue = value;
             state.tlsDirty = true;
@@ -291,6 +230,6 @@ final class PtraceGuestContext implements GuestContext {
     @Override
     public String toString() {
         return "guest context in subprocess " + state.subprocess.pid() + " ip=0x" + Long.toHexString(instructionPointer())
-                + " regs=" + Arrays.toString(regs);
+                + " regs=" + Arrays.toString(words);
     }
 }

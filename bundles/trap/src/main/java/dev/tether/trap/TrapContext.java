@@ -2,11 +2,10 @@ package dev.tether.trap;
 
 import dev.tether.abi.Signals;
 import dev.tether.api.PlatformClosedException;
-import dev.tether.api.Registers;
 import dev.tether.guest.GuestAddressSpace;
-import dev.tether.guest.GuestContext;
 import dev.tether.guest.GuestEvent;
 import dev.tether.guest.spi.DetachableThread;
+import dev.tether.guest.spi.RegisterWordsContext;
 import dev.tether.linux.LinuxException;
 import dev.tether.linux.SharedMemory;
 import dev.tether.linux.Sys;
@@ -18,7 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * One guest thread on the trap platform: its state in Java between events, its region, its detached
  * stub thread, and Java's side of the protocol (docs/trap.md, section 4).
  */
-final class TrapContext implements GuestContext {
+final class TrapContext extends RegisterWordsContext {
     private static final GuestEvent.Interrupted INTERRUPTED = new GuestEvent.Interrupted();
     /** An interrupt signal nobody waits for any more (see {@link #interrupt}): resume and wait again. */
     private static final GuestEvent SPURIOUS = new GuestEvent.Interrupted();
@@ -27,7 +26,6 @@ final class TrapContext implements GuestContext {
     private final GuestAddressSpace owner;
     private final SpacePages space;
     private final TrapServices p;
-    private final long[] words;
     private final int[] frameOffsets;
     private final ThreadPointer tls;
     /** What the current event is, read from the region's siginfo and frame. */
@@ -63,10 +61,10 @@ final class TrapContext implements GuestContext {
     final GuestPlacement placement;
 
     TrapContext(GuestAddressSpace owner, SpacePages space, TrapServices p) {
+        super(p.layout, space.initWords.clone());
         this.owner = owner;
         this.space = space;
         this.p = p;
-        this.words = space.initWords.clone();
         this.frameOffsets = p.trapArch.frameOffsets();
         this.tls = new ThreadPointer(p.guestArch.tlsRegisterIndex(), p.trapArch.tlsByHandler(), p.layout.arch());
         this.fpSize = p.trapArch.fpStateSize();
@@ -80,63 +78,6 @@ final class TrapContext implements GuestContext {
     @Override
     public GuestAddressSpace addressSpace() {
         return owner;
-    }
-
-    @Override
-    public Registers registers() {
-        return p.layout.wrap(words.clone());
-    }
-
-    @Override
-    public void setRegisters(Registers registers) {
-        if (!registers.arch().equals(p.layout.arch()) || registers.size() != words.length) {
-            throw new IllegalArgumentException("registers of " + registers.arch() + " (" + registers.size()
-                    + " words) given to a " + p.layout.arch() + " guest context (" + words.length + " words)");
-        }
-        System.arraycopy(registers.words(), 0, words, 0, words.length);
-    }
-
-    private int index(String name) {
-        int i = p.layout.names().indexOf(name);
-        if (i < 0) {
-            throw new IllegalArgumentException("no register " + name + " on " + p.layout.arch() + " (have " + p.layout.names() + ")");
-        }
-        return i;
-    }
-
-    @Override
-    public long register(String name) {
-        return words[index(name)];
-    }
-
-    @Override
-    public void setRegister(String name, long value) {
-        words[index(name)] = value;
-    }
-
-    @Override
-    public long instructionPointer() {
-        return words[p.layout.instructionPointerIndex()];
-    }
-
-    @Override
-    public void setInstructionPointer(long ip) {
-        words[p.layout.instructionPointerIndex()] = ip;
-    }
-
-    @Override
-    public long stackPointer() {
-        return words[p.layout.stackPointerIndex()];
-    }
-
-    @Override
-    public void setStackPointer(long sp) {
-        words[p.layout.stackPointerIndex()] = sp;
-    }
-
-    @Override
-    public void setSyscallResult(long value) {
-        words[p.layout.returnValueIndex()] = value;
     }
 
     @Override
