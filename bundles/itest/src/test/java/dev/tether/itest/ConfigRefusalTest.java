@@ -183,8 +183,13 @@ public class ConfigRefusalTest extends TetherTestSupport {
         return log.stream().filter(e -> e.getMessage().contains(keyValue)).count();
     }
 
+    /**
+     * Tether's log entries with a stack trace. Only Tether's: Felix Config Admin delivers its
+     * configuration events on a thread of its own, and one still under way when the test stops
+     * dev.tether.core logs "Invalid BundleContext" with a trace of its own (seen under load).
+     */
     private long traces() {
-        return log.stream().filter(e -> e.getException() != null).count();
+        return log.stream().filter(e -> e.getException() != null && e.getBundle() != null && e.getBundle().getSymbolicName().startsWith("dev.tether.")).count();
     }
 
     private String messages() {
