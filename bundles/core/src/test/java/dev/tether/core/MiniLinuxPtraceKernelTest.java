@@ -1,11 +1,8 @@
 package dev.tether.core;
 
 import dev.tether.api.FailureMode;
-import dev.tether.guest.GuestPlatform;
 import dev.tether.guest.kernel.e2e.MiniLinuxGuestContract;
-import dev.tether.guest.kernel.spi.LinuxAbi;
 import dev.tether.linux.Sys;
-import dev.tether.seccomp.SyscallTable;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -21,38 +18,6 @@ class MiniLinuxPtraceKernelTest extends MiniLinuxGuestContract {
     protected Wiring wire() {
         StubPlatformImpl platform = TestArch.platform(new Settings(FailureMode.CONTAINED, 2, 4, 0).withCpuidFaulting(false));
         GuestPlatformImpl guests = new GuestPlatformImpl(platform, TestArch.guestArch());
-        SyscallTable table = TestArch.table();
-        LinuxAbi abi = TestArch.linuxAbi();
-        return new Wiring() {
-            @Override
-            public GuestPlatform platform() {
-                return guests;
-            }
-
-            @Override
-            public SyscallTable table() {
-                return table;
-            }
-
-            @Override
-            public LinuxAbi abi() {
-                return abi;
-            }
-
-            @Override
-            public long limit() {
-                return platform.facts().stubAddress();
-            }
-
-            @Override
-            public int pageSize() {
-                return Sys.pageSize();
-            }
-
-            @Override
-            public void close() {
-                platform.close();
-            }
-        };
+        return Wiring.of(guests, TestArch.table(), TestArch.linuxAbi(), platform.facts().stubAddress(), Sys.pageSize(), platform::close);
     }
 }

@@ -1,10 +1,7 @@
 package dev.tether.core;
 
-import dev.tether.guest.GuestPlatform;
 import dev.tether.guest.kernel.e2e.MiniLinuxGuestContract;
-import dev.tether.guest.kernel.spi.LinuxAbi;
 import dev.tether.linux.Sys;
-import dev.tether.seccomp.SyscallTable;
 import dev.tether.trap.TrapGuestPlatform;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -20,39 +17,10 @@ class MiniLinuxTrapKernelTest extends MiniLinuxGuestContract {
     protected Wiring wire() {
         StubPlatformImpl platform = TrapTesting.platform(false);
         TrapGuestPlatform trap = TrapTesting.trap(platform, TrapGuestPlatform.DEFAULT_SPIN_MICROS);
-        SyscallTable table = TestArch.table();
-        LinuxAbi abi = TestArch.linuxAbi();
-        return new Wiring() {
-            @Override
-            public GuestPlatform platform() {
-                return trap;
-            }
-
-            @Override
-            public SyscallTable table() {
-                return table;
-            }
-
-            @Override
-            public LinuxAbi abi() {
-                return abi;
-            }
-
-            @Override
-            public long limit() {
-                return trap.guestLimit(platform.facts().stubAddress());
-            }
-
-            @Override
-            public int pageSize() {
-                return Sys.pageSize();
-            }
-
-            @Override
-            public void close() {
-                trap.close();
-                platform.close();
-            }
-        };
+        return Wiring.of(trap, TestArch.table(), TestArch.linuxAbi(), trap.guestLimit(platform.facts().stubAddress()), Sys.pageSize(),
+                () -> {
+                    trap.close();
+                    platform.close();
+                });
     }
 }

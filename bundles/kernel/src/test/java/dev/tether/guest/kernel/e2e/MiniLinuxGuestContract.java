@@ -52,6 +52,41 @@ public abstract class MiniLinuxGuestContract {
 
         @Override
         void close();
+
+        /** A wiring of these values; {@code close} ends what the platform needs (it runs once, at the class's end). */
+        static Wiring of(GuestPlatform platform, SyscallTable table, LinuxAbi abi, long limit, int pageSize, Runnable close) {
+            return new Wiring() {
+                @Override
+                public GuestPlatform platform() {
+                    return platform;
+                }
+
+                @Override
+                public SyscallTable table() {
+                    return table;
+                }
+
+                @Override
+                public LinuxAbi abi() {
+                    return abi;
+                }
+
+                @Override
+                public long limit() {
+                    return limit;
+                }
+
+                @Override
+                public int pageSize() {
+                    return pageSize;
+                }
+
+                @Override
+                public void close() {
+                    close.run();
+                }
+            };
+        }
     }
 
     /** The platform under test, opened once per class and closed after it. */
