@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import dev.tether.abi.Errno;
 import dev.tether.api.SyscallFailedException;
 import dev.tether.linux.LinuxException;
 
@@ -19,6 +20,25 @@ final class NativeErrors {
     /** {@code e} as the API reports it. */
     static SyscallFailedException api(LinuxException e) {
         return new SyscallFailedException(e.call(), e.errno(), e);
+    }
+
+    /**
+     * {@code e}, from writing a guest's state into its stub thread, as the API reports it: when the
+     * kernel refused a value Java set (PTRACE_SETREGSET answers EIO for a general register it will
+     * not take, such as an amd64 {@code fs_base} at or above TASK_SIZE_MAX, putreg in
+     * arch/x86/kernel/ptrace.c; EINVAL for an FP state it will not take), the message says so.
+     */
+    static SyscallFailedException guestState(LinuxException e) {
+        boolean set = e.call().startsWith("ptrace(PTRACE_SETREGSET");
+        if (set && e.errno() == Errno.EIO) {
+            return new SyscallFailedException(e.call() + " with the guest context's registers (the kernel refuses one of"
+                    + " their values, such as a thread pointer outside user space)", e.errno(), e);
+        }
+        if (set && e.errno() == Errno.EINVAL) {
+            return new SyscallFailedException(e.call() + " with the guest context's state (the kernel refuses a value"
+                    + " Java set, such as in its FP state)", e.errno(), e);
+        }
+        return api(e);
     }
 
     /** {@code e} itself, or its API form if it is a {@link LinuxException}. */

@@ -178,7 +178,7 @@ final class PtraceGuestContext extends RegisterWordsContext {
             }
             return Sysemu.run(state, interrupts, t);
         } catch (LinuxException e) {
-            throw NativeErrors.api(e);
+            throw NativeErrors.guestState(e);
         } finally {
             switchedIn = null;
             if (awaiting != 0) {

@@ -117,7 +117,7 @@ public final class StubThreadsImpl implements StubThreads {
                 detached = true;
                 sp.forget(t);
             } catch (LinuxException e) {
-                throw NativeErrors.api(e);
+                throw NativeErrors.guestState(e);
             }
         }
 

@@ -199,6 +199,7 @@ public abstract class GuestSwitchContract {
                 for (int i = 0; i < 2; i++) {
                     dev.tether.api.SyscallFailedException e = assertThrows(dev.tether.api.SyscallFailedException.class, c::switchTo);
                     assertEquals(dev.tether.abi.Errno.EIO, e.errno(), e.getMessage());
+                    assertTrue(e.getMessage().contains("the kernel refuses one of their values"), e.getMessage());
                 }
                 c.setTls(0x1000);
                 assertEquals(GuestCode.GETPID, syscall(c.switchTo()).number(), "the context goes on");
