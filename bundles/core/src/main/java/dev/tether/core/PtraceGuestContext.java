@@ -119,15 +119,18 @@ final class PtraceGuestContext extends RegisterWordsContext {
 
     /**
      * The platform's FP regset and size. The first switch probes them; asked before any switch
-     * ran, this probes them through the caller's injection stub thread, so that a fresh context
-     * shows the state its first switch loads and a state of the wrong size is refused when set,
-     * not at that switch.
+     * ran, this probes them through the subprocess's first stub thread (on its owner, so the
+     * caller gets no stub thread it would have to outlive), so that a fresh context shows the state
+     * its first switch loads and a state of the wrong size is refused when set, not at that switch.
      */
     private FpRegset knownFpRegset() {
         FpRegset fp = state.fpRegset;
         if (fp.size() == 0) {
             try {
-                fp.probe(state.subprocess.threadFor(Thread.currentThread()).tid);
+                state.subprocess.onFirstThread(tid -> {
+                    fp.probe(tid);
+                    return null;
+                });
             } catch (LinuxException e) {
                 throw NativeErrors.api(e);
             }

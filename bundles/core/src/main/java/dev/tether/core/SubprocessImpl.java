@@ -86,6 +86,16 @@ final class SubprocessImpl implements Subprocess {
         return threads.sysemuForCaller(caller);
     }
 
+    /**
+     * Runs {@code work} with the first stub thread's tid on its tracer, the owner: for what needs
+     * only some stopped stub thread of this subprocess (a regset probe), without giving the calling
+     * thread a stub thread of its own (which would make the subprocess die with it).
+     */
+    <T> T onFirstThread(java.util.function.IntFunction<T> work) {
+        checkUsable();
+        return owner.call(() -> work.apply(first.tid));
+    }
+
     /** An injection through the first thread; must run on the owner. */
     long injectFirst(long sysno, long... args) {
         return threads.injectFirst(sysno, args);

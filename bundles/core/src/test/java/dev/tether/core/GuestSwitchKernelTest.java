@@ -58,12 +58,21 @@ class GuestSwitchKernelTest extends GuestSwitchContract {
 
     /** Ptrace's FP state is the probed regset's, of one size: any other is refused, also before the platform's first switch. */
     @Test
-    void anFpStateOfAnotherSizeThanTheRegsetsIsRefusedBeforeAnySwitch() {
+    void anFpStateOfAnotherSizeThanTheRegsetsIsRefusedBeforeAnySwitch() throws InterruptedException {
         try (GuestAddressSpace space = unswitchedGuests().newAddressSpace()) {
             GuestContext c = space.newContext();
+            List<dev.tether.api.StubThreadInfo> threads = space.subprocess().threads();
+            // read first by a thread that ends right after: had the probe given it a stub thread, its end
+            // would kill the subprocess (PTRACE_O_EXITKILL)
+            Thread reader = new Thread(c::floatingPointState, "short-lived reader");
+            reader.start();
+            reader.join();
             int size = c.floatingPointState().length;
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setFloatingPointState(new byte[size + 16]));
             assertTrue(e.getMessage().contains(size + " bytes expected"), e.getMessage());
+            // the probe ran on the subprocess's own first thread: no new stub thread, and the subprocess lives
+            assertEquals(threads, space.subprocess().threads());
+            assertTrue(space.subprocess().alive());
         }
     }
 
