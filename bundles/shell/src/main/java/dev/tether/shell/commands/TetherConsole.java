@@ -144,10 +144,21 @@ public final class TetherConsole {
 
     /** Why there is no guest platform of that mechanism, naming those there are. */
     String noGuestPlatform(String mechanism) {
-        String have = guests.stream().map(GuestPlatform::mechanism).sorted().collect(java.util.stream.Collectors.joining(", "));
-        return "no " + mechanism + " GuestPlatform service (registered: " + (have.isEmpty() ? "none" : have) + "): "
-                + (mechanism.equals(RunArguments.DEFAULT_PLATFORM) ? "no arch bundle for this host is active"
-                        : "the trap platform needs the dev.tether.trap bundle and an arch with a trap handler (amd64)");
+        return noGuestPlatform(mechanism, guests.stream().map(GuestPlatform::mechanism).sorted().toList());
+    }
+
+    /** {@link #noGuestPlatform(String)} given the mechanisms registered: what provides the one asked for. */
+    static String noGuestPlatform(String mechanism, List<String> registered) {
+        String why;
+        if (mechanism.equals(RunArguments.DEFAULT_PLATFORM)) {
+            why = "core registers it while an arch bundle for this host is active";
+        } else if (mechanism.equals("trap")) {
+            why = "the dev.tether.trap bundle registers it while an arch bundle with a trap handler (TrapArch: amd64, arm64) is active";
+        } else {
+            why = "no bundle registers a guest platform of that name";
+        }
+        return "no " + mechanism + " GuestPlatform service (registered: " + (registered.isEmpty() ? "none" : String.join(", ", registered))
+                + "): " + why;
     }
 
     List<SyscallTable> tables() {

@@ -71,4 +71,12 @@ class CommandArgumentsTest {
         assertEquals(dir.resolve("none") + ": no such file", assertThrows(IllegalArgumentException.class,
                 () -> RunArguments.of(null, List.of(), false, List.of(), dir.resolve("none").toString(), List.of())).getMessage());
     }
+
+    @Test
+    void aMissingGuestPlatformIsExplainedForTheNameAskedFor() {
+        assertEquals("no nosuch GuestPlatform service (registered: ptrace, trap): no bundle registers a guest platform of that name",
+                TetherConsole.noGuestPlatform("nosuch", List.of("ptrace", "trap")));
+        assertTrue(TetherConsole.noGuestPlatform("trap", List.of("ptrace")).contains("the dev.tether.trap bundle registers it"));
+        assertTrue(TetherConsole.noGuestPlatform("ptrace", List.of()).startsWith("no ptrace GuestPlatform service (registered: none): core"));
+    }
 }
