@@ -28,6 +28,35 @@ final class ProcessSyscalls {
     private ProcessSyscalls() {
     }
 
+    /**
+     * getresuid/getresgid(2): the real, effective and saved ids, each a 32-bit uid_t/gid_t; the
+     * saved id is the effective one, as after an execve that changed nothing (credentials(7)).
+     */
+    private static SyscallResult resIds(Task t, Syscall c, int real, int effective) {
+        int[] ids = t.process().credentials;
+        t.writeInt(c.arg(0), ids[real]);
+        t.writeInt(c.arg(1), ids[effective]);
+        t.writeInt(c.arg(2), ids[effective]);
+        return SyscallResult.value(0);
+    }
+
+    /**
+     * getgroups(2): the guest's supplementary groups are its effective gid alone (the host's are
+     * none of its business). A size of 0 asks for the count only; a smaller list than the groups is
+     * EINVAL.
+     */
+    private static SyscallResult getgroups(Task t, Syscall c) {
+        int size = (int) c.arg(0);
+        if (size == 0) {
+            return SyscallResult.value(1);
+        }
+        if (size < 0) {
+            return SyscallResult.errno(Linux.EINVAL);
+        }
+        t.writeInt(c.arg(1), t.process().credentials[3]);
+        return SyscallResult.value(1);
+    }
+
     static void register(Map<String, SyscallHandler> h, String nodename) {
         h.put("exit", (t, c) -> SyscallResult.exit((int) c.arg(0)));
         h.put("exit_group", (t, c) -> SyscallResult.exit((int) c.arg(0)));
@@ -38,6 +67,9 @@ final class ProcessSyscalls {
         h.put("geteuid", (t, c) -> SyscallResult.value(t.process().credentials[1]));
         h.put("getgid", (t, c) -> SyscallResult.value(t.process().credentials[2]));
         h.put("getegid", (t, c) -> SyscallResult.value(t.process().credentials[3]));
+        h.put("getresuid", (t, c) -> resIds(t, c, 0, 1));
+        h.put("getresgid", (t, c) -> resIds(t, c, 2, 3));
+        h.put("getgroups", ProcessSyscalls::getgroups);
         h.put("getpgrp", (t, c) -> SyscallResult.value(GuestProcess.PID));
         h.put("getpgid", (t, c) -> SyscallResult.value(c.arg(0) == 0 || c.arg(0) == GuestProcess.PID ? GuestProcess.PID : -Linux.ESRCH));
         h.put("getsid", (t, c) -> SyscallResult.value(c.arg(0) == 0 || c.arg(0) == GuestProcess.PID ? GuestProcess.PID : -Linux.ESRCH));

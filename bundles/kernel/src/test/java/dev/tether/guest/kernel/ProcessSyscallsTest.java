@@ -41,6 +41,28 @@ class ProcessSyscallsTest {
     }
 
     @Test
+    void savedIdsAndGroupsAreTheGuestsOwn() {
+        long ids = k.buffer(12);
+        assertEquals(0, k.call("getresuid", ids, ids + 4, ids + 8));
+        assertArrayEquals(ints(1000, 1001, 1001), k.peek(ids, 12), "real, effective, saved (= effective) uid");
+        assertEquals(0, k.call("getresgid", ids, ids + 4, ids + 8));
+        assertArrayEquals(ints(2000, 2001, 2001), k.peek(ids, 12));
+        assertEquals(1, k.call("getgroups", 0, 0), "size 0: the count only");
+        long groups = k.buffer(8);
+        assertEquals(1, k.call("getgroups", 2, groups));
+        assertArrayEquals(ints(2001), k.peek(groups, 4), "the effective gid alone, never the host's groups");
+        assertEquals(-Linux.EINVAL, k.call("getgroups", -1, groups));
+    }
+
+    private static byte[] ints(int... v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int x : v) {
+            b.putInt(x);
+        }
+        return b.array();
+    }
+
+    @Test
     void prctlKeepsTheTaskName() {
         long buf = k.buffer(16);
         assertEquals(0, k.call("prctl", 15, k.string("a-much-too-long-name")));
