@@ -142,25 +142,28 @@ class Arm64TrapHandlerRunTest {
         A64Machine m = entered(0, 5);
         m.tpidrEl0 = 0x4000_1000L;
         List<Long> seen = new ArrayList<>();
-        m.runUntilSvc(NR_RT_SIGRETURN, new A64Machine.Hooks() {
-            @Override
-            public long svc(A64Machine mm, long nr, long[] a) {
-                throw new AssertionError("no call expected");
-            }
-
-            @Override
-            public void yielded(A64Machine mm) {
-                seen.add(mm.load(REGION + TrapRegion.TLS));
-                mm.store(REGION + TrapRegion.STATE, TrapRegion.RESUME); // Java answers without touching SET_TLS
-            }
-        }, 1000);
+        m.runUntilSvc(NR_RT_SIGRETURN, answeredAtTheFirstYield(mm -> {
+            seen.add(mm.load(REGION + TrapRegion.TLS));
+            mm.store(REGION + TrapRegion.STATE, TrapRegion.RESUME); // Java answers without touching SET_TLS
+        }), 1000);
         assertEquals(List.of(0x4000_1000L), seen, "the handler stored the guest's TPIDR_EL0 before publishing");
         assertEquals(0x4000_1000L, m.tpidrEl0, "no SET_TLS: the guest's own value stays");
         returnsThroughTheRestorer(m);
 
         A64Machine n = entered(0, 5);
         n.tpidrEl0 = 0x4000_1000L;
-        n.runUntilSvc(NR_RT_SIGRETURN, new A64Machine.Hooks() {
+        n.runUntilSvc(NR_RT_SIGRETURN, answeredAtTheFirstYield(mm -> {
+            mm.store(REGION + TrapRegion.TLS, 0x5000_2000L);
+            mm.store(REGION + TrapRegion.SET_TLS, 1);
+            mm.store(REGION + TrapRegion.STATE, TrapRegion.RESUME);
+        }), 1000);
+        assertEquals(0x5000_2000L, n.tpidrEl0, "SET_TLS: Java's value is loaded");
+        assertEquals(0, n.load(REGION + TrapRegion.SET_TLS), "and the request cleared");
+    }
+
+    /** Java answers while the handler spins ({@code java} at each yield); the handler makes no call before rt_sigreturn. */
+    private static A64Machine.Hooks answeredAtTheFirstYield(java.util.function.Consumer<A64Machine> java) {
+        return new A64Machine.Hooks() {
             @Override
             public long svc(A64Machine mm, long nr, long[] a) {
                 throw new AssertionError("no call expected");
@@ -168,13 +171,9 @@ class Arm64TrapHandlerRunTest {
 
             @Override
             public void yielded(A64Machine mm) {
-                mm.store(REGION + TrapRegion.TLS, 0x5000_2000L);
-                mm.store(REGION + TrapRegion.SET_TLS, 1);
-                mm.store(REGION + TrapRegion.STATE, TrapRegion.RESUME);
+                java.accept(mm);
             }
-        }, 1000);
-        assertEquals(0x5000_2000L, n.tpidrEl0, "SET_TLS: Java's value is loaded");
-        assertEquals(0, n.load(REGION + TrapRegion.SET_TLS), "and the request cleared");
+        };
     }
 
     @Test
