@@ -22,6 +22,7 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int ENOSYS = 38;
     public static final int ENOTUNIQ = 76;
+    public static final int ETIMEDOUT = 110;
     /** include/linux/errno.h: restart codes, never seen by user space unless traced. */
     public static final int ERESTARTSYS = 512;
     public static final int ERESTARTNOINTR = 513;

@@ -8,5 +8,5 @@
  * checks both its sources and its POM).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package dev.tether.abi;

@@ -1,5 +1,6 @@
 package dev.tether.trap;
 
+import dev.tether.abi.Errno;
 import dev.tether.linux.SharedMemory;
 import dev.tether.spi.TrapRegion;
 import java.util.concurrent.TimeUnit;
@@ -12,8 +13,6 @@ import java.util.concurrent.TimeUnit;
 final class Handoff {
     /** How long Java sleeps at most before its context checks that the guest thread still exists. */
     static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /** ETIMEDOUT (include/uapi/asm-generic/errno.h). */
-    static final int ETIMEDOUT = 110;
 
     /** {@link #await}/{@link #sleep}: the handler published an event. */
     static final int EVENT = 0;
@@ -95,6 +94,6 @@ final class Handoff {
         if (region.getAcquire(TrapRegion.STATE) == TrapRegion.EVENT) {
             return EVENT;
         }
-        return r == -ETIMEDOUT ? TIMED_OUT : WOKEN;
+        return r == -Errno.ETIMEDOUT ? TIMED_OUT : WOKEN;
     }
 }
